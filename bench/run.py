@@ -1,0 +1,129 @@
+"""Preview benchmarks (issue 2): full preview vs the bare fastest read of the same file, same run.
+
+    ./dev bench            # or: .venv/bin/python bench/run.py [--repeat 7]
+
+Generates (once, cached in bench/out/) a ~5 MB DIPRES-like xlsx program report (~60k rows x 12 columns)
+and a ~5 MB latin-1 `;` execution CSV, then prints medians, ratios and peak memory beside their targets.
+Medians, not means: these 2-core machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from tests.data.workbench.generate import execution_csv, program_report_xlsx  # noqa: E402
+
+XLSX = OUT / "programa_ejecucion_2017_5mb.xlsx"
+CSV = OUT / "ejecucion_2017_abril_5mb.csv"
+
+
+def make_files() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    if not XLSX.exists():
+        print("generating", XLSX.name, "(openpyxl write, once) ...", file=sys.stderr)
+        program_report_xlsx(XLSX, repeat=2100)  # ~61k rows x 12 columns
+    if not CSV.exists():
+        programs = [(f"{p:02d}", f"{c:02d}", f"{g:02d}") for p in range(1, 31) for c in range(1, 9) for g in range(1, 7)]
+        CSV.write_bytes(execution_csv(programs))
+
+
+def median_ms(func, repeat: int) -> float:
+    func()  # warm-up (imports, caches)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def peak_rss_mb(path: Path, slug: str) -> float:
+    """Peak RSS of a fresh process that imports the engine and previews ``path`` once."""
+    code = (
+        "import resource, sys\n"
+        "from workbench.engine import api\n"
+        f"spec = api.load_spec(api.find_spec({slug!r}, {str(ROOT / 'specs')!r}))\n"
+        f"api.preview_path({str(path)!r}, spec)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    args = parser.parse_args()
+    make_files()
+
+    import fastexcel
+    import pandas as pd
+
+    from workbench.engine import api
+
+    xlsx_bytes, csv_bytes = XLSX.read_bytes(), CSV.read_bytes()
+    xlsx_spec = api.load_spec(ROOT / "specs" / "dipres_programa_xlsx.yaml")
+    csv_spec = api.load_spec(ROOT / "specs" / "dipres_ejecucion.yaml")
+
+    def bare_xlsx() -> None:
+        fastexcel.read_excel(xlsx_bytes).load_sheet(0, header_row=None, dtypes="string").to_arrow()
+
+    def bare_csv() -> None:
+        import io
+
+        pd.read_csv(io.BytesIO(csv_bytes), sep=";", encoding="latin-1", dtype=str, keep_default_na=False)
+
+    def preview_xlsx() -> api.Preview:
+        return api.preview_file(xlsx_bytes, xlsx_spec, filename=XLSX.name)
+
+    def preview_csv() -> api.Preview:
+        return api.preview_file(csv_bytes, csv_spec, filename=CSV.name)
+
+    doc_x, doc_c = preview_xlsx(), preview_csv()
+    rows_x = doc_x.raw["row_count"]
+    rows_c = doc_c.raw["row_count"]
+    t_bare_x = median_ms(bare_xlsx, args.repeat)
+    t_prev_x = median_ms(preview_xlsx, args.repeat)
+    t_bare_c = median_ms(bare_csv, args.repeat)
+    t_prev_c = median_ms(preview_csv, args.repeat)
+    rss = peak_rss_mb(XLSX, "dipres_programa_xlsx")
+
+    results = [
+        ("xlsx bare read (fastexcel, all text)", "-", f"{t_bare_x:.0f} ms", None),
+        ("xlsx full preview (read+steps+timeline)", "<= 800 ms", f"{t_prev_x:.0f} ms", t_prev_x <= 800),
+        ("xlsx preview / bare read", "<= 2.0x", f"{t_prev_x / t_bare_x:.2f}x", t_prev_x <= 2 * t_bare_x),
+        ("xlsx preview peak RSS (fresh process)", "<= 400 MB", f"{rss:.0f} MB", rss <= 400),
+        ("csv bare read (pandas C, dtype=str)", "-", f"{t_bare_c:.0f} ms", None),
+        ("csv full preview (read+steps+timeline)", "<= 300 ms", f"{t_prev_c:.0f} ms", t_prev_c <= 300),
+        ("csv preview / bare read", "-", f"{t_prev_c / t_bare_c:.2f}x", None),
+    ]
+    print(f"xlsx: {XLSX.stat().st_size / 1e6:.1f} MB, {rows_x:,} RAW rows x {len(doc_x.raw['columns'])} columns; "
+          f"csv: {CSV.stat().st_size / 1e6:.1f} MB, {rows_c:,} RAW rows; medians of {args.repeat} runs")
+    width = max(len(r[0]) for r in results)
+    print(f"{'measure':<{width}}  {'target':>10}  {'measured':>10}  result")
+    for name, target, measured, ok in results:
+        verdict = "" if ok is None else ("PASS" if ok else "FAIL")
+        print(f"{name:<{width}}  {target:>10}  {measured:>10}  {verdict}")
+    steps = {}
+    for entry in doc_x.timeline:
+        steps[f"{entry['layer']}[{entry['index']}] {entry['type']}"] = entry["duration_ms"]
+    print("xlsx preview stages (ms, last run):", json.dumps(doc_x.timings_ms))
+    print("csv preview stages (ms, last run):", json.dumps(doc_c.timings_ms))
+    if args.json:
+        print(json.dumps({"results": [{"measure": r[0], "target": r[1], "measured": r[2], "pass": r[3]} for r in results],
+                          "xlsx_steps_ms": steps}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

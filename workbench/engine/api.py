@@ -1,0 +1,95 @@
+"""The engine's public API: the only names the CLI, web states, API routes and jobs import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from workbench.engine.errors import (
+    ColumnNotFoundError,
+    EmptyFileError,
+    EncodingError,
+    FileFormatError,
+    HeaderNotFoundError,
+    ParameterError,
+    SheetNotFoundError,
+    SpecError,
+    SpecNotFoundError,
+    StepError,
+    WorkbenchError,
+    WorkbookError,
+)
+from workbench.engine.export import ExportError, export_table
+from workbench.engine.params import parse_assignments, resolve_params
+from workbench.engine.preview import ENGINE_VERSION, Preview, preview_file
+from workbench.engine.settings import Settings, get_settings
+from workbench.engine.spec.loader import find_spec, load_all, load_spec, parse_spec
+from workbench.engine.spec.models import Spec, json_schema as spec_json_schema
+from workbench.engine.table import Table
+
+
+class InputFileError(WorkbenchError):
+    code = "file-unavailable"
+    title = "File cannot be opened"
+    template = "{message}"
+    template_es = "{message_es}"
+
+
+def read_input(path: str | Path, *, max_bytes: int | None = None) -> bytes:
+    """The bytes of a RAW file on disk, bounded by the configured maximum size."""
+    path = Path(path)
+    limit = max_bytes or get_settings().max_upload_bytes
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputFileError(
+                f"{path.name} is {size:,} bytes; the limit is {limit:,}",
+                message_es=f"{path.name} pesa {size:,} bytes; el máximo es {limit:,}",
+                file=path.name,
+            )
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise InputFileError(
+            f"cannot open {path}: {exc.strerror}", message_es=f"no se puede abrir {path}: {exc.strerror}", file=str(path)
+        ) from exc
+
+
+def preview_path(path: str | Path, spec: Spec | None, *, params: dict[str, Any] | None = None,
+                 sheet: int | str | None = None, sample_rows: int = 20) -> Preview:
+    """``preview_file`` over a file on disk (its name feeds parameters taken from file names)."""
+    return preview_file(read_input(path), spec, filename=Path(path).name, params=params, sheet=sheet,
+                        sample_rows=sample_rows)
+
+
+__all__ = [
+    "ENGINE_VERSION",
+    "ColumnNotFoundError",
+    "EmptyFileError",
+    "EncodingError",
+    "ExportError",
+    "FileFormatError",
+    "HeaderNotFoundError",
+    "InputFileError",
+    "ParameterError",
+    "Preview",
+    "Settings",
+    "SheetNotFoundError",
+    "Spec",
+    "SpecError",
+    "SpecNotFoundError",
+    "StepError",
+    "Table",
+    "WorkbenchError",
+    "WorkbookError",
+    "export_table",
+    "find_spec",
+    "get_settings",
+    "load_all",
+    "load_spec",
+    "parse_assignments",
+    "parse_spec",
+    "preview_file",
+    "preview_path",
+    "resolve_params",
+    "spec_json_schema",
+]

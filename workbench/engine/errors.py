@@ -1,0 +1,226 @@
+"""Typed, user-fixable errors. Bugs are not wrapped: only problems a user can fix are WorkbenchErrors.
+
+Every error is data: a stable ``code``, an English message (CLI, API, logs), a Spanish message (UI) and
+``details`` that locate the problem (file, sheet, row, column, layer, step, spec line). One boundary per
+process turns them into a CLI message, an HTTP problem document or a failed run record (``to_dict``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class WorkbenchError(Exception):
+    """Base class: a problem in the user's input (file, spec, parameters) that the user can fix."""
+
+    code = "workbench-error"
+    title = "Workbench error"
+    template = "{message}"
+    template_es = "{message}"
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        if message is not None:
+            details["message"] = message
+        self.details = details
+        super().__init__(self.message)
+
+    def _render(self, template: str) -> str:
+        try:
+            text = template.format(**self.details)
+        except (KeyError, IndexError, ValueError):
+            text = self.details.get("message", self.title)
+        return f"{self.location}: {text}" if self.location else text
+
+    @property
+    def location(self) -> str:
+        """Human location prefix: ``file.csv sheet 'Hoja1' row 12 column C`` or ``specs/x.yaml:14``."""
+        d = self.details
+        if d.get("spec_file"):
+            loc = str(d["spec_file"])
+            if d.get("line"):
+                loc += f":{d['line']}"
+            return loc
+        parts = []
+        if d.get("file"):
+            parts.append(str(d["file"]))
+        if d.get("sheet") not in (None, ""):
+            parts.append(f"sheet '{d['sheet']}'")
+        if d.get("row") is not None:
+            parts.append(f"row {d['row']}")
+        if d.get("column") is not None:
+            parts.append(f"column {d['column']}")
+        return " ".join(parts)
+
+    @property
+    def message(self) -> str:
+        return self._render(self.template)
+
+    @property
+    def message_es(self) -> str:
+        text = self._render(self.template_es)
+        for en, es in ((" sheet '", " hoja '"), (" row ", " fila "), (" column ", " columna ")):
+            text = text.replace(en, es, 1) if self.location else text
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical JSON error shape (pinned by tests/unit/test_error_shape.py)."""
+        details = {k: v for k, v in self.details.items() if k != "message"}
+        return {
+            "code": self.code,
+            "title": self.title,
+            "message": self.message,
+            "message_es": self.message_es,
+            "details": _jsonable(details),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+# --- spec errors -------------------------------------------------------------------------------------
+
+
+class SpecError(WorkbenchError):
+    """A spec that cannot be loaded. ``problems`` holds every problem found, each located by
+    ``line`` and field ``path`` (``specs/x.yaml:14 layers.silver[2].mapping: ...``)."""
+
+    code = "spec-invalid"
+    title = "Invalid spec"
+    template = "{message}"
+    template_es = "{message_es}"
+
+    def __init__(self, message: str, *, message_es: str | None = None, **details: Any):
+        super().__init__(message, message_es=message_es or message, **details)
+
+
+class SpecNotFoundError(WorkbenchError):
+    code = "spec-not-found"
+    title = "Spec not found"
+    template = "no spec named '{name}' (looked in {where})"
+    template_es = "no existe la especificación '{name}' (buscada en {where})"
+
+
+# --- file / reader errors -------------------------------------------------------------------------
+
+
+class FileFormatError(WorkbenchError):
+    code = "file-format"
+    title = "Unsupported or disguised file"
+    template = "{message}"
+    template_es = "{message_es}"
+
+
+class EmptyFileError(WorkbenchError):
+    code = "file-empty"
+    title = "Empty file"
+    template = "the file is empty (0 bytes)"
+    template_es = "el archivo está vacío (0 bytes)"
+
+
+class EncodingError(WorkbenchError):
+    code = "file-encoding"
+    title = "Text encoding problem"
+    template = "cannot decode the file as {encoding}: {reason}"
+    template_es = "no se puede decodificar el archivo como {encoding}: {reason}"
+
+
+class SheetNotFoundError(WorkbenchError):
+    code = "sheet-not-found"
+    title = "Sheet not found"
+    template = "the workbook has no sheet {wanted!r}; its sheets are: {available}"
+    template_es = "el libro no tiene la hoja {wanted!r}; sus hojas son: {available}"
+
+
+class HeaderNotFoundError(WorkbenchError):
+    code = "header-not-found"
+    title = "Header row not found"
+    template = "no row among the first {searched} contains all of {labels}"
+    template_es = "ninguna de las primeras {searched} filas contiene todas las etiquetas {labels}"
+
+
+class WorkbookError(WorkbenchError):
+    code = "workbook-unreadable"
+    title = "Workbook cannot be read"
+    template = "the workbook cannot be read ({reason})"
+    template_es = "no se puede leer el libro ({reason})"
+
+
+# --- pipeline errors -----------------------------------------------------------------------------
+
+
+class ParameterError(WorkbenchError):
+    code = "parameter-invalid"
+    title = "Invalid run parameter"
+    template = "parameter '{name}': {message}"
+    template_es = "parámetro '{name}': {message_es}"
+
+
+class ColumnNotFoundError(WorkbenchError):
+    code = "column-not-found"
+    title = "Column not found"
+    template = "step {step} ({layer}): column {missing} not found; available columns: {available}"
+    template_es = "paso {step} ({layer}): no existe la columna {missing}; columnas disponibles: {available}"
+
+
+class StepError(WorkbenchError):
+    """A step met data it cannot handle under the spec's policy (bad number, unmapped category, ...)."""
+
+    code = "step-failed"
+    title = "Transformation step failed"
+    template = "step {step} ({layer}): {message}"
+    template_es = "paso {step} ({layer}): {message_es}"
+
+    def __init__(self, message: str, *, message_es: str | None = None, **details: Any):
+        details.setdefault("step", "?")
+        details.setdefault("layer", "?")
+        super().__init__(message, message_es=message_es or message, **details)
+
+
+__all__ = [
+    "ColumnNotFoundError",
+    "EmptyFileError",
+    "EncodingError",
+    "FileFormatError",
+    "HeaderNotFoundError",
+    "ParameterError",
+    "SheetNotFoundError",
+    "SpecError",
+    "SpecNotFoundError",
+    "StepError",
+    "WorkbenchError",
+    "WorkbookError",
+]
+
+
+# --- appended by the readers (subclasses: `except WorkbookError` / `except HeaderNotFoundError` still catch them) ---
+
+
+class EncryptedWorkbookError(WorkbookError):
+    code = "workbook-encrypted"
+    title = "Workbook is password-protected"
+    template = "the workbook is encrypted or password-protected ({kind}); save a copy without a password and try again"
+    template_es = "el libro está cifrado o protegido con contraseña ({kind}); guarde una copia sin contraseña e intente de nuevo"
+
+
+class CorruptWorkbookError(WorkbookError):
+    code = "workbook-corrupt"
+    title = "Workbook is damaged or truncated"
+    template = "the {format} workbook is damaged or truncated ({reason})"
+    template_es = "el libro {format} está dañado o incompleto ({reason})"
+
+
+class HeaderRowError(HeaderNotFoundError):
+    code = "header-row-missing"
+    title = "Header row not in the file"
+    template = "the header row {wanted} is not in the file (its rows go from {first} to {last})"
+    template_es = "la fila de encabezado {wanted} no está en el archivo (sus filas van de {first} a {last})"
+
+
+__all__ += ["CorruptWorkbookError", "EncryptedWorkbookError", "HeaderRowError"]

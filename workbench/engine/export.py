@@ -1,0 +1,48 @@
+"""Write a layer's full table to CSV or Parquet, safely (no spreadsheet formula injection in CSV)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.engine.errors import WorkbenchError
+from workbench.engine.table import Table
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(WorkbenchError):
+    code = "export-failed"
+    title = "Export failed"
+    template = "{message}"
+    template_es = "{message_es}"
+
+
+def neutralise_formulas(series: pd.Series) -> pd.Series:
+    """Prefix a quote to text cells that a spreadsheet would run as a formula (=, +, -, @ at the start)."""
+    text = series.astype("str")
+    risky = text.str.startswith(FORMULA_START).fillna(False)
+    return series.where(~risky, "'" + text)
+
+
+def export_table(table: Table, path: str | Path, *, provenance: bool = False) -> Path:
+    """Write ``table`` to ``path``; the format follows the suffix (.csv, .parquet)."""
+    path = Path(path)
+    columns = table.data_columns + (table.provenance_columns if provenance else [])
+    df = table.df[columns]
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        df = df.copy()
+        for col in df.columns:
+            if df[col].dtype == "str":
+                df[col] = neutralise_formulas(df[col])
+        df.to_csv(path, index=False, encoding="utf-8")
+    elif suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        raise ExportError(
+            f"cannot export to {path.name}: use a .csv or .parquet file name",
+            message_es=f"no se puede exportar a {path.name}: use un nombre de archivo .csv o .parquet",
+        )
+    return path

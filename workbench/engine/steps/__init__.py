@@ -1,0 +1,1 @@
+"""Transformation steps: one module per step, registered explicitly in ``registry.py``."""

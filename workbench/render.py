@@ -1,0 +1,72 @@
+"""Human rendering of a preview in the terminal (rich). The CLI's presentation only; no engine logic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table as RichTable
+from rich.text import Text
+
+MAX_CELL = 40
+
+
+def _cell(value: Any) -> Text:
+    text = "∅" if value is None else str(value)
+    if len(text) > MAX_CELL:
+        text = text[: MAX_CELL - 1] + "…"
+    return Text(text, style="dim" if value is None else "")  # Text: cell content is never parsed as markup
+
+
+def _grid(title: str, rows: list[dict[str, Any]], columns: list[str]) -> RichTable:
+    table = RichTable(title=title, title_justify="left", show_lines=False)
+    for col in columns:
+        table.add_column(Text(col), overflow="ellipsis", max_width=MAX_CELL)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    return table
+
+
+def render_preview(console: Console, doc: Any, *, rows: int) -> None:
+    source = doc.source
+    facts = [f"{source.get('filename') or '(bytes)'}", f"format {source['format']}", f"{source['bytes']:,} bytes",
+             f"sha256 {source['sha256'][:12]}"]
+    if source.get("encoding"):
+        facts.append(f"encoding {source['encoding']}, delimiter {source.get('delimiter')!r}")
+    if source.get("sheets"):
+        facts.append(f"sheet {source.get('sheet')!r} of {source['sheets']}")
+    console.print(Text("Source: " + " · ".join(facts), style="bold"))
+    if doc.dataset:
+        console.print(Text(f"Spec: {doc.dataset['slug']} ({doc.dataset['title']}), hash {doc.dataset['spec_hash'][:12]}"
+                           + (f", parameters {doc.params}" if doc.params else "")))
+    raw = doc.raw
+    header = raw.get("header", {})
+    console.print(Text(f"RAW: {raw['row_count']:,} rows x {len(raw['columns'])} columns; header row {header.get('row')}"
+                       f" -> {header.get('data_rows', 0):,} data rows"))
+    console.print(_grid("RAW (first rows)", raw["sample"][:rows], ["_row", *raw["columns"]]))
+    if doc.timeline:
+        timeline = RichTable(title="Timeline", title_justify="left")
+        for col in ("layer", "#", "step", "rows in → out", "columns", "changed", "ms"):
+            timeline.add_column(col)
+        for step in doc.timeline:
+            cols = []
+            if step["columns_added"]:
+                cols.append("+" + ",".join(step["columns_added"]))
+            if step["columns_removed"]:
+                cols.append("-" + ",".join(step["columns_removed"]))
+            changed = [f"{c}:{n:,}" for c, n in step["cells_changed"].items() if n]
+            changed += [f"{c}→{t}" for c, t in step["retyped"].items()]
+            timeline.add_row(step["layer"], str(step["index"]), Text(step["label"]),
+                             f"{step['rows_in']:,} → {step['rows_out']:,}", Text(" ".join(cols)),
+                             Text(" ".join(changed)), f"{step['duration_ms']:.1f}")
+        console.print(timeline)
+    for name, layer in doc.layers.items():
+        columns = [c["name"] for c in layer["columns"]]
+        console.print(_grid(f"{name}: {layer['row_count']:,} rows · "
+                            + ", ".join(f"{c['name']}:{c['dtype']}" for c in layer["columns"]),
+                            layer["sample"][:rows], columns))
+    if doc.control_totals:
+        console.print(Text(f"Control totals: {doc.control_totals}"))
+    for warning in doc.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    console.print(Text(f"Timings (ms): {doc.timings_ms}", style="dim"))
