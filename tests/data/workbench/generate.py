@@ -1,0 +1,197 @@
+"""Generate the project's own DIPRES-like fixtures (invented numbers, real layouts).
+
+The layouts reproduce ../shared/data/dipres/SOURCES.md: latin-1 `;` CSVs, padded `Denominación`, a
+`RESULTADO` footer, implicit code hierarchy, `0,001` and negative amounts, whitespace-only separator lines,
+the 2020s layout with zero codes and a UTF-8 BOM, and an Excel program report with title rows, a
+`NNNNNN : NOMBRE` line, a currency line, merged title cells and the `Subt.`/`Ítem`/`Asig.` header.
+Every hierarchy is consistent: asignaciones sum to their item, items to their subtítulo.
+
+Run ``python tests/data/workbench/generate.py`` to rewrite the fixtures; bench/ uses the same functions
+to make large files.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+# (subtítulo, label) -> items: (item, label) -> asignaciones [(asig, label)]; ingresos < 20 <= gastos
+CATALOG = {
+    ("05", "TRANSFERENCIAS CORRIENTES"): {("02", "Del Gobierno Central"): [("001", "Subsecretaría de Hacienda"), ("002", "Tesoro Público")]},
+    ("08", "OTROS INGRESOS CORRIENTES"): {("01", "Recuperaciones y Reembolsos por Licencias Médicas"): [], ("99", "Otros"): []},
+    ("09", "APORTE FISCAL"): {("01", "Libre"): []},
+    ("21", "GASTOS EN PERSONAL"): {},
+    ("22", "BIENES Y SERVICIOS DE CONSUMO"): {},
+    ("24", "TRANSFERENCIAS CORRIENTES"): {("01", "Al Sector Privado"): [("005", 'Programa "4 a 7"'), ("373", "Becas  de   Especialización")],
+                                           ("03", "A Otras Entidades Públicas"): [("126", "Universidad Arturo Prat de Iquique : \"Tarapacá LABS\"   (30434575-0)")]},
+    ("29", "ADQUISICIÓN DE ACTIVOS NO FINANCIEROS"): {("06", "Equipos Informáticos"): [], ("07", "Programas Informáticos"): []},
+    ("32", "PRÉSTAMOS"): {("07", "Por Anticipos por Cambio de Residencia"): []},
+    ("34", "SERVICIO DE LA DEUDA"): {("07", "Deuda Flotante"): []},
+}
+MONTHS = ["ENERO", "FEBRERO", "MARZO", "ABRIL", "MAYO", "JUNIO", "JULIO", "AGOSTO", "SEPTIEMBRE", "OCTUBRE",
+          "NOVIEMBRE", "DICIEMBRE"]
+
+
+@dataclass
+class Line:
+    subtitulo: str
+    item: str
+    asignacion: str
+    label: str
+    amounts: list[int]
+
+
+def program_lines(rng: random.Random, measures: int = 3) -> list[Line]:
+    """One program's budget lines, hierarchy-consistent, in DIPRES order (subtítulo, its items, ...)."""
+    out: list[Line] = []
+    for (sub, sub_label), items in CATALOG.items():
+        sub_line = Line(sub, "", "", sub_label, [0] * measures)
+        out.append(sub_line)
+        if not items:
+            sub_line.amounts = [rng.randint(1_000, 90_000_000) for _ in range(measures)]
+        for (item, item_label), asigs in items.items():
+            item_line = Line(sub, item, "", item_label, [0] * measures)
+            out.append(item_line)
+            if asigs:
+                for asig, asig_label in asigs:
+                    amounts = [rng.randint(-50_000, 5_000_000) for _ in range(measures)]
+                    out.append(Line(sub, item, asig, asig_label, amounts))
+                    item_line.amounts = [a + b for a, b in zip(item_line.amounts, amounts)]
+            else:
+                item_line.amounts = [rng.randint(0, 9_000_000) for _ in range(measures)]
+            sub_line.amounts = [a + b for a, b in zip(sub_line.amounts, item_line.amounts)]
+    return out
+
+
+def resultado(lines: list[Line], measure: int = -1) -> int:
+    """Σ ingresos (subtítulos < 20) − Σ gastos (subtítulos >= 20), over subtítulo rows."""
+    subs = [line for line in lines if not line.item]
+    return sum(s.amounts[measure] for s in subs if int(s.subtitulo) < 20) - sum(
+        s.amounts[measure] for s in subs if int(s.subtitulo) >= 20)
+
+
+def execution_csv(programs: list[tuple[str, str, str]], *, month: int = 4, currency: str = "P", seed: int = 7) -> bytes:
+    """The 'Informe Ejecución Programa' CSV: latin-1, LF, `;`, padded labels, RESULTADO footer."""
+    rng = random.Random(seed)
+    header = ("Partida;Capítulo;Programa;Subtítulo;Item;Asignación;Moneda;Denominación;Presupuesto Inicial;"
+              f"Presupuesto Vigente;Ejecución Acumulada al {MONTHS[month - 1]}")
+    rows = [header]
+    total = 0
+    for partida, capitulo, programa in programs:
+        lines = program_lines(rng)
+        total += resultado(lines)
+        for line in lines:
+            width = 250 if line.asignacion else 80
+            rows.append(";".join([partida, capitulo, programa, line.subtitulo, line.item, line.asignacion, currency,
+                                  line.label.ljust(width), *map(str, line.amounts)]))
+    rows.append(f";;;;;;;RESULTADO;;;{total}")
+    return ("\n".join(rows) + "\n").encode("latin-1")
+
+
+def law_csv(programs: list[tuple[str, str, str]], *, layout: str = "2017", seed: int = 11) -> bytes:
+    """Budget-law CSV. layout 2017: latin-1 CRLF, blank codes; 2012: + whitespace-only lines, no accents;
+    2027: UTF-8 BOM, LF, `Ítem`, zero codes (`00`, `000`) on aggregate rows."""
+    rng = random.Random(seed)
+    if layout == "2027":
+        header = "Partida;Capitulo;Programa;Subtitulo;Ítem;Asignacion;Denominacion;Monto Pesos;Monto Dolar"
+    else:
+        header = "Partida;Capítulo;Programa;Subtítulo;Item;Asignación;Denominación;Monto Pesos;Monto Dólar"
+    rows = [header]
+    for partida, capitulo, programa in programs:
+        if layout == "2012":
+            rows.append(" ")
+        for i, line in enumerate(program_lines(rng, measures=2)):
+            pesos, dolar = line.amounts
+            if i % 7 == 3:
+                dolar = 0
+            label = line.label
+            if layout == "2012":
+                label = label.translate(str.maketrans("ÁÉÍÓÚáéíóú", "AEIOUaeiou"))
+            item, asig = line.item, line.asignacion
+            if layout == "2027":
+                item, asig = item or "00", asig or "000"
+            pesos_text = str(pesos)
+            if line.subtitulo == "32":
+                pesos_text = "0,001"  # one peso, written in thousands with a decimal comma
+            rows.append(";".join([partida, capitulo, programa, line.subtitulo, item, asig, label, pesos_text, str(dolar)]))
+    if layout == "2027":
+        return ("\ufeff" + "\n".join(rows) + "\n").encode("utf-8")
+    return ("\r\n".join(rows) + "\r\n").encode("latin-1")
+
+
+PROGRAM_REPORT_HEADER = ["Subt.", "Ítem", "Asig.", "Denominación", "Presupuesto Inicial", "Modificaciones",
+                         "Presupuesto Vigente", "Compromiso", "Devengado", "Ejecución Acumulada\na {month}",
+                         "Saldo por Ejecutar", "% Ejecución"]
+
+
+def program_report_rows(rng: random.Random, repeat: int = 1) -> list[list[object]]:
+    """Data rows of the Excel program report: section rows, codes as numbers (Excel drops zeros), a
+    RESULTADO row. ``repeat`` stacks the catalogue to make large files."""
+    rows: list[list[object]] = []
+    ingresos = gastos = 0
+    for _ in range(repeat):
+        lines = program_lines(rng, measures=2)
+        for section, keep in (("INGRESOS", lambda s: int(s) < 20), ("GASTOS", lambda s: int(s) >= 20)):
+            rows.append([None, None, None, section] + [None] * 8)
+            for line in lines:
+                if not keep(line.subtitulo):
+                    continue
+                inicial, ejecutado = line.amounts
+                modif = rng.randint(-1000, 1000) if line.asignacion or not line.item else 0
+                vigente = inicial + modif
+                devengado = ejecutado + rng.randint(0, 100)
+                pct = round(ejecutado / vigente * 100, 1) if vigente else None
+                rows.append([int(line.subtitulo), int(line.item) if line.item else None,
+                             int(line.asignacion) if line.asignacion else None, line.label,
+                             inicial, modif, vigente, devengado + 5, devengado, ejecutado, vigente - ejecutado, pct])
+        ingresos += sum(ln.amounts[1] for ln in lines if not ln.item and int(ln.subtitulo) < 20)
+        gastos += sum(ln.amounts[1] for ln in lines if not ln.item and int(ln.subtitulo) >= 20)
+    rows.append([None, None, None, "RESULTADO"] + [None] * 5 + [ingresos - gastos, None, None])
+    return rows
+
+
+def program_report_xlsx(path: Path, *, program: str = "120101", name: str = "SECRETARÍA Y ADMINISTRACIÓN GENERAL",
+                        month: int = 4, currency: str = "Moneda Nacional - Miles de Pesos", repeat: int = 1,
+                        seed: int = 5) -> Path:
+    """The DIPRES per-program execution report as xlsx (written with openpyxl; reading never uses it)."""
+    from openpyxl import Workbook
+
+    rng = random.Random(seed)
+    wb = Workbook(write_only=repeat > 50)
+    ws = wb.create_sheet("Reporte") if repeat > 50 else wb.active
+    if repeat <= 50:
+        ws.title = "Reporte"
+    titles = [["MINISTERIO DE OBRAS PÚBLICAS"], ["Informe de Ejecución Programa"], [f"{program} : {name}"],
+              [currency], [f"Período: Enero - {MONTHS[month - 1].title()}"], []]
+    header = [h.format(month=MONTHS[month - 1].title()) for h in PROGRAM_REPORT_HEADER]
+    for row in titles + [header] + program_report_rows(rng, repeat):
+        ws.append(row)
+    if repeat <= 50:
+        for r in range(1, 6):
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(header))
+    wb.save(path)
+    return path
+
+
+def main() -> None:
+    programs = [("50", "01", "05"), ("50", "01", "06")]
+    (HERE / "ejecucion_2017_abril_pesos.csv").write_bytes(execution_csv(programs, month=4, currency="P"))
+    (HERE / "ejecucion_2017_junio_dolares.csv").write_bytes(execution_csv([("06", "01", "01")], month=6, currency="D", seed=3))
+    (HERE / "ley_2017_programa.csv").write_bytes(law_csv([("06", "01", "01"), ("27", "02", "02")], layout="2017"))
+    (HERE / "ley_2012_programa.csv").write_bytes(law_csv([("05", "61", "02"), ("05", "64", "02")], layout="2012"))
+    (HERE / "ley_2027_programa.csv").write_bytes(law_csv([("01", "01", "01")], layout="2027"))
+    program_report_xlsx(HERE / "programa_ejecucion_2017_abril.xlsx")
+    (HERE / "html_disfrazado.csv").write_bytes(
+        b"<!DOCTYPE html>\n<html><head><meta charset=WINDOWS-1252><title>Nivel Nacional - W3 DIPRES</title></head>"
+        b"<body><table><tr><td>Partida</td></tr></table></body></html>\n")
+    examples = HERE.parents[2] / "examples"
+    examples.mkdir(exist_ok=True)
+    (examples / "ejecucion_2017_abril_programa.csv").write_bytes(execution_csv([("50", "01", "05")], seed=21))
+    program_report_xlsx(examples / "programa_ejecucion_2017_abril.xlsx", seed=8)
+
+
+if __name__ == "__main__":
+    main()
