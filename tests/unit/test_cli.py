@@ -66,16 +66,16 @@ def test_preview_json_document(runner):
     assert set(doc) >= {"dataset", "source", "raw", "timeline", "layers", "warnings", "control_totals"}
     assert set(doc["source"]) >= {"sha256", "format", "encoding", "delimiter", "sheet", "bytes"}
     assert doc["source"]["format"] == "csv" and len(doc["source"]["sha256"]) == 64
-    assert doc["raw"]["row_count"] == 56 and len(doc["raw"]["sample"]) == 3
-    assert doc["layers"]["bronze"]["row_count"] == 54
-    assert doc["layers"]["silver"]["row_count"] == 162
+    assert doc["raw"]["row_count"] == 50 and len(doc["raw"]["sample"]) == 3
+    assert doc["layers"]["bronze"]["row_count"] == 48
+    assert doc["layers"]["silver"]["row_count"] == 144
     assert doc["layers"]["silver"]["sample"][0]["partida"] == "50"
 
 
 def test_preview_human_output(runner):
     result = runner.invoke(cli, [*SPECS, "preview", "dipres_ejecucion", str(DATA / "ejecucion_2017_abril_pesos.csv")])
     assert result.exit_code == 0, result.output
-    assert "Timeline" in result.output and "melt" in result.output and "silver: 162 rows" in result.output
+    assert "Timeline" in result.output and "melt" in result.output and "silver: 144 rows" in result.output
 
 
 def test_preview_without_spec_sniffs_any_file(runner):
@@ -114,6 +114,6 @@ def test_export_writes_the_full_layer(runner, tmp_path, suffix):
                                  "--layer", "silver", "--to", str(dest)])
     assert result.exit_code == 0, result.output
     df = pd.read_csv(dest, dtype=str) if suffix == ".csv" else pd.read_parquet(dest)
-    assert len(df) == 162
+    assert len(df) == 144
     assert df["partida"].iloc[0] == "50"  # codes keep their zeros in both formats
     assert df["asignacion"].dropna().str.len().eq(3).all()

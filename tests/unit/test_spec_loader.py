@@ -78,7 +78,7 @@ def test_every_problem_is_reported_not_just_the_first():
 def test_duplicate_keys_are_an_error():
     text = GOOD.replace("  title: Demo\n", "  title: Demo\n  title: Otra\n")
     [p] = problems(text)
-    assert p == {"line": 3, "path": "dataset.title", "message": "duplicate key"}
+    assert p == {"line": 4, "path": "dataset.title", "message": "duplicate key"}
 
 
 def test_yaml_syntax_error_has_line():

@@ -36,7 +36,7 @@ def test_ejecucion_bronze_columns_and_types(ejecucion):
     assert ejecucion.tables["bronze"].data_columns == [
         "partida", "capitulo", "programa", "subtitulo", "item", "asignacion", "moneda", "denominacion", "nivel",
         "presupuesto_inicial", "presupuesto_vigente", "ejecucion_acumulada", "periodo"]
-    assert len(bronze) == 54  # 2 programs x 27 lines; the RESULTADO footer is gone
+    assert len(bronze) == 48  # 2 programs x 24 lines; the RESULTADO footer is gone
     first = bronze.iloc[0]
     assert (first["partida"], first["capitulo"], first["programa"], first["subtitulo"]) == ("50", "01", "05", "05")
     assert pd.isna(first["item"]) and pd.isna(first["asignacion"])
@@ -61,7 +61,7 @@ def test_ejecucion_silver_is_long_with_provenance(ejecucion):
     silver = ejecucion.tables["silver"]
     assert silver.data_columns == ["partida", "capitulo", "programa", "subtitulo", "item", "asignacion", "nivel",
                                    "moneda", "denominacion", "periodo", "medida", "monto"]
-    assert len(silver.df) == 54 * 3
+    assert len(silver.df) == 48 * 3
     assert list(silver.df["medida"][:3]) == ["presupuesto_inicial", "presupuesto_vigente", "ejecucion_acumulada"]
     # the first tidy value traces back to RAW row 2, column I (Presupuesto Inicial)
     assert silver.trace(0, "monto") == {"sheet": None, "row": 2, "column": "I"}
@@ -73,12 +73,12 @@ def test_ejecucion_timeline_records_every_step(ejecucion):
     spec = api.load_spec(ROOT / "specs" / "dipres_ejecucion.yaml")
     assert len(ejecucion.timeline) == len(spec.layers["bronze"]) + len(spec.layers["silver"])
     drop = next(s for s in ejecucion.timeline if s["type"] == "drop_rows")
-    assert (drop["rows_in"], drop["rows_out"]) == (55, 54)
+    assert (drop["rows_in"], drop["rows_out"]) == (49, 48)
     assert drop["removed_sample"][0]["denominacion"] == "RESULTADO"
     strip = next(s for s in ejecucion.timeline if s["type"] == "strip")
-    assert strip["cells_changed"]["denominacion"] == 55
+    assert strip["cells_changed"]["denominacion"] == 48
     melt = next(s for s in ejecucion.timeline if s["type"] == "melt")
-    assert (melt["rows_in"], melt["rows_out"]) == (54, 162)
+    assert (melt["rows_in"], melt["rows_out"]) == (48, 144)
     assert set(melt["columns_added"]) == {"medida", "monto"}
 
 
@@ -101,7 +101,7 @@ def test_ejecucion_without_year_is_a_clear_error(tmp_path):
 def test_ley_layouts_give_the_same_shape(name):
     doc = run("dipres_ley", name, anio=2017)
     bronze = doc.tables["bronze"].df
-    assert len(bronze) == 27 * (1 if "2027" in name else 2)
+    assert len(bronze) == 24 * (1 if "2027" in name else 2)
     subs = bronze[bronze["nivel"] == "subtitulo"]
     assert subs["item"].isna().all() and subs["asignacion"].isna().all()  # `00`/`000` and blanks alike
     assert bronze["partida"].str.len().eq(2).all()
@@ -134,7 +134,7 @@ def test_programa_xlsx_report():
     assert doc.source["format"] == "xlsx"
     assert doc.raw["header"]["row"] is None or doc.raw["header"]["row"] == 7
     bronze = doc.tables["bronze"].df
-    assert len(bronze) == 27
+    assert len(bronze) == 24
     first = bronze.iloc[0]
     assert (first["partida"], first["capitulo"], first["programa"]) == ("12", "01", "01")
     assert first["nombre_programa"] == "SECRETARÍA Y ADMINISTRACIÓN GENERAL"
@@ -143,7 +143,7 @@ def test_programa_xlsx_report():
         assert items_vs_subtitulos(bronze, measure) == []
     assert Decimal(str(doc.control_totals["resultado"]["value"])) == balance(bronze)
     silver = doc.tables["silver"]
-    assert len(silver.df) == 27 * 7
+    assert len(silver.df) == 24 * 7
     assert silver.trace(0, "monto")["sheet"] == "Reporte"
 
 

@@ -24,32 +24,31 @@ class WorkbenchError(Exception):
         self.details = details
         super().__init__(self.message)
 
-    def _render(self, template: str) -> str:
+    def _render(self, template: str, lang: str = "en") -> str:
         try:
             text = template.format(**self.details)
         except (KeyError, IndexError, ValueError):
             text = self.details.get("message", self.title)
-        return f"{self.location}: {text}" if self.location else text
+        location = self._location(lang)
+        return f"{location}: {text}" if location else text
 
-    @property
-    def location(self) -> str:
-        """Human location prefix: ``file.csv sheet 'Hoja1' row 12 column C`` or ``specs/x.yaml:14``."""
+    def _location(self, lang: str) -> str:
+        """Human location prefix: ``file.csv sheet 'Hoja1' row 12 column C`` (Spanish: hoja, fila, columna)."""
         d = self.details
-        if d.get("spec_file"):
-            loc = str(d["spec_file"])
-            if d.get("line"):
-                loc += f":{d['line']}"
-            return loc
+        words = {"sheet": "hoja", "row": "fila", "column": "columna"} if lang == "es" else {}
         parts = []
         if d.get("file"):
             parts.append(str(d["file"]))
         if d.get("sheet") not in (None, ""):
-            parts.append(f"sheet '{d['sheet']}'")
-        if d.get("row") is not None:
-            parts.append(f"row {d['row']}")
-        if d.get("column") is not None:
-            parts.append(f"column {d['column']}")
+            parts.append(f"{words.get('sheet', 'sheet')} '{d['sheet']}'")
+        for key in ("row", "column"):
+            if d.get(key) is not None:
+                parts.append(f"{words.get(key, key)} {d[key]}")
         return " ".join(parts)
+
+    @property
+    def location(self) -> str:
+        return self._location("en")
 
     @property
     def message(self) -> str:
@@ -57,10 +56,7 @@ class WorkbenchError(Exception):
 
     @property
     def message_es(self) -> str:
-        text = self._render(self.template_es)
-        for en, es in ((" sheet '", " hoja '"), (" row ", " fila "), (" column ", " columna ")):
-            text = text.replace(en, es, 1) if self.location else text
-        return text
+        return self._render(self.template_es, "es")
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON error shape (pinned by tests/unit/test_error_shape.py)."""
@@ -219,8 +215,8 @@ class CorruptWorkbookError(WorkbookError):
 class HeaderRowError(HeaderNotFoundError):
     code = "header-row-missing"
     title = "Header row not in the file"
-    template = "the header row {wanted} is not in the file (its rows go from {first} to {last})"
-    template_es = "la fila de encabezado {wanted} no está en el archivo (sus filas van de {first} a {last})"
+    template = "the header row {wanted} is not in the file ({extent})"
+    template_es = "la fila de encabezado {wanted} no está en el archivo ({extent_es})"
 
 
 __all__ += ["CorruptWorkbookError", "EncryptedWorkbookError", "HeaderRowError"]

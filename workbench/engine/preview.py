@@ -8,7 +8,7 @@ from typing import Any
 
 from workbench.engine.params import resolve_params
 from workbench.engine.pipeline import PipelineResult, run_pipeline
-from workbench.engine.readers import build_table, read_raw
+from workbench.engine.readers import build_table, read_raw, title_rows
 from workbench.engine.readers.base import RawGrid
 from workbench.engine.serialize import records
 from workbench.engine.spec.models import Spec
@@ -110,7 +110,8 @@ def preview_file(
     raw["header"] = {"row": options.header.row, "labels": raw_header, "data_rows": len(table.df)}
     result: PipelineResult | None = None
     if spec is not None:
-        result = run_pipeline(spec, table, params=resolved, raw_header=raw_header, source_file=filename,
+        result = run_pipeline(spec, table, params=resolved, raw_header=raw_header,
+                              preamble=title_rows(grid, options), source_file=filename,
                               sample_rows=min(sample_rows, 5))
         warnings.extend(result.warnings)
     t_steps = time.perf_counter()

@@ -58,6 +58,8 @@ def program_lines(rng: random.Random, measures: int = 3) -> list[Line]:
             if asigs:
                 for asig, asig_label in asigs:
                     amounts = [rng.randint(-50_000, 5_000_000) for _ in range(measures)]
+                    if asig == "126":  # a recovery line: negative, like `Recuperación de Anticipos;-800000`
+                        amounts = [-abs(a) for a in amounts]
                     out.append(Line(sub, item, asig, asig_label, amounts))
                     item_line.amounts = [a + b for a, b in zip(item_line.amounts, amounts)]
             else:

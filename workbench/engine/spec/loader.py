@@ -18,12 +18,14 @@ from workbench.engine.spec.models import Spec
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../docs/spec.schema.json"
 MAX_SPEC_BYTES = 1_000_000
+#: The only YAML types a spec may use: plain data. Anything else (e.g. ``!!python/...``) is refused.
+PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 
 
 def _to_data(node: yaml.Node, problems: list[tuple[int, str, str]], path: str = "", loader: Any = None) -> Any:
     """Plain data from the node tree (scalars built by the safe constructor), noting duplicate keys."""
     loader = loader or yaml.SafeLoader("")
-    if not node.tag.startswith("tag:yaml.org,2002:"):
+    if node.tag not in PLAIN_TAGS:
         problems.append((node.start_mark.line + 1, path, f"unsupported value: tag {node.tag!r} is not allowed"))
         return None
     if isinstance(node, yaml.MappingNode):
