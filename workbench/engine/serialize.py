@@ -30,9 +30,8 @@ def json_value(value: Any) -> Any:
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of a (small) frame as dicts of JSON-safe values, columns in order."""
+    """Rows of a (small) frame as dicts of JSON-safe values, columns in order. Column-wise ``tolist``:
+    element access on Arrow-backed columns is slow, a column's list conversion is one call."""
     columns = [str(c) for c in df.columns]
-    return [
-        {col: json_value(v) for col, v in zip(columns, row)}
-        for row in df.itertuples(index=False, name=None)
-    ]
+    values = [[json_value(v) for v in series.tolist()] for _, series in df.items()]
+    return [dict(zip(columns, row)) for row in zip(*values)] if values else [{} for _ in range(len(df))]

@@ -129,9 +129,11 @@ PROGRAM_REPORT_HEADER = ["Subt.", "Ítem", "Asig.", "Denominación", "Presupuest
                          "Saldo por Ejecutar", "% Ejecución"]
 
 
-def program_report_rows(rng: random.Random, repeat: int = 1) -> list[list[object]]:
+def program_report_rows(rng: random.Random, repeat: int = 1, zero_codes: bool = False) -> list[list[object]]:
     """Data rows of the Excel program report: section rows, codes as numbers (Excel drops zeros), a
-    RESULTADO row. ``repeat`` stacks the catalogue to make large files."""
+    RESULTADO row. ``repeat`` stacks the catalogue to make large files; ``zero_codes`` writes 0 instead of
+    a blank Ítem/Asig. on aggregate rows (the 2020s layout)."""
+    blank = 0 if zero_codes else None
     rows: list[list[object]] = []
     ingresos = gastos = 0
     for _ in range(repeat):
@@ -145,9 +147,9 @@ def program_report_rows(rng: random.Random, repeat: int = 1) -> list[list[object
                 modif = rng.randint(-1000, 1000) if line.asignacion or not line.item else 0
                 vigente = inicial + modif
                 devengado = ejecutado + rng.randint(0, 100)
-                pct = round(ejecutado / vigente * 100, 1) if vigente else None
-                rows.append([int(line.subtitulo), int(line.item) if line.item else None,
-                             int(line.asignacion) if line.asignacion else None, line.label,
+                pct = ejecutado / vigente * 100 if vigente else None  # full double precision, as Excel keeps it
+                rows.append([int(line.subtitulo), int(line.item) if line.item else blank,
+                             int(line.asignacion) if line.asignacion else blank, line.label,
                              inicial, modif, vigente, devengado + 5, devengado, ejecutado, vigente - ejecutado, pct])
         ingresos += sum(ln.amounts[1] for ln in lines if not ln.item and int(ln.subtitulo) < 20)
         gastos += sum(ln.amounts[1] for ln in lines if not ln.item and int(ln.subtitulo) >= 20)
@@ -157,7 +159,7 @@ def program_report_rows(rng: random.Random, repeat: int = 1) -> list[list[object
 
 def program_report_xlsx(path: Path, *, program: str = "120101", name: str = "SECRETARÍA Y ADMINISTRACIÓN GENERAL",
                         month: int = 4, currency: str = "Moneda Nacional - Miles de Pesos", repeat: int = 1,
-                        seed: int = 5) -> Path:
+                        seed: int = 5, zero_codes: bool = False) -> Path:
     """The DIPRES per-program execution report as xlsx (written with openpyxl; reading never uses it)."""
     from openpyxl import Workbook
 
@@ -169,7 +171,7 @@ def program_report_xlsx(path: Path, *, program: str = "120101", name: str = "SEC
     titles = [["MINISTERIO DE OBRAS PÚBLICAS"], ["Informe de Ejecución Programa"], [f"{program} : {name}"],
               [currency], [f"Período: Enero - {MONTHS[month - 1].title()}"], []]
     header = [h.format(month=MONTHS[month - 1].title()) for h in PROGRAM_REPORT_HEADER]
-    for row in titles + [header] + program_report_rows(rng, repeat):
+    for row in titles + [header] + program_report_rows(rng, repeat, zero_codes):
         ws.append(row)
     if repeat <= 50:
         for r in range(1, 6):

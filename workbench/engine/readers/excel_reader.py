@@ -2,7 +2,8 @@
 
 fastexcel renders each cell as text in Rust and hands Arrow columns over, 25x faster than openpyxl. With
 ``header_row=None`` and ``skip_rows=0`` grid row i is RAW row i+1, and each column knows its absolute index,
-so every cell keeps its address. Merged ranges come from python-calamine, only when ``fill_merged`` asks.
+so every cell keeps its address. Merged ranges (only when ``fill_merged`` asks) come from the sheet XML
+(xlsx/xlsm) or python-calamine (xls/ods).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import python_calamine
 
 from workbench.engine.errors import CorruptWorkbookError, SheetNotFoundError
 from workbench.engine.readers.base import RawGrid, SourceInfo
+from workbench.engine.readers.xlsx_merged import xlsx_merged_ranges
 from workbench.engine.spec.source import SourceOptions
 from workbench.engine.table import column_letter
 
@@ -77,7 +79,12 @@ def read_workbook(data: bytes, options: SourceOptions, source: SourceInfo) -> Ra
     )
     issues: list[dict[str, Any]] = []
     if options.fill_merged:
-        df, positions = _fill_merged(df, positions, _merged_ranges(data, sheet, source, issues))
+        # xlsx/xlsm: read <mergeCells> from the sheet XML (~0.1 s on 5 MB) instead of a second calamine parse
+        # (~1 s). Run in a thread beside calamine it was slower: calamine already keeps both cores busy.
+        ranges = xlsx_merged_ranges(data, sheet) if source.format in ("xlsx", "xlsm") else None
+        if ranges is None:
+            ranges = _merged_ranges(data, sheet, source, issues)
+        df, positions = _fill_merged(df, positions, ranges)
     source.sheet, source.sheets = sheet, names
     return RawGrid(
         df=df,

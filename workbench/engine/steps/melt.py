@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
+from workbench.engine.parallel import map_columns
 from workbench.engine.steps.base import Step, StepContext, require_columns
 from workbench.engine.table import RAW_COL, Table, is_provenance
 
@@ -84,7 +85,8 @@ class MeltStep(Step):
             ctx.details["dropped_empty"] = int(n * k - len(flat))
         names = pa.array(self.value_columns, pa.large_string())
         letters = pa.array([table.origins.get(c) for c in self.value_columns], pa.large_string())
-        data = {c: df[c].array.take(source) for c in ids}
+        repeated = map_columns(lambda c: df[c].array.take(source), ids, rows=len(source))
+        data = dict(zip(ids, repeated))
         data[self.variable] = pd.array(pc.take(names, measure), dtype="str")
         data[self.value] = stacked.array.take(flat)
         data.update({c: df[c].array.take(source) for c in table.provenance_columns})

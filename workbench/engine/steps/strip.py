@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
+from workbench.engine.parallel import map_columns
 from workbench.engine.steps.base import Step, StepContext, require_columns
 from workbench.engine.steps.conditions import arrow_text, trim
 from workbench.engine.table import Table, is_provenance
@@ -85,8 +86,11 @@ class StripStep(Step):
                     column=table.origins.get(column),
                 )
         df = table.df.copy(deep=False)
-        for column in targets:
-            df[column] = strip_text(df[column], collapse=self.collapse, empty_as_null=self.empty_as_null)
+        stripped = map_columns(
+            lambda c: strip_text(df[c], collapse=self.collapse, empty_as_null=self.empty_as_null), targets, rows=len(df)
+        )
+        for column, values in zip(targets, stripped):
+            df[column] = values
         return table.with_df(df)
 
     def touched_columns(self, table: Table) -> list[str]:

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workbench.engine.steps._numbers import MAX_PRECISION, parse_numbers
+from workbench.engine.parallel import map_columns
 from workbench.engine.steps.base import Step, StepContext, require_columns
 from workbench.engine.table import RAW_COL, RAW_ROW, Table
 
@@ -122,12 +123,18 @@ class TypeCastStep(Step):
         require_columns(table, list(self.columns), ctx)
         df = table.df.copy(deep=False)
         counts: dict[str, dict[str, int]] = {"nulls_from_empty": {}, "invalid": {}, "rounded": {}}
-        for name, cast in self.casts.items():
+
+        def convert(name: str) -> tuple[pa.Array, tuple[str, str], tuple[Any, ...]]:
+            cast = self.casts[name]
             raw = pa.array(df[name].astype("str"))
             raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
             # an already typed column (e.g. Int64) prints as "1234.5": read it with "." and no thousands
             seps = self._seps(cast) if pd.api.types.is_string_dtype(df[name].dtype) else (".", "")
-            values, bad, empty, rounded = _per_distinct(raw, lambda text: self._convert(cast, text, seps))
+            return raw, seps, _per_distinct(raw, lambda text: self._convert(cast, text, seps))
+
+        converted = map_columns(convert, list(self.casts), rows=len(df))
+        for (name, cast), (raw, seps, result) in zip(self.casts.items(), converted):
+            values, bad, empty, rounded = result
             counts["nulls_from_empty"][name], counts["rounded"][name] = int(empty.sum()), int(rounded.sum())
             if bad.any():
                 counts["invalid"][name] = self._report(table, name, cast, bad, seps, ctx)
