@@ -14,7 +14,7 @@ from rich.table import Table as RichTable
 
 from workbench.engine import api
 
-console = Console(highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, highlight=False)
 
 

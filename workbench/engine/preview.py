@@ -8,7 +8,7 @@ from typing import Any
 
 from workbench.engine.params import resolve_params
 from workbench.engine.pipeline import PipelineResult, run_pipeline
-from workbench.engine.readers import build_table, read_raw, title_rows
+from workbench.engine.readers import build_table, header_row, read_raw, title_rows
 from workbench.engine.readers.base import RawGrid
 from workbench.engine.serialize import records
 from workbench.engine.spec.models import Spec
@@ -107,7 +107,7 @@ def preview_file(
     warnings.extend(header_warnings)
     t_header = time.perf_counter()
     raw = raw_summary(grid, sample_rows)
-    raw["header"] = {"row": options.header.row, "labels": raw_header, "data_rows": len(table.df)}
+    raw["header"] = {"row": header_row(grid, options), "labels": raw_header, "data_rows": len(table.df)}
     result: PipelineResult | None = None
     if spec is not None:
         result = run_pipeline(spec, table, params=resolved, raw_header=raw_header,

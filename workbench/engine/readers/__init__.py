@@ -14,7 +14,7 @@ from workbench.engine.readers.base import RawGrid, SourceInfo
 from workbench.engine.readers.csv_reader import detect_encoding, read_csv, sniff_delimiter
 from workbench.engine.readers.excel_reader import list_sheets as _list_sheets
 from workbench.engine.readers.excel_reader import read_workbook
-from workbench.engine.readers.header import build_table, normalize_label, title_rows
+from workbench.engine.readers.header import build_table, header_row, normalize_label, title_rows
 from workbench.engine.readers.sniff import reject_disguised, sniff_format
 from workbench.engine.spec.source import SourceOptions
 
@@ -47,6 +47,7 @@ __all__ = [
     "SourceInfo",
     "build_table",
     "detect_encoding",
+    "header_row",
     "list_sheets",
     "normalize_label",
     "read_raw",

@@ -57,6 +57,12 @@ def _header_position(grid: RawGrid, options: SourceOptions) -> int | None:
     return position
 
 
+def header_row(grid: RawGrid, options: SourceOptions) -> int | None:
+    """The RAW row number of the (first) header row, however it was given (row or labels); None without one."""
+    position = _header_position(grid, options)
+    return None if position is None else grid.rows[position]
+
+
 def _labels(grid: RawGrid, position: int, count: int) -> list[str]:
     """One label per column: the non-empty header cells top to bottom, stripped, joined by one space.
 
