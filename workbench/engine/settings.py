@@ -18,6 +18,26 @@ class Settings(BaseSettings):
     specs_dir: Path = Field(default=Path("specs"), description="Directory of dataset specs (`<slug>.yaml`).")
     data_dir: Path = Field(default=Path("data"), description="Where the product keeps its files (RAW store, SQLite, ...).")
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1, description="Largest RAW file accepted, bytes.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the metadata store; default: SQLite at <data_dir>/workbench.db. "
+        "PostgreSQL: postgresql+psycopg://user:password@host:5432/db",
+    )
+    files_dir: Path | None = Field(default=None, description="RAW file store directory; default <data_dir>/raw.")
+    runs_dir: Path | None = Field(default=None, description="Run outputs directory; default <data_dir>/runs.")
+    user: str = Field(default="", description="Who triggers CLI runs (default: the OS user).")
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'workbench.db').resolve()}"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.files_dir or self.data_dir / "raw"
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.runs_dir or self.data_dir / "runs"
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,102 @@
+"""Database engines and sessions, from one URL: SQLite in the data directory by default, PostgreSQL
+(``postgresql+psycopg://``) when configured. Connection problems become one clear, password-free error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from workbench.engine.errors import WorkbenchError
+
+
+class DatabaseUnavailableError(WorkbenchError):
+    code = "database-unavailable"
+    title = "Database unavailable"
+    template = "cannot reach the database at {where}: {reason}"
+    template_es = "no se puede conectar a la base de datos en {where}: {reason}"
+
+
+class DatabaseNotMigratedError(WorkbenchError):
+    code = "database-not-migrated"
+    title = "Database schema missing or old"
+    template = "the database at {where} has no current schema; run `workbench db upgrade`"
+    template_es = "la base de datos en {where} no tiene el esquema al día; ejecute `workbench db upgrade`"
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(invalid database URL)"
+
+
+def where(url: str) -> str:
+    """Host and database of a URL (never the password): ``127.0.0.1:5432/test`` or the SQLite file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite file {parsed.database or ':memory:'}"
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> Engine:
+    """One engine per URL for the process. SQLite: WAL, foreign keys on, a busy timeout for concurrent
+    writers. PostgreSQL: a small pool with pre-ping, a connect timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                            connect_args={"connect_timeout": 5})
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error; connection failures become
+    DatabaseUnavailableError naming the host (never the password)."""
+    try:
+        with Session(get_engine(url), expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    except OperationalError as exc:
+        if _is_connection_error(exc):
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+            raise DatabaseUnavailableError(where=where(url), reason=_scrub(reason, url)) from None
+        raise
+
+
+def _is_connection_error(exc: OperationalError) -> bool:
+    text = str(exc.orig or exc).lower()
+    return any(s in text for s in ("connection", "could not connect", "timeout", "unable to open database",
+                                   "no such host", "name or service", "refused"))
+
+
+def _scrub(text: str, url: str) -> str:
+    password = make_url(url).password
+    return text.replace(str(password), "***") if password else text
+
+
+__all__ = ["DatabaseNotMigratedError", "DatabaseUnavailableError", "get_engine", "safe_url", "session_scope", "where"]
