@@ -11,6 +11,7 @@ from typing import Any, Callable
 import click
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from workbench.engine import api
 
@@ -140,8 +141,7 @@ def preview(obj: dict[str, Any], args: tuple[str, ...], params: tuple[str, ...],
 
 
 @cli.command()
-@click.argument("spec_or_slug")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("args", nargs=-1, required=True, metavar="RUN_ID | SPEC_OR_SLUG FILE")
 @click.option("--layer", default="silver", show_default=True, help="Layer to export (bronze, silver, gold).")
 @click.option("--to", "dest", required=True, type=click.Path(path_type=Path), help="Output .csv or .parquet file.")
 @click.option("--param", "-p", "params", multiple=True, metavar="K=V", help="Run parameter (repeatable).")
@@ -149,16 +149,139 @@ def preview(obj: dict[str, Any], args: tuple[str, ...], params: tuple[str, ...],
 @click.option("--provenance", is_flag=True, help="Also write the _raw_* provenance columns.")
 @click.pass_obj
 @user_errors
-def export(obj: dict[str, Any], spec_or_slug: str, file: Path, layer: str, dest: Path, params: tuple[str, ...],
+def export(obj: dict[str, Any], args: tuple[str, ...], layer: str, dest: Path, params: tuple[str, ...],
            sheet: str | None, provenance: bool) -> None:
-    """Run FILE through a spec and write one layer's full table."""
-    spec = api.load_spec(api.find_spec(spec_or_slug, obj["specs_dir"]))
-    result = api.preview_path(file, spec, params=api.parse_assignments(params), sheet=_sheet(sheet), sample_rows=1)
-    if layer not in result.tables:
-        raise api.ExportError(f"the spec has no layer {layer!r}; it has {', '.join(result.tables)}",
-                              message_es=f"la especificación no tiene la capa {layer!r}")
-    api.export_table(result.tables[layer], dest, provenance=provenance)
-    console.print(f"Wrote {len(result.tables[layer].df):,} rows of {layer} to {dest}")
+    """Write one layer's full table: of a stored run (RUN_ID), or of FILE run through a spec."""
+    if len(args) == 1:
+        if not args[0].isdigit():
+            raise click.UsageError("give a run id, or a spec and a file")
+        table = api.run_table(int(args[0]), layer)
+    elif len(args) == 2:
+        spec = api.load_spec(api.find_spec(args[0], obj["specs_dir"]))
+        result = api.preview_path(Path(args[1]), spec, params=api.parse_assignments(params), sheet=_sheet(sheet),
+                                  sample_rows=1)
+        if layer not in result.tables:
+            raise api.ExportError(f"the spec has no layer {layer!r}; it has {', '.join(result.tables)}",
+                                  message_es=f"la especificación no tiene la capa {layer!r}")
+        table = result.tables[layer]
+    else:
+        raise click.UsageError("give a run id, or a spec and a file")
+    api.export_table(table, dest, provenance=provenance)
+    console.print(f"Wrote {len(table.df):,} rows of {layer} to {dest}")
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+
+def _run_line(run: Any) -> str:
+    counts = ", ".join(f"{k} {v:,}" for k, v in (run.row_counts or {}).items())
+    return (f"run {run.id} · {run.dataset_slug} v{run.spec_version} · {run.status} · QA {run.qa_status}"
+            + (f" · {counts}" if counts else "") + (" · reused (same file, spec and parameters)" if run.reused else ""))
+
+
+@cli.command("run")
+@click.argument("slug")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--param", "-p", "params", multiple=True, metavar="K=V", help="Run parameter (repeatable).")
+@click.option("--force", is_flag=True, help="Run even if the same file, spec and parameters already ran.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON.")
+@user_errors
+def run_cmd(slug: str, file: Path, params: tuple[str, ...], force: bool, as_json: bool) -> None:
+    """Store FILE, record and execute a run of dataset SLUG; prints the run id. Exit 2 if the run failed."""
+    data = api.read_input(file)
+    run = api.run_file(slug, data, filename=file.name, params=api.parse_assignments(params), force=force)
+    if as_json:
+        click.echo(run.model_dump_json(indent=2))
+    else:
+        console.print(Text(_run_line(run)))
+        if run.error:
+            err_console.print(Text(f"Error ({run.error['code']}): {run.error['message']}", style="red"))
+    if run.status != "succeeded":
+        sys.exit(2)
+
+
+@cli.group("runs")
+def runs_group() -> None:
+    """Browse recorded runs."""
+
+
+@runs_group.command("list")
+@click.option("--dataset", default=None, help="Only runs of this dataset slug.")
+@click.option("--status", type=click.Choice(api.RUN_STATUSES), default=None)
+@click.option("--qa-status", type=click.Choice(api.QA_STATUSES), default=None)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@user_errors
+def runs_list(dataset: str | None, status: str | None, qa_status: str | None, limit: int, as_json: bool) -> None:
+    """Recorded runs, newest first."""
+    found = api.list_runs(dataset=dataset, status=status, qa_status=qa_status, limit=limit)
+    if as_json:
+        click.echo(json.dumps([r.model_dump(mode="json") for r in found], ensure_ascii=False, indent=2))
+        return
+    table = RichTable("id", "dataset", "spec v", "status", "QA", "file", "rows", "by", "created (UTC)")
+    for r in found:
+        rows = " / ".join(f"{v:,}" for v in (r.row_counts or {}).values())
+        table.add_row(str(r.id), r.dataset_slug, str(r.spec_version), r.status, r.qa_status,
+                      Text(r.inputs[0]["name"] if r.inputs else ""), rows, Text(r.triggered_by),
+                      r.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+    console.print(table)
+
+
+@runs_group.command("show")
+@click.argument("run_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record (timeline included) as JSON.")
+@user_errors
+def runs_show(run_id: int, as_json: bool) -> None:
+    """One run: inputs, parameters, status, counts, control totals, error."""
+    run = api.get_run(run_id)
+    if as_json:
+        click.echo(run.model_dump_json(indent=2))
+        return
+    console.print(Text(_run_line(run)))
+    for item in run.inputs:
+        console.print(Text(f"input: {item['name']} ({item['bytes']:,} bytes, sha256 {item['sha256']})"))
+    console.print(Text(f"parameters: {run.params} · by {run.triggered_by} · created {run.created_at.isoformat()}"
+                       f" · finished {run.finished_at.isoformat() if run.finished_at else '-'}"))
+    if run.control_totals:
+        console.print(Text(f"control totals: {run.control_totals}"))
+    for step in run.timeline or []:
+        console.print(Text(f"  {step['layer']}[{step['index']}] {step['label']}: {step['rows_in']:,} → "
+                           f"{step['rows_out']:,} rows, {step['duration_ms']:.1f} ms"))
+    if run.error:
+        err_console.print(Text(f"error ({run.error['code']}): {run.error['message']}", style="red"))
+
+
+@specs.command("sync")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@user_errors
+def specs_sync(as_json: bool) -> None:
+    """Upsert every spec into the store (new versions for changed specs; removed specs become inactive)."""
+    report = api.sync_specs()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for label in ("added", "updated", "unchanged", "deactivated"):
+            names = getattr(report, label)
+            if names:
+                console.print(Text(f"{label}: {', '.join(names)}"))
+        for error in report.errors.values():
+            err_console.print(Text(f"✗ {error['message']}", style="red"))
+    if report.errors:
+        sys.exit(2)
+
+
+@cli.command("lineage")
+@click.argument("slug", required=False)
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonld"]), default="json", show_default=True)
+@user_errors
+def lineage_cmd(slug: str | None, fmt: str) -> None:
+    """The lineage graph (RAW file -> bronze -> silver -> gold) of SLUG, or of everything: JSON or JSON-LD (PROV)."""
+    click.echo(json.dumps(api.lineage_graph(slug, fmt=fmt), ensure_ascii=False, indent=2, default=str))
+
+
+from workbench.cli_db import db  # noqa: E402  (the `db` group lives in its own module)
+
+cli.add_command(db)
 
 
 def main() -> None:

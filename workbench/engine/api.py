@@ -25,7 +25,27 @@ from workbench.engine.preview import ENGINE_VERSION, Preview, preview_file
 from workbench.engine.settings import Settings, get_settings
 from workbench.engine.spec.loader import find_spec, load_all, load_spec, parse_spec
 from workbench.engine.spec.models import Spec, json_schema as spec_json_schema
+from workbench.engine.statuses import QA_STATUSES, RUN_STATUSES
 from workbench.engine.table import Table
+
+# The store and run use cases import SQLAlchemy: loaded on first use, so previews stay light.
+_LAZY = {
+    "run_file": "workbench.engine.services", "get_run": "workbench.engine.services",
+    "list_runs": "workbench.engine.services", "run_table": "workbench.engine.services",
+    "raw_bytes": "workbench.engine.services", "sync_specs": "workbench.engine.services",
+    "lineage_graph": "workbench.engine.services", "prepare_store": "workbench.engine.services",
+    "RunNotFoundError": "workbench.engine.services", "RunOutputMissingError": "workbench.engine.services",
+    "DatasetNotFoundError": "workbench.engine.services",
+    "DatabaseUnavailableError": "workbench.engine.store.db", "DatabaseNotMigratedError": "workbench.engine.store.db",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class InputFileError(WorkbenchError):
@@ -62,7 +82,11 @@ def preview_path(path: str | Path, spec: Spec | None, *, params: dict[str, Any] 
 
 
 __all__ = [
+    *_LAZY,
     "ENGINE_VERSION",
+    "QA_STATUSES",
+    "RUN_STATUSES",
+    "read_input",
     "ColumnNotFoundError",
     "EmptyFileError",
     "EncodingError",

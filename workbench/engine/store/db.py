@@ -47,11 +47,19 @@ def where(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin): the driver's own transaction handling is off.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    """Take the write lock at BEGIN: a transaction that reads then writes can't fail with "database is locked"
+    when another writer committed in between; concurrent writers queue (busy_timeout) instead of failing."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=8)
@@ -64,6 +72,7 @@ def get_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
                             connect_args={"connect_timeout": 5})
@@ -84,7 +93,7 @@ def session_scope(url: str) -> Iterator[Session]:
     except OperationalError as exc:
         if _is_connection_error(exc):
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
-            raise DatabaseUnavailableError(where=where(url), reason=_scrub(reason, url)) from None
+            raise DatabaseUnavailableError(where=where(url), reason=scrub(reason, url)) from None
         raise
 
 
@@ -94,7 +103,8 @@ def _is_connection_error(exc: OperationalError) -> bool:
                                    "no such host", "name or service", "refused"))
 
 
-def _scrub(text: str, url: str) -> str:
+def scrub(text: str, url: str) -> str:
+    """``text`` with the URL's password (if any) replaced by ``***``."""
     password = make_url(url).password
     return text.replace(str(password), "***") if password else text
 

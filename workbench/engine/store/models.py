@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from workbench.engine.statuses import QA_STATUSES, RUN_STATUSES
+
 # Deterministic constraint names, so Alembic migrations are the same on every backend.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -22,8 +24,6 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
-QA_STATUSES = ("not_run", "passed", "warning", "failed")
 NODE_KINDS = ("raw_file", "dataset_layer", "published_table", "external_system")
 
 

@@ -1,0 +1,4 @@
+"""Run and QA statuses (kept apart: a run can succeed while its QA fails, and is then never shown green)."""
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+QA_STATUSES = ("not_run", "passed", "warning", "failed")

@@ -1,0 +1,198 @@
+"""Schema migrations of the metadata store (Alembic), every function taking the database URL explicitly.
+
+``alembic/env.py`` and :func:`drift` share :func:`context_options`, so what ``alembic revision --autogenerate``
+writes and what ``workbench db check`` compares are the same thing. Migrations, never ``create_all``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import SQLModel
+
+from workbench.engine.errors import WorkbenchError
+from workbench.engine.store.db import (
+    DatabaseNotMigratedError,
+    DatabaseUnavailableError,
+    scrub,
+    get_engine,
+    where,
+)
+from workbench.engine.store.models import UTCDateTime  # also registers the tables on SQLModel.metadata
+
+#: The migration scripts: ``alembic/`` at the repository root, next to ``alembic.ini``.
+ALEMBIC_DIR = Path(__file__).resolve().parents[3] / "alembic"
+#: Every table the product owns starts with this; other tables in the same database are never touched.
+TABLE_PREFIX = "data_workbench_"
+
+target_metadata = SQLModel.metadata
+
+
+class MigrationError(WorkbenchError):
+    """A migration command that cannot run as asked (unknown revision, an upgrade to an older one, ...)."""
+
+    code = "database-migration"
+    title = "Migration not possible"
+    template = "{message}"
+    template_es = "{message}"
+
+
+# --- shared by alembic/env.py and drift() ----------------------------------------------------------
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write UTCDateTime as its plain column type, so migrations don't import the models module."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def compare_type(context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any,
+                 metadata_type: Any) -> bool | None:
+    """UTCDateTime is stored as ``DateTime(timezone=True)``: compare the database's column with that.
+
+    SQLite has no time zone in its DATETIME, so there only the type family is compared. Returning None
+    leaves every other type to Alembic's own comparison."""
+    if not isinstance(metadata_type, UTCDateTime):
+        return None
+    if not isinstance(inspected_type, sa.DateTime):
+        return True
+    return context.dialect.name != "sqlite" and not inspected_type.timezone
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Autogenerate looks only at the product's tables (gold tables or other apps may share the database)."""
+    if type_ == "table":
+        return bool(name) and (name.startswith(TABLE_PREFIX) or name in target_metadata.tables)
+    return True
+
+
+def context_options(dialect_name: str) -> dict[str, Any]:
+    """The ``context.configure`` options for migrations and for the drift check."""
+    return {
+        "target_metadata": target_metadata,
+        "render_item": render_item,
+        "compare_type": compare_type,
+        "include_name": include_name,
+        "render_as_batch": dialect_name == "sqlite",  # SQLite alters tables by copying them
+    }
+
+
+@contextmanager
+def connect(url: str) -> Iterator[Connection]:
+    """A connection from the process's engine for ``url``; failing to connect is DatabaseUnavailableError."""
+    try:
+        connection = get_engine(url).connect()
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        raise DatabaseUnavailableError(where=where(url), reason=scrub(reason, url)) from None
+    with connection:
+        yield connection
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except CommandError as exc:  # Alembic's errors about the request: "Can't locate revision 'x'", ...
+        raise MigrationError(str(exc)) from None
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+def alembic_config(url: str, connection: Connection | None = None) -> Config:
+    """An Alembic config for ``url`` without reading alembic.ini (so logging is left alone)."""
+    config = Config()
+    config.set_main_option("script_location", str(ALEMBIC_DIR))
+    config.attributes["url"] = url
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@lru_cache(maxsize=1)
+def heads() -> tuple[str, ...]:
+    """The head revision(s) of the migration scripts (one, unless someone forgot to merge branches)."""
+    return tuple(ScriptDirectory(str(ALEMBIC_DIR)).get_heads())
+
+
+def head() -> str:
+    found = heads()
+    if len(found) != 1:
+        raise RuntimeError(f"the migrations have {len(found)} heads {found}: run `alembic merge heads`")
+    return found[0]
+
+
+def upgrade(url: str, revision: str = "head") -> str | None:
+    """Migrate the database up to ``revision`` (idempotent); returns the revision it is at afterwards."""
+    with connect(url) as connection, _user_errors():
+        command.upgrade(alembic_config(url, connection), revision)
+        connection.commit()
+    return current(url)
+
+
+def downgrade(url: str, revision: str) -> str | None:
+    """Migrate the database down to ``revision`` (``base`` drops every table); returns the new revision."""
+    with connect(url) as connection, _user_errors():
+        command.downgrade(alembic_config(url, connection), revision)
+        connection.commit()
+    return current(url)
+
+
+def current(url: str) -> str | None:
+    """The database's revision, or None when it was never migrated."""
+    with connect(url) as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def drift(url: str) -> list[Any]:
+    """Differences between the database's schema and the SQLModel tables, as Alembic autogenerate sees
+    them (``("add_column", ...)`` tuples, lists of ``("modify_type", ...)``); ``[]`` means none."""
+    with connect(url) as connection:
+        context = MigrationContext.configure(connection, opts=context_options(connection.dialect.name))
+        return compare_metadata(context, target_metadata)
+
+
+def ensure_current(url: str) -> None:
+    """Raise DatabaseNotMigratedError unless the database is at the head revision. One query: cheap
+    enough for every process start."""
+    try:
+        with connect(url) as connection:
+            found = tuple(connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+    except (OperationalError, ProgrammingError) as exc:
+        if "alembic_version" not in str(exc.orig):
+            raise
+        found = ()
+    if set(found) != set(heads()):
+        raise DatabaseNotMigratedError(where=where(url), current=", ".join(found) or None, head=", ".join(heads()))
+
+
+__all__ = [
+    "ALEMBIC_DIR",
+    "MigrationError",
+    "TABLE_PREFIX",
+    "alembic_config",
+    "connect",
+    "context_options",
+    "current",
+    "downgrade",
+    "drift",
+    "ensure_current",
+    "head",
+    "heads",
+    "upgrade",
+]
