@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from workbench.engine.store import datasets, runs  # noqa: E402
-from workbench.engine.store.db import get_engine, session_scope  # noqa: E402
+from workbench.engine.store.db import dispose_engines, get_engine, read_scope, session_scope  # noqa: E402
 from workbench.engine.store.migrate import upgrade  # noqa: E402
 from workbench.engine.store.models import Dataset, Run, SpecVersion, utcnow  # noqa: E402
 
@@ -72,11 +72,11 @@ def fill(url: str) -> None:
 
 def measure(url: str, repeat: int) -> dict[str, float]:
     def list_page() -> None:
-        with session_scope(url) as session:
+        with read_scope(url) as session:
             datasets.list_datasets(session=session, limit=50)
 
     def list_all() -> None:
-        with session_scope(url) as session:
+        with read_scope(url) as session:
             assert len(datasets.list_datasets(session=session, limit=N_DATASETS)) == N_DATASETS
 
     tl = timeline(random.Random(2))
@@ -123,7 +123,7 @@ def main() -> None:
             print(f"{label}: filled {N_DATASETS:,} datasets / {N_RUNS:,} runs in {time.perf_counter() - t0:.1f} s",
                   file=sys.stderr)
             results[label] = measure(url, args.repeat)
-            get_engine(url).dispose()
+            dispose_engines(url)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -65,8 +65,7 @@ def postgres_admin_url() -> str:
 
 def dispose(url: str) -> None:
     """Close the process's pooled connections to ``url`` (get_engine is cached per URL)."""
-    db.get_engine(url).dispose()
-    db.get_engine.cache_clear()
+    db.dispose_engines(url)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from workbench.engine.preview import ENGINE_VERSION, preview_file
 from workbench.engine.settings import Settings, get_settings
 from workbench.engine.spec.loader import find_spec, parse_spec
 from workbench.engine.store import datasets, lineage, runs
-from workbench.engine.store.db import session_scope
+from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.store.files import RawFileStore
 from workbench.engine.store.migrate import ensure_current, upgrade
 from workbench.engine.store.models import RunPublic
@@ -165,7 +165,7 @@ def _finish(url: str, run_id: int, **values: Any) -> None:
 
 def get_run(run_id: int, settings: Settings | None = None) -> RunPublic:
     url = prepare_store(settings)
-    with session_scope(url) as session:
+    with read_scope(url) as session:
         run = runs.get_run(run_id, session=session)
     if run is None:
         raise RunNotFoundError(run_id=run_id)
@@ -174,7 +174,7 @@ def get_run(run_id: int, settings: Settings | None = None) -> RunPublic:
 
 def list_runs(settings: Settings | None = None, **filters: Any) -> list[RunPublic]:
     url = prepare_store(settings)
-    with session_scope(url) as session:
+    with read_scope(url) as session:
         return runs.list_runs(session=session, **filters)
 
 
@@ -213,7 +213,7 @@ class DatasetNotFoundError(WorkbenchError):
 def lineage_graph(slug: str | None = None, *, fmt: str = "json", settings: Settings | None = None) -> dict[str, Any]:
     """The lineage graph of ``slug`` (or of every dataset): nodes/edges JSON, or JSON-LD with W3C PROV."""
     url = prepare_store(settings)
-    with session_scope(url) as session:
+    with read_scope(url) as session:
         if slug is not None and datasets.get_dataset(slug, session=session) is None:
             raise DatasetNotFoundError(slug=slug)
         graph = lineage.graph(session=session, slug=slug)

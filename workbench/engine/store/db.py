@@ -58,24 +58,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     """Take the write lock at BEGIN: a transaction that reads then writes can't fail with "database is locked"
-    when another writer committed in between; concurrent writers queue (busy_timeout) instead of failing."""
+    when another writer committed in between; concurrent writers queue (busy_timeout) instead of failing.
+    Read-only sessions (``read_scope``) use an autocommit engine and take no lock."""
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-@lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
-    """One engine per URL for the process. SQLite: WAL, foreign keys on, a busy timeout for concurrent
-    writers. PostgreSQL: a small pool with pre-ping, a connect timeout."""
+@lru_cache(maxsize=16)
+def get_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """One engine per URL (and mode) for the process. SQLite: WAL, foreign keys on, a busy timeout for
+    concurrent writers. PostgreSQL: a small pool with pre-ping, a connect timeout. ``autocommit`` engines
+    serve read-only sessions: no BEGIN/COMMIT round trips, no SQLite write lock."""
     parsed = make_url(url)
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, **options)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        sa.event.listen(engine, "begin", _sqlite_begin)
+        if not autocommit:
+            sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                            connect_args={"connect_timeout": 5})
+                            connect_args={"connect_timeout": 5}, **options)
+
+
+def dispose_engines(url: str) -> None:
+    """Close every pooled connection to ``url`` (both modes) and forget the engines."""
+    for autocommit in (False, True):
+        get_engine(url, autocommit=autocommit).dispose()
+    get_engine.cache_clear()
 
 
 @contextmanager
@@ -97,6 +108,20 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
 
 
+@contextmanager
+def read_scope(url: str) -> Iterator[Session]:
+    """A session for reads only: autocommit (no BEGIN/COMMIT round trips, no SQLite write lock)."""
+    engine = get_engine(url, autocommit=True)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    except OperationalError as exc:
+        if _is_connection_error(exc):
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+            raise DatabaseUnavailableError(where=where(url), reason=scrub(reason, url)) from None
+        raise
+
+
 def _is_connection_error(exc: OperationalError) -> bool:
     text = str(exc.orig or exc).lower()
     return any(s in text for s in ("connection", "could not connect", "timeout", "unable to open database",
@@ -109,4 +134,5 @@ def scrub(text: str, url: str) -> str:
     return text.replace(str(password), "***") if password else text
 
 
-__all__ = ["DatabaseNotMigratedError", "DatabaseUnavailableError", "get_engine", "safe_url", "session_scope", "where"]
+__all__ = ["DatabaseNotMigratedError", "DatabaseUnavailableError", "dispose_engines", "get_engine", "read_scope", "safe_url", "scrub",
+           "session_scope", "where"]
