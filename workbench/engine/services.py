@@ -57,6 +57,10 @@ def prepare_store(settings: Settings | None = None) -> str:
             upgrade(url)
         else:
             ensure_current(url)
+        with session_scope(url) as session:  # runs whose process died (SIGKILL, power cut) end as failed
+            stale = runs.fail_stale_runs(session=session)
+        if stale:
+            log.warning("marked %d abandoned runs as failed: %s", len(stale), stale)
         _prepared.add(url)
     return url
 
