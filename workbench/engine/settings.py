@@ -26,6 +26,19 @@ class Settings(BaseSettings):
     files_dir: Path | None = Field(default=None, description="RAW file store directory; default <data_dir>/raw.")
     runs_dir: Path | None = Field(default=None, description="Run outputs directory; default <data_dir>/runs.")
     user: str = Field(default="", description="Who triggers CLI runs (default: the OS user).")
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the preview cache, locks, events and RQ (redis://127.0.0.1:6379/0); default: an "
+        "embedded Redis started in <data_dir>/redis, listening on a unix socket only.",
+    )
+    cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1, description="How long a cached preview lives, seconds.")
+    cache_max_entry_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="Largest preview cached, bytes.")
+    cache_max_total_bytes: int = Field(default=512 * 1024 * 1024, ge=1024, description="Preview cache size bound, bytes.")
+    lock_ttl_s: int = Field(default=30, ge=2, description="Dataset lock lifetime without a heartbeat, seconds.")
+    lock_wait: bool = Field(default=True, description="A second run of a locked dataset waits (true) or is refused.")
+    lock_wait_timeout_s: int = Field(default=3600, ge=0, description="How long a waiting run waits for the lock, seconds.")
+    events_maxlen: int = Field(default=100_000, ge=100, description="Events kept in the stream (approximate bound).")
+    job_timeout_s: int = Field(default=1800, ge=10, description="RQ job timeout, seconds.")
 
     @property
     def db_url(self) -> str:
