@@ -4,36 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from workbench.cli_common import console, err_console, user_errors
 from workbench.engine import api
-
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, highlight=False)
-
-
-def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The CLI's one error boundary: WorkbenchError -> message on stderr (or JSON with --json), exit 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except api.WorkbenchError as exc:
-            if kwargs.get("as_json"):
-                click.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False, indent=2))
-            else:
-                err_console.print(f"[bold red]Error[/] [dim]({exc.code})[/]: {exc.message}", markup=True, soft_wrap=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 def _sheet(value: str | None) -> int | str | None:
@@ -46,7 +25,11 @@ def _sheet(value: str | None) -> int | str | None:
 @click.pass_context
 def cli(ctx: click.Context, specs_dir: Path | None) -> None:
     """Data Workbench: turn RAW spreadsheets into tidy, validated, traceable tables."""
-    ctx.obj = {"specs_dir": specs_dir or api.get_settings().specs_dir}
+    try:
+        ctx.obj = {"specs_dir": specs_dir or api.get_settings().specs_dir}
+    except api.WorkbenchError as exc:
+        err_console.print(Text(f"Error ({exc.code}): {exc.message}", style="red"))
+        sys.exit(2)
 
 
 # --- specs -----------------------------------------------------------------------------------------
@@ -64,7 +47,7 @@ def specs_check(obj: dict[str, Any], paths: tuple[Path, ...]) -> None:
     """Validate specs (default: every spec in the specs directory). Exit 2 if any is invalid."""
     files = list(paths) or sorted(Path(obj["specs_dir"]).glob("*.y*ml"))
     if not files:
-        err_console.print(f"No specs found in {obj['specs_dir']}")
+        err_console.print(Text(f"No specs found in {obj['specs_dir']}"))
         sys.exit(2)
     failed = 0
     for path in files:
@@ -72,9 +55,9 @@ def specs_check(obj: dict[str, Any], paths: tuple[Path, ...]) -> None:
             spec = api.load_spec(path)
         except api.WorkbenchError as exc:
             failed += 1
-            err_console.print(f"[red]✗[/] {exc.message}", soft_wrap=True)
+            err_console.print(Text.assemble(("✗ ", "red"), exc.message), soft_wrap=True)
         else:
-            console.print(f"[green]✓[/] {path}  ({spec.slug}, layers: {', '.join(spec.layer_names)})")
+            console.print(Text.assemble(("✓ ", "green"), f"{path}  ({spec.slug}, layers: {', '.join(spec.layer_names)})"))
     if failed:
         err_console.print(f"{failed} of {len(files)} specs invalid")
         sys.exit(2)
@@ -95,10 +78,11 @@ def specs_list(obj: dict[str, Any], as_json: bool) -> None:
         return
     table = RichTable("slug", "title", "layers", "parameters", "hash")
     for s in good.values():
-        table.add_row(s.slug, s.dataset.title, ", ".join(s.layer_names), ", ".join(s.parameters), s.content_hash()[:12])
+        table.add_row(Text(s.slug), Text(s.dataset.title), ", ".join(s.layer_names), Text(", ".join(s.parameters)),
+                      s.content_hash()[:12])
     console.print(table)
     for exc in bad.values():
-        err_console.print(f"[red]✗[/] {exc.message}", soft_wrap=True)
+        err_console.print(Text.assemble(("✗ ", "red"), exc.message), soft_wrap=True)
 
 
 @specs.command("schema")
@@ -108,7 +92,7 @@ def specs_schema(out: Path | None) -> None:
     text = json.dumps(api.spec_json_schema(), ensure_ascii=False, indent=2) + "\n"
     if out:
         out.write_text(text, encoding="utf-8")
-        console.print(f"Wrote {out}")
+        console.print(Text(f"Wrote {out}"))
     else:
         click.echo(text, nl=False)
 
@@ -167,7 +151,7 @@ def export(obj: dict[str, Any], args: tuple[str, ...], layer: str, dest: Path, p
     else:
         raise click.UsageError("give a run id, or a spec and a file")
     api.export_table(table, dest, provenance=provenance)
-    console.print(f"Wrote {len(table.df):,} rows of {layer} to {dest}")
+    console.print(Text(f"Wrote {len(table.df):,} rows of {layer} to {dest}"))
 
 
 # --- runs ----------------------------------------------------------------------------------------
@@ -184,19 +168,21 @@ def _run_line(run: Any) -> str:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--param", "-p", "params", multiple=True, metavar="K=V", help="Run parameter (repeatable).")
 @click.option("--force", is_flag=True, help="Run even if the same file, spec and parameters already ran.")
+@click.option("--background", is_flag=True, help="Queue the run for a worker instead of running it here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON.")
 @user_errors
-def run_cmd(slug: str, file: Path, params: tuple[str, ...], force: bool, as_json: bool) -> None:
+def run_cmd(slug: str, file: Path, params: tuple[str, ...], force: bool, background: bool, as_json: bool) -> None:
     """Store FILE, record and execute a run of dataset SLUG; prints the run id. Exit 2 if the run failed."""
     data = api.read_input(file)
-    run = api.run_file(slug, data, filename=file.name, params=api.parse_assignments(params), force=force)
+    submit = api.submit_run if background else api.run_file
+    run = submit(slug, data, filename=file.name, params=api.parse_assignments(params), force=force)
     if as_json:
         click.echo(run.model_dump_json(indent=2))
     else:
         console.print(Text(_run_line(run)))
         if run.error:
             err_console.print(Text(f"Error ({run.error['code']}): {run.error['message']}", style="red"))
-    if run.status != "succeeded":
+    if run.status not in ("succeeded", "queued"):
         sys.exit(2)
 
 
@@ -279,9 +265,11 @@ def lineage_cmd(slug: str | None, fmt: str) -> None:
     click.echo(json.dumps(api.lineage_graph(slug, fmt=fmt), ensure_ascii=False, indent=2, default=str))
 
 
-from workbench.cli_db import db  # noqa: E402  (the `db` group lives in its own module)
+from workbench.cli_db import db  # noqa: E402  (command groups that live in their own modules)
+from workbench.cli_jobs import register as register_job_commands  # noqa: E402
 
 cli.add_command(db)
+register_job_commands(cli)
 
 
 def main() -> None:

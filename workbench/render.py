@@ -19,7 +19,7 @@ def _cell(value: Any) -> Text:
 
 
 def _grid(title: str, rows: list[dict[str, Any]], columns: list[str]) -> RichTable:
-    table = RichTable(title=title, title_justify="left", show_lines=False)
+    table = RichTable(title=Text(title), title_justify="left", show_lines=False)
     for col in columns:
         table.add_column(Text(col), overflow="ellipsis", max_width=MAX_CELL, no_wrap=True)
     for row in rows:

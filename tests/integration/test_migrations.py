@@ -18,6 +18,8 @@ from workbench.engine.store.models import SpecVersion
 
 PRODUCT_TABLES = set(SQLModel.metadata.tables)
 
+HEAD = "0002"  # the latest revision in alembic/versions
+
 
 def tables(url: str) -> set[str]:
     return set(sa.inspect(db.get_engine(url)).get_table_names())
@@ -46,8 +48,8 @@ def test_upgrade_is_idempotent(db_url):
 
 
 def test_current_is_the_head_revision(db_url, empty_db_url):
-    assert migrate.head() == "0001"
-    assert migrate.current(db_url) == "0001"
+    assert migrate.head() == HEAD
+    assert migrate.current(db_url) == HEAD
     assert migrate.current(empty_db_url) is None
 
 
@@ -130,9 +132,9 @@ def run_db(monkeypatch):
 def test_cli_upgrade_then_current_and_check(run_db, empty_db_url):
     result = run_db(empty_db_url, "upgrade")
     assert result.exit_code == 0, result.output
-    assert "upgraded (empty) -> 0001" in result.stdout
-    assert "already at 0001" in run_db(empty_db_url, "upgrade").stdout
-    assert run_db(empty_db_url, "current").stdout.strip().endswith("0001 (head)")
+    assert f"upgraded (empty) -> {HEAD}" in result.stdout
+    assert f"already at {HEAD}" in run_db(empty_db_url, "upgrade").stdout
+    assert run_db(empty_db_url, "current").stdout.strip().endswith(f"{HEAD} (head)")
     check = run_db(empty_db_url, "check")
     assert check.exit_code == 0 and "no differences" in check.stdout
 

@@ -174,3 +174,21 @@ def test_missing_run_is_a_user_error(settings):
     services.prepare_store(settings)
     with pytest.raises(services.RunNotFoundError):
         services.get_run(999_999, settings)
+
+
+def test_typed_control_totals_are_stored_as_json(settings):
+    """A control total captured after type_cast is a Decimal: it must be stored, not crash the run."""
+    path = settings.specs_dir / "dipres_ejecucion.yaml"
+    capture = (
+        "    - type: drop_rows\n"
+        "      where: {column: denominacion, equals: RESULTADO}\n"
+        "      capture: {name: resultado, column: ejecucion_acumulada}\n"
+    )
+    spec = path.read_text()
+    moved = spec.replace(capture, "").replace("    - type: hierarchy_level", capture + "    - type: hierarchy_level")
+    assert moved != spec
+    path.write_text(moved)
+    result = run(settings)
+    assert result.status == "succeeded", result.error
+    value = result.control_totals["resultado"]["value"]
+    assert isinstance(value, int) and value < 0  # an exact Decimal, stored as a JSON number

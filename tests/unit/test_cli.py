@@ -117,3 +117,18 @@ def test_export_writes_the_full_layer(runner, tmp_path, suffix):
     assert len(df) == 144
     assert df["partida"].iloc[0] == "50"  # codes keep their zeros in both formats
     assert df["asignacion"].dropna().str.len().eq(3).all()
+
+
+def test_cell_text_is_never_read_as_terminal_markup(runner, tmp_path):
+    hostile = tmp_path / "markup.csv"
+    hostile.write_text("[/bold];b\n[red]x[/red];[/x]\n", encoding="utf-8")
+    result = runner.invoke(cli, ["preview", str(hostile)])
+    assert result.exit_code == 0, result.output
+    assert "[/bold]" in result.output and "[red]x[/red]" in result.output and "[/x]" in result.output
+
+
+def test_markup_in_an_error_message_is_printed_literally(runner, tmp_path):
+    spec = tmp_path / "m.yaml"
+    spec.write_text('dataset: {slug: m, title: M}\nlayers:\n  bronze:\n    - type: "[/x]"\n', encoding="utf-8")
+    result = runner.invoke(cli, ["specs", "check", str(spec)])
+    assert result.exit_code == 2 and "[/x]" in result.output

@@ -132,3 +132,20 @@ def test_find_spec_by_slug_or_path(tmp_path):
 def test_project_specs_load_and_carry_the_schema_comment(path):
     assert path.read_text(encoding="utf-8").splitlines()[0] == SCHEMA_COMMENT
     assert load_spec(path).slug == path.stem
+
+
+def test_yaml_aliases_are_refused_before_they_can_expand():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, n in zip("abcdefgh", "bcdefghi"))
+    found = problems(bomb + GOOD)
+    assert any("aliases" in p["message"] for p in found)
+
+
+def test_a_slug_cannot_walk_out_of_the_specs_directory(tmp_path):
+    from workbench.engine.errors import SpecNotFoundError
+
+    (tmp_path / "x.yaml").write_text(GOOD)
+    (tmp_path / "specs").mkdir()
+    with pytest.raises(SpecNotFoundError):
+        find_spec("../x", tmp_path / "specs")

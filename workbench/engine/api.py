@@ -31,6 +31,11 @@ from workbench.engine.table import Table
 # The store and run use cases import SQLAlchemy: loaded on first use, so previews stay light.
 _LAZY = {
     "run_file": "workbench.engine.services", "get_run": "workbench.engine.services",
+    "submit_run": "workbench.engine.services", "execute_run": "workbench.engine.services",
+    "preview_cached": "workbench.engine.services", "recover_abandoned": "workbench.engine.services",
+    "start_backfill": "workbench.engine.backfill", "backfill_status": "workbench.engine.backfill",
+    "cancel_backfill": "workbench.engine.backfill", "resume_backfill": "workbench.engine.backfill",
+    "expand_files": "workbench.engine.backfill", "work": "workbench.engine.jobs",
     "list_runs": "workbench.engine.services", "run_table": "workbench.engine.services",
     "raw_bytes": "workbench.engine.services", "sync_specs": "workbench.engine.services",
     "lineage_graph": "workbench.engine.services", "prepare_store": "workbench.engine.services",

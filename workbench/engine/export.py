@@ -32,6 +32,15 @@ def export_table(table: Table, path: str | Path, *, provenance: bool = False) ->
     columns = table.data_columns + (table.provenance_columns if provenance else [])
     df = table.df[columns]
     suffix = path.suffix.lower()
+    try:
+        _write(df, path, suffix)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ExportError(f"cannot write {path}: {reason}", message_es=f"no se puede escribir {path}: {reason}") from exc
+    return path
+
+
+def _write(df: pd.DataFrame, path: Path, suffix: str) -> None:
     if suffix == ".csv":
         df = df.copy()
         for col in df.columns:
@@ -45,4 +54,3 @@ def export_table(table: Table, path: str | Path, *, provenance: bool = False) ->
             f"cannot export to {path.name}: use a .csv or .parquet file name",
             message_es=f"no se puede exportar a {path.name}: use un nombre de archivo .csv o .parquet",
         )
-    return path

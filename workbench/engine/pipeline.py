@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -143,16 +143,21 @@ def run_pipeline(
     preamble: list[tuple[int, str]] | None = None,
     source_file: str | None = None,
     sample_rows: int = SAMPLE_ROWS,
+    on_step: Callable[[StepRecord, int, int], None] | None = None,
 ) -> PipelineResult:
-    """Apply every layer's steps in order. Each layer starts from the previous layer's output."""
+    """Apply every layer's steps in order. Each layer starts from the previous layer's output.
+    ``on_step(record, done, total)`` is called after each step (progress for jobs and event streams)."""
     ctx = StepContext(params=params, raw_header=raw_header, preamble=preamble or [], source_file=source_file)
     layers: dict[str, Table] = {}
     timeline: list[StepRecord] = []
     current = table
+    total = sum(len(spec.layers[layer]) for layer in spec.layer_names)  # type: ignore[index]
     for layer in spec.layer_names:
         for index, step in enumerate(spec.layers[layer], start=1):  # type: ignore[index]
             current, record = run_step(step, current, ctx, layer=layer, index=index, sample_rows=sample_rows)
             timeline.append(record)
+            if on_step is not None:
+                on_step(record, len(timeline), total)
         current = current.with_df(current.df.reset_index(drop=True))
         layers[layer] = current
     return PipelineResult(layers, timeline, ctx.control_totals, ctx.warnings, params)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from workbench.engine.params import resolve_params
 from workbench.engine.pipeline import PipelineResult, run_pipeline
@@ -87,6 +87,7 @@ def preview_file(
     params: dict[str, Any] | None = None,
     sheet: int | str | None = None,
     sample_rows: int = RAW_SAMPLE_ROWS,
+    on_step: Callable[[Any, int, int], None] | None = None,
 ) -> Preview:
     """Read ``data`` and, with a spec, run every layer. Raises WorkbenchError subclasses on user errors."""
     t0 = time.perf_counter()
@@ -111,7 +112,7 @@ def preview_file(
     result: PipelineResult | None = None
     if spec is not None:
         result = run_pipeline(spec, table, params=resolved, raw_header=raw_header,
-                              preamble=title_rows(grid, options), source_file=filename,
+                              preamble=title_rows(grid, options), source_file=filename, on_step=on_step,
                               sample_rows=min(sample_rows, 5))
         warnings.extend(result.warnings)
     t_steps = time.perf_counter()

@@ -35,3 +35,12 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     columns = [str(c) for c in df.columns]
     values = [[json_value(v) for v in series.tolist()] for _, series in df.items()]
     return [dict(zip(columns, row)) for row in zip(*values)] if values else [{} for _ in range(len(df))]
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with every nested cell made JSON-safe (Decimals, dates, numpy scalars, NA)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return json_value(value)

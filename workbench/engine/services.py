@@ -8,19 +8,27 @@ caller's logged handler. The RAW file is stored before anything can fail, so the
 from __future__ import annotations
 
 import getpass
+import hashlib
+import io
 import logging
+import uuid
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
 from workbench.engine.errors import ParameterError, WorkbenchError
 from workbench.engine.params import resolve_params
 from workbench.engine.preview import ENGINE_VERSION, preview_file
+from workbench.engine.serialize import jsonable
 from workbench.engine.settings import Settings, get_settings
 from workbench.engine.spec.loader import find_spec, parse_spec
-from workbench.engine.store import datasets, lineage, runs
+from workbench.engine.events import EventStream
+from workbench.engine.locks import DatasetLock
+from workbench.engine.redis_conn import get_redis
+from workbench.engine.store import backfills, datasets, lineage, runs
 from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.store.files import RawFileStore
 from workbench.engine.store.migrate import ensure_current, upgrade
@@ -57,10 +65,6 @@ def prepare_store(settings: Settings | None = None) -> str:
             upgrade(url)
         else:
             ensure_current(url)
-        with session_scope(url) as session:  # runs whose process died (SIGKILL, power cut) end as failed
-            stale = runs.fail_stale_runs(session=session)
-        if stale:
-            log.warning("marked %d abandoned runs as failed: %s", len(stale), stale)
         _prepared.add(url)
     return url
 
@@ -83,24 +87,28 @@ def sync_specs(settings: Settings | None = None) -> datasets.SyncReport:
 
 
 def _write_outputs(run_id: int, tables: dict[str, Table], root: Path) -> dict[str, Any]:
-    """Each layer's full table (with provenance) as Parquet under ``<runs_dir>/<run_id>/``."""
-    folder = root / str(run_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    """Each layer's full table (with provenance) as Parquet in a folder of its own (``<run_id>-<random>``:
+    several stores may share one data directory and number their runs alike), with its sha256."""
+    name = f"{run_id}-{uuid.uuid4().hex[:12]}"
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=False)
     out: dict[str, Any] = {}
     for layer, table in tables.items():
         path = folder / f"{layer}.parquet"
         table.df.to_parquet(path, index=False)
-        out[layer] = {"path": f"{run_id}/{layer}.parquet", "rows": len(table.df), "columns": table.data_columns,
-                      "origins": table.origins, "sheet": table.sheet}
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        path.chmod(0o444)
+        out[layer] = {"path": f"{name}/{layer}.parquet", "sha256": digest, "rows": len(table.df),
+                      "columns": table.data_columns, "origins": table.origins, "sheet": table.sheet}
     return out
 
 
-def run_file(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
-             triggered_by: str | None = None, backfill_id: int | None = None,
-             settings: Settings | None = None) -> RunPublic:
-    """Store the RAW file, record a run of ``slug``'s current spec on it, execute it and store its results.
-    An identical earlier succeeded run (same spec content, bytes and parameters) is returned instead
-    (``reused=True``) unless ``force``."""
+def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None,
+                 force: bool = False, triggered_by: str | None = None, backfill_id: int | None = None,
+                 settings: Settings | None = None) -> RunPublic:
+    """Store the RAW file and record a ``queued`` run of ``slug``'s current spec on it (nothing executes).
+    Returns instead an identical earlier succeeded run (``reused=True``) unless ``force``, or a ``failed``
+    run when the parameters are wrong: the file is kept either way, so the user can fix and retry."""
     settings = settings or get_settings()
     url = prepare_store(settings)
     spec_path = find_spec(slug, settings.specs_dir)
@@ -114,52 +122,144 @@ def run_file(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | 
         file = runs.record_file(session=session, sha256=sha, size=len(data), storage_key=key,
                                 original_name=filename, uploaded_by=user)
         inputs = [{"file_id": file.id, "sha256": sha, "name": filename, "bytes": len(data)}]
+        common = {"session": session, "dataset_id": dataset.id, "spec_version_id": version.id, "file_id": file.id,
+                  "inputs": inputs, "triggered_by": user, "backfill_id": backfill_id, "engine_version": ENGINE_VERSION}
         try:
             resolved = resolve_params(spec, given, filename)
         except ParameterError as exc:
-            run_id = runs.create_run(session=session, dataset_id=dataset.id, spec_version_id=version.id,
-                                     file_id=file.id, inputs=inputs, key=runs.inputs_key(spec.content_hash(), sha, given),
-                                     params=given, triggered_by=user, status="failed", backfill_id=backfill_id,
-                                     engine_version=ENGINE_VERSION)
+            run_id = runs.create_run(key=runs.inputs_key(spec.content_hash(), sha, given), params=given,
+                                     status="failed", **common)
             runs.update_run(run_id, session=session, status="failed", error=exc.to_dict())
             return runs.get_run(run_id, session=session)  # type: ignore[return-value]
         key_ = runs.inputs_key(spec.content_hash(), sha, resolved)
         if not force and (previous := runs.find_identical(key_, session=session)):
             found = runs.get_run(previous, session=session)
             return found.model_copy(update={"reused": True})  # type: ignore[union-attr]
-        run_id = runs.create_run(session=session, dataset_id=dataset.id, spec_version_id=version.id, file_id=file.id,
-                                 inputs=inputs, key=key_, params=resolved, triggered_by=user, status="running",
-                                 backfill_id=backfill_id, engine_version=ENGINE_VERSION)
-    return _execute(run_id, spec, data, filename, resolved, dataset.id, dataset.slug, sha, version.version, url, settings)
+        run_id = runs.create_run(key=key_, params=resolved, status="queued", **common)
+        return runs.get_run(run_id, session=session)  # type: ignore[return-value]
+
+
+def run_file(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
+             triggered_by: str | None = None, backfill_id: int | None = None,
+             settings: Settings | None = None) -> RunPublic:
+    """Store the RAW file, record a run and execute it here, now (the CLI's ``workbench run``)."""
+    run = register_run(slug, data, filename=filename, params=params, force=force, triggered_by=triggered_by,
+                       backfill_id=backfill_id, settings=settings)
+    if run.reused or run.status != "queued":
+        return run
+    return execute_run(run.id, settings=settings)
+
+
+def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | None = None,
+                progress: Callable[[dict[str, Any]], None] | None = None) -> RunPublic:
+    """Execute a queued run under its dataset's lock: the stored spec version on the stored RAW bytes, so a
+    run reproduces exactly. Idempotent: a run that is no longer queued is returned as it is."""
+    settings = settings or get_settings()
+    url = prepare_store(settings)
+    with read_scope(url) as session:
+        run = runs.get_run(run_id, session=session)
+        if run is None:
+            raise RunNotFoundError(run_id=run_id)
+        version = datasets.get_spec_version(run.spec_version_id, session=session)
+    if run.status != "queued":
+        return run
+    bus = EventStream(get_redis(settings), maxlen=settings.events_maxlen)
+    lock = DatasetLock(get_redis(settings), run.dataset_slug, ttl_s=settings.lock_ttl_s, owner=f"run {run_id}")
+    try:
+        lock.acquire(wait=settings.lock_wait if wait is None else wait, timeout_s=settings.lock_wait_timeout_s)
+    except WorkbenchError as exc:  # busy dataset (refused or waited too long) or Redis unavailable
+        _finish(url, run_id, status="failed", error=exc.to_dict())
+        bus.publish("run.failed", run_id=run_id, dataset=run.dataset_slug, code=exc.code)
+        return get_run(run_id, settings)
+    try:
+        with session_scope(url) as session:
+            runs.update_run(run_id, session=session, status="running")
+        bus.publish("run.started", run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id)
+        spec = parse_spec(version.yaml_text, f"{run.dataset_slug}.yaml")  # type: ignore[union-attr]
+        data = RawFileStore(settings.raw_dir).get(run.inputs[0]["sha256"])
+
+        def on_step(record: Any, done: int, total: int) -> None:
+            info = {"run_id": run_id, "dataset": run.dataset_slug, "step": f"{record.layer}[{record.index}] {record.type}",
+                    "done": done, "total": total, "rows_out": record.rows_out}
+            bus.publish("run.step", **info)
+            if progress is not None:
+                progress(info)
+
+        with _Heartbeat(url, run_id, every_s=max(1.0, settings.lock_ttl_s / 3)):
+            _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id, run.dataset_slug,
+                     run.inputs[0]["sha256"], version.version, url, settings, on_step)  # type: ignore[union-attr]
+    finally:
+        if lock.lost:  # another process may have taken the dataset meanwhile: say so on the run
+            log.warning("run %s lost the lock of %s while running", run_id, run.dataset_slug)
+        lock.release()
+        final = get_run(run_id, settings)
+        bus.publish(f"run.{final.status}" if final.status in ("succeeded", "failed") else "run.failed",
+                    run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id, qa_status=final.qa_status,
+                    row_counts=final.row_counts, code=(final.error or {}).get("code"))
+        if run.backfill_id is not None:
+            _backfill_progress(run.backfill_id, url, bus)
+    return final
+
+
+class _Heartbeat:
+    """Stamps the run's heartbeat while it executes, so a run whose process died is recognised."""
+
+    def __init__(self, url: str, run_id: int, every_s: float) -> None:
+        self.url, self.run_id, self.every_s = url, run_id, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"run-{run_id}-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                with session_scope(self.url) as session:
+                    runs.touch(self.run_id, session=session)
+            except WorkbenchError as exc:
+                log.warning("heartbeat of run %s failed: %s", self.run_id, exc.message)
+
+    def __enter__(self) -> "_Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _backfill_progress(backfill_id: int, url: str, bus: EventStream) -> None:
+    with session_scope(url) as session:
+        finished = backfills.finish_if_done(backfill_id, session=session)
+        counts = backfills.progress(backfill_id, session=session)
+    bus.publish("backfill.finished" if finished else "backfill.progress", backfill_id=backfill_id, **counts)
 
 
 def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[str, Any], dataset_id: int, slug: str,
-             sha: str, spec_version: int, url: str, settings: Settings) -> RunPublic:
+             sha: str, spec_version: int, url: str, settings: Settings,
+             on_step: Callable[[Any, int, int], None] | None = None) -> None:
+    """Run the pipeline and record the outcome. Every exit path ends the run: user errors as ``failed`` with
+    their error JSON, anything else as ``failed`` (internal-error) and re-raised for the logged handler."""
     started = time.perf_counter()
     try:
-        result = preview_file(data, spec, filename=filename, params=params, sample_rows=5)
+        result = preview_file(data, spec, filename=filename, params=params, sample_rows=5, on_step=on_step)
         outputs = _write_outputs(run_id, result.tables, settings.outputs_dir)
+        timings = dict(result.timings_ms, run_total=round((time.perf_counter() - started) * 1000, 1))
+        with session_scope(url) as session:
+            runs.set_file_facts(sha, result.source, session=session)
+            runs.update_run(run_id, session=session, only_if=("running",), status="succeeded", error=None,
+                            timings_ms=timings, row_counts={name: t["row_count"] for name, t in result.layers.items()},
+                            timeline=jsonable(result.timeline), control_totals=jsonable(result.control_totals),
+                            warnings=[str(w) for w in result.warnings], outputs=outputs)
+            lineage.record_run_lineage(session=session, run_id=run_id, dataset_id=dataset_id, slug=slug,
+                                       file_sha256=sha, file_name=filename, layers=list(result.tables),
+                                       spec_version=spec_version)
     except WorkbenchError as exc:
         _finish(url, run_id, status="failed", error=exc.to_dict())
     except BaseException as exc:
         log.exception("run %s failed with an internal error", run_id)
         _finish(url, run_id, status="failed", error={
             "code": "internal-error", "title": "Internal error", "message": f"{type(exc).__name__}: {exc}",
-            "message_es": "error interno; el equipo fue notificado en el registro", "details": {}})
+            "message_es": "error interno; quedó registrado para el equipo", "details": {}})
         raise
-    else:
-        timings = dict(result.timings_ms, run_total=round((time.perf_counter() - started) * 1000, 1))
-        with session_scope(url) as session:
-            runs.set_file_facts(sha, result.source, session=session)
-            runs.update_run(run_id, session=session, status="succeeded", timings_ms=timings,
-                            row_counts={name: t["row_count"] for name, t in result.layers.items()},
-                            timeline=result.timeline, control_totals=result.control_totals,
-                            warnings=result.warnings, outputs=outputs)
-            lineage.record_run_lineage(session=session, run_id=run_id, dataset_id=dataset_id, slug=slug,
-                                       file_sha256=sha, file_name=filename, layers=list(result.tables),
-                                       spec_version=spec_version)
-    with session_scope(url) as session:
-        return runs.get_run(run_id, session=session)  # type: ignore[return-value]
 
 
 def _finish(url: str, run_id: int, **values: Any) -> None:
@@ -197,7 +297,11 @@ def run_table(run_id: int, layer: str, settings: Settings | None = None) -> Tabl
     if not path.exists():
         raise RunOutputMissingError(f"the stored output of run {run_id} is missing ({path}); re-run it with --force",
                                     message_es=f"falta el resultado guardado de la ejecución {run_id}; vuelva a ejecutarla")
-    return Table(df=pd.read_parquet(path), origins=meta.get("origins") or {}, sheet=meta.get("sheet"))
+    data = path.read_bytes()
+    if meta.get("sha256") and hashlib.sha256(data).hexdigest() != meta["sha256"]:
+        raise RunOutputMissingError(f"the stored output of run {run_id} was modified (hash mismatch): {path}",
+                                    message_es=f"el resultado guardado de la ejecución {run_id} fue modificado")
+    return Table(df=pd.read_parquet(io.BytesIO(data)), origins=meta.get("origins") or {}, sheet=meta.get("sheet"))
 
 
 def raw_bytes(run_id: int, settings: Settings | None = None) -> bytes:
@@ -222,3 +326,83 @@ def lineage_graph(slug: str | None = None, *, fmt: str = "json", settings: Setti
             raise DatasetNotFoundError(slug=slug)
         graph = lineage.graph(session=session, slug=slug)
     return lineage.to_jsonld(graph) if fmt == "jsonld" else graph
+
+
+def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
+               triggered_by: str | None = None, settings: Settings | None = None) -> RunPublic:
+    """Record a run and queue it for a worker (``workbench run --background``, the web app)."""
+    from workbench.engine import jobs
+
+    settings = settings or get_settings()
+    run = register_run(slug, data, filename=filename, params=params, force=force, triggered_by=triggered_by,
+                       settings=settings)
+    if run.status == "queued" and not run.reused:
+        jobs.enqueue_run(run.id, queue_name="runs", settings=settings)
+        EventStream(get_redis(settings), maxlen=settings.events_maxlen).publish(
+            "run.queued", run_id=run.id, dataset=run.dataset_slug)
+    return run
+
+
+def recover_abandoned(settings: Settings | None = None) -> list[int]:
+    """Make the store and the queues agree (at worker start and periodically under ``serve``):
+    - runs left ``running`` by a dead process (no heartbeat for 3 lock TTLs, so their lock expired too) end
+      as failed, and each is retried once as a new queued run with the same inputs;
+    - queued runs whose job is gone (the embedded Redis keeps nothing across restarts) are queued again.
+    Returns the ids of the runs (re)queued."""
+    from workbench.engine import jobs
+
+    settings = settings or get_settings()
+    url = prepare_store(settings)
+    with session_scope(url) as session:
+        stale = runs.fail_stale_runs(session=session, older_than_s=max(3 * settings.lock_ttl_s, 6))
+        for run_id in stale:
+            old = runs.get_run(run_id, session=session)
+            if old is None or old.triggered_by.startswith("retry of "):
+                continue
+            runs.create_run(session=session, dataset_id=old.dataset_id, spec_version_id=old.spec_version_id,
+                            file_id=old.file_id, inputs=old.inputs, key=runs.inputs_key_of(run_id, session=session),
+                            params=old.params, triggered_by=f"retry of {run_id}", status="queued",
+                            backfill_id=old.backfill_id, engine_version=ENGINE_VERSION)
+        queued = runs.queued_ids(session=session)
+    if stale:
+        log.warning("abandoned runs %s marked failed and retried", stale)
+    return [run_id for run_id in queued if jobs.ensure_enqueued(run_id, settings=settings)]
+
+
+def preview_cached(data: bytes, spec: Any, *, filename: str, params: dict[str, Any] | None = None,
+                   sheet: int | str | None = None, sample_rows: int = 20,
+                   settings: Settings | None = None) -> dict[str, Any]:
+    """The preview document of ``data`` under ``spec``, from the cache when the same bytes, spec content,
+    parameters and engine version were previewed before. Redis down: computed uncached, with a warning."""
+    from workbench.engine.cache import PreviewCache
+
+    settings = settings or get_settings()
+    resolved = resolve_params(spec, params or {}, filename) if spec is not None else {}
+    key = PreviewCache.key(hashlib.sha256(data).hexdigest(), spec.content_hash() if spec is not None else None,
+                           resolved, ENGINE_VERSION, sheet=sheet, sample_rows=sample_rows)
+    cache = PreviewCache(get_redis(settings), ttl_s=settings.cache_ttl_s, max_entry_bytes=settings.cache_max_entry_bytes,
+                         max_total_bytes=settings.cache_max_total_bytes)
+    doc = cache.get(key)
+    if doc is not None:
+        doc["source"]["filename"] = filename
+        doc["cache"] = {"hit": True, "key": key}
+        return doc
+    doc = preview_file(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=sample_rows).to_dict()
+    stored = cache.put(key, doc)
+    doc["cache"] = {"hit": False, "key": key, "stored": stored}
+    if cache.last_error:
+        doc["warnings"].append(f"{cache.last_error}; this preview was computed without the cache")
+    return doc
+
+
+def cached_preview_of_stored(slug: str | None, raw_sha256: str, *, filename: str, params: dict[str, Any],
+                             sheet: int | str | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Preview a file already in the RAW store (the ``previews`` queue's job); returns the cache key and hit."""
+    settings = settings or get_settings()
+    spec = None
+    if slug:
+        path = find_spec(slug, settings.specs_dir)
+        spec = parse_spec(path.read_text(encoding="utf-8"), str(path))
+    data = RawFileStore(settings.raw_dir).get(raw_sha256)
+    doc = preview_cached(data, spec, filename=filename, params=params, sheet=sheet, settings=settings)
+    return {"cache_key": doc["cache"]["key"], "hit": doc["cache"]["hit"], "warnings": doc["warnings"]}

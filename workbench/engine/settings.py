@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workbench.engine.errors import WorkbenchError
 
 #: Largest RAW file accepted by the engine, in bytes (uploads are bounded while streaming by the web layer).
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -40,6 +42,25 @@ class Settings(BaseSettings):
     events_maxlen: int = Field(default=100_000, ge=100, description="Events kept in the stream (approximate bound).")
     job_timeout_s: int = Field(default=1800, ge=10, description="RQ job timeout, seconds.")
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql+psycopg://", "sqlite:///")):
+            raise ValueError("must start with postgresql+psycopg:// or sqlite:/// "
+                             "(e.g. postgresql+psycopg://user:password@127.0.0.1:5432/workbench)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'workbench.db').resolve()}"
@@ -53,6 +74,20 @@ class Settings(BaseSettings):
         return self.runs_dir or self.data_dir / "runs"
 
 
+class SettingsError(WorkbenchError):
+    code = "settings-invalid"
+    title = "Invalid settings"
+    template = "{message}"
+    template_es = "{message}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The process's settings; a bad value is one clear message naming the variable (never its value,
+    which may hold a password)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"WORKBENCH_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg'].removeprefix('Value error, ')}"
+                 for err in exc.errors()]
+        raise SettingsError("; ".join(lines)) from None

@@ -2,3 +2,4 @@
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 QA_STATUSES = ("not_run", "passed", "warning", "failed")
+BACKFILL_STATUSES = ("running", "finished", "cancelled")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench.engine.errors import FileFormatError
+
 from tests.unit.readers.util import cells, read
 from workbench.engine.readers.base import SourceInfo
 from workbench.engine.readers.csv_reader import _fast_path_ok, read_csv
@@ -111,10 +113,11 @@ def test_file_without_final_newline_keeps_its_last_row():
     assert cells(read(b"a,b\n1,2"))[-1] == ["1", "2"]
 
 
-def test_unterminated_opening_quote_is_reported():
-    grid = read(b'a,b\n1,"never closed\n2,3\n')
-    assert cells(grid)[1] == ["1", "never closed\n2,3\n"]
-    assert kinds(grid) == [("unterminated-quote", 2)]
+def test_unterminated_opening_quote_is_a_located_error_not_a_silent_truncation():
+    with pytest.raises(FileFormatError) as info:
+        read(b'a,b\n1,"never closed\n2,3\n')
+    assert info.value.details["row"] == 2
+    assert "never closed" in info.value.message and "row 2" in info.value.message
 
 
 TRICKY = [

@@ -54,3 +54,22 @@ def test_public_api():
 
 def test_grid_of_the_csv():
     assert cells(read(CSV))[1] == ["01", "01", "GASTOS EN PERSONAL", "1050"]
+
+
+def test_a_workbook_given_to_a_csv_spec_is_named_for_what_it_is():
+    import io
+
+    import openpyxl
+    import pytest
+
+    from workbench.engine.errors import FileFormatError
+    from workbench.engine.readers import read_raw
+    from workbench.engine.spec.source import SourceOptions
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "Partida"
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(FileFormatError) as info:
+        read_raw(out.getvalue(), SourceOptions(format="csv"), filename="informe.csv")
+    assert "this file is an xlsx workbook, but the spec reads a CSV text file" in info.value.message

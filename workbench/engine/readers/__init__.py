@@ -10,29 +10,40 @@ from __future__ import annotations
 
 import hashlib
 
+from workbench.engine.errors import FileFormatError
 from workbench.engine.readers.base import RawGrid, SourceInfo
 from workbench.engine.readers.csv_reader import detect_encoding, read_csv, sniff_delimiter
 from workbench.engine.readers.excel_reader import list_sheets as _list_sheets
 from workbench.engine.readers.excel_reader import read_workbook
 from workbench.engine.readers.header import build_table, header_row, normalize_label, title_rows
-from workbench.engine.readers.sniff import reject_disguised, sniff_format
+from workbench.engine.readers.sniff import sniff_format
 from workbench.engine.spec.source import SourceOptions
 
 WORKBOOK_FORMATS = ("xlsx", "xlsm", "xls", "ods")
 
 
 def read_raw(data: bytes, options: SourceOptions, *, filename: str | None = None) -> RawGrid:
-    """Read one CSV or one workbook sheet as text. ``options.format`` other than ``auto`` skips sniffing,
-    but an empty file, an HTML page or a PDF is rejected whatever the spec says."""
-    if options.format == "auto":
-        fmt = sniff_format(data, filename)
-    else:
-        reject_disguised(data, filename)
-        fmt = options.format
+    """Read one CSV or one workbook sheet as text. The content is always sniffed; a spec that names a
+    format gets a clear error when the file is something else (a workbook given to a CSV spec, ...)."""
+    fmt = sniff_format(data, filename)
+    wanted = options.format
+    if wanted != "auto" and fmt != wanted and not (wanted in WORKBOOK_FORMATS and fmt in WORKBOOK_FORMATS):
+        raise FileFormatError(
+            f"this file is {_described(fmt)}, but the spec reads {_described(wanted)}; upload the {wanted} version "
+            "of the report or use the dataset whose spec reads this format",
+            message_es=f"este archivo es {_described(fmt, 'es')}, pero la especificación lee {_described(wanted, 'es')}; "
+            f"suba la versión {wanted} del informe o use el conjunto de datos que lee este formato",
+            file=filename, detected=fmt)
     source = SourceInfo(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), format=fmt, filename=filename)
     if fmt == "csv":
         return read_csv(data, options, source)
     return read_workbook(data, options, source)
+
+
+def _described(fmt: str, lang: str = "en") -> str:
+    if fmt == "csv":
+        return "a CSV text file" if lang == "en" else "un archivo de texto CSV"
+    return f"an {fmt} workbook" if lang == "en" else f"un libro {fmt}"
 
 
 def list_sheets(data: bytes, *, filename: str | None = None) -> list[str]:

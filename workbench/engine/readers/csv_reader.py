@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench.engine.errors import EncodingError, SpecError
+from workbench.engine.errors import EncodingError, FileFormatError, SpecError
 from workbench.engine.readers.base import RawGrid, SourceInfo
 from workbench.engine.spec.source import SourceOptions
 from workbench.engine.table import column_letter
@@ -254,10 +254,13 @@ def _parse_python(text: str, delimiter: str, quotechar: str) -> _Parsed:
     columns = _columns(fields, offsets, first, counts)
     parsed = _Parsed(columns, np.asarray(starts, np.int64), counts, whitespace_lines=whitespace)
     if starts and last_end > starts[-1] and _unterminated(text, starts[-1], delimiter, quotechar):
-        parsed.issues.append({
-            "row": starts[-1], "kind": "unterminated-quote",
-            "message": f"row {starts[-1]}: a quoted field is never closed; it runs to the end of the file",
-        })
+        # Reading on would silently turn the rest of the file into one cell: stop, and say where.
+        raise FileFormatError(
+            f"a field opens with {quotechar} and is never closed, so every line after it would become one cell; "
+            f"close the quote (or remove it) and upload the file again",
+            message_es=f"un campo abre con {quotechar} y nunca se cierra, así que todas las líneas siguientes "
+            "quedarían en una sola celda; cierre (o quite) la comilla y vuelva a subir el archivo",
+            row=starts[-1], detected="unterminated-quote")
     return parsed
 
 

@@ -7,6 +7,7 @@ the node that caused them: ``specs/x.yaml:14 layers.silver[2].mapping: Field req
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from workbench.engine.errors import SpecError, SpecNotFoundError
-from workbench.engine.spec.models import Spec
+from workbench.engine.spec.models import SLUG_RE, Spec
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../docs/spec.schema.json"
 MAX_SPEC_BYTES = 1_000_000
@@ -22,26 +23,35 @@ MAX_SPEC_BYTES = 1_000_000
 PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 
 
-def _to_data(node: yaml.Node, problems: list[tuple[int, str, str]], path: str = "", loader: Any = None) -> Any:
-    """Plain data from the node tree (scalars built by the safe constructor), noting duplicate keys."""
+def _to_data(node: yaml.Node, problems: list[tuple[int, str, str]], path: str = "", loader: Any = None,
+             seen: set[int] | None = None) -> Any:
+    """Plain data from the node tree (scalars built by the safe constructor), noting duplicate keys.
+    Aliases are refused: a spec has no use for them, and nested ones expand exponentially (a 500-byte
+    "billion laughs" file would take minutes of CPU)."""
     loader = loader or yaml.SafeLoader("")
+    seen = set() if seen is None else seen
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in seen:
+            problems.append((node.start_mark.line + 1, path, "YAML anchors and aliases (&name, *name) are not allowed"))
+            return None
+        seen.add(id(node))
     if node.tag not in PLAIN_TAGS:
         problems.append((node.start_mark.line + 1, path, f"unsupported value: tag {node.tag!r} is not allowed"))
         return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _to_data(key_node, problems, path, loader)
+            key = _to_data(key_node, problems, path, loader, seen)
             if isinstance(key, (dict, list)):
                 problems.append((key_node.start_mark.line + 1, path, "a mapping key must be a plain value"))
                 continue
             child = f"{path}.{key}" if path else str(key)
             if key in out:
                 problems.append((key_node.start_mark.line + 1, child, "duplicate key"))
-            out[key] = _to_data(value_node, problems, child, loader)
+            out[key] = _to_data(value_node, problems, child, loader, seen)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_data(item, problems, f"{path}[{i}]", loader) for i, item in enumerate(node.value)]
+        return [_to_data(item, problems, f"{path}[{i}]", loader, seen) for i, item in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:  # e.g. a !!python tag: refused by the safe constructor
@@ -144,6 +154,8 @@ def find_spec(name_or_path: str, specs_dir: str | Path = "specs") -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") and candidate.exists():
         return candidate
+    if not re.fullmatch(SLUG_RE, name_or_path):  # a slug never walks out of the specs directory
+        raise SpecNotFoundError(name=name_or_path, where=str(specs_dir))
     for suffix in (".yaml", ".yml"):
         path = Path(specs_dir) / f"{name_or_path}{suffix}"
         if path.exists():

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -68,6 +70,7 @@ def get_engine(url: str, *, autocommit: bool = False) -> Engine:
     """One engine per URL (and mode) for the process. SQLite: WAL, foreign keys on, a busy timeout for
     concurrent writers. PostgreSQL: a small pool with pre-ping, a connect timeout. ``autocommit`` engines
     serve read-only sessions: no BEGIN/COMMIT round trips, no SQLite write lock."""
+    _ENGINES.add(((url,), (("autocommit", autocommit),)))
     parsed = make_url(url)
     options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if parsed.get_backend_name() == "sqlite":
@@ -82,11 +85,22 @@ def get_engine(url: str, *, autocommit: bool = False) -> Engine:
                             connect_args={"connect_timeout": 5}, **options)
 
 
+def _forget_pools_in_child() -> None:
+    """After fork (RQ's work horse), never reuse the parent's pooled connections: open new ones."""
+    for engine_args in list(_ENGINES):
+        get_engine(*engine_args[0], **dict(engine_args[1])).dispose(close=False)
+
+
+_ENGINES: set[tuple[tuple[Any, ...], tuple[tuple[str, Any], ...]]] = set()
+os.register_at_fork(after_in_child=_forget_pools_in_child)
+
+
 def dispose_engines(url: str) -> None:
     """Close every pooled connection to ``url`` (both modes) and forget the engines."""
     for autocommit in (False, True):
         get_engine(url, autocommit=autocommit).dispose()
     get_engine.cache_clear()
+    _ENGINES.clear()
 
 
 @contextmanager

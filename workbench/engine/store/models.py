@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from workbench.engine.statuses import QA_STATUSES, RUN_STATUSES
+from workbench.engine.statuses import BACKFILL_STATUSES, QA_STATUSES, RUN_STATUSES
 
 # Deterministic constraint names, so Alembic migrations are the same on every backend.
 SQLModel.metadata.naming_convention = {
@@ -148,6 +148,25 @@ class Run(SQLModel, table=True):
     heartbeat_at: datetime | None = _ts(nullable=True, default=False)
 
 
+class Backfill(SQLModel, table=True):
+    """A batch of runs of one dataset (e.g. a year of monthly files); its progress is its runs' statuses."""
+
+    __tablename__ = "data_workbench_backfills"
+    __table_args__ = (sa.CheckConstraint(f"status IN {BACKFILL_STATUSES}", name="status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="data_workbench_datasets.id", index=True)
+    params: dict[str, Any] = _json()
+    param_from_filename: str | None = Field(default=None, max_length=500)
+    force: bool = Field(default=False)
+    status: str = Field(default="running", max_length=12, index=True)
+    total: int = Field(default=0)
+    skipped: list[int] = _json(nullable=True)
+    triggered_by: str = Field(default="", max_length=200)
+    created_at: datetime = _ts(index=True)
+    finished_at: datetime | None = _ts(nullable=True, default=False)
+
+
 class LineageNode(SQLModel, table=True):
     __tablename__ = "data_workbench_lineage_nodes"
     __table_args__ = (sa.CheckConstraint(f"kind IN {NODE_KINDS}", name="kind"),)
@@ -238,6 +257,22 @@ class RunPublic(SQLModel):
     reused: bool = False  # True when an identical earlier run was returned instead of a new one
 
 
+class BackfillPublic(SQLModel):
+    id: int
+    dataset_id: int
+    dataset_slug: str = ""
+    params: dict[str, Any]
+    param_from_filename: str | None
+    force: bool
+    status: str
+    total: int
+    skipped: list[int] | None
+    triggered_by: str
+    created_at: datetime
+    finished_at: datetime | None
+    progress: dict[str, int] = {}  # queued/running/succeeded/failed/cancelled/skipped counts, done, remaining
+
+
 class LineageNodePublic(SQLModel):
     id: int
     key: str
@@ -254,6 +289,8 @@ class LineageEdgePublic(SQLModel):
 
 
 __all__ = [
+    "Backfill",
+    "BackfillPublic",
     "NODE_KINDS",
     "QA_STATUSES",
     "RUN_STATUSES",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,13 +14,19 @@ from sqlmodel import Session, select
 
 from workbench.engine.store.models import Dataset, RawFile, RawFilePublic, Run, RunPublic, SpecVersion, utcnow
 
+log = logging.getLogger(__name__)
+
 #: A run still "running" without a heartbeat for this long was abandoned (its process died).
 STALE_RUN_SECONDS = 15 * 60
 
 
 def inputs_key(spec_hash: str, file_sha256: str, params: dict[str, Any]) -> str:
-    """What makes two runs the same: the spec content, the RAW bytes and the parameters."""
-    canonical = json.dumps({"spec": spec_hash, "file": file_sha256, "params": params}, sort_keys=True, default=str)
+    """What makes two runs the same: the spec content, the RAW bytes, the parameters and the engine version
+    (an engine fix must not be hidden behind an earlier result)."""
+    from workbench.engine.preview import ENGINE_VERSION
+
+    canonical = json.dumps({"spec": spec_hash, "file": file_sha256, "params": params, "engine": ENGINE_VERSION},
+                           sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -65,11 +72,15 @@ def create_run(*, session: Session, dataset_id: int, spec_version_id: int, file_
     return run.id
 
 
-def update_run(run_id: int, *, session: Session, **values: Any) -> None:
-    """Set columns of one run (status changes stamp started_at/finished_at)."""
-    run = session.get(Run, run_id)
+def update_run(run_id: int, *, session: Session, only_if: tuple[str, ...] | None = None, **values: Any) -> bool:
+    """Set columns of one run (status changes stamp started_at/finished_at). With ``only_if``, nothing
+    changes unless the run's status is one of those (e.g. an abandoned run is not revived); False then."""
+    run = session.get(Run, run_id, with_for_update=only_if is not None)
     if run is None:
         raise LookupError(f"no run {run_id}")
+    if only_if is not None and run.status not in only_if:
+        log.warning("run %s is %s, not %s: left as it is", run_id, run.status, "/".join(only_if))
+        return False
     now = utcnow()
     if values.get("status") == "running" and run.started_at is None:
         run.started_at = now
@@ -80,6 +91,20 @@ def update_run(run_id: int, *, session: Session, **values: Any) -> None:
     run.heartbeat_at = now
     session.add(run)
     session.flush()
+    return True
+
+
+def inputs_key_of(run_id: int, *, session: Session) -> str:
+    return session.exec(select(Run.inputs_key).where(Run.id == run_id)).one()
+
+
+def queued_ids(*, session: Session) -> list[int]:
+    return list(session.exec(select(Run.id).where(Run.status == "queued").order_by(Run.id)).all())  # type: ignore[arg-type]
+
+
+def touch(run_id: int, *, session: Session) -> None:
+    """Stamp a running run's heartbeat."""
+    session.execute(sa.update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
 
 
 def find_identical(key: str, *, session: Session) -> int | None:

@@ -1,0 +1,171 @@
+"""Dataset locks: one holder at a time, refuse or wait, always released, kept alive by a heartbeat, and freed
+within the TTL when the holder is killed."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from workbench.engine.locks import DatasetBusyError, DatasetLock
+from workbench.engine.redis_conn import RedisUnavailableError
+
+from .conftest import client_url
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def lock(client, prefix, owner="run 1", ttl_s=5.0, slug="dipres_ley") -> DatasetLock:
+    return DatasetLock(client, slug, ttl_s=ttl_s, owner=owner, prefix=prefix + "lock:")
+
+
+def test_the_first_holder_gets_it_and_a_second_is_refused_naming_the_first(redis_client, prefix):
+    first = lock(redis_client, prefix, owner="run 41")
+    first.acquire(wait=False)
+    with pytest.raises(DatasetBusyError) as info:
+        lock(redis_client, prefix, owner="run 42").acquire(wait=False)
+    err = info.value
+    assert err.code == "dataset-busy"
+    assert err.message == (f"dataset 'dipres_ley' is being processed by run 41 (since {first.since}); "
+                           "try again when it finishes")
+    assert err.message_es == (f"el conjunto de datos 'dipres_ley' está siendo procesado por la ejecución 41 "
+                              f"(desde {first.since}); intente de nuevo cuando termine")
+    assert err.to_dict()["details"]["owner"] == "run 41"
+    first.release()
+
+
+def test_locks_of_different_datasets_are_independent(redis_client, prefix):
+    with lock(redis_client, prefix, slug="a").held(wait=False), lock(redis_client, prefix, slug="b").held(wait=False):
+        assert DatasetLock.current(redis_client, "a", prefix=prefix + "lock:") is not None
+        assert DatasetLock.current(redis_client, "b", prefix=prefix + "lock:") is not None
+
+
+def test_current_shows_the_holder_but_not_the_token(redis_client, prefix):
+    assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:") is None
+    with lock(redis_client, prefix, owner="run 7", ttl_s=5).held(wait=False) as held:
+        info = DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:")
+        assert info["owner"] == "run 7" and info["since"] == held.since
+        assert 0 < info["ttl_ms"] <= 5000 and "token" not in info and info["pid"] > 0
+
+
+def test_release_frees_it_and_is_idempotent(redis_client, prefix):
+    first = lock(redis_client, prefix)
+    first.acquire(wait=False)
+    first.release()
+    first.release()
+    assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:") is None
+    second = lock(redis_client, prefix)
+    second.acquire(wait=False)
+    second.release()
+
+
+def test_released_on_an_exception(redis_client, prefix):
+    with pytest.raises(ValueError):
+        with lock(redis_client, prefix).held(wait=False):
+            raise ValueError("step failed")
+    assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:") is None
+
+
+def test_with_statement_acquires_without_waiting_and_releases(redis_client, prefix):
+    with lock(redis_client, prefix, owner="run 1") as held:
+        assert held.is_held
+        with pytest.raises(DatasetBusyError):
+            with lock(redis_client, prefix, owner="run 2"):
+                pass
+    assert not held.is_held
+    assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:") is None
+
+
+def test_a_waiting_run_gets_the_lock_when_the_holder_finishes(redis_client, prefix):
+    holder = lock(redis_client, prefix, owner="run 1")
+    holder.acquire(wait=False)
+    threading.Timer(0.3, holder.release).start()
+    waiter = lock(redis_client, prefix, owner="run 2")
+    started = time.monotonic()
+    with waiter.held(wait=True, timeout_s=5):
+        waited = time.monotonic() - started
+        assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:")["owner"] == "run 2"
+    assert 0.25 <= waited < 2
+
+
+def test_a_waiting_run_gives_up_after_its_timeout(redis_client, prefix):
+    with lock(redis_client, prefix, owner="run 1").held(wait=False):
+        started = time.monotonic()
+        with pytest.raises(DatasetBusyError) as info:
+            lock(redis_client, prefix, owner="run 2").acquire(wait=True, timeout_s=0.4)
+        assert 0.4 <= time.monotonic() - started < 1.5
+        assert info.value.details["owner"] == "run 1" and info.value.details["waited_s"] >= 0.4
+
+
+def test_the_heartbeat_keeps_it_beyond_its_ttl(redis_client, prefix):
+    with lock(redis_client, prefix, ttl_s=0.6).held(wait=False) as held:
+        time.sleep(1.5)
+        assert held.is_held and not held.lost
+        assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:") is not None
+
+
+def test_the_heartbeat_notices_a_lost_lock_and_release_leaves_the_new_holder_alone(redis_client, prefix):
+    held = lock(redis_client, prefix, ttl_s=0.6, owner="run 1")
+    held.acquire(wait=False)
+    redis_client.delete(held.key)  # e.g. Redis restarted, or the process paused longer than the TTL
+    thief = lock(redis_client, prefix, owner="run 2")
+    thief.acquire(wait=False)
+    time.sleep(0.5)
+    assert held.lost and not held.is_held
+    held.release()
+    assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:")["owner"] == "run 2"
+    thief.release()
+
+
+def test_the_lock_of_a_holder_killed_with_sigkill_expires_within_its_ttl(redis_client, prefix):
+    code = ("import sys, time, redis\n"
+            "from workbench.engine.locks import DatasetLock\n"
+            "lock = DatasetLock(redis.Redis.from_url(sys.argv[1]), 'dipres_ley', ttl_s=1, owner='run 9',"
+            " prefix=sys.argv[2])\n"
+            "lock.acquire(wait=False)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, client_url(redis_client), prefix + "lock:"],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        time.sleep(1.5)  # longer than the TTL: the holder's heartbeat keeps it
+        assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:")["owner"] == "run 9"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        killed = time.monotonic()
+        while DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:") is not None:
+            assert time.monotonic() - killed < 1.5, "the dead holder's lock outlived its TTL"
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    lock(redis_client, prefix).acquire(wait=False)
+
+
+def test_a_stored_value_is_json_with_owner_and_since(redis_client, prefix):
+    with lock(redis_client, prefix, owner="run 3").held(wait=False) as held:
+        value = json.loads(redis_client.get(held.key))
+        assert set(value) == {"token", "owner", "since", "pid", "host"} and value["owner"] == "run 3"
+
+
+def test_acquiring_on_a_dead_redis_is_a_typed_error(dead_redis):
+    with pytest.raises(RedisUnavailableError):
+        DatasetLock(dead_redis, "dipres_ley").acquire(wait=False)
+
+
+def test_releasing_on_a_dead_redis_does_not_raise(redis_embedded):
+    client = redis.Redis.from_url(redis_embedded.url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    held = DatasetLock(client, "dipres_ley", ttl_s=5)
+    held.acquire(wait=False)
+    redis_embedded.stop()
+    held.release()
+    assert not held.is_held

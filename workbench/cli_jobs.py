@@ -1,0 +1,174 @@
+"""Background-work commands: worker, events, backfills and serve (thin adapters over the engine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import click
+from rich.text import Text
+
+from workbench.cli_common import console, err_console, user_errors
+from workbench.engine import api
+
+QUEUES = ("previews", "runs", "backfills")
+
+
+def _backfill_line(b: Any) -> str:
+    p = b.progress
+    return (f"backfill {b.id} · {b.dataset_slug} · {b.status} · {b.total} files: {p.get('succeeded', 0)} succeeded, "
+            f"{p.get('failed', 0)} failed, {p.get('skipped', 0)} skipped, {p.get('remaining', 0)} remaining"
+            + (f", {p['cancelled']} cancelled" if p.get("cancelled") else ""))
+
+
+@click.command("worker")
+@click.option("--queues", "-q", multiple=True, type=click.Choice(QUEUES), help="Queues to serve (default: all).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--name", default=None, help="Worker name (default: RQ's).")
+@user_errors
+def worker(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
+    """Run an RQ worker for runs, backfills and previews (recovers abandoned runs first)."""
+    api.work(list(queues) or None, burst=burst, name=name)
+
+
+@click.group("events")
+def events() -> None:
+    """The run event stream (Redis Streams)."""
+
+
+@events.command("tail")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new events until Ctrl-C.")
+@click.option("--last", default=20, show_default=True, type=click.IntRange(0, 100_000), help="Past events to show first.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@user_errors
+def events_tail(follow: bool, last: int, as_json: bool) -> None:
+    """Print the latest events (run.queued/started/step/succeeded/failed, backfill.*), and follow new ones."""
+    from workbench.engine.events import EventStream
+    from workbench.engine.redis_conn import get_redis
+
+    stream = EventStream(get_redis())
+    try:
+        for event in stream.tail(last=last, follow=follow):
+            if as_json:
+                click.echo(json.dumps(event.to_dict(), ensure_ascii=False, default=str))
+            else:
+                fields = " ".join(f"{k}={v}" for k, v in event.data.items() if v is not None)
+                console.print(Text(f"{event.ts} {event.type:<18} {fields}"))
+    except KeyboardInterrupt:
+        pass
+
+
+@click.command("backfill")
+@click.argument("slug")
+@click.option("--files", "pattern", required=True, help="A directory or a glob pattern (quote it).")
+@click.option("--param", "-p", "params", multiple=True, metavar="K=V", help="Run parameter for every file.")
+@click.option("--param-from-filename", default=None, metavar="REGEX",
+              help="Named groups taken from each file name, e.g. '(?P<anio>\\d{4})'.")
+@click.option("--force", is_flag=True, help="Also run files already run with the same spec and parameters.")
+@click.option("--wait", is_flag=True, help="Wait and show progress until the backfill finishes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the backfill record as JSON.")
+@user_errors
+def backfill(slug: str, pattern: str, params: tuple[str, ...], param_from_filename: str | None, force: bool,
+             wait: bool, as_json: bool) -> None:
+    """Queue one run of SLUG per file; a worker (`workbench worker` or `workbench serve`) executes them."""
+    files = api.expand_files(pattern)
+    result = api.start_backfill(slug, files, params=api.parse_assignments(params),
+                                param_from_filename=param_from_filename, force=force)
+    while wait and result.status == "running":
+        time.sleep(0.5)
+        result = api.backfill_status(result.id)
+        if not as_json:
+            err_console.print(Text(_backfill_line(result)), end="\r")
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        console.print(Text(_backfill_line(result)))
+        if result.status == "running":
+            console.print(Text("Follow it with `workbench events tail --follow` or `workbench backfills show "
+                               f"{result.id}`; start a worker with `workbench worker` if none is running."))
+
+
+@click.group("backfills")
+def backfills() -> None:
+    """Follow, cancel or resume backfills."""
+
+
+@backfills.command("show")
+@click.argument("backfill_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@user_errors
+def backfills_show(backfill_id: int, as_json: bool) -> None:
+    """Progress of a backfill (done / failed / remaining)."""
+    result = api.backfill_status(backfill_id)
+    click.echo(result.model_dump_json(indent=2)) if as_json else console.print(Text(_backfill_line(result)))
+
+
+@backfills.command("cancel")
+@click.argument("backfill_id", type=int)
+@user_errors
+def backfills_cancel(backfill_id: int) -> None:
+    """Cancel the runs not started yet (running ones finish)."""
+    console.print(Text(_backfill_line(api.cancel_backfill(backfill_id))))
+
+
+@backfills.command("resume")
+@click.argument("backfill_id", type=int)
+@user_errors
+def backfills_resume(backfill_id: int) -> None:
+    """Queue again only the files whose runs failed (with the dataset's current spec)."""
+    console.print(Text(_backfill_line(api.resume_backfill(backfill_id))))
+
+
+@click.command("serve")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16), help="Worker processes.")
+@user_errors
+def serve(workers: int) -> None:
+    """Start what a user needs on one machine: Redis (embedded unless WORKBENCH_REDIS_URL is set) and
+    workers; recovers abandoned runs periodically. Ctrl-C stops them all."""
+    from workbench.engine.redis_conn import redis_url
+    from workbench.engine.settings import get_settings
+
+    settings = get_settings()
+    report = api.sync_specs()
+    url = redis_url(settings)
+    env = {**os.environ, "WORKBENCH_REDIS_URL": url}
+    procs = [subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--name", f"serve-{os.getpid()}-{i}"],
+                              env=env) for i in range(workers)]
+    console.print(Text(f"Data Workbench: specs synced ({len(report.added) + len(report.updated) + len(report.unchanged)}"
+                       f" datasets), Redis at {url.split('?')[0]}, {workers} worker(s). Ctrl-C stops everything."))
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    try:
+        while not stop["now"]:
+            for _ in range(max(1, settings.lock_ttl_s)):
+                if stop["now"] or any(p.poll() is not None for p in procs):
+                    break
+                time.sleep(1)
+            dead = [p for p in procs if p.poll() is not None]
+            if dead:
+                err_console.print(Text(f"a worker exited (code {dead[0].returncode}); stopping", style="red"))
+                break
+            api.recover_abandoned(settings)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        console.print("stopped")
+
+
+def register(cli: click.Group) -> None:
+    for command in (worker, events, backfill, backfills, serve):
+        cli.add_command(command)
+

@@ -1,0 +1,141 @@
+"""Backfills: run one dataset over many files in the background (a year of monthly files, 300+ programs).
+
+A backfill is a record in the store; each input becomes one queued run (linked by ``backfill_id``) on the
+``backfills`` queue. Idempotent: an input already run with the same spec content and parameters is skipped
+(its earlier run is listed) unless forced. Progress is counted from the runs; cancel stops what has not
+started; resume re-queues only the inputs whose runs failed.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from pathlib import Path
+from typing import Any
+
+from workbench.engine import jobs, services
+from workbench.engine.api import read_input
+from workbench.engine.errors import ParameterError, WorkbenchError
+from workbench.engine.events import EventStream
+from workbench.engine.redis_conn import get_redis
+from workbench.engine.settings import Settings, get_settings
+from workbench.engine.store import backfills, datasets
+from workbench.engine.store.db import read_scope, session_scope
+from workbench.engine.store.models import BackfillPublic
+
+
+class BackfillNotFoundError(WorkbenchError):
+    code = "backfill-not-found"
+    title = "Backfill not found"
+    template = "there is no backfill {backfill_id}"
+    template_es = "no existe la carga masiva {backfill_id}"
+
+
+class NoFilesError(WorkbenchError):
+    code = "backfill-no-files"
+    title = "No input files"
+    template = "no files match {pattern!r}"
+    template_es = "ningún archivo coincide con {pattern!r}"
+
+
+def expand_files(pattern: str) -> list[Path]:
+    """A directory (its files, sorted) or a glob pattern (sorted matches); hidden files are left out."""
+    path = Path(pattern)
+    found = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else sorted(
+        Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+    found = [p for p in found if not p.name.startswith(".")]
+    if not found:
+        raise NoFilesError(pattern=pattern)
+    return found
+
+
+def params_from_filename(regex: str | None, filename: str) -> dict[str, str]:
+    """Named groups of ``regex`` searched in ``filename`` (``--param-from-filename '(?P<mes>\\d{2})'``)."""
+    if not regex:
+        return {}
+    try:
+        compiled = re.compile(regex)
+    except re.error as exc:
+        raise ParameterError(f"invalid --param-from-filename regex: {exc}", message_es=f"expresión inválida: {exc}",
+                             name="param_from_filename") from exc
+    if not compiled.groupindex:
+        raise ParameterError("--param-from-filename needs named groups, e.g. (?P<anio>\\d{4})",
+                             message_es="use grupos con nombre, p. ej. (?P<anio>\\d{4})", name="param_from_filename")
+    match = compiled.search(filename)
+    return {k: v for k, v in (match.groupdict() if match else {}).items() if v is not None}
+
+
+def start_backfill(slug: str, paths: list[Path], *, params: dict[str, Any] | None = None,
+                   param_from_filename: str | None = None, force: bool = False, triggered_by: str | None = None,
+                   settings: Settings | None = None) -> BackfillPublic:
+    settings = settings or get_settings()
+    url = services.prepare_store(settings)
+    params_from_filename(param_from_filename, "")  # validate the regex before storing anything
+    user = triggered_by or services.current_user(settings)
+    services.sync_specs(settings)
+    with session_scope(url) as session:
+        dataset = datasets.get_dataset(slug, session=session)
+        if dataset is None:
+            raise services.DatasetNotFoundError(slug=slug)
+        backfill_id = backfills.create_backfill(session=session, dataset_id=dataset.id, params=dict(params or {}),
+                                                param_from_filename=param_from_filename, force=force,
+                                                total=len(paths), triggered_by=user)
+    bus = EventStream(get_redis(settings), maxlen=settings.events_maxlen)
+    bus.publish("backfill.created", backfill_id=backfill_id, dataset=slug, total=len(paths))
+    for path in paths:
+        given = {**(params or {}), **params_from_filename(param_from_filename, path.name)}
+        run = services.register_run(slug, read_input(path), filename=path.name, params=given, force=force,
+                                    triggered_by=user, backfill_id=backfill_id, settings=settings)
+        if run.reused:
+            with session_scope(url) as session:
+                backfills.add_skipped(backfill_id, run.id, session=session)
+        elif run.status == "queued":
+            jobs.enqueue_run(run.id, queue_name="backfills", settings=settings)
+            bus.publish("run.queued", run_id=run.id, dataset=slug, backfill_id=backfill_id)
+    with session_scope(url) as session:
+        if backfills.finish_if_done(backfill_id, session=session):  # everything was skipped or failed at once
+            bus.publish("backfill.finished", backfill_id=backfill_id, **backfills.progress(backfill_id, session=session))
+    return backfill_status(backfill_id, settings)
+
+
+def backfill_status(backfill_id: int, settings: Settings | None = None) -> BackfillPublic:
+    url = services.prepare_store(settings)
+    with read_scope(url) as session:
+        found = backfills.get_backfill(backfill_id, session=session)
+    if found is None:
+        raise BackfillNotFoundError(backfill_id=backfill_id)
+    return found
+
+
+def cancel_backfill(backfill_id: int, settings: Settings | None = None) -> BackfillPublic:
+    settings = settings or get_settings()
+    backfill_status(backfill_id, settings)
+    with session_scope(settings.db_url) as session:
+        cancelled = backfills.cancel(backfill_id, session=session)
+    jobs.cancel_runs(cancelled, settings=settings)
+    EventStream(get_redis(settings), maxlen=settings.events_maxlen).publish(
+        "backfill.cancelled", backfill_id=backfill_id, cancelled_runs=len(cancelled))
+    return backfill_status(backfill_id, settings)
+
+
+def resume_backfill(backfill_id: int, settings: Settings | None = None) -> BackfillPublic:
+    """Queue again, as new runs of the dataset's *current* spec (the user may have fixed it), only the inputs
+    whose runs failed and never succeeded since."""
+    settings = settings or get_settings()
+    status = backfill_status(backfill_id, settings)
+    with read_scope(settings.db_url) as session:
+        failed = [(r.inputs[0], r.params) for r in backfills.failed_runs(backfill_id, session=session)]
+    if failed:
+        with session_scope(settings.db_url) as session:
+            backfills.reopen(backfill_id, session=session)
+    store = services.RawFileStore(settings.raw_dir)
+    for item, params in failed:
+        run = services.register_run(status.dataset_slug, store.get(item["sha256"]), filename=item["name"],
+                                    params={k: str(v) for k, v in params.items()}, force=True,
+                                    triggered_by=f"resume of backfill {backfill_id}", backfill_id=backfill_id,
+                                    settings=settings)
+        if run.status == "queued":
+            jobs.enqueue_run(run.id, queue_name="backfills", settings=settings)
+    with session_scope(settings.db_url) as session:
+        backfills.finish_if_done(backfill_id, session=session)
+    return backfill_status(backfill_id, settings)
