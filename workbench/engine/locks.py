@@ -224,4 +224,78 @@ class DatasetLock:
             last_ok = time.monotonic()
 
 
-__all__ = ["DatasetBusyError", "DatasetLock"]
+# Shared holding by the runs of one group (a backfill): the lock's value is the same for every member, and
+# ``<key>:holders`` counts the members holding it. KEYS[1] lock; ARGV[1] the group's value, ARGV[2] ttl ms.
+_GROUP_ACQUIRE = """
+local holders = KEYS[1] .. ':holders'
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('SET', holders, 1, 'PX', ARGV[2])
+  return 1
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('INCR', holders)
+  redis.call('PEXPIRE', holders, ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+_GROUP_EXTEND = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1] .. ':holders', ARGV[2])
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_GROUP_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  if redis.call('DECR', KEYS[1] .. ':holders') <= 0 then
+    redis.call('DEL', KEYS[1], KEYS[1] .. ':holders')
+  end
+  return 1
+end
+return 0
+"""
+
+
+class GroupLock(DatasetLock):
+    """The dataset lock held jointly by the runs of one group (``group="backfill 7"``): they run in parallel
+    on several workers, while any other run of the dataset waits or is refused. Each member heartbeats; the
+    lock goes when the last member releases it, or within the TTL after the last live member died."""
+
+    def __init__(self, redis: redis.Redis, slug: str, *, group: str, ttl_s: float = DEFAULT_TTL_S,
+                 prefix: str = LOCK_PREFIX) -> None:
+        super().__init__(redis, slug, ttl_s=ttl_s, owner=group, prefix=prefix)
+        self.group = group
+        self._extend = redis.register_script(_GROUP_EXTEND)
+        self._release = redis.register_script(_GROUP_RELEASE)
+        self._acquire = redis.register_script(_GROUP_ACQUIRE)
+
+    def acquire(self, *, wait: bool, timeout_s: float = 0) -> None:
+        if self._value is not None:
+            raise RuntimeError(f"lock {self.key} is already held by this object")
+        value = json.dumps({"token": f"group:{self.group}", "owner": self.group, "group": self.group},
+                           separators=(",", ":"))
+        started, delay = time.monotonic(), POLL_MIN_S
+        while True:
+            try:
+                taken = self._acquire(keys=[self.key], args=[value, self._ttl_ms])
+            except CONNECTION_ERRORS as exc:
+                raise _wrap(self.redis, exc) from exc
+            if taken:
+                break
+            waited = time.monotonic() - started
+            if not wait or waited >= timeout_s:
+                holder = self.current(self.redis, self.slug, prefix=self.prefix) or {}
+                raise DatasetBusyError(slug=self.slug, owner=holder.get("owner", ""), since=holder.get("since", "?"),
+                                       waited_s=round(waited, 1))
+            time.sleep(min(delay * random.uniform(0.5, 1.0), max(0.0, timeout_s - waited)))
+            delay = min(delay * 2, POLL_MAX_S)
+        self._value, self.since, self.lost = value, _utc_now(), False
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, args=(value, self._stop),
+                                           name=f"lock-heartbeat-{self.slug}", daemon=True)
+        self._heartbeat.start()
+
+
+__all__ = ["DatasetBusyError", "DatasetLock", "GroupLock"]

@@ -26,7 +26,7 @@ from workbench.engine.serialize import jsonable
 from workbench.engine.settings import Settings, get_settings
 from workbench.engine.spec.loader import find_spec, parse_spec
 from workbench.engine.events import EventStream
-from workbench.engine.locks import DatasetLock
+from workbench.engine.locks import DatasetLock, GroupLock
 from workbench.engine.redis_conn import get_redis
 from workbench.engine.store import backfills, datasets, lineage, runs
 from workbench.engine.store.db import read_scope, session_scope
@@ -164,7 +164,9 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
     if run.status != "queued":
         return run
     bus = EventStream(get_redis(settings), maxlen=settings.events_maxlen)
-    lock = DatasetLock(get_redis(settings), run.dataset_slug, ttl_s=settings.lock_ttl_s, owner=f"run {run_id}")
+    lock = (DatasetLock(get_redis(settings), run.dataset_slug, ttl_s=settings.lock_ttl_s, owner=f"run {run_id}")
+            if run.backfill_id is None else  # a backfill's runs share the dataset's lock and run in parallel
+            GroupLock(get_redis(settings), run.dataset_slug, ttl_s=settings.lock_ttl_s, group=f"backfill {run.backfill_id}"))
     try:
         lock.acquire(wait=settings.lock_wait if wait is None else wait, timeout_s=settings.lock_wait_timeout_s)
     except WorkbenchError as exc:  # busy dataset (refused or waited too long) or Redis unavailable

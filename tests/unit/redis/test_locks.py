@@ -169,3 +169,24 @@ def test_releasing_on_a_dead_redis_does_not_raise(redis_embedded):
     redis_embedded.stop()
     held.release()
     assert not held.is_held
+
+
+def test_group_members_share_the_lock_and_others_wait(redis_client, prefix):
+    from workbench.engine.locks import DatasetBusyError, DatasetLock, GroupLock
+
+    a = GroupLock(redis_client, "ds", group="backfill 1", ttl_s=5, prefix=prefix)
+    b = GroupLock(redis_client, "ds", group="backfill 1", ttl_s=5, prefix=prefix)
+    a.acquire(wait=False)
+    b.acquire(wait=False)  # same group: joins
+    with pytest.raises(DatasetBusyError) as info:
+        DatasetLock(redis_client, "ds", ttl_s=5, owner="run 9", prefix=prefix).acquire(wait=False)
+    assert "backfill 1" in info.value.message
+    with pytest.raises(DatasetBusyError):
+        GroupLock(redis_client, "ds", group="backfill 2", ttl_s=5, prefix=prefix).acquire(wait=False)
+    a.release()
+    assert DatasetLock.current(redis_client, "ds", prefix=prefix)["owner"] == "backfill 1"  # b still holds it
+    b.release()
+    assert DatasetLock.current(redis_client, "ds", prefix=prefix) is None
+    solo = DatasetLock(redis_client, "ds", ttl_s=5, owner="run 9", prefix=prefix)
+    solo.acquire(wait=False)
+    solo.release()

@@ -1,0 +1,130 @@
+"""Background-work benchmark (issue 4): backfill of the 29 real April-2017 execution files with 1 and 2
+workers (files/s, speed-up), and the preview cache (hit vs cold) on the 5 MB xlsx.
+
+    .venv/bin/python bench/jobs.py [--store postgresql|sqlite] [--repeat 3]
+
+Uses a throw-away PostgreSQL database (or SQLite file), an embedded Redis and a temporary data directory.
+Workers are real `workbench worker --burst` processes, started after the backfill is queued.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from workbench.engine import backfill, services  # noqa: E402
+from workbench.engine.redis_conn import EmbeddedRedis  # noqa: E402
+from workbench.engine.settings import Settings  # noqa: E402
+from workbench.engine.store.db import dispose_engines  # noqa: E402
+from workbench.engine.store.migrate import upgrade  # noqa: E402
+
+FILES = ROOT.parent / "shared" / "data" / "dipres" / "ejecucion_2017_04"
+XLSX = ROOT / "bench" / "out" / "programa_ejecucion_2017_5mb.xlsx"
+
+
+def env_of(settings: Settings) -> dict[str, str]:
+    return {**os.environ, "WORKBENCH_DATABASE_URL": settings.db_url, "WORKBENCH_REDIS_URL": settings.redis_url or "",
+            "WORKBENCH_DATA_DIR": str(settings.data_dir), "WORKBENCH_SPECS_DIR": str(settings.specs_dir)}
+
+
+def one_backfill(settings: Settings, workers: int) -> float:
+    """Seconds from starting the workers until every run of a fresh backfill has finished."""
+    files = backfill.expand_files(str(FILES))
+    started = backfill.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, force=True, settings=settings)
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--burst", "--queues=backfills"],
+                              env=env_of(settings), cwd=ROOT) for _ in range(workers)]
+    for p in procs:
+        p.wait()
+    elapsed = time.perf_counter() - t0
+    status = backfill.backfill_status(started.id, settings)
+    assert status.progress["succeeded"] == len(files), status.progress
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--pg-admin-url", default="postgresql+psycopg://root@127.0.0.1:5432/postgres")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if not FILES.is_dir():
+        sys.exit(f"needs the real files in {FILES}")
+    tmp = Path(tempfile.mkdtemp(prefix="wb-bench-"))
+    specs = tmp / "specs"
+    specs.mkdir()
+    for name in ("dipres_ejecucion.yaml", "dipres_programa_xlsx.yaml"):
+        shutil.copy(ROOT / "specs" / name, specs)
+    admin, name = None, f"wb_bench_{uuid.uuid4().hex[:8]}"
+    if args.store == "postgresql":
+        admin = sa.create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        db_url = sa.engine.make_url(args.pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    else:
+        db_url = f"sqlite:///{tmp}/bench.db"
+    redis = EmbeddedRedis()
+    try:
+        redis_url = redis.start(tmp / "redis-home")
+        settings = Settings(data_dir=tmp / "data", database_url=db_url, redis_url=redis_url, specs_dir=specs)
+        upgrade(db_url)
+        one_backfill(settings, 1)  # warm-up: imports, page cache, first connections
+        rates = {}
+        for workers in (1, 2):
+            times = [one_backfill(settings, workers) for _ in range(args.repeat)]
+            rates[workers] = 29 / statistics.median(times)
+        cold, hot = [], []
+        if XLSX.exists():
+            spec = services.parse_spec((specs / "dipres_programa_xlsx.yaml").read_text(), "dipres_programa_xlsx.yaml")
+            data = XLSX.read_bytes()
+            for i in range(args.repeat):
+                fresh = settings.model_copy(update={"cache_ttl_s": 3600})
+                t0 = time.perf_counter()
+                doc = services.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": str(2017)},
+                                              sample_rows=20 + i, settings=fresh)  # sample_rows varies: a cold key
+                cold.append((time.perf_counter() - t0) * 1000)
+                assert doc["cache"]["hit"] is False
+                for _ in range(5):
+                    t0 = time.perf_counter()
+                    doc = services.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": "2017"},
+                                                  sample_rows=20 + i, settings=fresh)
+                    hot.append((time.perf_counter() - t0) * 1000)
+                    assert doc["cache"]["hit"] is True
+    finally:
+        redis.stop()
+        dispose_engines(db_url)
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"store: {args.store}; Redis: embedded; medians of {args.repeat} backfills of 29 real files")
+    print(f"{'measure':<46} {'target':>12} {'measured':>12}  result")
+    rows = [
+        ("backfill, 1 worker", "-", f"{rates[1]:.1f} files/s", None),
+        ("backfill, 2 workers", ">= 10 files/s", f"{rates[2]:.1f} files/s", rates[2] >= 10),
+        ("speed-up 2 workers / 1 worker", "-", f"{rates[2] / rates[1]:.2f}x", None),
+    ]
+    if cold:
+        c, h = statistics.median(cold), statistics.median(hot)
+        rows += [("5 MB xlsx preview, cold (computed + stored)", "-", f"{c:.0f} ms", None),
+                 ("5 MB xlsx preview, cache hit", "<= 50 ms", f"{h:.1f} ms", h <= 50),
+                 ("cold / hit", "-", f"{c / h:.0f}x", None)]
+    for label, target, value, ok in rows:
+        print(f"{label:<46} {target:>12} {value:>12}  {'' if ok is None else ('PASS' if ok else 'FAIL')}")
+
+
+if __name__ == "__main__":
+    main()
