@@ -7,25 +7,11 @@ User errors (database unreachable, schema missing) print one line on stderr and 
 from __future__ import annotations
 
 import sys
-from functools import wraps
-from typing import Any, Callable
 
 import click
 
-from workbench.engine.errors import WorkbenchError
+from workbench.cli_common import user_errors
 from workbench.engine.settings import get_settings
-
-
-def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except WorkbenchError as exc:
-            click.echo(f"Error ({exc.code}): {exc.message}", err=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 def _url() -> str:
@@ -39,7 +25,7 @@ def db() -> None:
 
 @db.command()
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
-@_user_errors
+@user_errors
 def upgrade(revision: str) -> None:
     """Migrate the database to the latest schema (or to --revision). Safe to run again."""
     from workbench.engine.store import migrate
@@ -55,7 +41,7 @@ def upgrade(revision: str) -> None:
 
 
 @db.command()
-@_user_errors
+@user_errors
 def current() -> None:
     """Print the database's schema revision and whether it is the latest."""
     from workbench.engine.store import migrate
@@ -71,7 +57,7 @@ def current() -> None:
 
 
 @db.command()
-@_user_errors
+@user_errors
 def check() -> None:
     """Compare the database (at the latest revision) with the models. Exit 2 and list the differences
     when they drift, i.e. a model changed without a migration."""

@@ -143,10 +143,7 @@ class DatasetLock:
             time.sleep(min(delay * random.uniform(0.5, 1.0), timeout_s - waited))
             delay = min(delay * 2, POLL_MAX_S)
         self._value, self.since, self.lost = value, since, False
-        self._stop = threading.Event()
-        self._heartbeat = threading.Thread(target=self._beat, args=(value, self._stop),
-                                           name=f"lock-heartbeat-{self.slug}", daemon=True)
-        self._heartbeat.start()
+        self._start_heartbeat(value)
 
     def release(self) -> None:
         """Stop the heartbeat and delete the lock if it is still ours; idempotent, never raises for Redis."""
@@ -199,6 +196,12 @@ class DatasetLock:
         info.pop("token", None)
         info["ttl_ms"] = ttl_ms
         return info
+
+    def _start_heartbeat(self, value: str) -> None:
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, args=(value, self._stop),
+                                           name=f"lock-heartbeat-{self.slug}", daemon=True)
+        self._heartbeat.start()
 
     @property
     def _ttl_ms(self) -> int:
@@ -292,10 +295,7 @@ class GroupLock(DatasetLock):
             time.sleep(min(delay * random.uniform(0.5, 1.0), max(0.0, timeout_s - waited)))
             delay = min(delay * 2, POLL_MAX_S)
         self._value, self.since, self.lost = value, _utc_now(), False
-        self._stop = threading.Event()
-        self._heartbeat = threading.Thread(target=self._beat, args=(value, self._stop),
-                                           name=f"lock-heartbeat-{self.slug}", daemon=True)
-        self._heartbeat.start()
+        self._start_heartbeat(value)
 
 
 __all__ = ["DatasetBusyError", "DatasetLock", "GroupLock"]
