@@ -109,11 +109,12 @@ def preview_file(
     t_header = time.perf_counter()
     raw = raw_summary(grid, sample_rows)
     raw["header"] = {"row": header_row(grid, options), "labels": raw_header, "data_rows": len(table.df)}
+    source, preamble = grid.source.to_dict(), title_rows(grid, options)
+    del grid  # the RAW grid can go before the steps allocate the layers (peak memory on large workbooks)
     result: PipelineResult | None = None
     if spec is not None:
-        result = run_pipeline(spec, table, params=resolved, raw_header=raw_header,
-                              preamble=title_rows(grid, options), source_file=filename, on_step=on_step,
-                              sample_rows=min(sample_rows, 5))
+        result = run_pipeline(spec, table, params=resolved, raw_header=raw_header, preamble=preamble,
+                              source_file=filename, on_step=on_step, sample_rows=min(sample_rows, 5))
         warnings.extend(result.warnings)
     t_steps = time.perf_counter()
     tables = dict(result.layers) if result else {"raw": table}
@@ -121,7 +122,7 @@ def preview_file(
     t_end = time.perf_counter()
     return Preview(
         dataset={"slug": spec.slug, "title": spec.dataset.title, "spec_hash": spec.content_hash()} if spec else None,
-        source=grid.source.to_dict(),
+        source=source,
         raw=raw,
         timeline=[r.to_dict() for r in result.timeline] if result else [],
         layers=layers,
