@@ -195,3 +195,17 @@ def test_preview_cache_hit_and_redis_down(settings):
     doc = services.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=down)
     assert doc["layers"]["silver"]["row_count"] == 144 and doc["cache"]["hit"] is False
     assert any("preview cache unavailable" in w for w in doc["warnings"])
+
+
+def test_previews_keep_working_when_the_redis_in_use_stops(tmp_path):
+    """The cache's Redis dies between two previews: the second is computed, with a warning, no error."""
+    server = EmbeddedRedis()
+    url = server.start(tmp_path / "redis-home")
+    settings = Settings(data_dir=tmp_path / "data", redis_url=url, specs_dir=ROOT / "specs")
+    spec = services.parse_spec((ROOT / "specs" / "dipres_ejecucion.yaml").read_text(), "dipres_ejecucion.yaml")
+    first = services.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
+    assert first["cache"]["stored"] is True
+    server.stop()
+    second = services.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
+    assert second["cache"]["hit"] is False and second["layers"] == first["layers"]
+    assert any("without the cache" in w for w in second["warnings"])
