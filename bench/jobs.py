@@ -4,7 +4,8 @@ workers (files/s, speed-up), and the preview cache (hit vs cold) on the 5 MB xls
     .venv/bin/python bench/jobs.py [--store postgresql|sqlite] [--repeat 3]
 
 Uses a throw-away PostgreSQL database (or SQLite file), an embedded Redis and a temporary data directory.
-Workers are real `workbench worker --burst` processes, started after the backfill is queued.
+Workers are real `workbench worker` processes, already running when the backfill is submitted (as under
+`workbench serve`); the time runs from submitting the backfill to its last run finishing.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,18 +43,34 @@ def env_of(settings: Settings) -> dict[str, str]:
 
 
 def one_backfill(settings: Settings, workers: int) -> float:
-    """Seconds from starting the workers until every run of a fresh backfill has finished."""
-    files = backfill.expand_files(str(FILES))
-    started = backfill.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, force=True, settings=settings)
-    t0 = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--burst", "--queues=backfills"],
+    """Seconds from submitting a backfill of the 29 files (storing them, queueing the runs) until its last
+    run has finished, with ``workers`` workers already running (as under ``workbench serve``)."""
+    from rq import Worker
+
+    from workbench.engine.redis_conn import get_redis
+
+    procs = [subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--queues=backfills"],
                               env=env_of(settings), cwd=ROOT) for _ in range(workers)]
-    for p in procs:
-        p.wait()
-    elapsed = time.perf_counter() - t0
-    status = backfill.backfill_status(started.id, settings)
-    assert status.progress["succeeded"] == len(files), status.progress
-    return elapsed
+    try:
+        deadline = time.monotonic() + 60
+        while len(Worker.all(connection=get_redis(settings))) < workers:
+            if time.monotonic() > deadline:
+                raise RuntimeError("workers did not start")
+            time.sleep(0.1)
+        files = backfill.expand_files(str(FILES))
+        t0 = time.perf_counter()
+        started = backfill.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, force=True,
+                                          settings=settings)
+        while (status := backfill.backfill_status(started.id, settings)).status == "running":
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - t0
+        assert status.progress["succeeded"] == len(files), status.progress
+        return elapsed
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGINT)
+        for p in procs:
+            p.wait(timeout=30)
 
 
 def main() -> None:

@@ -30,10 +30,11 @@ def _backfill_line(b: Any) -> str:
 @click.option("--queues", "-q", multiple=True, type=click.Choice(QUEUES), help="Queues to serve (default: all).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
+@click.option("--fork", is_flag=True, help="Run each job in a forked work horse (isolation; slower).")
 @user_errors
-def worker(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
+def worker(queues: tuple[str, ...], burst: bool, name: str | None, fork: bool) -> None:
     """Run an RQ worker for runs, backfills and previews (recovers abandoned runs first)."""
-    api.work(list(queues) or None, burst=burst, name=name)
+    api.work(list(queues) or None, burst=burst, name=name, fork=fork)
 
 
 @click.group("events")

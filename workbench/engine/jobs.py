@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rq import Queue, Retry, Worker, get_current_job
+from rq import Queue, Retry, SimpleWorker, Worker, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -91,12 +91,18 @@ def preview_job(slug: str | None, raw_sha256: str, filename: str, params: dict[s
 
 
 def work(queues: list[str] | None = None, *, burst: bool = False, settings: Settings | None = None,
-         name: str | None = None) -> bool:
-    """Run a worker on ``queues`` (all by default) until stopped, or until empty with ``burst``."""
+         name: str | None = None, fork: bool = False) -> bool:
+    """Run a worker on ``queues`` (all by default) until stopped, or until empty with ``burst``.
+
+    By default jobs run inside the worker process (RQ's SimpleWorker): our jobs are the engine's own code,
+    and forking a work horse per job (copying a process that holds pandas and Arrow, then reconnecting to
+    the database and Redis) doubled the cost of a typical run. ``fork=True`` isolates each job instead.
+    Either way a killed worker is recovered the same way (``services.recover_abandoned``)."""
     settings = settings or get_settings()
     from workbench.engine import services
 
     services.recover_abandoned(settings)
-    worker = Worker([queue(q, settings) for q in (queues or list(QUEUES))], connection=get_redis(settings),
-                    serializer=JSONSerializer, name=name)
+    worker_class = Worker if fork else SimpleWorker
+    worker = worker_class([queue(q, settings) for q in (queues or list(QUEUES))], connection=get_redis(settings),
+                          serializer=JSONSerializer, name=name)
     return worker.work(burst=burst, logging_level="WARNING")

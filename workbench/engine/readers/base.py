@@ -42,3 +42,4 @@ class RawGrid:
     letters: list[str]
     source: SourceInfo
     issues: list[dict[str, Any]] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # derived facts (header position)

@@ -39,6 +39,15 @@ def find_header_row(grid: RawGrid, labels: list[str], search_rows: int) -> int:
 
 
 def _header_position(grid: RawGrid, options: SourceOptions) -> int | None:
+    """The header row's position in the grid (memoised on the grid: build_table, header_row and title_rows
+    all ask for it)."""
+    key = options.header.model_dump_json()
+    if key not in grid.memo:
+        grid.memo[key] = _find_header_position(grid, options)
+    return grid.memo[key]
+
+
+def _find_header_position(grid: RawGrid, options: SourceOptions) -> int | None:
     header = options.header
     if header.none:
         return None
