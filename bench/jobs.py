@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from workbench.engine import backfill, services  # noqa: E402
+from workbench.engine import backfill, previews, services  # noqa: E402
 from workbench.engine.redis_conn import EmbeddedRedis  # noqa: E402
 from workbench.engine.settings import Settings  # noqa: E402
 from workbench.engine.store.db import dispose_engines  # noqa: E402
@@ -111,13 +111,13 @@ def main() -> None:
             for i in range(args.repeat):
                 fresh = settings.model_copy(update={"cache_ttl_s": 3600})
                 t0 = time.perf_counter()
-                doc = services.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": str(2017)},
+                doc = previews.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": str(2017)},
                                               sample_rows=20 + i, settings=fresh)  # sample_rows varies: a cold key
                 cold.append((time.perf_counter() - t0) * 1000)
                 assert doc["cache"]["hit"] is False
                 for _ in range(5):
                     t0 = time.perf_counter()
-                    doc = services.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": "2017"},
+                    doc = previews.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": "2017"},
                                                   sample_rows=20 + i, settings=fresh)
                     hot.append((time.perf_counter() - t0) * 1000)
                     assert doc["cache"]["hit"] is True

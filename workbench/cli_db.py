@@ -7,6 +7,7 @@ User errors (database unreachable, schema missing) print one line on stderr and 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine import backfill, services
+from workbench.engine import backfill, previews, services
 from workbench.engine.events import EventStream
 from workbench.engine.locks import DatasetLock
 from workbench.engine.redis_conn import EmbeddedRedis, get_redis
@@ -187,12 +187,12 @@ def test_killed_worker_frees_the_lock_fails_the_run_and_the_retry_succeeds(setti
 
 def test_preview_cache_hit_and_redis_down(settings):
     spec = services.parse_spec((settings.specs_dir / "dipres_ejecucion.yaml").read_text(), "dipres_ejecucion.yaml")
-    cold = services.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
-    hot = services.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
+    cold = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
+    hot = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
     assert (cold["cache"]["hit"], hot["cache"]["hit"]) == (False, True)
     assert hot["layers"] == cold["layers"] and hot["timeline"] == cold["timeline"]
     down = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
-    doc = services.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=down)
+    doc = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=down)
     assert doc["layers"]["silver"]["row_count"] == 144 and doc["cache"]["hit"] is False
     assert any("preview cache unavailable" in w for w in doc["warnings"])
 
@@ -203,9 +203,9 @@ def test_previews_keep_working_when_the_redis_in_use_stops(tmp_path):
     url = server.start(tmp_path / "redis-home")
     settings = Settings(data_dir=tmp_path / "data", redis_url=url, specs_dir=ROOT / "specs")
     spec = services.parse_spec((ROOT / "specs" / "dipres_ejecucion.yaml").read_text(), "dipres_ejecucion.yaml")
-    first = services.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
+    first = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
     assert first["cache"]["stored"] is True
     server.stop()
-    second = services.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
+    second = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
     assert second["cache"]["hit"] is False and second["layers"] == first["layers"]
     assert any("without the cache" in w for w in second["warnings"])

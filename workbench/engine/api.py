@@ -32,7 +32,7 @@ from workbench.engine.table import Table
 _LAZY = {
     "run_file": "workbench.engine.services", "get_run": "workbench.engine.services",
     "submit_run": "workbench.engine.services", "execute_run": "workbench.engine.services",
-    "preview_cached": "workbench.engine.services", "recover_abandoned": "workbench.engine.services",
+    "preview_cached": "workbench.engine.previews", "recover_abandoned": "workbench.engine.services",
     "start_backfill": "workbench.engine.backfill", "backfill_status": "workbench.engine.backfill",
     "cancel_backfill": "workbench.engine.backfill", "resume_backfill": "workbench.engine.backfill",
     "expand_files": "workbench.engine.backfill", "work": "workbench.engine.jobs",

@@ -85,9 +85,9 @@ def run_job(run_id: int) -> dict[str, Any]:
 def preview_job(slug: str | None, raw_sha256: str, filename: str, params: dict[str, Any],
                 sheet: int | str | None = None) -> dict[str, Any]:
     """Job: compute (or fetch from the cache) the preview of a stored RAW file; returns its cache key."""
-    from workbench.engine import services
+    from workbench.engine import previews
 
-    return services.cached_preview_of_stored(slug, raw_sha256, filename=filename, params=params, sheet=sheet)
+    return previews.cached_preview_of_stored(slug, raw_sha256, filename=filename, params=params, sheet=sheet)
 
 
 def work(queues: list[str] | None = None, *, burst: bool = False, settings: Settings | None = None,
