@@ -13,7 +13,7 @@ from workbench.engine.steps.conditions import Condition, blank_mask
 def table():
     return make_table({
         "denominacion": ["APORTE FISCAL   ", "resultado", None, "  \xa0 ", "RESULTADO"],
-        "monto": ["10", " -800000 ", "0,001", None, "x"],
+        "monto": ["10", " -800000 ", "n/a", None, "x"],
     })
 
 
@@ -124,3 +124,12 @@ def test_describe():
 def test_invalid_conditions_fail_at_load(condition, message):
     with pytest.raises(ValidationError, match=message):
         Condition.model_validate(condition)
+
+
+def test_number_comparison_on_locale_formatted_text_is_an_error_not_a_guess():
+    from workbench.engine.errors import StepError
+
+    table = make_table({"monto": ["1.500", "2.000.000", "999"]})
+    with pytest.raises(StepError, match="depends on the locale"):
+        check(table, {"column": "monto", "gt": 1000})
+    assert check(make_table({"monto": ["1500", "-800000", "x"]}), {"column": "monto", "gt": 1000}) == [True, False, False]

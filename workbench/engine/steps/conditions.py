@@ -28,7 +28,12 @@ _COMPARE = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": opera
 _SYMBOL = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 _COLUMN_TESTS = ("equals", "in", "matches", "empty", *_COMPARE)
 _TESTS = (*_COLUMN_TESTS, "all_empty", "any", "all", "not")
-_NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+_NUMBER = r"^[+-]?[0-9]+$"  # on text, only whole numbers are unambiguous
+_LOCALE_NUMBER = r"^[+-]?[0-9][0-9.,]*[.,][0-9]+([eE][+-]?[0-9]+)?$"  # 1.500 / 1,5 / 2.000.000: locale-dependent
+
+
+class _AmbiguousText(ValueError):
+    """A text column holds numbers whose value depends on the locale (``1.500``): compare after type_cast."""
 
 
 def arrow_text(series: pd.Series) -> pa.ChunkedArray:
@@ -89,10 +94,14 @@ def _is_number(series: pd.Series) -> bool:
 
 
 def _numbers(series: pd.Series) -> np.ndarray:
-    """Numeric cells as floats; on text, plain numbers like ``-800000`` or ``1.5`` parsed, the rest NaN."""
+    """Numeric cells as floats; on text, whole numbers like ``-800000`` parsed and words NaN. Text holding
+    numbers with separators (``1.500`` is 1500 in es-CL, 1.5 elsewhere) raises: type_cast decides, not us."""
     if _is_number(series):
         return series.to_numpy(dtype=float, na_value=np.nan)
     text = trim(arrow_text(series))
+    ambiguous = pc.fill_null(pc.match_substring_regex(text, _LOCALE_NUMBER), False)
+    if pc.any(ambiguous).as_py():
+        raise _AmbiguousText(pc.filter(text, ambiguous)[0].as_py())
     parsed = pc.cast(pc.if_else(pc.match_substring_regex(text, _NUMBER), text, None), pa.float64())
     return parsed.to_numpy(zero_copy_only=False)
 
@@ -110,7 +119,8 @@ class Condition(BaseModel):
     )
     matches: str | None = Field(default=None, description="Python regex found in the stripped cell text (re.search).")
     empty: bool | None = Field(default=None, description="true: cell missing or whitespace-only; false: it has text.")
-    gt: float | None = Field(default=None, description="Cell number > this (text cells parsed; non-numbers false).")
+    gt: float | None = Field(default=None, description="Cell number > this (on text: whole numbers only; "
+                             "`1.500`-style text is an error, type_cast it first).")
     ge: float | None = Field(default=None, description="Cell number >= this.")
     lt: float | None = Field(default=None, description="Cell number < this.")
     le: float | None = Field(default=None, description="Cell number <= this.")
@@ -169,7 +179,16 @@ class Condition(BaseModel):
     def evaluate(self, table: Table, ctx: StepContext) -> pd.Series:
         """One boolean per row of ``table`` (same index)."""
         require_columns(table, list(dict.fromkeys(self.columns())), ctx)
-        return pd.Series(self._mask(table), index=table.df.index, dtype=bool)
+        try:
+            mask = self._mask(table)
+        except _AmbiguousText as exc:
+            raise ctx.error(
+                f"a number comparison on a text column meets {exc.args[0]!r}, whose value depends on the locale "
+                "(1.500 is 1500 in es-CL); convert the column with type_cast first",
+                message_es=f"una comparación numérica sobre una columna de texto encuentra {exc.args[0]!r}, cuyo valor "
+                "depende del formato regional; conviértala antes con type_cast",
+            ) from None
+        return pd.Series(mask, index=table.df.index, dtype=bool)
 
     def _mask(self, table: Table) -> np.ndarray:
         test, arg = self.test, self._arg(self.test)
