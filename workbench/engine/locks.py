@@ -118,18 +118,15 @@ class DatasetLock:
         up to ``timeout_s`` seconds for the holder to finish."""
         if self._value is not None:
             raise RuntimeError(f"lock {self.key} is already held by this object")
-        token, host = secrets.token_hex(16), socket.gethostname()
+        self._token = secrets.token_hex(16)
         started = time.monotonic()
         delay, races = POLL_MIN_S, 0
         while True:
-            since = _utc_now()  # when it was taken, not when the wait began
-            value = json.dumps({"token": token, "owner": self.owner, "since": since, "pid": os.getpid(),
-                                "host": host}, separators=(",", ":"))
             try:
-                taken = self.redis.set(self.key, value, nx=True, px=self._ttl_ms)
+                value = self._take()
             except CONNECTION_ERRORS as exc:
                 raise _wrap(self.redis, exc) from exc
-            if taken:
+            if value is not None:
                 break
             waited = time.monotonic() - started
             if not wait or waited >= timeout_s:
@@ -140,10 +137,16 @@ class DatasetLock:
                 holder = holder or {}
                 raise DatasetBusyError(slug=self.slug, owner=holder.get("owner", ""), since=holder.get("since", "?"),
                                        waited_s=round(waited, 1))
-            time.sleep(min(delay * random.uniform(0.5, 1.0), timeout_s - waited))
+            time.sleep(min(delay * random.uniform(0.5, 1.0), max(0.0, timeout_s - waited)))
             delay = min(delay * 2, POLL_MAX_S)
-        self._value, self.since, self.lost = value, since, False
+        self._value, self.since, self.lost = value, json.loads(value).get("since") or _utc_now(), False
         self._start_heartbeat(value)
+
+    def _take(self) -> str | None:
+        """One attempt: our value when the lock is now ours, else None."""
+        value = json.dumps({"token": self._token, "owner": self.owner, "since": _utc_now(), "pid": os.getpid(),
+                            "host": socket.gethostname()}, separators=(",", ":"))
+        return value if self.redis.set(self.key, value, nx=True, px=self._ttl_ms) else None
 
     def release(self) -> None:
         """Stop the heartbeat and delete the lock if it is still ours; idempotent, never raises for Redis."""
@@ -274,28 +277,11 @@ class GroupLock(DatasetLock):
         self._release = redis.register_script(_GROUP_RELEASE)
         self._acquire = redis.register_script(_GROUP_ACQUIRE)
 
-    def acquire(self, *, wait: bool, timeout_s: float = 0) -> None:
-        if self._value is not None:
-            raise RuntimeError(f"lock {self.key} is already held by this object")
+    def _take(self) -> str | None:
+        # Every member writes the same value (the scripts compare it), so it carries no per-member facts.
         value = json.dumps({"token": f"group:{self.group}", "owner": self.group, "group": self.group},
                            separators=(",", ":"))
-        started, delay = time.monotonic(), POLL_MIN_S
-        while True:
-            try:
-                taken = self._acquire(keys=[self.key], args=[value, self._ttl_ms])
-            except CONNECTION_ERRORS as exc:
-                raise _wrap(self.redis, exc) from exc
-            if taken:
-                break
-            waited = time.monotonic() - started
-            if not wait or waited >= timeout_s:
-                holder = self.current(self.redis, self.slug, prefix=self.prefix) or {}
-                raise DatasetBusyError(slug=self.slug, owner=holder.get("owner", ""), since=holder.get("since", "?"),
-                                       waited_s=round(waited, 1))
-            time.sleep(min(delay * random.uniform(0.5, 1.0), max(0.0, timeout_s - waited)))
-            delay = min(delay * 2, POLL_MAX_S)
-        self._value, self.since, self.lost = value, _utc_now(), False
-        self._start_heartbeat(value)
+        return value if self._acquire(keys=[self.key], args=[value, self._ttl_ms]) else None
 
 
 __all__ = ["DatasetBusyError", "DatasetLock", "GroupLock"]
