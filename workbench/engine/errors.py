@@ -220,3 +220,10 @@ class HeaderRowError(HeaderNotFoundError):
 
 
 __all__ += ["CorruptWorkbookError", "EncryptedWorkbookError", "HeaderRowError"]
+
+
+class RedisUnavailableError(WorkbenchError):
+    code = "redis-unavailable"
+    title = "Redis unavailable"
+    template = "Redis is not reachable at {where}: {reason}"
+    template_es = "Redis no responde en {where}: {reason}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from workbench.engine import redis_conn
+from workbench.engine import redis_conn, redis_embedded
 from workbench.engine.redis_conn import (
     EmbeddedRedis,
     RedisUnavailableError,
@@ -44,7 +44,7 @@ def ping(url: str) -> bool:
 def gone_within(pid: int, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not redis_conn._alive(pid):
+        if not redis_embedded._alive(pid):
             return True
         time.sleep(0.05)
     return False
@@ -169,7 +169,7 @@ def test_a_too_long_socket_path_moves_to_a_short_directory(tmp_path: Path):
     server = EmbeddedRedis()
     try:
         url = server.start(deep)
-        assert len(str(server.socket_path)) <= redis_conn.MAX_SOCKET_PATH and ping(url)
+        assert len(str(server.socket_path)) <= redis_embedded.MAX_SOCKET_PATH and ping(url)
     finally:
         server.stop()
     assert not server.socket_path.parent.exists()
