@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from workbench.engine.errors import WorkbenchError
 
@@ -41,6 +43,13 @@ class Settings(BaseSettings):
     lock_wait_timeout_s: int = Field(default=3600, ge=0, description="How long a waiting run waits for the lock, seconds.")
     events_maxlen: int = Field(default=100_000, ge=100, description="Events kept in the stream (approximate bound).")
     job_timeout_s: int = Field(default=1800, ge=10, description="RQ job timeout, seconds.")
+    webhook_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="URLs that receive a JSON POST when a run's QA fails (JSON list or comma-separated).",
+    )
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60, description="Timeout of one webhook call, seconds.")
+    webhook_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed webhook call.")
+    docs_dir: Path | None = Field(default=None, description="Data Docs site directory; default <data_dir>/docs.")
 
     @field_validator("database_url")
     @classmethod
@@ -50,6 +59,17 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql+psycopg://", "sqlite:///")):
             raise ValueError("must start with postgresql+psycopg:// or sqlite:/// "
                              "(e.g. postgresql+psycopg://user:password@127.0.0.1:5432/workbench)")
+        return value
+
+    @field_validator("webhook_urls", mode="before")
+    @classmethod
+    def _webhooks(cls, value: Any) -> Any:
+        if isinstance(value, str):  # WORKBENCH_WEBHOOK_URLS=https://a,https://b (a JSON list works too)
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        for url in value or []:
+            if not str(url).startswith(("http://", "https://")):
+                raise ValueError(f"webhook URLs must start with http:// or https:// (got {str(url)[:40]!r})")
         return value
 
     @field_validator("redis_url")
@@ -72,6 +92,10 @@ class Settings(BaseSettings):
     @property
     def outputs_dir(self) -> Path:
         return self.runs_dir or self.data_dir / "runs"
+
+    @property
+    def site_dir(self) -> Path:
+        return self.docs_dir or self.data_dir / "docs"
 
 
 class SettingsError(WorkbenchError):
