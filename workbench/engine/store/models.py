@@ -138,6 +138,7 @@ class Run(SQLModel, table=True):
     control_totals: dict[str, Any] = _json(nullable=True)
     warnings: list[str] = _json(nullable=True)
     outputs: dict[str, Any] = _json(nullable=True)
+    qa: dict[str, Any] | None = _json(nullable=True)  # the QA report's first page; all failing rows are in outputs
     error: dict[str, Any] | None = _json(nullable=True)
     engine_version: str = Field(default="", max_length=20)
     triggered_by: str = Field(default="", max_length=200)
@@ -247,6 +248,7 @@ class RunPublic(SQLModel):
     control_totals: dict[str, Any] | None
     warnings: list[str] | None
     outputs: dict[str, Any] | None
+    qa: dict[str, Any] | None = None
     error: dict[str, Any] | None
     engine_version: str
     triggered_by: str
