@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from workbench.engine.spec.source import SourceOptions
 from workbench.engine.steps.registry import AnyStep
+from workbench.engine.validation.models import ExpectationsByLayer
 
 LAYERS = ("bronze", "silver", "gold")
 SLUG_RE = r"^[a-z][a-z0-9_]{1,62}$"
@@ -68,9 +69,10 @@ class Spec(BaseModel):
     layers: dict[Literal["bronze", "silver", "gold"], list[AnyStep]] = Field(
         description="Steps per layer. `bronze` is required; `silver` and `gold` are optional."
     )
-    expectations: dict[Literal["bronze", "silver", "gold"], list[dict[str, Any]]] = Field(
+    expectations: ExpectationsByLayer = Field(
         default_factory=dict,
-        description="Quality expectations per layer (validated by the quality package).",
+        description="Quality expectations per layer: each a flat mapping with `type` (a GX core expectation or a "
+        "custom check), its kwargs, and optional `severity`, `mostly`, `id`, `description` (see docs/quality.md).",
     )
 
     @model_validator(mode="after")
