@@ -15,3 +15,14 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not available at {SHARED_DATA.resolve()}")
     return SHARED_DATA.resolve()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI (``.ci/run`` sets WORKBENCH_REQUIRE_BROWSER) the browser tests must run: no browser is an error."""
+    import os
+
+    if os.environ.get("WORKBENCH_REQUIRE_BROWSER") and not CHROMIUM.exists():
+        raise pytest.UsageError(f"WORKBENCH_REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium)")

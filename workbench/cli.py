@@ -139,7 +139,7 @@ def export(obj: dict[str, Any], args: tuple[str, ...], layer: str, dest: Path, p
     if len(args) == 1:
         if not args[0].isdigit():
             raise click.UsageError("give a run id, or a spec and a file")
-        table = api.run_table(int(args[0]), layer)
+        table = api.run_table(int(args[0]), layer, publish=True)
     elif len(args) == 2:
         spec = api.load_spec(api.find_spec(args[0], obj["specs_dir"]))
         result = api.preview_path(Path(args[1]), spec, params=api.parse_assignments(params), sheet=_sheet(sheet),
@@ -147,6 +147,7 @@ def export(obj: dict[str, Any], args: tuple[str, ...], layer: str, dest: Path, p
         if layer not in result.tables:
             raise api.ExportError(f"the spec has no layer {layer!r}; it has {', '.join(result.tables)}",
                                   message_es=f"la especificación no tiene la capa {layer!r}")
+        api.ensure_publishable_preview(result.qa, args[1])
         table = result.tables[layer]
     else:
         raise click.UsageError("give a run id, or a spec and a file")
@@ -157,10 +158,13 @@ def export(obj: dict[str, Any], args: tuple[str, ...], layer: str, dest: Path, p
 # --- runs ----------------------------------------------------------------------------------------
 
 
-def _run_line(run: Any) -> str:
+def _run_line(run: Any) -> Text:
+    from workbench.render import qa_line
+
     counts = ", ".join(f"{k} {v:,}" for k, v in (run.row_counts or {}).items())
-    return (f"run {run.id} · {run.dataset_slug} v{run.spec_version} · {run.status} · QA {run.qa_status}"
-            + (f" · {counts}" if counts else "") + (" · reused (same file, spec and parameters)" if run.reused else ""))
+    return Text.assemble(f"run {run.id} · {run.dataset_slug} v{run.spec_version} · {run.status} · ",
+                         qa_line(run.qa_status), (f" · {counts}" if counts else ""),
+                         (" · reused (same file, spec and parameters)" if run.reused else ""))
 
 
 @cli.command("run")
@@ -179,11 +183,17 @@ def run_cmd(slug: str, file: Path, params: tuple[str, ...], force: bool, backgro
     if as_json:
         click.echo(run.model_dump_json(indent=2))
     else:
-        console.print(Text(_run_line(run)))
+        console.print(_run_line(run))
         if run.error:
             err_console.print(Text(f"Error ({run.error['code']}): {run.error['message']}", style="red"))
+        if run.qa_status == "failed":
+            from workbench.render import render_qa
+
+            render_qa(err_console, run.qa, rows=3)
     if run.status not in ("succeeded", "queued"):
         sys.exit(2)
+    if run.qa_status == "failed":
+        sys.exit(3)
 
 
 @cli.group("runs")
@@ -218,12 +228,12 @@ def runs_list(dataset: str | None, status: str | None, qa_status: str | None, li
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record (timeline included) as JSON.")
 @user_errors
 def runs_show(run_id: int, as_json: bool) -> None:
-    """One run: inputs, parameters, status, counts, control totals, error."""
+    """One run: inputs, parameters, status, QA, counts, control totals, error."""
     run = api.get_run(run_id)
     if as_json:
         click.echo(run.model_dump_json(indent=2))
         return
-    console.print(Text(_run_line(run)))
+    console.print(_run_line(run))
     for item in run.inputs:
         console.print(Text(f"input: {item['name']} ({item['bytes']:,} bytes, sha256 {item['sha256']})"))
     console.print(Text(f"parameters: {run.params} · by {run.triggered_by} · created {run.created_at.isoformat()}"
@@ -233,8 +243,57 @@ def runs_show(run_id: int, as_json: bool) -> None:
     for step in run.timeline or []:
         console.print(Text(f"  {step['layer']}[{step['index']}] {step['label']}: {step['rows_in']:,} → "
                            f"{step['rows_out']:,} rows, {step['duration_ms']:.1f} ms"))
+    if run.qa:
+        from workbench.render import render_qa
+
+        render_qa(console, run.qa, rows=5)
     if run.error:
         err_console.print(Text(f"error ({run.error['code']}): {run.error['message']}", style="red"))
+
+
+@runs_group.command("failures")
+@click.argument("run_id", type=int)
+@click.option("--check", "expectation_id", default=None, help="Only the rows failing this check (its id).")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True, help="Print the page as JSON.")
+@user_errors
+def runs_failures(run_id: int, expectation_id: str | None, offset: int, limit: int, as_json: bool) -> None:
+    """Every row that failed a quality check, with the RAW cells it came from (paged)."""
+    page = api.run_failures(run_id, expectation_id=expectation_id, offset=offset, limit=limit)
+    if as_json:
+        click.echo(json.dumps(page, ensure_ascii=False, indent=2, default=str))
+        return
+    from workbench.render import failures_table
+
+    console.print(failures_table(page))
+
+
+@cli.group("docs")
+def docs_group() -> None:
+    """Data Docs: the offline QA report page of each run."""
+
+
+@docs_group.command("build")
+@click.argument("run_id", type=int)
+@user_errors
+def docs_build(run_id: int) -> None:
+    """(Re)build RUN_ID's Data Docs page and print its path."""
+    console.print(Text(str(api.build_run_docs(run_id))))
+
+
+@docs_group.command("open")
+@click.argument("run_id", type=int)
+@click.option("--no-browser", is_flag=True, help="Only print the page's path.")
+@user_errors
+def docs_open(run_id: int, no_browser: bool) -> None:
+    """Open RUN_ID's Data Docs page in a browser (building it if needed)."""
+    page = api.run_docs_path(run_id)
+    console.print(Text(str(page)))
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(page.resolve().as_uri())
 
 
 @specs.command("sync")

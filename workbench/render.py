@@ -67,6 +67,71 @@ def render_preview(console: Console, doc: Any, *, rows: int) -> None:
                             layer["sample"][:rows], columns))
     if doc.control_totals:
         console.print(Text(f"Control totals: {doc.control_totals}"))
+    render_qa(console, doc.qa, rows=rows)
     for warning in doc.warnings:
         console.print(Text(f"warning: {warning}", style="yellow"))
     console.print(Text(f"Timings (ms): {doc.timings_ms}", style="dim"))
+
+
+QA_STYLES = {"passed": "green", "warning": "yellow", "failed": "bold red", "not_run": "dim"}
+QA_LABELS = {"passed": "QA passed", "warning": "QA passed with warnings", "failed": "QA FAILED (publication blocked)",
+             "not_run": "QA not run (the spec declares no expectations)"}
+
+
+def qa_line(status: str) -> Text:
+    """The QA status as one styled phrase: only ``passed`` is ever green."""
+    return Text(QA_LABELS.get(status, f"QA {status}"), style=QA_STYLES.get(status, ""))
+
+
+def _raw_cells(row: dict[str, Any]) -> str:
+    cells = []
+    for cell in row.get("raw") or []:
+        where = f"{cell.get('sheet') + '!' if cell.get('sheet') else ''}{cell.get('column') or '?'}{cell.get('row') or '?'}"
+        cells.append(f"{where}={cell.get('text')!r}" if cell.get("text") is not None else where)
+    return ", ".join(cells)
+
+
+def render_qa(console: Console, qa: dict[str, Any] | None, *, rows: int = 5) -> None:
+    """Every expectation with its outcome; for failures, the first failing rows and their RAW cells."""
+    if not qa:
+        return
+    stats = qa.get("statistics", {})
+    console.print(Text.assemble(qa_line(qa.get("status", "not_run")),
+                                f" · {stats.get('successful', 0)}/{stats.get('evaluated', 0)} checks passed"))
+    if not qa.get("results"):
+        return
+    table = RichTable(title="Quality checks", title_justify="left")
+    for col in ("layer", "check", "severity", "result", "observed", "failing rows"):
+        table.add_column(col)
+    for r in qa["results"]:
+        status = "passed" if r.get("success") else ("failed" if r.get("severity") == "error" else "warning")
+        table.add_row(r.get("layer", ""), Text(r.get("id", "") + " " + r.get("type", "")), r.get("severity", ""),
+                      Text(status if r.get("status") != "error" else "error", style=QA_STYLES[status]),
+                      _cell(r.get("observed_value")), f"{r.get('unexpected_rows_total') or 0:,}")
+    console.print(table)
+    for r in qa["results"]:
+        if r.get("success"):
+            continue
+        console.print(Text(f"✗ {r.get('id')} {r.get('type')}: {r.get('message') or ''}",
+                           style=QA_STYLES["failed" if r.get("severity") == "error" else "warning"]))
+        for row in (r.get("unexpected_rows") or [])[:rows]:
+            values = ", ".join(f"{k}={v!r}" for k, v in (row.get("values") or {}).items())
+            console.print(Text(f"    {values}  ← RAW {_raw_cells(row)}"))
+        more = (r.get("unexpected_rows_total") or 0) - min(rows, len(r.get("unexpected_rows") or []))
+        if more > 0:
+            console.print(Text(f"    … and {more:,} more (workbench runs failures RUN_ID --check {r.get('id')})",
+                               style="dim"))
+
+
+def failures_table(page: dict[str, Any]) -> RichTable:
+    """A page of failing rows: check, values, RAW cells."""
+    shown = f"{page['offset'] + 1:,}–{page['offset'] + len(page['rows']):,}" if page["rows"] else "none"
+    table = RichTable(title=Text(f"Failing rows {shown} of {page['total']:,}"), title_justify="left")
+    for col in ("check", "values", "RAW cells"):
+        table.add_column(col)
+    for row in page["rows"]:
+        values = row.get("values") or {}
+        table.add_row(Text(str(row.get("expectation_id", ""))),
+                      Text(", ".join(f"{k}={v!r}" for k, v in values.items()) if isinstance(values, dict) else str(values)),
+                      Text(_raw_cells(row)))
+    return table

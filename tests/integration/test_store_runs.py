@@ -39,7 +39,7 @@ def run(settings, path=CSV, **kw):
 
 def test_run_records_everything(settings):
     result = run(settings)
-    assert result.status == "succeeded" and result.qa_status == "not_run"
+    assert result.status == "succeeded" and result.qa_status == "passed"
     assert result.row_counts == {"bronze": 48, "silver": 144}
     assert result.params == {"anio": 2017}
     assert result.triggered_by == "tester"

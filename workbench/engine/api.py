@@ -41,6 +41,9 @@ _LAZY = {
     "lineage_graph": "workbench.engine.services", "prepare_store": "workbench.engine.services",
     "RunNotFoundError": "workbench.engine.services", "RunOutputMissingError": "workbench.engine.services",
     "DatasetNotFoundError": "workbench.engine.services",
+    "QAFailedError": "workbench.engine.qa", "QADocsMissingError": "workbench.engine.qa",
+    "ensure_publishable_preview": "workbench.engine.qa", "run_failures": "workbench.engine.services",
+    "build_run_docs": "workbench.engine.services", "run_docs_path": "workbench.engine.services",
     "DatabaseUnavailableError": "workbench.engine.store.db", "DatabaseNotMigratedError": "workbench.engine.store.db",
 }
 

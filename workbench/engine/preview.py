@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import pandas as pd
+
 from workbench.engine.params import resolve_params
 from workbench.engine.pipeline import PipelineResult, run_pipeline
 from workbench.engine.readers import build_table, header_row, read_raw, title_rows
@@ -13,9 +15,9 @@ from workbench.engine.readers.base import RawGrid
 from workbench.engine.serialize import records
 from workbench.engine.spec.models import Spec
 from workbench.engine.spec.source import HeaderOptions, SourceOptions
-from workbench.engine.table import Table
+from workbench.engine.table import RAW_ROW, Table
 
-ENGINE_VERSION = "0.1.0"
+ENGINE_VERSION = "0.2.0"  # 0.2: previews and runs carry QA
 RAW_SAMPLE_ROWS = 20
 HEADER_GUESS_ROWS = 30
 
@@ -33,12 +35,40 @@ class Preview:
     params: dict[str, Any]
     warnings: list[str]
     timings_ms: dict[str, float]
+    qa: dict[str, Any] | None = None  # the QA report's first page (None without a spec)
     tables: dict[str, Table] = field(default_factory=dict, repr=False)
+    qa_report: Any = field(default=None, repr=False)  # the full QAReport (all failing rows, GX results)
 
     def to_dict(self) -> dict[str, Any]:
-        doc = {k: v for k, v in self.__dict__.items() if k != "tables"}
+        doc = {k: v for k, v in self.__dict__.items() if k not in ("tables", "qa_report")}
         doc["engine_version"] = ENGINE_VERSION
         return doc
+
+
+def raw_text_lookup(table: Table) -> Callable[[int, str], str | None]:
+    """``(RAW row, RAW column letter) -> the RAW cell's text`` over the table the header step built (every
+    data row, footers included, as read). The row index is built on first use: only failing rows ask."""
+    by_letter = {letter: column for column, letter in table.origins.items()}
+    index: dict[int, int] = {}
+
+    def text(row: int, letter: str) -> str | None:
+        if not index and RAW_ROW in table.df.columns:
+            index.update((int(r), i) for i, r in enumerate(table.df[RAW_ROW].tolist()))
+        column, position = by_letter.get(letter), index.get(row)
+        if column is None or position is None:
+            return None
+        value = table.df[column].iat[position]
+        return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+
+    return text
+
+
+def validate_layers(spec: Spec, result: PipelineResult, raw: Table) -> Any:
+    """Run the spec's expectations over the layers (the validation package imports GX on first use)."""
+    from workbench.engine.validation import validate
+
+    return validate(result.layers, spec.expectations, control_totals=result.control_totals,
+                    raw_text=raw_text_lookup(raw))
 
 
 def raw_summary(grid: RawGrid, sample_rows: int) -> dict[str, Any]:
@@ -117,6 +147,8 @@ def preview_file(
                               source_file=filename, on_step=on_step, sample_rows=min(sample_rows, 5))
         warnings.extend(result.warnings)
     t_steps = time.perf_counter()
+    report = validate_layers(spec, result, table) if spec is not None and result is not None else None
+    t_qa = time.perf_counter()
     tables = dict(result.layers) if result else {"raw": table}
     layers = {name: layer_summary(t, sample_rows) for name, t in tables.items()}
     t_end = time.perf_counter()
@@ -133,9 +165,12 @@ def preview_file(
             "read": round((t_read - t0) * 1000, 1),
             "header": round((t_header - t_read) * 1000, 1),
             "steps": round((t_steps - t_header) * 1000, 1),
+            "qa": round((t_qa - t_steps) * 1000, 1),
             "total": round((t_end - t0) * 1000, 1),
         },
+        qa=report.to_dict() if report is not None else None,
         tables=tables,
+        qa_report=report,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from workbench.engine import qa
 from workbench.engine.errors import ParameterError, WorkbenchError
 from workbench.engine.params import resolve_params
 from workbench.engine.preview import ENGINE_VERSION, preview_file
@@ -86,9 +87,10 @@ def sync_specs(settings: Settings | None = None) -> datasets.SyncReport:
         return datasets.sync_specs_dir(settings.specs_dir, session=session)
 
 
-def _write_outputs(run_id: int, tables: dict[str, Table], root: Path) -> dict[str, Any]:
+def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: Any = None) -> dict[str, Any]:
     """Each layer's full table (with provenance) as Parquet in a folder of its own (``<run_id>-<random>``:
-    several stores may share one data directory and number their runs alike), with its sha256."""
+    several stores may share one data directory and number their runs alike), with its sha256; plus the QA
+    report's failing rows and GX results."""
     name = f"{run_id}-{uuid.uuid4().hex[:12]}"
     folder = root / name
     folder.mkdir(parents=True, exist_ok=False)
@@ -100,7 +102,7 @@ def _write_outputs(run_id: int, tables: dict[str, Table], root: Path) -> dict[st
         path.chmod(0o444)
         out[layer] = {"path": f"{name}/{layer}.parquet", "sha256": digest, "rows": len(table.df),
                       "columns": table.data_columns, "origins": table.origins, "sheet": table.sheet}
-    return out
+    return {"layers": out, **(qa.write_qa_outputs(report, folder, name) if report is not None else {})}
 
 
 def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None,
@@ -195,6 +197,8 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
             log.warning("run %s lost the lock of %s while running", run_id, run.dataset_slug)
         lock.release()
         final = get_run(run_id, settings)
+        if final.status == "succeeded":
+            qa.announce(final, settings, bus)
         bus.publish(f"run.{final.status}" if final.status in ("succeeded", "failed") else "run.failed",
                     run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id, qa_status=final.qa_status,
                     row_counts=final.row_counts, code=(final.error or {}).get("code"))
@@ -243,14 +247,17 @@ def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[st
     started = time.perf_counter()
     try:
         result = preview_file(data, spec, filename=filename, params=params, sample_rows=5, on_step=on_step)
-        outputs = _write_outputs(run_id, result.tables, settings.outputs_dir)
+        outputs = _write_outputs(run_id, result.tables, settings.outputs_dir, result.qa_report)
+        report = result.qa_report
         timings = dict(result.timings_ms, run_total=round((time.perf_counter() - started) * 1000, 1))
         with session_scope(url) as session:
             runs.set_file_facts(sha, result.source, session=session)
             runs.update_run(run_id, session=session, only_if=("running",), status="succeeded", error=None,
                             timings_ms=timings, row_counts={name: t["row_count"] for name, t in result.layers.items()},
                             timeline=jsonable(result.timeline), control_totals=jsonable(result.control_totals),
-                            warnings=[str(w) for w in result.warnings], outputs=outputs)
+                            warnings=[str(w) for w in result.warnings], outputs=outputs,
+                            qa_status=report.status if report is not None else "not_run",
+                            qa=jsonable(report.to_dict(page_size=qa.RUN_PAGE_SIZE)) if report is not None else None)
             lineage.record_run_lineage(session=session, run_id=run_id, dataset_id=dataset_id, slug=slug,
                                        file_sha256=sha, file_name=filename, layers=list(result.tables),
                                        spec_version=spec_version)
@@ -284,17 +291,21 @@ def list_runs(settings: Settings | None = None, **filters: Any) -> list[RunPubli
         return runs.list_runs(session=session, **filters)
 
 
-def run_table(run_id: int, layer: str, settings: Settings | None = None) -> Table:
-    """A stored run's layer as a Table (from its Parquet output)."""
+def run_table(run_id: int, layer: str, settings: Settings | None = None, *, publish: bool = False) -> Table:
+    """A stored run's layer as a Table (from its Parquet output). ``publish=True`` (exports) refuses a run
+    whose QA failed: its tables must not leave the workbench."""
     settings = settings or get_settings()
     run = get_run(run_id, settings)
-    if run.status != "succeeded" or not run.outputs:
+    layers = (run.outputs or {}).get("layers", {})
+    if run.status != "succeeded" or not layers:
         raise RunOutputMissingError(f"run {run_id} is {run.status}: it has no tables to export",
                                     message_es=f"la ejecución {run_id} está en estado {run.status}: no tiene tablas")
-    if layer not in run.outputs:
-        raise RunOutputMissingError(f"run {run_id} has no layer {layer!r}; it has {', '.join(run.outputs)}",
+    if layer not in layers:
+        raise RunOutputMissingError(f"run {run_id} has no layer {layer!r}; it has {', '.join(layers)}",
                                     message_es=f"la ejecución {run_id} no tiene la capa {layer!r}")
-    meta = run.outputs[layer]
+    if publish:
+        qa.ensure_publishable(run)
+    meta = layers[layer]
     path = settings.outputs_dir / meta["path"]
     if not path.exists():
         raise RunOutputMissingError(f"the stored output of run {run_id} is missing ({path}); re-run it with --force",
@@ -304,6 +315,27 @@ def run_table(run_id: int, layer: str, settings: Settings | None = None) -> Tabl
         raise RunOutputMissingError(f"the stored output of run {run_id} was modified (hash mismatch): {path}",
                                     message_es=f"el resultado guardado de la ejecución {run_id} fue modificado")
     return Table(df=pd.read_parquet(io.BytesIO(data)), origins=meta.get("origins") or {}, sheet=meta.get("sheet"))
+
+
+def run_failures(run_id: int, *, expectation_id: str | None = None, offset: int = 0, limit: int = 100,
+                 settings: Settings | None = None) -> dict[str, Any]:
+    """A page of a run's failing rows (every failing row is kept, with its RAW provenance)."""
+    settings = settings or get_settings()
+    return qa.read_failures(get_run(run_id, settings), settings, expectation_id=expectation_id, offset=offset,
+                            limit=limit)
+
+
+def build_run_docs(run_id: int, settings: Settings | None = None) -> Path:
+    """(Re)build a run's Data Docs page; returns its path."""
+    settings = settings or get_settings()
+    return qa.build_docs(get_run(run_id, settings), settings)
+
+
+def run_docs_path(run_id: int, settings: Settings | None = None) -> Path:
+    """The run's Data Docs page, built now if it is missing."""
+    settings = settings or get_settings()
+    page = settings.site_dir / "runs" / str(run_id) / "index.html"
+    return page if page.exists() else build_run_docs(run_id, settings)
 
 
 def raw_bytes(run_id: int, settings: Settings | None = None) -> bytes:
