@@ -192,6 +192,22 @@ class LineageEdge(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class StoreChanges(SQLModel, table=True):
+    """One row counting committed changes to the store (bumped by statement triggers on PostgreSQL), so a
+    response cache keyed by it is never stale and is not invalidated by other databases on the server."""
+
+    __tablename__ = "data_workbench_changes"
+
+    id: int = Field(default=1, primary_key=True)
+    n: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
+
+
+#: Tables whose changes bump ``StoreChanges`` (PostgreSQL triggers, migration 0004).
+COUNTED_TABLES = ("data_workbench_datasets", "data_workbench_spec_versions", "data_workbench_files",
+                  "data_workbench_runs", "data_workbench_backfills", "data_workbench_lineage_nodes",
+                  "data_workbench_lineage_edges")
+
+
 # --- read models -----------------------------------------------------------------------------------
 
 

@@ -1,0 +1,51 @@
+"""/workbench/backfills: start over a server-side folder, follow, cancel, resume."""
+
+import shutil
+
+from tests.api.conftest import CSV, HTML
+from workbench.engine import services
+
+
+def test_start_status_cancel(client, tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copy(CSV, folder / "ejecucion_2017_abril.csv")
+    shutil.copy(CSV, folder / "ejecucion_2016_abril.csv")
+    response = client.post("/workbench/backfills", json={"dataset": "dipres_ejecucion", "files": str(folder)})
+    assert response.status_code == 202, response.text
+    started = response.json()
+    assert started["total"] == 2 and started["progress"]["queued"] == 2 and started["triggered_by"] == "tester"
+    assert response.headers["location"] == f"/workbench/backfills/{started['id']}"
+    assert client.get(response.headers["location"]).json()["status"] == "running"
+    cancelled = client.post(f"/workbench/backfills/{started['id']}/cancel").json()
+    assert cancelled["status"] == "cancelled" and cancelled["progress"]["cancelled"] == 2
+
+
+def test_resume_requeues_only_failed_files(client, settings, tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copy(CSV, folder / "ejecucion_2017_abril.csv")
+    shutil.copy(HTML, folder / "pagina_2017.csv")
+    started = client.post("/workbench/backfills", json={"dataset": "dipres_ejecucion", "files": str(folder),
+                                                        "param_from_filename": r"(?P<anio>\d{4})"}).json()
+    for run in client.get("/workbench/runs", params={"status": "queued"}).json()["items"]:
+        services.execute_run(run["id"], settings=settings)
+    done = client.get(f"/workbench/backfills/{started['id']}").json()
+    assert done["status"] == "finished" and done["progress"]["failed"] == 1 and done["progress"]["succeeded"] == 1
+    resumed = client.post(f"/workbench/backfills/{started['id']}/resume").json()
+    assert resumed["status"] == "running" and resumed["progress"]["queued"] == 1
+
+
+def test_backfill_errors(client, tmp_path):
+    missing = client.post("/workbench/backfills", json={"dataset": "dipres_ejecucion", "files": str(tmp_path / "x*")})
+    assert missing.status_code == 422 and missing.json()["code"] == "backfill-no-files"
+    shutil.copy(CSV, tmp_path / "a.csv")
+    unknown = client.post("/workbench/backfills", json={"dataset": "no_such", "files": str(tmp_path / "a.csv")})
+    assert unknown.status_code == 404
+    bad_regex = client.post("/workbench/backfills", json={"dataset": "dipres_ejecucion", "files": str(tmp_path),
+                                                          "param_from_filename": "(unclosed"})
+    assert bad_regex.status_code == 422 and bad_regex.json()["code"] == "parameter-invalid"
+    wrong_type = client.post("/workbench/backfills", json={"dataset": "dipres_ejecucion", "files": 3, "force": "maybe"})
+    assert wrong_type.status_code == 422 and wrong_type.json()["code"] == "request-invalid"
+    assert client.get("/workbench/backfills/999").status_code == 404
+    assert client.post("/workbench/backfills/999/cancel").json()["code"] == "backfill-not-found"

@@ -1,0 +1,72 @@
+"""The dataset list's answers are cached under the store's change marker: hits skip the query, any committed
+change (here or in another process) is seen at once, and the cache never mixes principals or keeps errors."""
+
+from workbench.api.deps import Principal
+from workbench.engine import catalog, services
+
+
+def _counting(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = catalog.list_datasets
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(catalog, "list_datasets", counted)
+    return calls
+
+
+def test_a_hit_skips_the_query_until_the_store_changes(client, settings, monkeypatch):
+    calls = _counting(monkeypatch)
+    first = client.get("/workbench/datasets")
+    assert client.get("/workbench/datasets").content == first.content and len(calls) == 1
+    client.get("/workbench/datasets", params={"limit": 1})
+    assert len(calls) == 2  # another query string is another entry
+    (settings.specs_dir / "dipres_ley.yaml").unlink()
+    services.sync_specs(settings)  # a committed change: dipres_ley becomes inactive
+    after = client.get("/workbench/datasets").json()
+    assert len(calls) == 3 and [d["slug"] for d in after["items"]] == ["dipres_ejecucion", "dipres_programa_xlsx"]
+
+
+def test_principals_do_not_share_entries(client, monkeypatch):
+    calls = _counting(monkeypatch)
+    client.get("/workbench/datasets")
+    client.app.state.principal = Principal("otra.persona")
+    client.get("/workbench/datasets")
+    assert len(calls) == 2
+
+
+def test_errors_are_not_cached(client, monkeypatch):
+    calls = _counting(monkeypatch)
+    for _ in range(2):
+        assert client.get("/workbench/datasets", params={"offset": -1}).status_code == 422
+    assert client.get("/workbench/datasets").status_code == 200 and len(calls) == 1
+
+
+def test_a_server_marker_read_is_shared_only_by_requests_that_arrived_before_it(monkeypatch):
+    import asyncio
+    import time
+
+    from workbench.api import cache
+    from workbench.engine.settings import Settings
+
+    reads: list[int] = []
+
+    def slow_marker(settings):
+        reads.append(1)
+        time.sleep(0.05)
+        return f"v{len(reads)}"
+
+    monkeypatch.setattr(cache, "store_version", slow_marker)
+    reader = cache.MarkerReader(Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:9/x"))
+
+    async def scenario() -> tuple[list[str], str, str]:
+        batch = await asyncio.gather(*(reader.get() for _ in range(20)))
+        early = asyncio.ensure_future(reader.get())
+        await asyncio.sleep(0.02)  # that read is in flight now
+        late = await reader.get()  # arrived after it started: must wait for the next read
+        return batch, await early, late
+
+    batch, early, late = asyncio.run(scenario())
+    assert batch == ["v1"] * 20 and (early, late) == ("v2", "v3") and len(reads) == 3

@@ -1,0 +1,1 @@
+"""The REST API under ``/workbench``: FastAPI routes that adapt HTTP to the engine's use cases."""

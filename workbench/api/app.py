@@ -1,0 +1,32 @@
+"""The REST API application: ``create_api()`` builds the FastAPI app the Reflex app mounts
+(``rx.App(api_transformer=create_api())``) and that ``bench/api.py`` serves alone."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from workbench.api import backfills, datasets, health, lineage, previews, problems, runs
+from workbench.api.cache import ResponseCache, StoreCachedGet
+from workbench.engine.api import ENGINE_VERSION, Settings, get_settings
+
+ROUTERS = (datasets.router, previews.router, runs.router, backfills.router, lineage.router, health.router)
+#: GET routes whose answers are cached under the store's change marker (they read the store only).
+CACHED_PATHS = frozenset({"/workbench/datasets"})
+
+DESCRIPTION = """Data Workbench REST API: datasets, previews, runs, exports, backfills, lineage and health.
+
+Errors are RFC 9457 problem documents (`application/problem+json`) carrying the engine's error `code`,
+the Spanish message `message_es` and the location of the problem (file, sheet, row, column, spec line)."""
+
+
+def create_api(settings: Settings | None = None) -> FastAPI:
+    """The API over ``settings`` (default: the process's ``WORKBENCH_*`` settings), read once here."""
+    app = FastAPI(title="Data Workbench API", version=ENGINE_VERSION, description=DESCRIPTION,
+                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+    app.state.settings = settings or get_settings()
+    app.state.principal = None
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(StoreCachedGet, paths=CACHED_PATHS, settings=app.state.settings, cache=ResponseCache())
+    return app

@@ -1,0 +1,56 @@
+"""``/workbench/backfills``: run one dataset over many server-side files; follow, cancel, resume."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from workbench.api import problems
+from workbench.api.deps import Principal, current_principal, settings_of
+from workbench.engine import api
+from workbench.engine.store.models import BackfillPublic
+
+router = APIRouter(prefix="/workbench/backfills", tags=["backfills"], dependencies=[Depends(current_principal)])
+BACKFILL_ID = Path(ge=1, description="Backfill id.")
+
+
+class BackfillRequest(BaseModel):
+    dataset: str = Field(max_length=63, description="Dataset slug.")
+    files: str = Field(min_length=1, description="A directory or a glob pattern on the server.")
+    params: dict[str, str | int] = Field(default_factory=dict, description="Parameters for every file.")
+    param_from_filename: str | None = Field(default=None, description=r"Named groups, e.g. (?P<anio>\d{4}).")
+    force: bool = Field(default=False, description="Also run files already run with the same spec and parameters.")
+
+
+@router.post("", status_code=202, response_model=BackfillPublic, summary="Start a backfill",
+             responses=problems.responses(404, 422, 503))
+def start_backfill(request: Request, body: BackfillRequest,
+                   principal: Annotated[Principal, Depends(current_principal)]) -> Response:
+    settings = settings_of(request)
+    files = api.expand_files(body.files)
+    result = api.start_backfill(body.dataset, files, params=dict(body.params),
+                                param_from_filename=body.param_from_filename, force=body.force,
+                                triggered_by=principal.name, settings=settings)
+    return Response(result.model_dump_json(), status_code=202, media_type="application/json",
+                    headers={"Location": f"/workbench/backfills/{result.id}"})
+
+
+@router.get("/{backfill_id}", response_model=BackfillPublic, summary="A backfill's status and progress",
+            responses=problems.responses(404, 422, 503))
+def backfill_status(request: Request, backfill_id: Annotated[int, BACKFILL_ID]) -> BackfillPublic:
+    return api.backfill_status(backfill_id, settings_of(request))
+
+
+@router.post("/{backfill_id}/cancel", response_model=BackfillPublic, summary="Cancel the runs not started yet",
+             responses=problems.responses(404, 422, 503))
+def cancel_backfill(request: Request, backfill_id: Annotated[int, BACKFILL_ID]) -> BackfillPublic:
+    return api.cancel_backfill(backfill_id, settings_of(request))
+
+
+@router.post("/{backfill_id}/resume", response_model=BackfillPublic, summary="Queue again the failed files",
+             responses=problems.responses(404, 422, 503))
+def resume_backfill(request: Request, backfill_id: Annotated[int, BACKFILL_ID]) -> BackfillPublic:
+    return api.resume_backfill(backfill_id, settings_of(request))

@@ -1,0 +1,43 @@
+"""``POST /workbench/preview``: what an uploaded file becomes under a dataset's spec (cached by content)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from workbench.api import problems
+from workbench.api.deps import current_principal, settings_of
+from workbench.api.uploads import multipart_body, params_of, read_upload
+from workbench.engine import api
+from workbench.engine.api import Settings
+
+router = APIRouter(prefix="/workbench", tags=["previews"], dependencies=[Depends(current_principal)])
+
+#: Sample rows per layer in a preview document.
+SAMPLE_ROWS = 20
+
+
+def _sheet(value: str | None) -> int | str | None:
+    return int(value) if value is not None and value.isdigit() else (value or None)
+
+
+def _preview(slug: str | None, data: bytes, filename: str, params: dict[str, Any], sheet: int | str | None,
+             settings: Settings) -> dict[str, Any]:
+    spec = api.load_spec(api.find_spec(slug, settings.specs_dir)) if slug else None
+    return api.preview_cached(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=SAMPLE_ROWS,
+                              settings=settings)
+
+
+@router.post("/preview", summary="Preview an uploaded file under a dataset's spec",
+             response_description="The preview document: source facts, per-layer samples, timeline, QA, warnings.",
+             responses={200: {"content": {"application/json": {}}}, **problems.responses(404, 413, 415, 422, 503)},
+             openapi_extra=multipart_body(("sheet", {"type": "string", "description": "Sheet name or 0-based index."})))
+async def preview(request: Request) -> JSONResponse:
+    settings = settings_of(request)
+    upload = await read_upload(request, max_bytes=settings.max_upload_bytes)
+    doc = await run_in_threadpool(_preview, upload.one("dataset"), upload.data, upload.filename, params_of(upload),
+                                  _sheet(upload.one("sheet")), settings)
+    return JSONResponse(doc)

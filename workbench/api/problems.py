@@ -1,0 +1,119 @@
+"""The API's one error boundary: every error leaves as an RFC 9457 problem document
+(``application/problem+json``) that carries the engine's error code, Spanish message and location."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from workbench.engine.api import WorkbenchError
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+#: Problem ``type`` URIs are ``/workbench/problems/<code>`` (relative references, resolved against the API).
+TYPE_PREFIX = "/workbench/problems/"
+#: Detail keys that locate a problem; copied to the top level of the document.
+LOCATION_KEYS = ("file", "sheet", "row", "column", "line", "path", "layer", "step")
+
+#: HTTP status of engine error codes; any other user error is 422.
+STATUS_BY_CODE: dict[str, int] = {
+    "dataset-not-found": 404, "spec-not-found": 404, "run-not-found": 404, "backfill-not-found": 404,
+    "dataset-busy": 409, "qa-failed": 409, "run-output-missing": 409,
+    "upload-too-large": 413, "unsupported-media-type": 415,
+    "database-unavailable": 503, "database-not-migrated": 503, "redis-unavailable": 503,
+    "file-store": 500, "settings-invalid": 500, "migration-failed": 500,
+}
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem; ``code``, ``message_es`` and ``details`` are the engine's error (``to_dict``)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"example": {
+        "type": "/workbench/problems/parameter-invalid", "title": "Invalid run parameter", "status": 422,
+        "detail": "parameter 'anio': 'dos mil' is not a whole number", "instance": "/workbench/runs",
+        "code": "parameter-invalid", "message_es": "parámetro 'anio': 'dos mil' no es un número entero",
+        "details": {"name": "anio"}}})
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+    message_es: str
+    details: dict[str, Any] = {}
+
+
+def status_for(exc: WorkbenchError) -> int:
+    return STATUS_BY_CODE.get(exc.code, 422)
+
+
+def problem(status: int, *, code: str, title: str, detail: str, instance: str, message_es: str | None = None,
+            details: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
+    details = details or {}
+    body: dict[str, Any] = {"type": TYPE_PREFIX + code, "title": title, "status": status, "detail": detail,
+                            "instance": instance, "code": code, "message_es": message_es or detail,
+                            "details": details}
+    body.update({k: details[k] for k in LOCATION_KEYS if details.get(k) is not None})
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def from_error(error: dict[str, Any], status: int, instance: str, **extra: Any) -> JSONResponse:
+    """A problem from the canonical error JSON (``WorkbenchError.to_dict()``, or a failed run's ``error``)."""
+    return problem(status, code=error["code"], title=error["title"], detail=error["message"], instance=instance,
+                   message_es=error.get("message_es"), details=error.get("details") or {}, **extra)
+
+
+async def _workbench_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkbenchError)
+    status = status_for(exc)
+    if status >= 500:
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, exc.message, exc.code)
+    return from_error(exc.to_dict(), status, request.url.path)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"location": [str(p) for p in e.get("loc", ())], "message": e.get("msg", ""), "type": e.get("type", "")}
+              for e in exc.errors()]
+    first = errors[0] if errors else {"location": [], "message": "invalid request"}
+    where_ = ".".join(first["location"][1:] or first["location"])
+    return problem(422, code="request-invalid", title="Invalid request", instance=request.url.path,
+                   detail=f"{where_}: {first['message']}" if where_ else first["message"],
+                   message_es=f"solicitud inválida en {where_ or 'la solicitud'}: {first['message']}",
+                   details={"errors": errors})
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, f"http-{exc.status_code}")
+    return problem(exc.status_code, code=code, title=str(exc.detail), detail=str(exc.detail),
+                   instance=request.url.path, headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, code="internal-error", title="Internal error", instance=request.url.path,
+                   detail="an unexpected error occurred; it was logged for the team",
+                   message_es="ocurrió un error inesperado; quedó registrado para el equipo")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(WorkbenchError, _workbench_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+#: ``responses=`` for routes: the problem documents they may return, for the OpenAPI description.
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {s: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": "Problem (RFC 9457)"} for s in statuses}

@@ -1,0 +1,93 @@
+"""``/workbench/runs``: queue a run of an uploaded file, list and show runs, export a run's layer."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime, time, timezone
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from workbench.api import problems
+from workbench.api.deps import Principal, current_principal, settings_of
+from workbench.api.uploads import UploadFormError, flag, multipart_body, params_of, read_upload
+from workbench.engine import api, catalog
+from workbench.engine.api import QA_STATUSES, RUN_STATUSES
+from workbench.engine.store.models import RunPublic
+
+router = APIRouter(prefix="/workbench/runs", tags=["runs"], dependencies=[Depends(current_principal)])
+
+RunStatus = Literal[RUN_STATUSES]  # type: ignore[valid-type]
+QaStatus = Literal[QA_STATUSES]  # type: ignore[valid-type]
+RUN_ID = Path(ge=1, description="Run id.")
+
+
+def _utc(value: date | datetime | None) -> datetime | None:
+    """A date means its midnight, UTC; a naive time is UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.min)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+@router.post("", status_code=202, response_model=RunPublic, summary="Queue a run of an uploaded file",
+             responses={200: {"model": RunPublic, "description": "An identical earlier run (same file, spec and "
+                                                                 "parameters) was reused"},
+                        **problems.responses(404, 413, 415, 422, 503)},
+             openapi_extra=multipart_body(("force", {"type": "boolean", "description": "Run even if identical."})))
+async def submit_run(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Response:
+    settings = settings_of(request)
+    upload = await read_upload(request, max_bytes=settings.max_upload_bytes)
+    slug = upload.one("dataset")
+    if not slug:
+        raise UploadFormError("the form has no 'dataset' field", message_es="falta el campo 'dataset'", field="dataset")
+    run = await run_in_threadpool(api.submit_run, slug, upload.data, filename=upload.filename,
+                                  params=params_of(upload), force=flag(upload.one("force")),
+                                  triggered_by=principal.name, settings=settings)
+    location = {"Location": f"/workbench/runs/{run.id}"}
+    if run.status == "failed" and run.error:  # rejected before queueing (parameters): the record is kept
+        return problems.from_error(run.error, 422, request.url.path, run_id=run.id, headers=location)
+    return Response(run.model_dump_json(), status_code=200 if run.reused else 202, media_type="application/json",
+                    headers=location)
+
+
+@router.get("", response_model=catalog.RunPage, responses=problems.responses(422, 503), summary="List runs")
+def list_runs(
+    request: Request,
+    dataset: Annotated[str | None, Query(max_length=63, description="Dataset slug.")] = None,
+    status: RunStatus | None = None,
+    qa_status: QaStatus | None = None,
+    since: Annotated[datetime | date | None, Query(description="Created at or after (ISO date or time, UTC).")] = None,
+    until: Annotated[datetime | date | None, Query(description="Created before (ISO date or time, UTC).")] = None,
+    limit: Annotated[int, Query(ge=1, le=catalog.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> catalog.RunPage:
+    return catalog.list_runs(settings_of(request), dataset=dataset, status=status, qa_status=qa_status,
+                             since=_utc(since), until=_utc(until), limit=limit, offset=offset)
+
+
+@router.get("/{run_id}", response_model=RunPublic, responses=problems.responses(404, 422, 503), summary="One run")
+def get_run(request: Request, run_id: Annotated[int, RUN_ID]) -> RunPublic:
+    return api.get_run(run_id, settings_of(request))
+
+
+@router.get("/{run_id}/export", summary="Download one layer of a run", response_class=FileResponse,
+            response_description="The file, as an attachment.",
+            responses={200: {"content": {media: {} for media in catalog.EXPORT_MEDIA_TYPES.values()}},
+                       **problems.responses(404, 409, 422, 503)})
+def export_run(
+    request: Request,
+    run_id: Annotated[int, RUN_ID],
+    layer: Annotated[Literal["bronze", "silver", "gold"], Query(description="Layer to export.")] = "silver",
+    format: Annotated[Literal["csv", "parquet", "xlsx"], Query(description="File format.")] = "csv",
+    provenance: Annotated[bool, Query(description="Also the _raw_* provenance columns.")] = False,
+) -> FileResponse:
+    out = catalog.export_run(run_id, layer, format, settings_of(request), provenance=provenance)
+    return FileResponse(out.path, media_type=out.media_type, filename=out.filename,
+                        background=BackgroundTask(shutil.rmtree, out.path.parent, ignore_errors=True))
+
+

@@ -1,0 +1,144 @@
+"""Multipart uploads bounded while streaming: the body is read in chunks and refused (413) as soon as it
+passes the configured limit, so a huge upload is never buffered. Form fields become plain strings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from workbench.engine.api import ParameterError, WorkbenchError
+
+#: Room for the multipart envelope (boundaries, part headers, the other fields) beyond the file itself.
+FORM_OVERHEAD_BYTES = 64 * 1024
+#: Form fields accepted besides the file.
+MAX_FIELDS = 200
+
+
+class UploadTooLargeError(WorkbenchError):
+    code = "upload-too-large"
+    title = "Upload too large"
+    template = "the upload is larger than the limit of {limit:,} bytes"
+    template_es = "el archivo supera el máximo de {limit_es} bytes"
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(limit=limit, limit_es=f"{limit:,}".replace(",", "."))
+
+
+class UploadFormError(WorkbenchError):
+    code = "upload-invalid"
+    title = "Invalid upload"
+    template = "{message}"
+    template_es = "{message_es}"
+
+
+class UnsupportedMediaTypeError(WorkbenchError):
+    code = "unsupported-media-type"
+    title = "Unsupported media type"
+    template = "send the file as multipart/form-data (got {got!r})"
+    template_es = "envíe el archivo como multipart/form-data (se recibió {got!r})"
+
+
+@dataclass
+class Upload:
+    filename: str
+    data: bytes
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def one(self, name: str) -> str | None:
+        values = self.fields.get(name)
+        return values[-1] if values else None
+
+
+async def _bounded(stream: AsyncIterator[bytes], limit: int, file_limit: int) -> AsyncIterator[bytes]:
+    total = 0
+    async for chunk in stream:
+        total += len(chunk)
+        if total > limit:
+            raise UploadTooLargeError(limit=file_limit)
+        yield chunk
+
+
+async def read_upload(request: Request, *, max_bytes: int, file_field: str = "file") -> Upload:
+    """The uploaded file (at most ``max_bytes``) and the other form fields. 413 before reading anything when
+    the declared length is already too large; 413 as soon as the streamed body passes the limit."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise UnsupportedMediaTypeError(got=content_type.split(";")[0])
+    limit = max_bytes + FORM_OVERHEAD_BYTES
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise UploadTooLargeError(limit=max_bytes)
+    parser = MultiPartParser(request.headers, _bounded(request.stream(), limit, max_bytes), max_files=1,
+                             max_fields=MAX_FIELDS)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise UploadFormError(f"malformed multipart body: {exc.message}",
+                              message_es=f"cuerpo multipart inválido: {exc.message}") from None
+    fields: dict[str, list[str]] = {}
+    upload: UploadFile | None = None
+    try:
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                upload = value if name == file_field else upload
+            else:
+                fields.setdefault(name, []).append(value)
+        if upload is None:
+            raise UploadFormError(f"the form has no {file_field!r} file part",
+                                  message_es=f"el formulario no trae el archivo {file_field!r}", field=file_field)
+        data = await upload.read()
+    finally:
+        await form.close()
+    if len(data) > max_bytes:
+        raise UploadTooLargeError(limit=max_bytes)
+    # only the base name: some browsers send a full client path, and the name feeds parameters and records
+    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return Upload(filename=name or "upload", data=data, fields=fields)
+
+
+def params_of(upload: Upload, name: str = "params") -> dict[str, Any]:
+    """Run parameters from the form: one JSON object (``params={"anio": 2017}``) or repeated ``NAME=VALUE``
+    fields (``params=anio=2017``)."""
+    values = upload.fields.get(name, [])
+    if len(values) == 1 and values[0].lstrip().startswith("{"):
+        try:
+            parsed = json.loads(values[0])
+        except json.JSONDecodeError as exc:
+            raise ParameterError(f"not a JSON object: {exc.msg} at character {exc.pos}",
+                                 message_es=f"no es un objeto JSON: {exc.msg} en el carácter {exc.pos}",
+                                 name=name) from None
+        if not isinstance(parsed, dict) or not all(isinstance(v, (str, int)) for v in parsed.values()):
+            raise ParameterError("give a JSON object of text or whole-number values",
+                                 message_es="indique un objeto JSON con valores de texto o números enteros", name=name)
+        return parsed
+    out: dict[str, Any] = {}
+    for pair in values:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"expected NAME=VALUE or a JSON object, got {pair!r}",
+                                 message_es=f"se esperaba NOMBRE=VALOR o un objeto JSON, se recibió {pair!r}", name=name)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def flag(value: str | None) -> bool:
+    """A form checkbox: true/1/yes/on."""
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+#: OpenAPI request bodies of the upload routes (parsed by ``read_upload``, not by FastAPI).
+def multipart_body(*extra: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "file": {"type": "string", "format": "binary", "description": "The RAW file (CSV or Excel)."},
+        "dataset": {"type": "string", "description": "Dataset slug."},
+        "params": {"type": "string", "description": 'Run parameters: a JSON object ({"anio": 2017}) or '
+                                                    "repeated NAME=VALUE fields."},
+    }
+    properties.update(dict(extra))
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file", "dataset"], "properties": properties}}}}}
