@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -126,38 +127,61 @@ def backfills_resume(backfill_id: int) -> None:
 
 
 @click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address of the web app (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port of the web app.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16), help="Worker processes.")
+@click.option("--no-web", is_flag=True, help="Only Redis and the workers (no web app).")
 @user_errors
-def serve(workers: int) -> None:
-    """Start what a user needs on one machine: Redis (embedded unless WORKBENCH_REDIS_URL is set) and
-    workers; recovers abandoned runs periodically. Ctrl-C stops them all."""
-    from workbench.engine.redis_conn import redis_url
+def serve(host: str, port: int, workers: int, no_web: bool) -> None:
+    """Start what a user needs on one machine: Redis (embedded unless WORKBENCH_REDIS_URL is set), workers and
+    the web app (pages, REST API, /admin) on one port; recovers abandoned runs periodically. Ctrl-C stops them all."""
+    from workbench.engine.redis_conn import redis_url, state_db_url
     from workbench.engine.settings import get_settings
 
     settings = get_settings()
     report = api.sync_specs()
     url = redis_url(settings)
-    env = {**os.environ, "WORKBENCH_REDIS_URL": url}
+    env = {**os.environ, "WORKBENCH_REDIS_URL": url, "WORKBENCH_DATA_DIR": str(Path(settings.data_dir).resolve()),
+           "WORKBENCH_SPECS_DIR": str(Path(settings.specs_dir).resolve())}
+    web_proc = None
+    if not no_web:
+        from workbench import web
+
+        web.ensure_port_free(host, port)
+        web_env = web.web_env(host, port, state_redis_url=state_db_url(settings), base=env)
+        built, seconds = web.build(host, port, env=web_env)
+        if built:
+            console.print(Text(f"web app built in {seconds:.1f} s"))
     procs = [subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--name", f"serve-{os.getpid()}-{i}"],
                               env=env) for i in range(workers)]
-    console.print(Text(f"Data Workbench: specs synced ({len(report.added) + len(report.updated) + len(report.unchanged)}"
-                       f" datasets), Redis at {url.split('?')[0]}, {workers} worker(s). Ctrl-C stops everything."))
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     try:
+        if not no_web:
+            web_proc = web.start(host, port, web_env)
+            web.wait_ready(host, port, web_proc)
+        where = "" if no_web else f", web app at {web.base_url(host, port)}/workbench"
+        console.print(Text(f"Data Workbench: specs synced ({len(report.added) + len(report.updated) + len(report.unchanged)}"
+                           f" datasets), Redis at {url.split('?')[0]}, {workers} worker(s){where}. "
+                           "Ctrl-C stops everything."))
         while not stop["now"]:
             for _ in range(max(1, settings.lock_ttl_s)):
-                if stop["now"] or any(p.poll() is not None for p in procs):
+                if stop["now"] or any(p.poll() is not None for p in procs) or (web_proc and web_proc.poll() is not None):
                     break
                 time.sleep(1)
             dead = [p for p in procs if p.poll() is not None]
             if dead:
                 err_console.print(Text(f"a worker exited (code {dead[0].returncode}); stopping", style="red"))
                 break
+            if web_proc is not None and web_proc.poll() is not None:
+                err_console.print(Text(f"the web app exited (code {web_proc.returncode}); stopping", style="red"))
+                break
             api.recover_abandoned(settings)
     except KeyboardInterrupt:
         pass
     finally:
+        if web_proc is not None:
+            web.stop(web_proc)
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)

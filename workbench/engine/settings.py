@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from workbench.engine.errors import WorkbenchError
@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60, description="Timeout of one webhook call, seconds.")
     webhook_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed webhook call.")
     docs_dir: Path | None = Field(default=None, description="Data Docs site directory; default <data_dir>/docs.")
+    admin_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the admin dashboard's cookies (CSRF); default: a random secret kept in "
+        "<data_dir>/admin_secret, shared by the web server's processes.",
+    )
+    pgadmin_url: str | None = Field(default=None, description="Link to a pgAdmin (or similar) shown under Herramientas.")
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,154 @@
+"""The real product in a browser: one ``workbench serve`` per test session (production build, one port, a
+temporary data directory with SQLite and an embedded Redis), and Debian's chromium driven by playwright.
+
+Every request that leaves 127.0.0.1 is aborted and recorded; tests assert that none was attempted. Skipped
+when /usr/bin/chromium is absent (``apt-get install -y chromium``; never ``playwright install``)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+#: First start builds the frontend (about 10 s here; a cold bun cache downloads packages once).
+START_TIMEOUT_S = 300
+STOP_TIMEOUT_S = 30
+READY_LINE = "web app at "
+#: The tests' own Reflex build, one per xdist worker (each product runs on its own port, which the build embeds).
+WEB_DIR = ".web-e2e" + (f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
+EXAMPLE = ("dipres_ejecucion", ROOT / "examples" / "ejecucion_2017_abril_programa.csv", "anio=2017")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _lines(stream, out: queue.Queue[str]) -> None:
+    for line in iter(stream.readline, ""):
+        out.put(line)
+    stream.close()
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to the serve process (it stops its workers and web server), then SIGKILL to what is left."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def start_product(data_dir: Path, port: int, *, extra_env: dict[str, str] | None = None,
+                  example_run: bool = True) -> tuple[subprocess.Popen, str]:
+    """``workbench serve`` on ``port`` over ``data_dir`` (after one recorded run of a bundled example, so pages
+    show a run); returns the process and its base URL once it answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKBENCH_", "REFLEX_"))}
+    env.update({"WORKBENCH_DATA_DIR": str(data_dir), "WORKBENCH_SPECS_DIR": str(ROOT / "specs"),
+                # A build of their own: tests never rebuild the frontend under a running `workbench serve`.
+                "REFLEX_WEB_WORKDIR": WEB_DIR, **(extra_env or {})})
+    workbench = str(Path(sys.executable).parent / "workbench")
+    slug, path, param = EXAMPLE
+    if example_run:
+        subprocess.run([workbench, "run", slug, str(path), "--param", param], cwd=ROOT, env=env, check=True,
+                       capture_output=True, timeout=120)
+    proc = subprocess.Popen([workbench, "serve", "--port", str(port)], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if proc.poll() is not None:
+                break
+            continue
+        seen.append(line)
+        if READY_LINE in line:
+            return proc, f"http://127.0.0.1:{port}"
+    stop_group(proc)
+    raise RuntimeError("workbench serve did not start:\n" + "".join(seen[-40:]))
+
+
+@pytest.fixture(scope="session")
+def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    proc, url = start_product(tmp_path_factory.mktemp("product"), free_port())
+    try:
+        yield url
+    finally:
+        stop_group(proc)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Tab:
+    """A browser page whose requests off this machine are aborted and recorded."""
+
+    page: object
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        return path
+
+
+LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:", "about:")
+
+
+@pytest.fixture
+def tab(chromium, product) -> Iterator[Tab]:
+    context = chromium.new_context(viewport={"width": 1360, "height": 900}, locale="es-CL")
+    page = context.new_page()
+    t = Tab(page)
+
+    def route(r):
+        if r.request.url.startswith(LOCAL):
+            r.continue_()
+        else:
+            t.outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.on("pageerror", lambda exc: t.errors.append(str(exc)))
+    page.on("websocket", lambda ws: None if ws.url.startswith(LOCAL) else t.outside.append(ws.url))
+    yield t
+    context.close()

@@ -1,0 +1,1 @@
+"""Reusable UI pieces: the page shell, status badges, charts, and number/date formatting for es-CL."""

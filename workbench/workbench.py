@@ -1,0 +1,84 @@
+"""The Reflex app: every page (workbench/pages), the REST API as ``api_transformer`` (its routes match first)
+and the admin dashboard over the engine's tables, all served on one port by ``workbench serve``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import reflex as rx
+from jinja2 import PackageLoader, PrefixLoader
+from starlette_admin.contrib.sqla import Admin, ModelView
+
+from workbench import pages
+from workbench.api.app import create_api
+from workbench.engine.api import get_settings
+from workbench.engine.store.db import get_engine
+from workbench.engine.store.models import Backfill, Dataset, LineageEdge, LineageNode, RawFile, Run, SpecVersion
+
+ADMIN_MODELS = (Dataset, SpecVersion, RawFile, Run, Backfill, LineageNode, LineageEdge)
+ADMIN_SECRET_FILE = "admin_secret"
+#: Our overrides of starlette-admin templates (base.html without its outside web font).
+ADMIN_TEMPLATES = Path(__file__).resolve().parent / "components" / "admin_templates"
+
+
+class ReadOnlyView(ModelView):
+    """The store's history is immutable (runs, spec versions, RAW files): the dashboard only reads it. Large
+    JSON and text columns stay out of the lists (they are on each record's page)."""
+
+    exclude_fields_from_list = ["spec", "yaml_text", "timeline", "outputs", "control_totals", "qa", "inputs",
+                                "warnings", "error", "meta", "params", "timings_ms", "skipped"]
+
+    def can_create(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def can_edit(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def can_delete(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def can_import(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+def admin_secret() -> str:
+    """``WORKBENCH_ADMIN_SECRET``, or one random secret kept in the data directory, so every server process
+    signs the admin's cookies alike (a per-process random key would break its CSRF checks)."""
+    settings = get_settings()
+    if settings.admin_secret is not None:
+        return settings.admin_secret.get_secret_value()
+    path = Path(settings.data_dir) / ADMIN_SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        candidate = path.with_suffix(f".{secrets.token_hex(4)}")
+        candidate.write_text(secrets.token_hex(32))
+        candidate.chmod(0o600)
+        try:
+            os.link(candidate, path)  # atomic: the first process to get there decides, the others read it
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    return path.read_text().strip()
+
+
+def _admin() -> rx.AdminDash:
+    settings = get_settings()
+    admin = Admin(get_engine(settings.db_url), title="Data Workbench · administración", base_url="/admin",
+                  secret_key=admin_secret(), logo_url=None, login_logo_url=None, templates_dir=str(ADMIN_TEMPLATES),
+                  additional_loaders=[PrefixLoader({"starlette_admin_builtin": PackageLoader("starlette_admin",
+                                                                                             "templates")},
+                                                   delimiter="/")])
+    return rx.AdminDash(models=list(ADMIN_MODELS), admin=admin,
+                        view_overrides={model: ReadOnlyView for model in ADMIN_MODELS})
+
+
+app = rx.App(
+    html_lang="es-CL",
+    api_transformer=create_api(),
+    admin_dash=_admin(),
+    head_components=[rx.el.meta(name="description", content="Data Workbench: planillas de DIPRES a tablas validadas")],
+)
+pages.register(app)
