@@ -15,3 +15,14 @@ def test_every_route_is_documented(tmp_path):
     assert len(routes) == 13
     for method, path in routes:
         assert f"### `{method} {path}`" in text, f"docs/api.md has no section for {method} {path}"
+
+
+def test_the_api_docs_page_loads_nothing_from_outside(tmp_path):
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_api(Settings(data_dir=tmp_path)))
+    page = client.get("/docs")
+    assert page.status_code == 200 and "https://" not in page.text and "http://" not in page.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/workbench/_static/swagger/{asset}" in page.text
+        assert client.get(f"/workbench/_static/swagger/{asset}").status_code == 200

@@ -113,8 +113,6 @@ def test_api_docs_load(tab: Tab, product: str) -> None:
     tab.shot("api_docs")
 
 
-@pytest.mark.xfail(reason="FastAPI's Swagger UI page loads its script and styles from a CDN: /docs needs them "
-                          "served locally (workbench/api)", strict=False)
 def test_api_docs_need_nothing_from_outside(tab: Tab, product: str) -> None:
     _open(tab, product + "/docs")
     assert tab.outside == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from workbench.api import backfills, datasets, health, lineage, previews, problems, runs
+from workbench.api import apidocs, backfills, datasets, health, lineage, previews, problems, runs
 from workbench.api.cache import ResponseCache, StoreCachedGet
 from workbench.engine.api import ENGINE_VERSION, Settings, get_settings
 
@@ -22,10 +22,11 @@ the Spanish message `message_es` and the location of the problem (file, sheet, r
 def create_api(settings: Settings | None = None) -> FastAPI:
     """The API over ``settings`` (default: the process's ``WORKBENCH_*`` settings), read once here."""
     app = FastAPI(title="Data Workbench API", version=ENGINE_VERSION, description=DESCRIPTION,
-                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.settings = settings or get_settings()
     app.state.principal = None
     problems.install(app)
+    apidocs.install(app)  # /docs with Swagger UI from a package, not a CDN
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(StoreCachedGet, paths=CACHED_PATHS, settings=app.state.settings, cache=ResponseCache())
