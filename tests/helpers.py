@@ -29,3 +29,13 @@ def rows(table: Table) -> list[dict[str, Any]]:
     out = table.df[table.data_columns].astype(object)
     out = out.where(out.notna(), None)
     return out.to_dict("records")
+
+
+def real_redis_db() -> int:
+    """The real Redis DB index of this test process: 13 alone, 13 + n for pytest-xdist worker ``gw<n>`` (so
+    parallel workers never clean each other's RQ queues), kept within Redis's default 16 databases (10-15)."""
+    import os
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    n = int(worker[2:]) if worker[2:].isdigit() else 0
+    return 10 + (3 + n) % 6

@@ -19,11 +19,12 @@ from workbench.engine.events import EventStream
 from workbench.engine.locks import DatasetLock
 from workbench.engine.redis_conn import EmbeddedRedis, get_redis
 from workbench.engine.settings import Settings
+from tests.helpers import real_redis_db
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "workbench"
 CSV = DATA / "ejecucion_2017_abril_pesos.csv"
-REAL_REDIS = "redis://127.0.0.1:6379/13"
+REAL_REDIS = f"redis://127.0.0.1:6379/{real_redis_db()}"  # 13, 14, ... per xdist worker
 
 
 @pytest.fixture(params=["embedded", "real"])
@@ -42,7 +43,7 @@ def redis_url(request, tmp_path):
 
 
 def _clean(client) -> None:
-    """DB 13 is the tests' own: remove only what these tests create (RQ's keys and ours)."""
+    """DBs 10-15 are the tests' own: remove only what these tests create (RQ's keys and ours)."""
     for pattern in ("rq:*", "wb:*"):
         keys = list(client.scan_iter(pattern, count=1000))
         if keys:

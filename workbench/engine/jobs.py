@@ -4,6 +4,7 @@ JSON serializer (no pickle of application objects). Results live on the run row,
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from rq import Queue, Retry, SimpleWorker, Worker, get_current_job
@@ -102,6 +103,10 @@ def work(queues: list[str] | None = None, *, burst: bool = False, settings: Sett
     from workbench.engine import services
 
     services.recover_abandoned(settings)
+    if not fork:  # jobs run in this process: import GX (~3 s) while waiting for the first one
+        from workbench.engine.validation.runner import warm_up
+
+        threading.Thread(target=warm_up, name="gx-warm-up", daemon=True).start()
     worker_class = Worker if fork else SimpleWorker
     worker = worker_class([queue(q, settings) for q in (queues or list(QUEUES))], connection=get_redis(settings),
                           serializer=JSONSerializer, name=name)

@@ -163,4 +163,12 @@ def _first_line(exc: BaseException) -> str:
     return (" ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__)[:300]
 
 
-__all__ = ["validate"]
+
+
+def warm_up() -> None:
+    """Import GX now (about 3 s), so the first validation of a long-lived process (worker, web server)
+    doesn't pay it; meant for a background thread at start."""
+    _gx()
+
+
+__all__ = ["validate", "warm_up"]
