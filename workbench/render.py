@@ -97,7 +97,8 @@ def render_qa(console: Console, qa: dict[str, Any] | None, *, rows: int = 5) -> 
         return
     stats = qa.get("statistics", {})
     console.print(Text.assemble(qa_line(qa.get("status", "not_run")),
-                                f" · {stats.get('successful', 0)}/{stats.get('evaluated', 0)} checks passed"))
+                                f" · {stats.get('successful_expectations', 0)}/{stats.get('evaluated_expectations', 0)}"
+                                " checks passed"))
     if not qa.get("results"):
         return
     table = RichTable(title="Quality checks", title_justify="left")
@@ -117,6 +118,11 @@ def render_qa(console: Console, qa: dict[str, Any] | None, *, rows: int = 5) -> 
         for row in (r.get("unexpected_rows") or [])[:rows]:
             values = ", ".join(f"{k}={v!r}" for k, v in (row.get("values") or {}).items())
             console.print(Text(f"    {values}  ← RAW {_raw_cells(row)}"))
+            for detail in row.get("details") or []:
+                if isinstance(detail, dict) and "parent_value" in detail:
+                    console.print(Text(f"      {detail.get('measure')}: {detail['parent_value']} vs Σ "
+                                       f"{detail.get('children', '?')} children {detail.get('children_sum')} "
+                                       f"(difference {detail.get('difference')})", style="dim"))
         more = (r.get("unexpected_rows_total") or 0) - min(rows, len(r.get("unexpected_rows") or []))
         if more > 0:
             console.print(Text(f"    … and {more:,} more (workbench runs failures RUN_ID --check {r.get('id')})",
