@@ -140,13 +140,14 @@ def program_report_rows(rng: random.Random, repeat: int = 1, zero_codes: bool = 
         lines = program_lines(rng, measures=2)
         for section, keep in (("INGRESOS", lambda s: int(s) < 20), ("GASTOS", lambda s: int(s) >= 20)):
             rows.append([None, None, None, section] + [None] * 8)
-            for line in lines:
-                if not keep(line.subtitulo):
-                    continue
+            shown = [line for line in lines if keep(line.subtitulo)]
+            draws = [(rng.randint(-1000, 1000) if line.asignacion or not line.item else 0, rng.randint(0, 100))
+                     for line in shown]
+            modifs = _consistent(shown, [m for m, _ in draws])
+            for line, modif, (_, extra) in zip(shown, modifs, draws):
                 inicial, ejecutado = line.amounts
-                modif = rng.randint(-1000, 1000) if line.asignacion or not line.item else 0
                 vigente = inicial + modif
-                devengado = ejecutado + rng.randint(0, 100)
+                devengado = ejecutado + extra
                 pct = ejecutado / vigente * 100 if vigente else None  # full double precision, as Excel keeps it
                 rows.append([int(line.subtitulo), int(line.item) if line.item else blank,
                              int(line.asignacion) if line.asignacion else blank, line.label,
@@ -155,6 +156,24 @@ def program_report_rows(rng: random.Random, repeat: int = 1, zero_codes: bool = 
         gastos += sum(ln.amounts[1] for ln in lines if not ln.item and int(ln.subtitulo) >= 20)
     rows.append([None, None, None, "RESULTADO"] + [None] * 5 + [ingresos - gastos, None, None])
     return rows
+
+
+def _consistent(lines: list[Line], modifs: list[int]) -> list[int]:
+    """Modifications that add up like the amounts: a parent's is the sum of its children's (leaves keep theirs)."""
+    out = list(modifs)
+    for i, line in enumerate(lines):
+        children = [j for j, other in enumerate(lines) if other is not line and other.subtitulo == line.subtitulo
+                    and ((not line.item and other.item and not other.asignacion)
+                         or (line.item and not line.asignacion and other.item == line.item and other.asignacion))]
+        if children:
+            out[i] = None  # type: ignore[call-overload]
+    for i in reversed(range(len(lines))):  # children come after their parent: fill parents bottom-up
+        if out[i] is None:
+            line = lines[i]
+            out[i] = sum(out[j] for j, other in enumerate(lines) if other.subtitulo == line.subtitulo and (
+                (not line.item and other.item and not other.asignacion)
+                or (line.item and not line.asignacion and other.item == line.item and other.asignacion)))
+    return out
 
 
 def program_report_xlsx(path: Path, *, program: str = "120101", name: str = "SECRETARÍA Y ADMINISTRACIÓN GENERAL",
