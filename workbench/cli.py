@@ -25,6 +25,9 @@ def _sheet(value: str | None) -> int | str | None:
 @click.pass_context
 def cli(ctx: click.Context, specs_dir: Path | None) -> None:
     """Data Workbench: turn RAW spreadsheets into tidy, validated, traceable tables."""
+    from workbench.engine import auth
+
+    auth.set_process_default(auth.SYSTEM)  # the operator on the server's shell acts as the local system
     try:
         ctx.obj = {"specs_dir": specs_dir or api.get_settings().specs_dir}
     except api.WorkbenchError as exc:
@@ -326,9 +329,11 @@ def lineage_cmd(slug: str | None, fmt: str) -> None:
 
 from workbench.cli_db import db  # noqa: E402  (command groups that live in their own modules)
 from workbench.cli_jobs import register as register_job_commands  # noqa: E402
+from workbench.cli_users import register as register_user_commands  # noqa: E402
 
 cli.add_command(db)
 register_job_commands(cli)
+register_user_commands(cli)
 
 
 def main() -> None:

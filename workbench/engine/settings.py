@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -50,12 +50,40 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60, description="Timeout of one webhook call, seconds.")
     webhook_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed webhook call.")
     docs_dir: Path | None = Field(default=None, description="Data Docs site directory; default <data_dir>/docs.")
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` refuses placeholder secrets and marks session cookies Secure.")
+    session_ttl_s: int = Field(default=12 * 3600, ge=60, description="Lifetime of a browser session, seconds.")
+    token_ttl_days: int = Field(default=90, ge=1, le=3650, description="Default lifetime of an API token, days.")
+    login_max_failures: int = Field(default=5, ge=1, description="Failed sign-ins allowed per user and address "
+                                    "within `login_lockout_s` before further attempts are refused.")
+    login_lockout_s: int = Field(default=900, ge=1, description="Window and lock-out time of failed sign-ins, seconds.")
+    auth_basic: bool = Field(default=False, description="Accept HTTP Basic (username:password) on the API for scripts.")
+    admin_username: str | None = Field(default=None, description="First start: create this admin (with "
+                                       "`WORKBENCH_ADMIN_PASSWORD`) if there is no user yet.")
+    admin_password: SecretStr | None = Field(default=None, description="Password of the first admin (first start only).")
     admin_secret: SecretStr | None = Field(
         default=None,
         description="Signs the admin dashboard's cookies (CSRF); default: a random secret kept in "
         "<data_dir>/admin_secret, shared by the web server's processes.",
     )
     pgadmin_url: str | None = Field(default=None, description="Link to a pgAdmin (or similar) shown under Herramientas.")
+    # --- input limits (docs/security.md): hostile or broken files are refused before they are parsed ---
+    max_zip_uncompressed_bytes: int = Field(default=300 * 1024 * 1024, ge=1024,
+                                            description="Largest total uncompressed size of a workbook's zip, bytes.")
+    max_zip_entries: int = Field(default=10_000, ge=1, description="Most entries in a workbook's zip.")
+    max_zip_ratio: int = Field(default=200, ge=10, description="Highest compression ratio of one zip entry "
+                               "(entries of 1 MiB or more uncompressed).")
+    max_xls_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="Largest .xls (OLE) workbook, bytes.")
+    max_rows: int = Field(default=2_000_000, ge=1, description="Most rows in a CSV or a sheet.")
+    max_columns: int = Field(default=2_000, ge=1, description="Most columns in a CSV or a sheet.")
+    max_cells: int = Field(default=10_000_000, ge=1, description="Most cells (rows x columns) in a CSV or a sheet.")
+    max_cell_chars: int = Field(default=32_767, ge=1, description="Longest cell, characters (Excel's own limit).")
+    upload_rate_per_principal: int = Field(default=30, ge=0, description="Uploads (previews + runs) one principal "
+                                           "may make per window; 0 = no limit.")
+    upload_rate_global: int = Field(default=300, ge=0, description="Uploads all principals together may make per "
+                                    "window; 0 = no limit.")
+    upload_rate_window_s: int = Field(default=60, ge=1, description="Rate-limit window, seconds (sliding).")
 
     @field_validator("database_url")
     @classmethod

@@ -192,6 +192,45 @@ class LineageEdge(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+ROLES = ("viewer", "analyst", "admin")
+
+
+class User(SQLModel, table=True):
+    """A person who signs in. Passwords are stored as argon2id hashes only."""
+
+    __tablename__ = "data_workbench_users"
+    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES}", name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100, sa_column_kwargs={"unique": True})
+    password_hash: str = Field(default="", max_length=200)
+    role: str = Field(default="viewer", max_length=12)
+    disabled: bool = Field(default=False)
+    created_at: datetime = _ts()
+    password_changed_at: datetime = _ts()
+    last_login_at: datetime | None = _ts(nullable=True, default=False)
+
+
+class Credential(SQLModel, table=True):
+    """A secret that stands for a user: an API token (``kind=token``, named, for machines), a browser session
+    (``kind=session``) or the one-time first-admin setup link (``kind=setup``). Only the secret's SHA-256 is
+    stored; ``prefix`` (its first characters) identifies it in listings."""
+
+    __tablename__ = "data_workbench_credentials"
+    __table_args__ = (sa.CheckConstraint("kind IN ('token', 'session', 'setup')", name="kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="data_workbench_users.id", index=True)
+    kind: str = Field(max_length=8, index=True)
+    name: str = Field(default="", max_length=100)
+    secret_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    prefix: str = Field(max_length=16)
+    created_at: datetime = _ts()
+    expires_at: datetime | None = _ts(nullable=True, default=False)
+    revoked_at: datetime | None = _ts(nullable=True, default=False)
+    last_used_at: datetime | None = _ts(nullable=True, default=False)
+
+
 class StoreChanges(SQLModel, table=True):
     """One row counting committed changes to the store (bumped by statement triggers on PostgreSQL), so a
     response cache keyed by it is never stale and is not invalidated by other databases on the server."""
@@ -273,6 +312,28 @@ class RunPublic(SQLModel):
     started_at: datetime | None
     finished_at: datetime | None
     reused: bool = False  # True when an identical earlier run was returned instead of a new one
+
+
+class UserPublic(SQLModel):
+    id: int
+    username: str
+    role: str
+    disabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class CredentialPublic(SQLModel):
+    id: int
+    user_id: int | None
+    username: str = ""
+    kind: str
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
 
 
 class BackfillPublic(SQLModel):

@@ -1,0 +1,162 @@
+"""Accounts, sessions, tokens and roles on a real store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from workbench.engine import auth
+from workbench.engine.settings import Settings
+from workbench.engine.store.db import session_scope
+from workbench.engine.store.models import Credential, User
+from sqlmodel import select
+
+PASSWORD = "una-clave-larga-2026"
+
+
+@pytest.fixture
+def settings(db_url, tmp_path):
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, login_max_failures=3, login_lockout_s=60)
+
+
+def test_passwords_are_stored_as_argon2id_and_checked(settings):
+    auth.add_user("Ana", PASSWORD, "analyst", settings)
+    with session_scope(settings.db_url) as session:
+        row = session.exec(select(User)).one()
+    assert row.username == "ana" and row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
+    principal = auth.authenticate("ana", PASSWORD, settings=settings)
+    assert (principal.username, principal.role) == ("ana", "analyst")
+    with pytest.raises(auth.AuthError, match="wrong username or password"):
+        auth.authenticate("ana", "otra-clave-larga", settings=settings)
+    with pytest.raises(auth.AuthError, match="wrong username or password"):  # same answer for unknown users
+        auth.authenticate("nadie", PASSWORD, settings=settings)
+
+
+def test_weak_passwords_and_bad_usernames_are_refused(settings):
+    with pytest.raises(auth.UserError, match="at least 10"):
+        auth.add_user("ana", "corta", "viewer", settings)
+    with pytest.raises(auth.UserError, match="too easy"):
+        auth.add_user("administrador", "Administrador", "viewer", settings)
+    with pytest.raises(auth.UserError, match="usernames"):
+        auth.add_user("<script>", PASSWORD, "viewer", settings)
+
+
+def test_failed_sign_ins_lock_out(settings):
+    auth.add_user("ana", PASSWORD, "viewer", settings)
+    for _ in range(3):
+        with pytest.raises(auth.AuthError):
+            auth.authenticate("ana", "mala-clave-larga", address="10.0.0.1", settings=settings)
+    with pytest.raises(auth.TooManyAttemptsError) as err:
+        auth.authenticate("ana", PASSWORD, address="10.0.0.1", settings=settings)  # even the right password
+    assert err.value.code == "too-many-attempts"
+    assert auth.authenticate("ana", PASSWORD, address="10.0.0.2", settings=settings).username == "ana"
+
+
+def test_sessions_and_tokens_are_hashed_expire_and_are_revoked(settings):
+    auth.add_user("ana", PASSWORD, "analyst", settings)
+    session_secret = auth.start_session(auth.authenticate("ana", PASSWORD, settings=settings), settings)
+    token = auth.create_token("ana", "cargas nocturnas", days=1, settings=settings)
+    with session_scope(settings.db_url) as s:
+        stored = [c.secret_hash for c in s.exec(select(Credential)).all()]
+    assert session_secret not in stored and token not in stored
+    assert auth.resolve(session_secret, settings).via == "session"
+    assert auth.resolve(token, settings).role == "analyst"
+    auth.end_session(session_secret, settings)
+    with pytest.raises(auth.AuthError):
+        auth.resolve(session_secret, settings)
+    listed = auth.list_tokens("ana", settings)
+    assert len(listed) == 1 and token.startswith(listed[0].prefix) and listed[0].name == "cargas nocturnas"
+    assert auth.revoke_token(listed[0].prefix, settings) == 1
+    with pytest.raises(auth.AuthError):
+        auth.resolve(token, settings)
+    expired = auth.create_token("ana", "vieja", days=1, settings=settings)
+    with session_scope(settings.db_url) as s:
+        row = [c for c in s.exec(select(Credential).where(Credential.name == "vieja")).all()][0]
+        row.expires_at = row.created_at - timedelta(seconds=1)
+        s.add(row)
+    with pytest.raises(auth.AuthError):
+        auth.resolve(expired, settings)
+
+
+def test_disabling_a_user_or_changing_the_password_ends_access(settings):
+    auth.add_user("jefa", PASSWORD, "admin", settings)
+    auth.add_user("ana", PASSWORD, "analyst", settings)
+    browser = auth.start_session(auth.authenticate("ana", PASSWORD, settings=settings), settings)
+    token = auth.create_token("ana", "script", settings=settings)
+    auth.set_password("ana", "otra-clave-muy-larga", settings)
+    with pytest.raises(auth.AuthError):
+        auth.resolve(browser, settings)
+    assert auth.resolve(token, settings).username == "ana"  # tokens survive a password change...
+    auth.set_disabled("ana", True, settings)
+    with pytest.raises(auth.AuthError):
+        auth.resolve(token, settings)  # ...but not a disabled account
+    with pytest.raises(auth.UserError, match="last admin"):
+        auth.set_disabled("jefa", True, settings)
+
+
+def test_roles_are_checked_against_the_acting_principal():
+    viewer = auth.Principal("vera", "viewer")
+    analyst = auth.Principal("ana", "analyst")
+    auth.set_process_default(None)
+    try:
+        with pytest.raises(auth.AuthError):
+            auth.require("read")  # nobody signed in: closed
+        with auth.acting_as(viewer):
+            assert auth.require("read") == viewer
+            with pytest.raises(auth.ForbiddenError) as err:
+                auth.require("run")
+            assert err.value.code == "forbidden" and "analyst" in err.value.message
+        with auth.acting_as(analyst):
+            auth.require("run")
+            with pytest.raises(auth.ForbiddenError):
+                auth.require("sync_specs")
+        with auth.acting_as(auth.SYSTEM):
+            auth.require("manage_users")
+    finally:
+        auth.set_process_default(None)
+
+
+def test_first_start_creates_the_admin_from_settings_or_issues_a_one_time_link(settings, db_url, tmp_path):
+    configured = Settings(data_dir=tmp_path / "a", database_url=db_url, admin_username="jefa",
+                          admin_password="clave-inicial-segura")
+    assert auth.bootstrap(configured) is None
+    assert [u.role for u in auth.list_users(configured)] == ["admin"]
+    assert auth.bootstrap(configured) is None  # users exist: nothing to do
+
+
+def test_setup_link_creates_the_first_admin_once(settings):
+    secret = auth.bootstrap(settings)
+    assert secret and secret.startswith("wbx_")
+    admin = auth.complete_setup(secret, "jefa", PASSWORD, settings)
+    assert admin.role == "admin"
+    with pytest.raises(auth.AuthError):
+        auth.complete_setup(secret, "otra", PASSWORD, settings)
+
+
+def test_cli_manages_users_and_tokens(settings, monkeypatch):
+    from workbench.cli import cli
+    from workbench.engine.settings import get_settings
+
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", settings.db_url)
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(settings.data_dir))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        added = runner.invoke(cli, ["users", "add", "ana", "--role", "analyst", "--password-stdin"],
+                              input=PASSWORD + "\n")
+        assert added.exit_code == 0, added.output
+        assert PASSWORD not in added.output
+        created = runner.invoke(cli, ["tokens", "create", "ana", "--name", "etl"])
+        token = created.stdout.strip().splitlines()[0]
+        assert token.startswith("wbt_") and auth.resolve(token, settings).username == "ana"
+        listed = runner.invoke(cli, ["tokens", "list"])
+        assert "etl" in listed.output and token not in listed.output
+        assert runner.invoke(cli, ["tokens", "revoke", token[:10]]).exit_code == 0
+        weak = runner.invoke(cli, ["users", "add", "eva", "--password-stdin"], input="corta\n")
+        assert weak.exit_code == 2 and "at least 10" in weak.output
+        assert runner.invoke(cli, ["users", "disable", "ana"]).exit_code == 0
+        assert "disabled" in runner.invoke(cli, ["users", "list"]).output
+    finally:
+        get_settings.cache_clear()
