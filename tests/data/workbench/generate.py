@@ -129,7 +129,8 @@ PROGRAM_REPORT_HEADER = ["Subt.", "Ítem", "Asig.", "Denominación", "Presupuest
                          "Saldo por Ejecutar", "% Ejecución"]
 
 
-def program_report_rows(rng: random.Random, repeat: int = 1, zero_codes: bool = False) -> list[list[object]]:
+def program_report_rows(rng: random.Random, repeat: int = 1, zero_codes: bool = False,
+                        large: int = 0) -> list[list[object]]:
     """Data rows of the Excel program report: section rows, codes as numbers (Excel drops zeros), a
     RESULTADO row. ``repeat`` stacks the catalogue to make large files; ``zero_codes`` writes 0 instead of
     a blank Ítem/Asig. on aggregate rows (the 2020s layout)."""
@@ -137,7 +138,7 @@ def program_report_rows(rng: random.Random, repeat: int = 1, zero_codes: bool = 
     rows: list[list[object]] = []
     ingresos = gastos = 0
     for _ in range(repeat):
-        lines = program_lines(rng, measures=2)
+        lines = large_program_lines(rng, large) if large else program_lines(rng, measures=2)
         for section, keep in (("INGRESOS", lambda s: int(s) < 20), ("GASTOS", lambda s: int(s) >= 20)):
             rows.append([None, None, None, section] + [None] * 8)
             shown = [line for line in lines if keep(line.subtitulo)]
@@ -160,39 +161,70 @@ def program_report_rows(rng: random.Random, repeat: int = 1, zero_codes: bool = 
 
 def _consistent(lines: list[Line], modifs: list[int]) -> list[int]:
     """Modifications that add up like the amounts: a parent's is the sum of its children's (leaves keep theirs)."""
-    out = list(modifs)
-    for i, line in enumerate(lines):
-        children = [j for j, other in enumerate(lines) if other is not line and other.subtitulo == line.subtitulo
-                    and ((not line.item and other.item and not other.asignacion)
-                         or (line.item and not line.asignacion and other.item == line.item and other.asignacion))]
-        if children:
-            out[i] = None  # type: ignore[call-overload]
-    for i in reversed(range(len(lines))):  # children come after their parent: fill parents bottom-up
-        if out[i] is None:
-            line = lines[i]
-            out[i] = sum(out[j] for j, other in enumerate(lines) if other.subtitulo == line.subtitulo and (
-                (not line.item and other.item and not other.asignacion)
-                or (line.item and not line.asignacion and other.item == line.item and other.asignacion)))
+    has_items = {ln.subtitulo for ln in lines if ln.item and not ln.asignacion}
+    has_asigs = {(ln.subtitulo, ln.item) for ln in lines if ln.asignacion}
+    asig_sums: dict[tuple[str, str], int] = {}
+    for ln, m in zip(lines, modifs):
+        if ln.asignacion:
+            asig_sums[(ln.subtitulo, ln.item)] = asig_sums.get((ln.subtitulo, ln.item), 0) + m
+    items: dict[tuple[str, str], int] = {}
+    for ln, m in zip(lines, modifs):
+        if ln.item and not ln.asignacion:
+            items[(ln.subtitulo, ln.item)] = asig_sums[(ln.subtitulo, ln.item)] if (ln.subtitulo, ln.item) in has_asigs else m
+    sub_sums: dict[str, int] = {}
+    for (sub, _), value in items.items():
+        sub_sums[sub] = sub_sums.get(sub, 0) + value
+    out = []
+    for ln, m in zip(lines, modifs):
+        if ln.asignacion:
+            out.append(m)
+        elif ln.item:
+            out.append(items[(ln.subtitulo, ln.item)])
+        else:
+            out.append(sub_sums[ln.subtitulo] if ln.subtitulo in has_items else m)
+    return out
+
+
+def large_program_lines(rng: random.Random, rows: int, measures: int = 2) -> list[Line]:
+    """One big program (for benchmarks): every catalogue subtítulo with many items and asignaciones, all codes
+    unique and every total consistent, about ``rows`` lines."""
+    subs = list(CATALOG)
+    per_sub = max(1, rows // len(subs))
+    n_items = min(99, max(1, int(per_sub ** 0.5 / 3)))
+    n_asigs = min(999, max(1, per_sub // n_items - 1))
+    out: list[Line] = []
+    for sub, sub_label in subs:
+        sub_line = Line(sub, "", "", sub_label, [0] * measures)
+        out.append(sub_line)
+        for i in range(1, n_items + 1):
+            item_line = Line(sub, f"{i:02d}", "", f"Ítem {i:02d} de {sub_label.title()}", [0] * measures)
+            out.append(item_line)
+            for a in range(1, n_asigs + 1):
+                amounts = [rng.randint(-50_000, 5_000_000) for _ in range(measures)]
+                out.append(Line(sub, f"{i:02d}", f"{a:03d}", f"Asignación {a:03d}", amounts))
+                item_line.amounts = [x + y for x, y in zip(item_line.amounts, amounts)]
+            sub_line.amounts = [x + y for x, y in zip(sub_line.amounts, item_line.amounts)]
     return out
 
 
 def program_report_xlsx(path: Path, *, program: str = "120101", name: str = "SECRETARÍA Y ADMINISTRACIÓN GENERAL",
                         month: int = 4, currency: str = "Moneda Nacional - Miles de Pesos", repeat: int = 1,
-                        seed: int = 5, zero_codes: bool = False) -> Path:
+                        seed: int = 5, zero_codes: bool = False, large: int = 0) -> Path:
     """The DIPRES per-program execution report as xlsx (written with openpyxl; reading never uses it)."""
     from openpyxl import Workbook
 
     rng = random.Random(seed)
-    wb = Workbook(write_only=repeat > 50)
-    ws = wb.create_sheet("Reporte") if repeat > 50 else wb.active
-    if repeat <= 50:
+    big = repeat > 50 or large > 0
+    wb = Workbook(write_only=big)
+    ws = wb.create_sheet("Reporte") if big else wb.active
+    if not big:
         ws.title = "Reporte"
     titles = [["MINISTERIO DE OBRAS PÚBLICAS"], ["Informe de Ejecución Programa"], [f"{program} : {name}"],
               [currency], [f"Período: Enero - {MONTHS[month - 1].title()}"], []]
     header = [h.format(month=MONTHS[month - 1].title()) for h in PROGRAM_REPORT_HEADER]
-    for row in titles + [header] + program_report_rows(rng, repeat, zero_codes):
+    for row in titles + [header] + program_report_rows(rng, repeat, zero_codes, large):
         ws.append(row)
-    if repeat <= 50:
+    if not big:
         for r in range(1, 6):
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(header))
     wb.save(path)
