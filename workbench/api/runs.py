@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from datetime import date, datetime, time, timezone
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
@@ -91,3 +92,27 @@ def export_run(
                         background=BackgroundTask(shutil.rmtree, out.path.parent, ignore_errors=True))
 
 
+@router.get("/{run_id}/raw", summary="Download the RAW file a run read", response_class=Response,
+            response_description="The RAW bytes, as an attachment under the file's original name.",
+            responses={200: {"content": {"application/octet-stream": {}}}, **problems.responses(404, 422, 503)})
+def raw_file(request: Request, run_id: Annotated[int, RUN_ID]) -> Response:
+    settings = settings_of(request)
+    run = api.get_run(run_id, settings)
+    data = api.raw_bytes(run_id, settings)  # verified against the run's sha256
+    name = (run.inputs[0].get("name") if run.inputs else None) or f"run{run_id}-raw"
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": content_disposition(name), "X-Content-Type-Options": "nosniff",
+                             "ETag": f'"{run.inputs[0]["sha256"]}"'})
+
+
+@router.get("/{run_id}/docs", summary="Open a run's Data Docs page (built first if missing)", status_code=307,
+            response_class=RedirectResponse, responses=problems.responses(404, 422, 503))
+def run_docs(request: Request, run_id: Annotated[int, RUN_ID]) -> RedirectResponse:
+    api.run_docs_path(run_id, settings_of(request))
+    return RedirectResponse(f"/workbench/docs/runs/{run_id}/index.html", status_code=307)
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback and the exact name in RFC 5987 form (names carry accents)."""
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -10,6 +10,7 @@ NAV_ITEMS = (
     ("Datasets", routes.DATASETS),
     ("Cargar archivo", routes.UPLOAD),
     ("Ejecuciones", routes.RUNS),
+    ("Cargas masivas", routes.BACKFILLS),
     ("Linaje", routes.LINEAGE),
     ("Herramientas", routes.TOOLS),
 )

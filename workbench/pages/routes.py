@@ -4,10 +4,14 @@ DATASETS = "/workbench"
 DATASET = "/workbench/[slug]"
 UPLOAD = "/cargar"
 RUNS = "/ejecuciones"
+RUN = "/ejecuciones/[run_id]"
+BACKFILLS = "/cargas-masivas"
+BACKFILL = "/cargas-masivas/[backfill_id]"
 LINEAGE = "/linaje"
 TOOLS = "/herramientas"
 QUEUES = "/herramientas/colas"
 HOME = "/"
+LOGIN = "/login"
 
 # Served by other parts of the product on the same port.
 API_DOCS = "/docs"
@@ -17,3 +21,12 @@ DATA_DOCS = "/workbench/docs/"
 
 def dataset(slug: str) -> str:
     return f"{DATASETS}/{slug}"
+
+
+def run(run_id: int | str) -> str:
+    return f"{RUNS}/{run_id}"
+
+
+def upload_of_run(run_id: int | str) -> str:
+    """The upload page showing a past run's file again (its preview with the run's dataset and parameters)."""
+    return f"{UPLOAD}?run={run_id}"

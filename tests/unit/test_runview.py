@@ -1,0 +1,62 @@
+"""Pure parts of the run and lineage views: the spec diff, where a web backfill may read, the graph layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.engine.runview import BackfillPathError, backfill_files, spec_diff
+from workbench.engine.settings import Settings
+from workbench.state.lineage import layout, node_qa
+
+
+def test_spec_diff_is_a_unified_diff_between_versions() -> None:
+    diff = spec_diff("a: 1\nb: 2\n", "a: 1\nb: 3\n", 1, 2)
+    assert diff.changed and (diff.run_version, diff.current_version) == (1, 2)
+    assert diff.diff.splitlines()[:2] == ["--- spec v1 (esta ejecución)", "+++ spec v2 (actual)"]
+    assert "-b: 2" in diff.diff.splitlines() and "+b: 3" in diff.diff.splitlines()
+    assert spec_diff("a: 1\n", "a: 1\n", 1, 1).model_dump() == {"run_version": 1, "current_version": 1,
+                                                                "changed": False, "diff": ""}
+
+
+def test_backfill_reads_the_data_dir_and_examples_only(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "enero_2017.csv").write_text("x")
+    (tmp_path / "fuera.csv").write_text("x")
+    assert [p.name for p in backfill_files(str(tmp_path / "data"), settings)] == ["enero_2017.csv"]
+    assert [p.name for p in backfill_files("examples/*.csv", settings)] == ["ejecucion_2017_abril_programa.csv"]
+    with pytest.raises(BackfillPathError, match="outside the allowed folders"):
+        backfill_files(str(tmp_path / "*.csv"), settings)
+    with pytest.raises(BackfillPathError, match="does not exist"):
+        backfill_files(str(tmp_path / "no-existe"), settings)
+    with pytest.raises(BackfillPathError, match="outside"):
+        backfill_files(str(tmp_path / "data" / ".." / "fuera.csv"), settings)
+
+
+GRAPH = {
+    "nodes": [
+        {"id": 1, "key": "file:aa", "kind": "raw_file", "label": "f.csv", "dataset_slug": None, "qa_status": None,
+         "meta": {"name": "f.csv", "sha256": "aa"}},
+        {"id": 2, "key": "dataset:d:bronze", "kind": "dataset_layer", "label": "d · bronze", "dataset_slug": "d",
+         "qa_status": "failed", "meta": {"layer": "bronze"}},
+        {"id": 3, "key": "dataset:d:silver", "kind": "dataset_layer", "label": "d · silver", "dataset_slug": "d",
+         "qa_status": "passed", "meta": {"layer": "silver"}},
+        {"id": 4, "key": "table:t", "kind": "published_table", "label": "t", "dataset_slug": None, "qa_status": None},
+    ],
+    "edges": [{"source": 1, "target": 2, "run_id": 5}, {"source": 2, "target": 3, "run_id": 5},
+              {"source": 2, "target": 3, "run_id": 6}, {"source": 3, "target": 4, "run_id": None}],
+    "runs": [{"id": 5, "qa_status": "warning"}, {"id": 6, "qa_status": "passed"}],
+}
+
+
+def test_layout_puts_kinds_in_columns_left_to_right_and_colours_by_qa() -> None:
+    nodes, edges = layout(GRAPH)
+    x = {n["id"]: n["position"]["x"] for n in nodes}
+    assert x["1"] < x["2"] < x["3"] < x["4"]
+    colours = {n["id"]: n["style"]["borderColor"] for n in nodes}
+    assert colours["2"] == "#e5484d" and colours["3"] == "#30a46c" and colours["4"] == "#8b8d98"
+    assert node_qa(GRAPH["nodes"][0], GRAPH) == "warning"  # a file: the QA of the newest run that read it
+    assert {(e["source"], e["target"], e["label"]) for e in edges} == {("1", "2", ""), ("2", "3", "2 ejec."),
+                                                                      ("3", "4", "")}

@@ -1,0 +1,125 @@
+"""A run (``api.run_view``) -> the view-ready pieces of its page: facts, timeline, QA checks, failing rows with
+their RAW cells, control totals, lineage and the error (plain dicts of display text)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from workbench.components.numbers import fmt_datetime, fmt_duration_ms, fmt_int, fmt_number
+from workbench.components.status import qa_badge, run_badge
+from workbench.state.views import KIND_LABELS, short
+
+CHECK_STATUS = {"passed": ("Cumple", "green"), "failed": ("No cumple", "red"), "error": ("Error", "red")}
+DETAIL_LABELS = {"measure": "medida", "parent_value": "valor del padre", "children_sum": "suma de los hijos",
+                 "difference": "diferencia", "children": "hijos", "expected_value": "esperado"}
+LOCATION_KEYS = (("file", "archivo"), ("sheet", "hoja"), ("row", "fila"), ("column", "columna"),
+                 ("step", "paso"), ("line", "línea del spec"), ("field", "campo"))
+
+
+def _amount(text: Any) -> str:
+    try:
+        value = Decimal(str(text))
+    except (InvalidOperation, ValueError):
+        return str(text)
+    decimals = 0 if value == value.to_integral_value() else min(3, -value.as_tuple().exponent)  # type: ignore[operator]
+    return fmt_number(value, decimals)
+
+
+def facts(view: Any) -> dict[str, Any]:
+    run, file = view.run, view.file
+    item = (run.inputs or [{}])[0]
+    run_label, run_colour = run_badge(run.status)
+    qa_label, qa_colour = qa_badge(run.qa_status)
+    layers = list(((run.outputs or {}).get("layers") or {}).keys())
+    return {
+        "id": str(run.id), "dataset": run.dataset_slug, "dataset_href": f"/workbench/{run.dataset_slug}",
+        "status": run.status, "qa_status": run.qa_status, "run_label": run_label, "run_colour": run_colour,
+        "qa_label": qa_label, "qa_colour": qa_colour, "file": str(item.get("name") or "—"),
+        "size": f"{fmt_int(item.get('bytes') or (file.size if file else None))} bytes",
+        "sha256": str(item.get("sha256") or ""), "format": _format(file),
+        "params": [{"name": k, "value": str(v)} for k, v in (run.params or {}).items()],
+        "triggered_by": run.triggered_by or "—", "created": fmt_datetime(run.created_at),
+        "started": fmt_datetime(run.started_at), "finished": fmt_datetime(run.finished_at),
+        "duration": fmt_duration_ms((run.timings_ms or {}).get("run_total")), "engine": run.engine_version or "—",
+        "spec_version": f"v{view.spec.run_version}", "current_version": f"v{view.spec.current_version}",
+        "spec_changed": view.spec.changed, "diff": view.spec.diff,
+        "rows": ", ".join(f"{k} {fmt_int(v)}" for k, v in (run.row_counts or {}).items()) or "—",
+        "layers": layers, "backfill": str(run.backfill_id or ""),
+        "raw_href": f"/workbench/runs/{run.id}/raw", "docs_href": f"/workbench/runs/{run.id}/docs",
+        "has_docs": bool((run.outputs or {}).get("gx_results")), "reload_href": f"/cargar?run={run.id}",
+        "warnings": [short(w, 300) for w in run.warnings or []],
+    }
+
+
+def _format(file: Any) -> str:
+    if file is None:
+        return "—"
+    parts = [file.format.upper() or "?", file.encoding or "", f"separador «{file.delimiter}»" if file.delimiter else ""]
+    return " · ".join(p for p in parts if p)
+
+
+def timeline(run: Any) -> list[dict[str, str]]:
+    return [{"layer": str(s.get("layer", "")), "n": str(s.get("index", "")), "type": str(s.get("type", "")),
+             "label": short(str(s.get("label") or ""), 140),
+             "rows": f"{fmt_int(s.get('rows_in'))} → {fmt_int(s.get('rows_out'))}",
+             "duration": fmt_duration_ms(s.get("duration_ms"))} for s in run.timeline or []]
+
+
+def checks(run: Any) -> list[dict[str, str]]:
+    out = []
+    for r in (run.qa or {}).get("results", []):
+        label, colour = CHECK_STATUS.get(r.get("status", ""), ("?", "gray"))
+        if r.get("status") != "passed" and r.get("severity") == "warning":
+            label, colour = "Advertencia", "amber"
+        out.append({"id": str(r.get("id")), "layer": str(r.get("layer", "")), "type": str(r.get("type", "")),
+                    "description": str(r.get("description") or ""), "severity": str(r.get("severity", "error")),
+                    "label": label, "colour": colour, "message": short(str(r.get("message") or ""), 200),
+                    "failing": fmt_int(r.get("unexpected_rows_total") or 0), "failed": r.get("status") != "passed"})
+    return out
+
+
+def failure_rows(page: dict[str, Any]) -> list[dict[str, Any]]:
+    """Failing rows: the row's values, the RAW cells they came from (``K3 = '5218749'``) and the check's
+    details (for a hierarchy: each measure's parent value against its children's sum)."""
+    rows = []
+    for row in page.get("rows", []):
+        values = row.get("values") or {}
+        raw = [{"cell": f"{c.get('column') or '?'}{c.get('row') or ''}" + (f" ({c['sheet']})" if c.get("sheet") else ""),
+                "text": "(vacía)" if c.get("text") is None else str(c.get("text"))} for c in row.get("raw") or []]
+        details = [" · ".join(f"{DETAIL_LABELS.get(k, k)}: {_amount(v) if k != 'measure' else v}" for k, v in d.items())
+                   if isinstance(d, dict) else str(d) for d in (row.get("details") or [])]
+        rows.append({"check": str(row.get("expectation_id")), "layer": str(row.get("layer", "")),
+                     "position": str(row.get("position")),
+                     "values": short(", ".join(f"{k}={'—' if v is None else v}" for k, v in values.items()), 400),
+                     "raw": raw, "details": details})
+    return rows
+
+
+def control_totals(run: Any) -> list[dict[str, str]]:
+    return [{"name": name, "value": _amount(c.get("value")) if isinstance(c, dict) else _amount(c),
+             "cell": f"{c.get('column', '')}{c.get('row', '')}" if isinstance(c, dict) else "—"}
+            for name, c in (run.control_totals or {}).items()]
+
+
+def lineage(graph: dict[str, Any], run_id: int) -> list[dict[str, str]]:
+    """The nodes this run linked, in flow order (RAW file, then its layers)."""
+    ids: list[int] = []
+    for edge in graph.get("edges", []):
+        if edge.get("run_id") == run_id:
+            ids += [i for i in (edge["source"], edge["target"]) if i not in ids]
+    nodes = {n["id"]: n for n in graph.get("nodes", [])}
+    order = {"raw_file": 0, "dataset_layer": 1, "published_table": 2, "external_system": 3}
+    return [{"label": str((nodes[i].get("meta") or {}).get("name") or nodes[i]["label"]),
+             "kind": KIND_LABELS.get(nodes[i]["kind"], nodes[i]["kind"])}
+            for i in sorted(ids, key=lambda i: (order.get(nodes[i]["kind"], 9), i)) if i in nodes]
+
+
+def error(run: Any) -> dict[str, str]:
+    err = run.error or {}
+    if not err:
+        return {}
+    details = err.get("details") or {}
+    where = ", ".join(f"{es} {details[key]}" for key, es in LOCATION_KEYS if details.get(key) not in (None, ""))
+    return {"message": str(err.get("message_es") or err.get("message") or ""), "code": str(err.get("code", "")),
+            "where": where}

@@ -1,0 +1,404 @@
+"""/cargar: upload a RAW file, pick its dataset, sheet and parameters, preview it, run it and follow the run.
+
+The uploaded bytes never live in a var: they go once into the engine's RAW store (content-addressed) and the
+state keeps their sha256. Vars hold view-ready rows (capped samples); every engine call runs in a thread from
+a background event."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import reflex as rx
+
+from workbench.components.numbers import fmt_int
+from workbench.components.status import qa_badge, run_badge
+from workbench.engine import api, catalog
+from workbench.engine.errors import WorkbenchError
+from workbench.state import preview_view as view
+
+#: Rows of the RAW grid and of each layer's sample.
+SAMPLE_ROWS = 50
+#: How often a followed run is looked at, and for how long at most, seconds.
+FOLLOW_EVERY_S = 0.3
+FOLLOW_FOR_S = 1800.0
+STATUS_EVERY_S = 2.0
+
+
+class UploadTooLargeError(WorkbenchError):
+    code = "upload-too-large"
+    title = "Upload too large"
+    template = "the file is larger than the limit of {limit} bytes"
+    template_es = "el archivo supera el máximo de {limit_es} bytes; suba un archivo más pequeño"
+
+
+def _spec(slug: str) -> api.Spec:
+    return api.load_spec(api.find_spec(slug, api.get_settings().specs_dir))
+
+
+def _choices(data: bytes, filename: str) -> dict[str, Any]:
+    """After an upload: the datasets to pick from (the store's active ones), the suggested one, its fields."""
+    listed = catalog.list_datasets(limit=200).items
+    specs, _ = api.load_all(api.get_settings().specs_dir)
+    specs = {slug: spec for slug, spec in specs.items() if any(d.slug == slug for d in listed)}
+    ranked = api.suggest_datasets(data, specs, filename=filename)
+    best = ranked[0] if ranked else None
+    return {"datasets": [{"slug": d.slug, "title": d.title} for d in listed],
+            "dataset": best["slug"] if best else "",
+            "suggestion": (f"Sugerido: {best['title']} ({best['reason_es']})" if best and best["likely"] else
+                           "No se reconoció el archivo: elija el dataset que lo describe." if best else
+                           "Ningún dataset lee este formato."),
+            "params": api.parameter_fields(specs[best["slug"]], filename) if best else []}
+
+
+def _preview(sha: str, slug: str, filename: str, params: dict[str, str], sheet: str) -> dict[str, Any]:
+    doc = api.preview_cached(api.upload_bytes(sha), _spec(slug), filename=filename, params=params,
+                             sheet=sheet or None, sample_rows=SAMPLE_ROWS)
+    qa = view.qa_view(doc.get("qa"))
+    return {"doc_raw": doc["raw"], "qa": qa, "timeline": view.timeline_rows(doc["timeline"]),
+            "samples": [view.sample_view(f"{s['layer']} · paso {i + 1} · {s['type']}", s.get("sample") or [],
+                                         s["rows_out"]) for i, s in enumerate(doc["timeline"])],
+            "layers": view.layer_views(doc["layers"]), "sheets": list(doc["source"].get("sheets") or []),
+            "sheet": doc["source"].get("sheet") or "", "warnings": [str(w) for w in doc["warnings"][:20]],
+            "timings": f"Lectura {fmt_int(doc['timings_ms'].get('read'))} ms · pasos "
+                       f"{fmt_int(doc['timings_ms'].get('steps'))} ms · calidad {fmt_int(doc['timings_ms'].get('qa'))} "
+                       f"ms" + (" · desde caché" if (doc.get("cache") or {}).get("hit") else "")}
+
+
+def _past_run(run_id: int) -> dict[str, Any]:
+    run = api.get_run(run_id)
+    sha = api.keep_upload(api.raw_bytes(run_id))
+    name = str(run.inputs[0].get("name") or "archivo")
+    fields = api.parameter_fields(_spec(run.dataset_slug), name)
+    for field in fields:
+        if field["name"] in run.params:
+            field["value"], field["source"] = str(run.params[field["name"]]), "ejecución"
+    return {"sha": sha, "name": name, "size": int(run.inputs[0].get("bytes") or 0), "slug": run.dataset_slug,
+            "params": fields, "datasets": [{"slug": d.slug, "title": d.title} for d in catalog.list_datasets(limit=200).items]}
+
+
+class UploadState(rx.State):
+    file_sha: str = ""
+    file_name: str = ""
+    file_size: str = ""
+    uploading: bool = False
+    upload_pct: int = 0
+    datasets: list[dict[str, str]] = []
+    dataset: str = ""
+    suggestion: str = ""
+    sheets: list[str] = []
+    sheet: str = ""
+    params: list[dict[str, Any]] = []
+    previewing: bool = False
+    has_preview: bool = False
+    error: dict[str, str] = {}
+    warnings: list[str] = []
+    timings: str = ""
+    raw_columns: list[str] = []
+    raw_rows: list[dict[str, Any]] = []
+    raw_label: str = ""
+    raw_windowed: bool = False
+    timeline: list[dict[str, str]] = []
+    step: int = -1
+    step_table: dict[str, Any] = {}
+    step_loading: bool = False
+    layers: list[dict[str, Any]] = []
+    qa: dict[str, Any] = {}
+    run_id: int = 0
+    run_status: str = ""
+    run_done: int = 0
+    run_total: int = 0
+    run_note: str = ""
+    run_qa_status: str = ""
+    _raw: dict[str, Any] = {}
+    _samples: list[dict[str, Any]] = []
+    _highlights: dict[str, str] = {}
+
+    @rx.var
+    def run_state(self) -> list[str]:
+        return list(run_badge(self.run_status)) if self.run_status else ["", "gray"]
+
+    @rx.var
+    def step_key(self) -> str:
+        return str(self.step)
+
+    @rx.var
+    def run_qa(self) -> list[str]:
+        return list(qa_badge(self.run_qa_status)) if self.run_qa_status else ["", "gray"]
+
+    @rx.var
+    def run_pct(self) -> int:
+        if self.run_status in ("succeeded", "failed"):
+            return 100
+        return int(self.run_done * 100 / self.run_total) if self.run_total else 0
+
+    @rx.var(deps=["run_id"], auto_deps=False)
+    def run_href(self) -> str:
+        from workbench.pages import routes  # not at import: the pages package imports this state
+
+        return routes.run(self.run_id) if self.run_id else ""
+
+    @rx.var
+    def max_upload_bytes(self) -> int:
+        return api.get_settings().max_upload_bytes
+
+    @rx.var
+    def max_upload_label(self) -> str:
+        limit = api.get_settings().max_upload_bytes
+        return f"{fmt_int(limit // 2**20)} MB" if limit >= 2**20 else f"{fmt_int(max(1, limit // 1024))} KB"
+
+    def _fail(self, exc: WorkbenchError) -> None:
+        self.error = view.error_view(exc.to_dict())
+
+    # --- choosing the file ---------------------------------------------------------------------------------
+
+    @rx.event
+    def progress(self, event: dict[str, Any]):
+        self.upload_pct = int(float(event.get("progress", 0)) * 100)  # may arrive after the upload ended
+
+    @rx.event
+    def rejected(self, files: list[dict[str, Any]]):
+        """The browser refused the drop (react-dropzone checks size and count before sending anything)."""
+        codes = {e.get("code") for f in files for e in f.get("errors", [])}
+        if "too-many-files" in codes:
+            self.error = {"message": "Suba un archivo a la vez.", "code": "too-many-files", "location": "", "row": ""}
+            return
+        limit = api.get_settings().max_upload_bytes
+        self.error = view.error_view(UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)).to_dict())
+
+    @rx.event(background=True)
+    async def receive(self, chunks: rx.UploadChunkIterator):
+        """Stream the upload into memory up to the size limit, store it once, then suggest and preview."""
+        limit = api.get_settings().max_upload_bytes
+        buffer, name = bytearray(), ""
+        async for chunk in chunks:
+            if not name:  # the first chunk (an empty file sends one empty chunk; a refused drop sends none)
+                name = chunk.filename.rsplit("/", 1)[-1] or "archivo"
+                async with self:
+                    self._reset_file()
+                    self.uploading = True
+            if len(buffer) + len(chunk.data) > limit:
+                async with self:
+                    self.uploading = False
+                    self.error = view.error_view(UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)).to_dict())
+                return
+            buffer += chunk.data
+        if not name:
+            return
+        data = bytes(buffer)
+        del buffer
+        try:
+            sha = await asyncio.to_thread(api.keep_upload, data)
+            choices = await asyncio.to_thread(_choices, data, name)
+        except WorkbenchError as exc:
+            async with self:
+                self.uploading, self.file_name = False, name
+                self._fail(exc)
+            return
+        async with self:
+            self.file_sha, self.file_name, self.file_size = sha, name, f"{fmt_int(len(data) // 1024 or 1)} KB"
+            self.uploading, self.upload_pct = False, 100
+            self.datasets, self.dataset = choices["datasets"], choices["dataset"]
+            self.suggestion, self.params = choices["suggestion"], choices["params"]
+        if choices["dataset"]:
+            yield UploadState.preview
+
+    def _reset_file(self) -> None:
+        self.file_sha = self.file_name = self.file_size = self.dataset = self.suggestion = self.sheet = ""
+        self.sheets, self.params, self.error, self.upload_pct, self.has_preview = [], [], {}, 0, False
+        self.run_id, self.run_status, self.run_note, self.step, self.step_table = 0, "", "", -1, {}
+
+    @rx.event
+    def set_dataset(self, slug: str):
+        self.dataset, self.sheet = slug, ""
+        try:
+            self.params = api.parameter_fields(_spec(slug), self.file_name)
+        except WorkbenchError as exc:
+            self._fail(exc)
+
+    @rx.event
+    def set_sheet(self, sheet: str):
+        self.sheet = sheet
+
+    @rx.event
+    def set_param(self, name: str, value: str):
+        self.params = [{**p, "value": value, "source": "usuario"} if p["name"] == name else p for p in self.params]
+
+    # --- preview --------------------------------------------------------------------------------------------
+
+    @rx.event(background=True)
+    async def preview(self):
+        async with self:
+            if not self.file_sha or not self.dataset or self.previewing:
+                return
+            self.previewing, self.error, self.step, self.step_table, self.run_id = True, {}, -1, {}, 0
+            args = (self.file_sha, self.dataset, self.file_name,
+                    {p["name"]: p["value"] for p in self.params if p["value"] != ""}, self.sheet)
+        try:
+            out = await asyncio.to_thread(_preview, *args)
+        except WorkbenchError as exc:
+            async with self:
+                self.previewing, self.has_preview = False, False
+                self._fail(exc)
+            return
+        except BaseException:
+            async with self:
+                self.previewing = False
+            raise
+        async with self:
+            self.previewing = False
+            self._raw, self._samples, self._highlights = out["doc_raw"], out["samples"], out["qa"].pop("highlights")
+            self.raw_columns, self.raw_rows = out["doc_raw"]["columns"], view.raw_rows(out["doc_raw"], self._highlights)
+            self.raw_label, self.raw_windowed = view.raw_label(out["doc_raw"]), False
+            self.timeline, self.layers, self.qa = out["timeline"], out["layers"], out["qa"]
+            self.sheets, self.sheet = out["sheets"], out["sheet"] if out["sheets"] else ""
+            self.warnings, self.timings, self.has_preview = out["warnings"], out["timings"], True
+
+    @rx.event(background=True)
+    async def show_step(self, index: int):
+        """A timeline step: its own sample at once, then the table right after it (re-run up to the step)."""
+        async with self:
+            if self.step == index or not self.has_preview:
+                self.step, self.step_table = -1, {}
+                return
+            self.step, self.step_loading = index, True
+            self.step_table = self._samples[index] if index < len(self._samples) else {}
+            args = (self.file_sha, self.dataset, self.file_name,
+                    {p["name"]: p["value"] for p in self.params if p["value"] != ""}, self.sheet)
+
+        def after() -> dict[str, Any]:
+            sha, slug, name, params, sheet = args
+            out = api.table_after_step(api.upload_bytes(sha), _spec(slug), step=index, filename=name, params=params,
+                                            sheet=sheet or None, sample_rows=SAMPLE_ROWS)
+            return view.table_view(f"{out['layer']} · paso {index + 1} · {out['type']}", out)
+
+        try:
+            table = await asyncio.to_thread(after)
+        except WorkbenchError as exc:
+            async with self:
+                self.step_loading = False
+                self._fail(exc)
+            return
+        async with self:
+            if self.step == index:
+                self.step_table, self.step_loading = table, False
+
+    @rx.event(background=True)
+    async def jump(self, row: str):
+        """Show the RAW rows around a failing cell (outside the first rows shown)."""
+        async with self:
+            args = (self.file_sha, self.dataset, self.file_name, self.sheet)
+        sha, slug, name, sheet = args
+        try:
+            window = await asyncio.to_thread(lambda: api.raw_window(api.upload_bytes(sha), _spec(slug), row=int(row),
+                                                                         filename=name, sheet=sheet or None))
+        except WorkbenchError as exc:
+            async with self:
+                self._fail(exc)
+            return
+        async with self:
+            self.raw_rows, self.raw_windowed = view.raw_rows(window, self._highlights), True
+            self.raw_label = view.raw_label(window)
+        yield rx.scroll_to(f"raw-row-{row}")
+
+    @rx.event
+    def raw_first_rows(self):
+        self.raw_rows, self.raw_label = view.raw_rows(self._raw, self._highlights), view.raw_label(self._raw)
+        self.raw_windowed = False
+
+    # --- run ------------------------------------------------------------------------------------------------
+
+    @rx.event(background=True)
+    async def run(self):
+        async with self:
+            if not self.has_preview or self.run_status in ("queued", "running"):
+                return
+            args = (self.file_sha, self.dataset, self.file_name,
+                    {p["name"]: p["value"] for p in self.params if p["value"] != ""})
+            self.run_status, self.run_done, self.run_total, self.run_note = "queued", 0, len(self.timeline), ""
+            self.run_qa_status = ""
+        sha, slug, name, params = args
+        try:
+            run = await asyncio.to_thread(lambda: api.submit_run(slug, api.upload_bytes(sha), filename=name,
+                                                                 params=params, triggered_by="web"))
+        except WorkbenchError as exc:
+            async with self:
+                self.run_status = ""
+                self._fail(exc)
+            return
+        async with self:
+            self.run_id, self.run_status = run.id, run.status
+            self.run_qa_status = run.qa_status if run.status in ("succeeded", "failed") else ""
+            if run.reused:
+                self.run_note = "Ya existía una ejecución idéntica de este archivo: se muestra esa."
+            elif run.error:
+                self.error = view.error_view(run.error)
+        if run.status in ("queued", "running"):
+            await self._follow(run.id)
+
+    async def _follow(self, run_id: int) -> None:
+        """Live progress from the event stream; the store's status every few seconds (events may be lost)."""
+        after, started, checked = None, time.monotonic(), time.monotonic()
+        while time.monotonic() - started < FOLLOW_FOR_S:
+            status = ""
+            try:
+                events, after = await asyncio.to_thread(api.run_events, run_id, after)
+            except WorkbenchError:
+                events = []
+            for event in events:
+                data = event["data"]
+                async with self:
+                    if event["type"] == "run.step":
+                        self.run_status, self.run_done, self.run_total = "running", data["done"], data["total"]
+                    elif event["type"] == "run.started":
+                        self.run_status = "running"
+                if event["type"] in ("run.succeeded", "run.failed"):
+                    status = event["type"].split(".")[1]
+            if status or time.monotonic() - checked > STATUS_EVERY_S:
+                checked = time.monotonic()
+                try:
+                    run = await asyncio.to_thread(api.get_run, run_id)
+                except WorkbenchError:  # the store is briefly unavailable: look again later
+                    await asyncio.sleep(FOLLOW_EVERY_S)
+                    continue
+                if run.status in ("succeeded", "failed", "cancelled"):
+                    async with self:
+                        self.run_status, self.run_done, self.run_qa_status = run.status, self.run_total, run.qa_status
+                        if run.error:
+                            self.error = view.error_view(run.error)
+                    return
+            await asyncio.sleep(FOLLOW_EVERY_S)
+
+    # --- a past run (/cargar?run=<id>) ----------------------------------------------------------------------
+
+    @rx.event(background=True)
+    async def load(self):
+        async with self:
+            wanted = self.router.url.query_parameters.get("run", "")
+            known = bool(self.datasets)
+            if not self.uploading and not self.previewing:  # a new visit starts a new journey
+                self._reset_file()
+        if not wanted.isdigit():
+            if not known:
+                listed = await asyncio.to_thread(lambda: catalog.list_datasets(limit=200).items)
+                async with self:
+                    self.datasets = [{"slug": d.slug, "title": d.title} for d in listed]
+            return
+        try:
+            past = await asyncio.to_thread(_past_run, int(wanted))
+        except WorkbenchError as exc:
+            async with self:
+                self._fail(exc)
+            return
+        async with self:
+            self._reset_file()
+            self.file_sha, self.file_name, self.file_size = past["sha"], past["name"], f"{fmt_int(past['size'] // 1024 or 1)} KB"
+            self.datasets, self.dataset, self.params = past["datasets"], past["slug"], past["params"]
+            self.suggestion = f"Archivo de la ejecución #{wanted}."
+        yield UploadState.preview
+
+
+async def warm_validation() -> None:
+    """Lifespan task of the web server: import the validation library in a thread while the server starts."""
+    await asyncio.to_thread(api.warm_validation)
