@@ -126,6 +126,17 @@ def backfills_resume(backfill_id: int) -> None:
     console.print(Text(_backfill_line(api.resume_backfill(backfill_id))))
 
 
+def _first_admin(base: str) -> None:
+    """No account yet: create the admin from WORKBENCH_ADMIN_USERNAME/PASSWORD, or print a one-time link (valid
+    24 h) with which the first visitor creates it. There is never a default password."""
+    from workbench.engine import auth
+
+    secret = auth.bootstrap()
+    if secret:
+        console.print(Text(f"No account exists yet. Create the first admin (link valid 24 h, once): "
+                           f"{base}/login?setup={secret}", style="bold yellow"))
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address of the web app (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port of the web app.")
@@ -164,6 +175,8 @@ def serve(host: str, port: int, workers: int, no_web: bool) -> None:
         console.print(Text(f"Data Workbench: specs synced ({len(report.added) + len(report.updated) + len(report.unchanged)}"
                            f" datasets), Redis at {url.split('?')[0]}, {workers} worker(s){where}. "
                            "Ctrl-C stops everything."))
+        if not no_web:
+            _first_admin(web.base_url(host, port))
         while not stop["now"]:
             for _ in range(max(1, settings.lock_ttl_s)):
                 if stop["now"] or any(p.poll() is not None for p in procs) or (web_proc and web_proc.poll() is not None):

@@ -12,7 +12,7 @@ def test_every_route_is_documented(tmp_path):
     text = DOCS.read_text(encoding="utf-8")
     paths = create_api(Settings(data_dir=tmp_path)).openapi()["paths"]
     routes = [(method.upper(), path) for path, item in paths.items() for method in item]
-    assert len(routes) == 13
+    assert len(routes) >= 17  # every route below has a section
     for method, path in routes:
         assert f"### `{method} {path}`" in text, f"docs/api.md has no section for {method} {path}"
 

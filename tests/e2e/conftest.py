@@ -34,6 +34,19 @@ WEB_DIR = ".web-e2e" + (f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.ge
 EXAMPLE = ("dipres_ejecucion", ROOT / "examples" / "ejecucion_2017_abril_programa.csv", "anio=2017")
 
 
+ADMIN_USER, ADMIN_PASSWORD = "admin-e2e", "clave-de-pruebas-e2e"
+
+
+def sign_in(tab: "Tab", base: str, user: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> None:
+    """Sign in through the real form (the server sets the HttpOnly session cookie)."""
+    page = tab.page
+    page.goto(f"{base}/login?next=/workbench")  # type: ignore[attr-defined]
+    page.locator("#username").fill(user)  # type: ignore[attr-defined]
+    page.locator("#password").fill(password)  # type: ignore[attr-defined]
+    page.locator("#login-submit").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"{base}/workbench**")  # type: ignore[attr-defined]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -66,6 +79,8 @@ def start_product(data_dir: Path, port: int, *, extra_env: dict[str, str] | None
     show a run); returns the process and its base URL once it answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKBENCH_", "REFLEX_"))}
     env.update({"WORKBENCH_DATA_DIR": str(data_dir), "WORKBENCH_SPECS_DIR": str(ROOT / "specs"),
+                # the first admin, created at the first start (there is no default account)
+                "WORKBENCH_ADMIN_USERNAME": ADMIN_USER, "WORKBENCH_ADMIN_PASSWORD": ADMIN_PASSWORD,
                 # A build of their own: tests never rebuild the frontend under a running `workbench serve`.
                 "REFLEX_WEB_WORKDIR": WEB_DIR, **(extra_env or {})})
     workbench = str(Path(sys.executable).parent / "workbench")

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from workbench.api import apidocs, backfills, datasets, health, lineage, previews, problems, runs
+from workbench.api import apidocs, login_page, backfills, datasets, docs_site, health, lineage, previews, problems, runs, session
 from workbench.api.cache import ResponseCache, StoreCachedGet
+from workbench.api.guards import AdminGuard
+from workbench.api.security import SecurityHeaders
+from workbench.api.ratelimit import UploadRateLimit
 from workbench.engine.api import ENGINE_VERSION, Settings, get_settings
 
-ROUTERS = (datasets.router, previews.router, runs.router, backfills.router, lineage.router, health.router)
+ROUTERS = (login_page.router, session.router, datasets.router, previews.router, runs.router, backfills.router, lineage.router, health.router,
+           docs_site.router)
 #: GET routes whose answers are cached under the store's change marker (they read the store only).
 CACHED_PATHS = frozenset({"/workbench/datasets"})
 
@@ -30,4 +34,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(StoreCachedGet, paths=CACHED_PATHS, settings=app.state.settings, cache=ResponseCache())
+    app.add_middleware(UploadRateLimit, settings=app.state.settings)
+    app.add_middleware(AdminGuard, settings=app.state.settings)  # /admin (mounted by Reflex) for admins only
+    app.add_middleware(SecurityHeaders)  # outermost: every response, pages and admin included
     return app

@@ -26,7 +26,7 @@ def _sheet(value: str | None) -> int | str | None:
 
 def _preview(slug: str | None, data: bytes, filename: str, params: dict[str, Any], sheet: int | str | None,
              settings: Settings) -> dict[str, Any]:
-    spec = api.load_spec(api.find_spec(slug, settings.specs_dir)) if slug else None
+    spec = api.load_spec(api.find_spec(slug, settings.specs_dir, slug_only=True)) if slug else None
     return api.preview_cached(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=SAMPLE_ROWS,
                               settings=settings)
 

@@ -25,8 +25,10 @@ LOCATION_KEYS = ("file", "sheet", "row", "column", "line", "path", "layer", "ste
 #: HTTP status of engine error codes; any other user error is 422.
 STATUS_BY_CODE: dict[str, int] = {
     "dataset-not-found": 404, "spec-not-found": 404, "run-not-found": 404, "backfill-not-found": 404,
+    "not-authenticated": 401, "forbidden": 403, "too-many-attempts": 429, "user-invalid": 422,
+    "qa-docs-missing": 404, "run-docs-not-found": 404,
     "dataset-busy": 409, "qa-failed": 409, "run-output-missing": 409,
-    "upload-too-large": 413, "unsupported-media-type": 415,
+    "upload-too-large": 413, "unsupported-media-type": 415, "rate-limited": 429, "storage-full": 507,
     "database-unavailable": 503, "database-not-migrated": 503, "redis-unavailable": 503,
     "file-store": 500, "settings-invalid": 500, "migration-failed": 500,
 }
@@ -67,10 +69,11 @@ def problem(status: int, *, code: str, title: str, detail: str, instance: str, m
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def from_error(error: dict[str, Any], status: int, instance: str, **extra: Any) -> JSONResponse:
+def from_error(error: dict[str, Any], status: int, instance: str, *, headers: dict[str, str] | None = None,
+               **extra: Any) -> JSONResponse:
     """A problem from the canonical error JSON (``WorkbenchError.to_dict()``, or a failed run's ``error``)."""
     return problem(status, code=error["code"], title=error["title"], detail=error["message"], instance=instance,
-                   message_es=error.get("message_es"), details=error.get("details") or {}, **extra)
+                   message_es=error.get("message_es"), details=error.get("details") or {}, headers=headers, **extra)
 
 
 async def _workbench_error(request: Request, exc: Exception) -> JSONResponse:
@@ -78,7 +81,12 @@ async def _workbench_error(request: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     if status >= 500:
         log.warning("%s %s: %s (%s)", request.method, request.url.path, exc.message, exc.code)
-    return from_error(exc.to_dict(), status, request.url.path)
+    headers = None
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="workbench"'}
+    elif exc.code == "too-many-attempts":
+        headers = {"Retry-After": str(exc.details.get("retry_after", 60))}
+    return from_error(exc.to_dict(), status, request.url.path, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

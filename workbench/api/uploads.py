@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from workbench.engine.api import ParameterError, WorkbenchError
+from workbench.engine.limits import sanitize_filename
 
 #: Room for the multipart envelope (boundaries, part headers, the other fields) beyond the file itself.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -96,9 +97,9 @@ async def read_upload(request: Request, *, max_bytes: int, file_field: str = "fi
         await form.close()
     if len(data) > max_bytes:
         raise UploadTooLargeError(limit=max_bytes)
-    # only the base name: some browsers send a full client path, and the name feeds parameters and records
-    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return Upload(filename=name or "upload", data=data, fields=fields)
+    # only a clean base name: some browsers send a full client path, and the name feeds parameters, records,
+    # messages and headers (no ../, NUL, control characters or 10,000-character names)
+    return Upload(filename=sanitize_filename(upload.filename), data=data, fields=fields)
 
 
 def params_of(upload: Upload, name: str = "params") -> dict[str, Any]:
@@ -112,6 +113,10 @@ def params_of(upload: Upload, name: str = "params") -> dict[str, Any]:
             raise ParameterError(f"not a JSON object: {exc.msg} at character {exc.pos}",
                                  message_es=f"no es un objeto JSON: {exc.msg} en el carácter {exc.pos}",
                                  name=name) from None
+        except (ValueError, RecursionError):  # an integer of 5,000 digits, arrays nested 100,000 deep
+            raise ParameterError("not a usable JSON object (a number too long or nesting too deep)",
+                                 message_es="no es un objeto JSON utilizable (un número demasiado largo o "
+                                 "anidamiento demasiado profundo)", name=name) from None
         if not isinstance(parsed, dict) or not all(isinstance(v, (str, int)) for v in parsed.values()):
             raise ParameterError("give a JSON object of text or whole-number values",
                                  message_es="indique un objeto JSON con valores de texto o números enteros", name=name)

@@ -45,6 +45,14 @@ _LAZY = {
     "ensure_publishable_preview": "workbench.engine.qa", "run_failures": "workbench.engine.services",
     "build_run_docs": "workbench.engine.services", "run_docs_path": "workbench.engine.services",
     "DatabaseUnavailableError": "workbench.engine.store.db", "DatabaseNotMigratedError": "workbench.engine.store.db",
+    "run_view": "workbench.engine.runview", "list_backfills": "workbench.engine.runview",
+    "backfill_runs": "workbench.engine.runview", "backfill_files": "workbench.engine.runview",
+    "BackfillPathError": "workbench.engine.runview",
+    # the upload page: dataset suggestion, parameter fields, the table after a step, RAW windows, run events
+    "suggest_datasets": "workbench.engine.stepview", "parameter_fields": "workbench.engine.stepview",
+    "table_after_step": "workbench.engine.stepview", "raw_window": "workbench.engine.stepview",
+    "run_events": "workbench.engine.stepview", "warm_validation": "workbench.engine.stepview",
+    "keep_upload": "workbench.engine.stepview", "upload_bytes": "workbench.engine.stepview",
 }
 
 

@@ -51,6 +51,10 @@ class Principal:
     via: str = "session"
     user_id: int | None = None
 
+    @property
+    def name(self) -> str:  # what runs record as ``triggered_by``
+        return self.username
+
     def can(self, permission: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(PERMISSIONS[permission])
 
@@ -258,6 +262,7 @@ def set_password(username: str, password: str, settings: Settings | None = None)
     from workbench.engine.store import users
 
     settings = settings or get_settings()
+    _forget_credentials()
     with _scope(settings) as session:
         user = _existing(username, session)
         check_password_rules(user.username, password)
@@ -270,6 +275,7 @@ def set_disabled(username: str, disabled: bool = True, settings: Settings | None
     from workbench.engine.store import users
 
     settings = settings or get_settings()
+    _forget_credentials()
     with _scope(settings) as session:
         user = _existing(username, session)
         if disabled and user.role == "admin" and not user.disabled and users.count_admins(session=session) <= 1:
@@ -286,6 +292,7 @@ def set_role(username: str, role: str, settings: Settings | None = None):
     settings = settings or get_settings()
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; use {', '.join(ROLES)}", message_es=f"rol desconocido {role!r}")
+    _forget_credentials()
     with _scope(settings) as session:
         user = _existing(username, session)
         if user.role == "admin" and role != "admin" and users.count_admins(session=session) <= 1:
@@ -373,6 +380,7 @@ def revoke_token(prefix_or_id: str, settings: Settings | None = None) -> int:
     from workbench.engine.store import users
 
     settings = settings or get_settings()
+    _forget_credentials()
     with _scope(settings) as session:
         rows = [t for t in users.list_credentials(session=session, kind="token")
                 if str(t.id) == prefix_or_id or (len(prefix_or_id) >= 8 and t.prefix.startswith(prefix_or_id))]
@@ -383,12 +391,39 @@ def revoke_token(prefix_or_id: str, settings: Settings | None = None) -> int:
         return len(rows)
 
 
+#: Seconds a resolved credential is remembered in this process (revocation takes effect within this time).
+RESOLVE_CACHE_S = 5.0
+_resolved: dict[str, tuple[float, Principal]] = {}
+_resolved_lock = threading.Lock()
+
+
 def resolve(secret: str, settings: Settings | None = None) -> Principal:
     """The principal a session cookie or API token stands for; AuthError if unknown, expired, revoked or
-    its user is disabled."""
+    its user is disabled. Remembered for RESOLVE_CACHE_S so a busy API does not query the store per request."""
+    settings = settings or get_settings()
+    key = f"{settings.db_url}|{_hash_secret(secret)}"
+    now = time.monotonic()
+    with _resolved_lock:
+        hit = _resolved.get(key)
+    if hit and now - hit[0] < RESOLVE_CACHE_S:
+        return hit[1]
+    principal = _resolve(secret, settings)
+    with _resolved_lock:
+        if len(_resolved) > 10_000:
+            _resolved.clear()
+        _resolved[key] = (now, principal)
+    return principal
+
+
+def _forget_credentials() -> None:
+    """Revocations, disabled users and new passwords take effect at once in this process."""
+    with _resolved_lock:
+        _resolved.clear()
+
+
+def _resolve(secret: str, settings: Settings) -> Principal:
     from workbench.engine.store import users
 
-    settings = settings or get_settings()
     kind = {TOKEN_PREFIX: "token", SESSION_PREFIX: "session"}.get(secret[:4])
     if kind is None or len(secret) > 200:
         raise AuthError("unknown credential", message_es="credencial desconocida")
@@ -409,6 +444,7 @@ def resolve(secret: str, settings: Settings | None = None) -> Principal:
 def end_session(secret: str, settings: Settings | None = None) -> None:
     from workbench.engine.store import users
 
+    _forget_credentials()
     with _scope(settings or get_settings()) as session:
         cred = users.find_credential(_hash_secret(secret), session=session)
         if cred is not None:

@@ -46,7 +46,9 @@ def _write(df: pd.DataFrame, path: Path, suffix: str) -> None:
         for col in df.columns:
             if df[col].dtype == "str":
                 df[col] = neutralise_formulas(df[col])
-        df.to_csv(path, index=False, encoding="utf-8")
+        # CRLF (RFC 4180): the writer quotes a field holding any line-terminator character, so a lone CR inside
+        # a cell ("x\r=cmd|...") cannot start a new row in a spreadsheet (with "\n" it was written unquoted)
+        df.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
     elif suffix == ".parquet":
         df.to_parquet(path, index=False)
     else:

@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from workbench.engine.cache import PreviewCache
+from workbench.engine.limits import sanitize_filename
 from workbench.engine.params import resolve_params
 from workbench.engine.preview import ENGINE_VERSION, preview_file
 from workbench.engine.redis_conn import get_redis
@@ -28,7 +29,7 @@ def preview_cached(data: bytes, spec: Any, *, filename: str, params: dict[str, A
                          max_total_bytes=settings.cache_max_total_bytes)
     doc = cache.get(key)
     if doc is not None:
-        doc["source"]["filename"] = filename
+        doc["source"]["filename"] = sanitize_filename(filename)  # as read_raw shows it on a miss
         doc["cache"] = {"hit": True, "key": key}
         return doc
     doc = preview_file(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=sample_rows).to_dict()

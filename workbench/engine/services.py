@@ -31,6 +31,7 @@ from workbench.engine.locks import DatasetLock, GroupLock
 from workbench.engine.redis_conn import get_redis
 from workbench.engine.store import backfills, datasets, lineage, runs
 from workbench.engine.store.db import read_scope, session_scope
+from workbench.engine.limits import sanitize_filename
 from workbench.engine.store.files import RawFileStore
 from workbench.engine.store.migrate import ensure_current, upgrade
 from workbench.engine.store.models import RunPublic
@@ -112,8 +113,9 @@ def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any
     Returns instead an identical earlier succeeded run (``reused=True``) unless ``force``, or a ``failed``
     run when the parameters are wrong: the file is kept either way, so the user can fix and retry."""
     settings = settings or get_settings()
+    filename = sanitize_filename(filename)  # stored, shown and used in messages: never a path or control chars
     url = prepare_store(settings)
-    spec_path = find_spec(slug, settings.specs_dir)
+    spec_path = find_spec(slug, settings.specs_dir, slug_only=True)
     yaml_text = spec_path.read_text(encoding="utf-8")
     spec = parse_spec(yaml_text, str(spec_path))
     user = triggered_by or current_user(settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from workbench.engine.errors import FileFormatError
+from workbench.engine.limits import InputLimits, sanitize_filename
 from workbench.engine.readers.base import RawGrid, SourceInfo
 from workbench.engine.readers.csv_reader import detect_encoding, read_csv, sniff_delimiter
 from workbench.engine.readers.excel_reader import list_sheets as _list_sheets
@@ -22,10 +23,15 @@ from workbench.engine.spec.source import SourceOptions
 WORKBOOK_FORMATS = ("xlsx", "xlsm", "xls", "ods")
 
 
-def read_raw(data: bytes, options: SourceOptions, *, filename: str | None = None) -> RawGrid:
+def read_raw(data: bytes, options: SourceOptions, *, filename: str | None = None,
+             limits: InputLimits | None = None) -> RawGrid:
     """Read one CSV or one workbook sheet as text. The content is always sniffed; a spec that names a
-    format gets a clear error when the file is something else (a workbook given to a CSV spec, ...)."""
-    fmt = sniff_format(data, filename)
+    format gets a clear error when the file is something else (a workbook given to a CSV spec, ...).
+    The input ``limits`` (default: the settings', docs/security.md) are checked before and while reading;
+    the file name only labels messages and is sanitised first."""
+    limits = limits or InputLimits.from_settings()
+    filename = sanitize_filename(filename) if filename is not None else None
+    fmt = sniff_format(data, filename, limits=limits)
     wanted = options.format
     if wanted != "auto" and fmt != wanted and not (wanted in WORKBOOK_FORMATS and fmt in WORKBOOK_FORMATS):
         raise FileFormatError(
@@ -36,8 +42,8 @@ def read_raw(data: bytes, options: SourceOptions, *, filename: str | None = None
             file=filename, detected=fmt)
     source = SourceInfo(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), format=fmt, filename=filename)
     if fmt == "csv":
-        return read_csv(data, options, source)
-    return read_workbook(data, options, source)
+        return read_csv(data, options, source, limits=limits)
+    return read_workbook(data, options, source, limits)
 
 
 def _described(fmt: str, lang: str = "en") -> str:
@@ -46,14 +52,17 @@ def _described(fmt: str, lang: str = "en") -> str:
     return f"an {fmt} workbook" if lang == "en" else f"un libro {fmt}"
 
 
-def list_sheets(data: bytes, *, filename: str | None = None) -> list[str]:
+def list_sheets(data: bytes, *, filename: str | None = None, limits: InputLimits | None = None) -> list[str]:
     """Sheet names of a workbook, in order (hidden ones included); a CSV has none."""
-    fmt = sniff_format(data, filename)
-    return [] if fmt == "csv" else _list_sheets(data, fmt=fmt, filename=filename)
+    limits = limits or InputLimits.from_settings()
+    filename = sanitize_filename(filename) if filename is not None else None
+    fmt = sniff_format(data, filename, limits=limits)
+    return [] if fmt == "csv" else _list_sheets(data, fmt=fmt, filename=filename, limits=limits)
 
 
 __all__ = [
     "WORKBOOK_FORMATS",
+    "InputLimits",
     "RawGrid",
     "SourceInfo",
     "build_table",

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workbench.engine import limits as lim
 from workbench.engine.errors import EncodingError, FileFormatError, SpecError
 from workbench.engine.readers.base import RawGrid, SourceInfo
 from workbench.engine.spec.source import SourceOptions
@@ -191,7 +192,11 @@ def _split(buf: bytes, delimiter: str) -> tuple[pa.Array, np.ndarray, np.ndarray
     return fields, offsets, first, last - first + 1 - phantom
 
 
-def _parse_fast(buf: bytes, delimiter: str) -> _Parsed:
+def _no_check(rows: np.ndarray, counts: np.ndarray) -> None:
+    return None
+
+
+def _parse_fast(buf: bytes, delimiter: str, check: Any = _no_check) -> _Parsed:
     """Split UTF-8 bytes on the delimiter and CR/LF/CRLF with numpy; no Python loop over lines or cells."""
     if not buf.endswith((b"\n", b"\r")):
         buf += b"\n"
@@ -208,6 +213,7 @@ def _parse_fast(buf: bytes, delimiter: str) -> _Parsed:
         keep[spaces] = False
     kept = np.flatnonzero(keep)
     first, counts = first[kept], counts[kept]
+    check(kept + 1, counts)
     columns = _columns(fields, offsets, first, counts)
     return _Parsed(columns, kept + 1, counts, whitespace_lines=(spaces + 1).tolist())
 
@@ -229,7 +235,7 @@ def _columns(fields: pa.Array, offsets: np.ndarray, first: np.ndarray, counts: n
     return columns
 
 
-def _parse_python(text: str, delimiter: str, quotechar: str) -> _Parsed:
+def _parse_python(text: str, delimiter: str, quotechar: str, check: Any = _no_check) -> _Parsed:
     """Python's csv module: quoted fields may hold delimiters, quotes (doubled) and line breaks."""
     if csv.field_size_limit() < 2**31 - 1:
         csv.field_size_limit(2**31 - 1)  # a long quoted field is data, not an error
@@ -247,6 +253,7 @@ def _parse_python(text: str, delimiter: str, quotechar: str) -> _Parsed:
         starts.append(start)
         last_end = previous
     counts = np.fromiter(map(len, records), np.int64, len(records))
+    check(np.asarray(starts, np.int64), counts)
     first = np.zeros(len(records), np.int64)
     np.cumsum(counts[:-1], out=first[1:])
     fields = pa.array(list(itertools.chain.from_iterable(records)), pa.large_string())
@@ -311,8 +318,24 @@ def _issues(parsed: _Parsed) -> list[dict[str, Any]]:
     return issues + parsed.issues
 
 
-def read_csv(data: bytes, options: SourceOptions, source: SourceInfo, *, force_python: bool = False) -> RawGrid:
+def _shape_check(limits: lim.InputLimits, filename: str | None) -> Any:
+    """Rows, columns and cells of the parsed records, before a column is built (10,000 columns are refused
+    before 10,000 Arrow arrays exist). The error names the first row that is too wide or too many."""
+
+    def check(rows: np.ndarray, counts: np.ndarray) -> None:
+        width = int(counts.max()) if len(counts) else 0
+        wide = int(rows[int(np.argmax(counts > limits.max_columns))]) if width > limits.max_columns else None
+        last = int(rows[limits.max_rows]) if len(rows) > limits.max_rows else None
+        lim.check_shape(len(rows), width, limits, filename=filename, row_of_width=wide, row_of_rows=last)
+
+    return check
+
+
+def read_csv(data: bytes, options: SourceOptions, source: SourceInfo, *, force_python: bool = False,
+             limits: lim.InputLimits | None = None) -> RawGrid:
     """Decode, sniff the delimiter, parse. ``force_python`` exists to check that both parsers agree."""
+    limits = limits or lim.InputLimits.from_settings()
+    check = _shape_check(limits, source.filename)
     encoding = detect_encoding(data) if options.encoding == "auto" else options.encoding
     if options.encoding == "auto" and encoding == "utf-8":
         buf = data  # already validated by the detection
@@ -324,15 +347,17 @@ def read_csv(data: bytes, options: SourceOptions, source: SourceInfo, *, force_p
     else:
         delimiter = options.delimiter.replace("\\t", "\t")
     if not force_python and _fast_path_ok(buf, delimiter, options.quotechar):
-        parsed = _parse_fast(buf, delimiter)
+        parsed = _parse_fast(buf, delimiter, check)
     else:
-        parsed = _parse_python(buf.decode("utf-8"), delimiter, options.quotechar)
+        parsed = _parse_python(buf.decode("utf-8"), delimiter, options.quotechar, check)
+    letters = [column_letter(j) for j in range(len(parsed.columns))]
+    lim.check_cells(parsed.columns, parsed.rows, letters, limits, filename=source.filename)
     df = pd.DataFrame({j: pd.array(col, dtype="str") for j, col in enumerate(parsed.columns)}, copy=False)
     source.encoding, source.delimiter = encoding, delimiter
     return RawGrid(
         df=df,
         rows=parsed.rows.tolist(),
-        letters=[column_letter(j) for j in range(len(parsed.columns))],
+        letters=letters,
         source=source,
         issues=_issues(parsed),
     )

@@ -19,6 +19,7 @@ from workbench.engine.errors import (
     EncryptedWorkbookError,
     FileFormatError,
 )
+from workbench.engine.limits import InputLimits, zip_entries
 
 SNIFF_BYTES = 65_536  # text checks (HTML, PDF, NUL bytes) look at this many leading bytes
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -27,6 +28,7 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 TEXT_BOMS_WITH_NULS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")  # UTF-16 LE/BE, UTF-32 BE (LE starts FF FE)
 BIFF8_GLOBALS_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"  # BOF record, BIFF8, workbook globals
 BIFF_FILEPASS = b"\x2f\x00"  # record id 0x002F: the workbook stream is encrypted
+PART_SNIFF_BYTES = 1 << 20  # at most this much of a zip part (mimetype, manifest, content types) is read here
 
 _MARKUP = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|\?xml)", re.IGNORECASE)
 
@@ -63,14 +65,16 @@ def reject_disguised(head: bytes, filename: str | None = None) -> None:
         )
 
 
-def sniff_format(head: bytes, filename: str | None = None) -> str:
+def sniff_format(head: bytes, filename: str | None = None, *, limits: InputLimits | None = None) -> str:
     """``csv``, ``xlsx``, ``xlsm``, ``xls`` or ``ods`` from the content; ``filename`` only labels errors.
 
     Pass the whole file for workbooks: a zip's table of contents is at its end and an OLE directory can be
-    anywhere. For text the first ``SNIFF_BYTES`` bytes decide.
+    anywhere. For text the first ``SNIFF_BYTES`` bytes decide. A zip's directory is checked against the
+    input ``limits`` (default: the settings') before any part of it is read.
     """
     reject_disguised(head, filename)
     if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
+        zip_entries(head, limits or InputLimits.from_settings(), filename)
         return _sniff_zip(head, filename)
     if head.startswith(OLE_MAGIC):
         return _sniff_ole(head, filename)
@@ -88,12 +92,12 @@ def _sniff_zip(data: bytes, filename: str | None) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
-        if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
-            manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+        if "mimetype" in names and _part(archive, "mimetype").strip() == ODS_MIMETYPE:
+            manifest = _part(archive, "META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
             if b"encryption-data" in manifest:
                 raise EncryptedWorkbookError(kind="ODF encryption-data", file=filename)
             return "ods"
-        content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+        content_types = _part(archive, "[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
         raise CorruptWorkbookError(format="zip", reason=f"unreadable zip archive: {exc}", file=filename) from exc
     if "xl/workbook.xml" in names or b"spreadsheetml.sheet.main+xml" in content_types:
@@ -112,6 +116,12 @@ def _sniff_zip(data: bytes, filename: str | None) -> str:
         f"this file is {what}, not a spreadsheet (no xl/workbook.xml and no OpenDocument spreadsheet mimetype)",
         f"este archivo es {what_es}, no una planilla (no tiene xl/workbook.xml ni el tipo OpenDocument de planilla)",
     )
+
+
+def _part(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The head of one zip part: enough to sniff, never a whole (possibly huge) part."""
+    with archive.open(name) as stream:
+        return stream.read(PART_SNIFF_BYTES)
 
 
 def _ole_streams(data: bytes) -> set[str]:

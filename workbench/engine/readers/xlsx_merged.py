@@ -33,6 +33,16 @@ def _sheet_path(zf: zipfile.ZipFile, sheet: str) -> str | None:
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
+def sheet_part(data: bytes, sheet: str) -> str | None:
+    """The zip part holding ``sheet`` (``xl/worksheets/sheet1.xml``); None when the package is not the usual
+    shape."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return _sheet_path(zf, sheet)
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return None
+
+
 def xlsx_merged_ranges(data: bytes, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]] | None:
     """``[((top, left), (bottom, right)), ...]`` 0-based and inclusive, like python-calamine; None when the
     package is not the usual shape (the caller then asks calamine)."""

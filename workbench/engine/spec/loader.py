@@ -24,15 +24,24 @@ MAX_SPEC_BYTES = 1_000_000
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: The only YAML types a spec may use: plain data. Anything else (e.g. ``!!python/...``) is refused.
 PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+#: Deepest nesting of mappings and lists a spec may use (real specs use 6): deeper input is refused before it
+#: can exhaust Python's recursion limit (500 nested lists did).
+MAX_DEPTH = 64
+#: Most steps in one spec, all layers together (DIPRES specs use about 20; each step costs a pass over the
+#: table, and 10,000 steps took a 3-row preview 21 s).
+MAX_STEPS = 500
 
 
 def _to_data(node: yaml.Node, problems: list[tuple[int, str, str]], path: str = "", loader: Any = None,
-             seen: set[int] | None = None) -> Any:
+             seen: set[int] | None = None, depth: int = 0) -> Any:
     """Plain data from the node tree (scalars built by the safe constructor), noting duplicate keys.
     Aliases are refused: a spec has no use for them, and nested ones expand exponentially (a 500-byte
     "billion laughs" file would take minutes of CPU)."""
     loader = loader or yaml.SafeLoader("")
     seen = set() if seen is None else seen
+    if depth > MAX_DEPTH:
+        problems.append((node.start_mark.line + 1, path, f"nested more than {MAX_DEPTH} levels deep"))
+        return None
     if isinstance(node, yaml.CollectionNode):
         if id(node) in seen:
             problems.append((node.start_mark.line + 1, path, "YAML anchors and aliases (&name, *name) are not allowed"))
@@ -44,30 +53,39 @@ def _to_data(node: yaml.Node, problems: list[tuple[int, str, str]], path: str = 
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _to_data(key_node, problems, path, loader, seen)
+            key = _to_data(key_node, problems, path, loader, seen, depth + 1)
             if isinstance(key, (dict, list)):
                 problems.append((key_node.start_mark.line + 1, path, "a mapping key must be a plain value"))
                 continue
             child = f"{path}.{key}" if path else str(key)
             if key in out:
                 problems.append((key_node.start_mark.line + 1, child, "duplicate key"))
-            out[key] = _to_data(value_node, problems, child, loader, seen)
+            out[key] = _to_data(value_node, problems, child, loader, seen, depth + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_data(item, problems, f"{path}[{i}]", loader, seen) for i, item in enumerate(node.value)]
+        return [_to_data(item, problems, f"{path}[{i}]", loader, seen, depth + 1) for i, item in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:  # e.g. a !!python tag: refused by the safe constructor
         problems.append((node.start_mark.line + 1, path, f"unsupported value: {getattr(exc, 'problem', exc)}"))
         return None
+    except (ValueError, OverflowError) as exc:  # 2001-13-45, an int of 10,000 digits: plain data, not valid
+        problems.append((node.start_mark.line + 1, path, f"invalid value: {exc}"))
+        return None
 
 
-def _line_of(root: yaml.Node, loc: tuple[Any, ...]) -> tuple[int, str]:
-    """Walk ``loc`` (a pydantic error location) down the YAML node tree: (line, dotted path)."""
+def _line_of(root: yaml.Node, loc: tuple[Any, ...], keys: dict[int, dict[str, Any]] | None = None) -> tuple[int, str]:
+    """Walk ``loc`` (a pydantic error location) down the YAML node tree: (line, dotted path). ``keys`` caches
+    each mapping's keys: 10,000 errors in one mapping were 10,000 linear scans (7 s for a 100 KB spec)."""
+    keys = {} if keys is None else keys
     node, line, parts = root, root.start_mark.line + 1, []
     for key in loc:
         if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if id(node) not in keys:
+                keys[id(node)] = {}
+                for k, v in node.value:
+                    keys[id(node)].setdefault(str(k.value), (k, v))
+            match = keys[id(node)].get(str(key))
             if match is None:
                 continue  # a pydantic-internal location element (discriminator tag, validator name)
             key_node, node = match
@@ -119,12 +137,17 @@ def _parse_spec(text: str, filename: str) -> Spec:
         try:
             spec = Spec.model_validate(data)
         except ValidationError as exc:
+            keys: dict[int, dict[str, Any]] = {}
             for err in exc.errors():
-                line, path = _line_of(root, err["loc"])
+                line, path = _line_of(root, err["loc"], keys)
                 problems.append((line, path, _friendly(err)))
         else:
             stem = Path(filename).stem
-            if filename != "<spec>" and spec.dataset.slug != stem:
+            steps = sum(len(layer) for layer in spec.layers.values())
+            if steps > MAX_STEPS:
+                line, path = _line_of(root, ("layers",))
+                problems.append((line, path, f"{steps} steps; a spec may have at most {MAX_STEPS}"))
+            elif filename != "<spec>" and spec.dataset.slug != stem:
                 line, path = _line_of(root, ("dataset", "slug"))
                 problems.append((line, path, f"slug {spec.dataset.slug!r} must equal the file name {stem!r}"))
             else:
@@ -152,25 +175,29 @@ def load_spec(path: str | Path) -> Spec:
     return parse_spec(text, _display_name(path))
 
 
-def _display_name(path: Path) -> str:
+def _display_name(path: Path, *, short: bool = False) -> str:
+    """The path relative to the working directory; outside it, with ``short``, only its last part (messages
+    reach API clients: a server path is not theirs to know)."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        return path.name if short else str(path)
 
 
-def find_spec(name_or_path: str, specs_dir: str | Path = "specs") -> Path:
-    """A spec given as a path (``specs/x.yaml``) or a dataset slug (``x`` -> ``specs/x.yaml``)."""
+def find_spec(name_or_path: str, specs_dir: str | Path = "specs", *, slug_only: bool = False) -> Path:
+    """A spec given as a path (``specs/x.yaml``) or a dataset slug (``x`` -> ``specs/x.yaml``). Input from
+    the network passes ``slug_only``: a client names a dataset, never a file on the server."""
     candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml") and candidate.exists():
+    if not slug_only and candidate.suffix in (".yaml", ".yml") and candidate.exists():
         return candidate
     if not re.fullmatch(SLUG_RE, name_or_path):  # a slug never walks out of the specs directory
-        raise SpecNotFoundError(name=name_or_path, where=str(specs_dir))
+        shown = re.sub(r"[^A-Za-z0-9_.-]", "", name_or_path)[:64]  # not echoed as given: it came from a client
+        raise SpecNotFoundError(name=shown, where=_display_name(Path(specs_dir), short=True))
     for suffix in (".yaml", ".yml"):
         path = Path(specs_dir) / f"{name_or_path}{suffix}"
         if path.exists():
             return path
-    raise SpecNotFoundError(name=name_or_path, where=str(specs_dir))
+    raise SpecNotFoundError(name=name_or_path, where=_display_name(Path(specs_dir), short=True))
 
 
 def load_all(specs_dir: str | Path = "specs") -> tuple[dict[str, Spec], dict[str, SpecError]]:

@@ -18,6 +18,13 @@ class FileStoreError(WorkbenchError):
     template_es = "{message_es}"
 
 
+class StorageFullError(FileStoreError):
+    """The disk (or the user's quota) is full: nothing was stored, nothing half-written is left behind."""
+
+    code = "storage-full"
+    title = "Storage full"
+
+
 class RawFileStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -40,9 +47,9 @@ class RawFileStore:
         final = self.path(sha)
         if final.is_file() and final.stat().st_size == len(data):
             return sha, self.key(sha), False
-        final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.parent / f".{sha}.{os.getpid()}.{id(data)}.tmp"
         try:
+            final.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 view = memoryview(data)
@@ -58,12 +65,16 @@ class RawFileStore:
             except FileExistsError:
                 pass
         except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise FileStoreError("the disk is full: the upload was not stored",
-                                     message_es="el disco está lleno: no se guardó el archivo") from exc
+            tmp.unlink(missing_ok=True)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFullError("the disk is full: the upload was not stored; free space or ask the "
+                                       "administrator, then upload it again",
+                                       message_es="el disco está lleno: no se guardó el archivo; libere espacio o "
+                                       "avise al administrador y vuelva a subirlo") from exc
             raise
         finally:
             tmp.unlink(missing_ok=True)
+        _fsync_dir(final.parent)
         return sha, self.key(sha), True
 
     def get(self, sha256: str) -> bytes:
@@ -71,9 +82,23 @@ class RawFileStore:
         try:
             data = self.path(sha256).read_bytes()
         except FileNotFoundError:
-            raise FileStoreError(f"RAW file {sha256[:12]} is missing from the store at {self.root}",
+            raise FileStoreError(f"RAW file {sha256[:12]} is missing from the RAW file store",
                                  message_es=f"falta el archivo RAW {sha256[:12]} en el almacén") from None
         if hashlib.sha256(data).hexdigest() != sha256:
             raise FileStoreError(f"RAW file {sha256[:12]} is corrupt in the store (hash mismatch)",
                                  message_es=f"el archivo RAW {sha256[:12]} está corrupto (hash distinto)")
         return data
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the new name durable (the file's bytes already are): a crash after ``put`` returns keeps it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot fsync a directory; the data itself was fsynced
+    finally:
+        os.close(fd)

@@ -1,0 +1,45 @@
+"""The admin dashboard (``/admin``, starlette-admin mounted by Reflex) is for admins only: this middleware, on the
+outermost app, checks the session cookie before a request reaches it. Without a valid session the browser goes
+to the sign-in page (and back); a signed-in non-admin gets 403."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from workbench.engine import auth
+from workbench.engine.api import Settings, WorkbenchError
+
+COOKIE = "wb_session"
+GUARDED = ("/admin",)
+
+
+class AdminGuard:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not any(path == p or path.startswith(p + "/") for p in GUARDED):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        secret = request.cookies.get(COOKIE)
+        try:
+            principal = auth.resolve(secret, self.settings) if secret else None
+        except WorkbenchError:
+            principal = None
+        if principal is None:
+            response = RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+        elif not principal.can("admin"):
+            response = PlainTextResponse("Solo administradores / admins only", status_code=403)
+        else:
+            await self.app(scope, receive, send)
+            return
+        await response(scope, receive, send)
+
+
+__all__ = ["AdminGuard"]

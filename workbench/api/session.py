@@ -1,0 +1,140 @@
+"""Sign-in over HTTP: the browser session cookie, API tokens and (optionally) HTTP Basic.
+
+- ``POST /workbench/auth/login`` (form or JSON) checks the password and sets the session cookie:
+  HttpOnly (scripts can't read it), SameSite=Lax (other sites can't send it with their POSTs), Secure in
+  production, Path=/ (the pages, the API and Data Docs share it). Browsers are redirected back to ``next``.
+- ``POST /workbench/auth/logout`` ends the session; ``GET /workbench/auth/me`` says who is signed in;
+  ``POST /workbench/auth/setup`` spends the one-time link that creates the first admin.
+- ``principal_of(request)`` is what every protected route depends on: a Bearer token, a session cookie
+  (state-changing requests must then come from our own origin), or Basic when enabled; otherwise 401.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from workbench.engine import auth
+from workbench.engine.api import Settings
+
+COOKIE = "wb_session"
+LOGIN_PAGE = "/login"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+router = APIRouter(prefix="/workbench/auth", tags=["auth"])
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never an open redirect to another host (``//evil``, ``https://evil``)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/workbench"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/workbench"
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _same_origin(request: Request) -> bool:
+    """A cookie-authenticated change must come from a page of ours (defence in depth beside SameSite)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin:
+        return False
+    host = request.headers.get("host", "")
+    return urlsplit(origin).netloc == host
+
+
+def principal_of(request: Request, settings: Settings) -> auth.Principal:
+    """Who is calling, from the request's credentials; AuthError (401) when none is valid."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return auth.resolve(value.strip(), settings)
+    if scheme.lower() == "basic" and value:
+        if not settings.auth_basic:
+            raise auth.AuthError("HTTP Basic is not enabled (WORKBENCH_AUTH_BASIC); use a token",
+                                 message_es="HTTP Basic no está habilitado; use un token")
+        try:
+            username, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise auth.AuthError("malformed Basic credentials", message_es="credenciales Basic mal formadas") from None
+        return auth.authenticate(username, password, address=_client_address(request), settings=settings, via="basic")
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        principal = auth.resolve(cookie, settings)
+        if request.method not in SAFE_METHODS and not _same_origin(request):
+            raise auth.AuthError("a change made with the session cookie must come from the workbench's own pages",
+                                 message_es="un cambio con la sesión del navegador debe venir de las páginas del "
+                                            "workbench")
+        return principal
+    raise auth.AuthError("sign in first (session cookie, or Authorization: Bearer <token>)",
+                         message_es="inicie sesión primero")
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def set_session_cookie(response: Response, secret: str, settings: Settings) -> None:
+    response.set_cookie(COOKIE, secret, max_age=settings.session_ttl_s, path="/", httponly=True, samesite="lax",
+                        secure=settings.environment == "production")
+
+
+@router.post("/login", summary="Sign in (sets the session cookie)")
+async def login(request: Request, username: str = Form(...), password: str = Form(...),
+                next: str = Form("/workbench")) -> Response:
+    settings = _settings(request)
+    target = _safe_next(next)
+    try:
+        principal = auth.authenticate(username, password, address=_client_address(request), settings=settings)
+    except (auth.AuthError, auth.TooManyAttemptsError) as exc:
+        if _wants_html(request):  # a form post: back to the page, which shows the message
+            code = "locked" if isinstance(exc, auth.TooManyAttemptsError) else "invalid"
+            return RedirectResponse(f"{LOGIN_PAGE}?error={code}&next={quote(target)}", status_code=303)
+        raise
+    secret = auth.start_session(principal, settings)
+    response: Response = (RedirectResponse(target, status_code=303) if _wants_html(request)
+                          else JSONResponse({"username": principal.username, "role": principal.role}))
+    set_session_cookie(response, secret, settings)
+    return response
+
+
+@router.post("/logout", summary="Sign out (ends the session)")
+async def logout(request: Request) -> Response:
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        auth.end_session(cookie, _settings(request))
+    response: Response = (RedirectResponse(LOGIN_PAGE, status_code=303) if _wants_html(request)
+                          else JSONResponse({"signed_out": True}))
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/me", summary="Who is signed in")
+async def me(request: Request) -> dict[str, str]:
+    principal = principal_of(request, _settings(request))
+    return {"username": principal.username, "role": principal.role, "via": principal.via}
+
+
+@router.post("/setup", summary="Create the first admin with the one-time setup link")
+async def setup(request: Request, token: str = Form(...), username: str = Form(...),
+                password: str = Form(...)) -> Response:
+    settings = _settings(request)
+    user = auth.complete_setup(token, username, password, settings)
+    secret = auth.start_session(auth.Principal(user.username, user.role, "session", user.id), settings)
+    response: Response = (RedirectResponse("/workbench", status_code=303) if _wants_html(request)
+                          else JSONResponse({"username": user.username, "role": user.role}, status_code=201))
+    set_session_cookie(response, secret, settings)
+    return response
+
+
+__all__ = ["COOKIE", "principal_of", "router", "set_session_cookie"]
