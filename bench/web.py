@@ -76,10 +76,10 @@ def first_load_ms(browser, url: str, screenshot: str | None = None) -> tuple[flo
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "data:"))
                else r.abort())
     page.goto(url, wait_until="load")
-    page.wait_for_function(f"document.querySelectorAll('tr.dataset-row').length >= {PAGE_ROWS}", polling="raf")
+    # Locator waits, not wait_for_function: the product's CSP forbids the string evaluation that one uses.
+    page.locator("tr.dataset-row").nth(PAGE_ROWS - 1).wait_for(state="attached")
     rows_ms = page.evaluate("performance.now()")
-    page.wait_for_function("document.querySelectorAll('tr.dataset-row .run-history div[title]').length >= 1",
-                           polling="raf")
+    page.locator("tr.dataset-row .run-history div[title]").first.wait_for(state="attached")
     charts_ms = page.evaluate("performance.now()")
     load_ms = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
     if screenshot:
