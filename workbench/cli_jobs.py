@@ -129,9 +129,9 @@ def backfills_resume(backfill_id: int) -> None:
 def _first_admin(base: str) -> None:
     """No account yet: create the admin from WORKBENCH_ADMIN_USERNAME/PASSWORD, or print a one-time link (valid
     24 h) with which the first visitor creates it. There is never a default password."""
-    from workbench.engine import auth
+    from workbench.engine import accounts
 
-    secret = auth.bootstrap()
+    secret = accounts.bootstrap()
     if secret:
         console.print(Text(f"No account exists yet. Create the first admin (link valid 24 h, once): "
                            f"{base}/login?setup={secret}", style="bold yellow"))

@@ -33,9 +33,9 @@ def users() -> None:
 @user_errors
 def users_add(username: str, role: str, password_stdin: bool) -> None:
     """Create USERNAME with a password (asked for, at least 10 characters)."""
-    from workbench.engine import auth
+    from workbench.engine import accounts
 
-    user = auth.add_user(username, _password(password_stdin), role)
+    user = accounts.add_user(username, _password(password_stdin), role)
     console.print(Text(f"created {user.username} ({user.role})"))
 
 
@@ -45,9 +45,9 @@ def users_add(username: str, role: str, password_stdin: bool) -> None:
 @user_errors
 def users_passwd(username: str, password_stdin: bool) -> None:
     """Set USERNAME's password; their open browser sessions end."""
-    from workbench.engine import auth
+    from workbench.engine import accounts
 
-    auth.set_password(username, _password(password_stdin))
+    accounts.set_password(username, _password(password_stdin))
     console.print(Text(f"password of {username} changed; its sessions were ended"))
 
 
@@ -56,9 +56,9 @@ def users_passwd(username: str, password_stdin: bool) -> None:
 @user_errors
 def users_disable(username: str) -> None:
     """Disable USERNAME: sign-in, sessions and tokens stop working at once (the last admin can't be)."""
-    from workbench.engine import auth
+    from workbench.engine import accounts
 
-    auth.set_disabled(username, True)
+    accounts.set_disabled(username, True)
     console.print(Text(f"{username} disabled"))
 
 
@@ -67,9 +67,9 @@ def users_disable(username: str) -> None:
 @user_errors
 def users_enable(username: str) -> None:
     """Enable a disabled USERNAME again."""
-    from workbench.engine import auth
+    from workbench.engine import accounts
 
-    auth.set_disabled(username, False)
+    accounts.set_disabled(username, False)
     console.print(Text(f"{username} enabled"))
 
 
@@ -79,9 +79,9 @@ def users_enable(username: str) -> None:
 @user_errors
 def users_role(username: str, role: str) -> None:
     """Change USERNAME's role (viewer reads; analyst uploads, previews, runs; admin manages)."""
-    from workbench.engine import auth
+    from workbench.engine import accounts
 
-    auth.set_role(username, role)
+    accounts.set_role(username, role)
     console.print(Text(f"{username} is now {role}"))
 
 
@@ -89,10 +89,10 @@ def users_role(username: str, role: str) -> None:
 @user_errors
 def users_list() -> None:
     """Every account with its role and state."""
-    from workbench.engine import auth
+    from workbench.engine import accounts
 
     table = RichTable("username", "role", "state", "created (UTC)", "last sign-in (UTC)")
-    for u in auth.list_users():
+    for u in accounts.list_users():
         table.add_row(Text(u.username), u.role, "disabled" if u.disabled else "active",
                       u.created_at.strftime("%Y-%m-%d %H:%M"),
                       u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "-")

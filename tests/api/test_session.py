@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from workbench.api.app import create_api
 from workbench.api.session import COOKIE, principal_of
-from workbench.engine import auth
+from workbench.engine import accounts, auth
 
 PASSWORD = "una-clave-larga-2026"
 HTML = {"accept": "text/html"}
@@ -18,7 +18,7 @@ HTML = {"accept": "text/html"}
 
 @pytest.fixture
 def app(settings):
-    auth.add_user("ana", PASSWORD, "analyst", settings)
+    accounts.add_user("ana", PASSWORD, "analyst", settings)
     api = create_api(settings)
 
     @api.post("/workbench/_test/whoami")  # a state-changing probe route, only in this test's app
@@ -112,7 +112,7 @@ def test_repeated_failures_lock_the_account_out_with_retry_after(web, settings, 
 
 def test_the_setup_link_creates_the_first_admin_once(settings):
     fresh = settings.model_copy(update={"data_dir": settings.data_dir})
-    secret = auth.bootstrap(fresh)
+    secret = accounts.bootstrap(fresh)
     assert secret is not None
     with TestClient(create_api(fresh), follow_redirects=False) as c:
         made = c.post("/workbench/auth/setup", data={"token": secret, "username": "jefa", "password": PASSWORD})
@@ -127,7 +127,7 @@ def test_the_admin_dashboard_is_for_admins_only(web, settings):
     assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login?next=/admin/"
     login(web)  # ana is an analyst
     assert web.get("/admin/").status_code == 403
-    auth.add_user("jefa", PASSWORD, "admin", settings)
+    accounts.add_user("jefa", PASSWORD, "admin", settings)
     web.post("/workbench/auth/login", data={"username": "jefa", "password": PASSWORD}, headers=HTML)
     assert web.get("/admin/").status_code == 404  # passed the guard: this test app mounts no dashboard
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from workbench.engine import auth
+from workbench.engine import accounts, auth
 from workbench.engine.settings import Settings
 from workbench.engine.store.db import session_scope
 from workbench.engine.store.models import Credential, User
@@ -22,7 +22,7 @@ def settings(db_url, tmp_path):
 
 
 def test_passwords_are_stored_as_argon2id_and_checked(settings):
-    auth.add_user("Ana", PASSWORD, "analyst", settings)
+    accounts.add_user("Ana", PASSWORD, "analyst", settings)
     with session_scope(settings.db_url) as session:
         row = session.exec(select(User)).one()
     assert row.username == "ana" and row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
@@ -36,15 +36,15 @@ def test_passwords_are_stored_as_argon2id_and_checked(settings):
 
 def test_weak_passwords_and_bad_usernames_are_refused(settings):
     with pytest.raises(auth.UserError, match="at least 10"):
-        auth.add_user("ana", "corta", "viewer", settings)
+        accounts.add_user("ana", "corta", "viewer", settings)
     with pytest.raises(auth.UserError, match="too easy"):
-        auth.add_user("administrador", "Administrador", "viewer", settings)
+        accounts.add_user("administrador", "Administrador", "viewer", settings)
     with pytest.raises(auth.UserError, match="usernames"):
-        auth.add_user("<script>", PASSWORD, "viewer", settings)
+        accounts.add_user("<script>", PASSWORD, "viewer", settings)
 
 
 def test_failed_sign_ins_lock_out(settings):
-    auth.add_user("ana", PASSWORD, "viewer", settings)
+    accounts.add_user("ana", PASSWORD, "viewer", settings)
     for _ in range(3):
         with pytest.raises(auth.AuthError):
             auth.authenticate("ana", "mala-clave-larga", address="10.0.0.1", settings=settings)
@@ -55,7 +55,7 @@ def test_failed_sign_ins_lock_out(settings):
 
 
 def test_sessions_and_tokens_are_hashed_expire_and_are_revoked(settings):
-    auth.add_user("ana", PASSWORD, "analyst", settings)
+    accounts.add_user("ana", PASSWORD, "analyst", settings)
     session_secret = auth.start_session(auth.authenticate("ana", PASSWORD, settings=settings), settings)
     token = auth.create_token("ana", "cargas nocturnas", days=1, settings=settings)
     with session_scope(settings.db_url) as s:
@@ -81,19 +81,19 @@ def test_sessions_and_tokens_are_hashed_expire_and_are_revoked(settings):
 
 
 def test_disabling_a_user_or_changing_the_password_ends_access(settings):
-    auth.add_user("jefa", PASSWORD, "admin", settings)
-    auth.add_user("ana", PASSWORD, "analyst", settings)
+    accounts.add_user("jefa", PASSWORD, "admin", settings)
+    accounts.add_user("ana", PASSWORD, "analyst", settings)
     browser = auth.start_session(auth.authenticate("ana", PASSWORD, settings=settings), settings)
     token = auth.create_token("ana", "script", settings=settings)
-    auth.set_password("ana", "otra-clave-muy-larga", settings)
+    accounts.set_password("ana", "otra-clave-muy-larga", settings)
     with pytest.raises(auth.AuthError):
         auth.resolve(browser, settings)
     assert auth.resolve(token, settings).username == "ana"  # tokens survive a password change...
-    auth.set_disabled("ana", True, settings)
+    accounts.set_disabled("ana", True, settings)
     with pytest.raises(auth.AuthError):
         auth.resolve(token, settings)  # ...but not a disabled account
     with pytest.raises(auth.UserError, match="last admin"):
-        auth.set_disabled("jefa", True, settings)
+        accounts.set_disabled("jefa", True, settings)
 
 
 def test_roles_are_checked_against_the_acting_principal():
@@ -121,18 +121,18 @@ def test_roles_are_checked_against_the_acting_principal():
 def test_first_start_creates_the_admin_from_settings_or_issues_a_one_time_link(settings, db_url, tmp_path):
     configured = Settings(data_dir=tmp_path / "a", database_url=db_url, admin_username="jefa",
                           admin_password="clave-inicial-segura")
-    assert auth.bootstrap(configured) is None
-    assert [u.role for u in auth.list_users(configured)] == ["admin"]
-    assert auth.bootstrap(configured) is None  # users exist: nothing to do
+    assert accounts.bootstrap(configured) is None
+    assert [u.role for u in accounts.list_users(configured)] == ["admin"]
+    assert accounts.bootstrap(configured) is None  # users exist: nothing to do
 
 
 def test_setup_link_creates_the_first_admin_once(settings):
-    secret = auth.bootstrap(settings)
+    secret = accounts.bootstrap(settings)
     assert secret and secret.startswith("wbx_")
-    admin = auth.complete_setup(secret, "jefa", PASSWORD, settings)
+    admin = accounts.complete_setup(secret, "jefa", PASSWORD, settings)
     assert admin.role == "admin"
     with pytest.raises(auth.AuthError):
-        auth.complete_setup(secret, "otra", PASSWORD, settings)
+        accounts.complete_setup(secret, "otra", PASSWORD, settings)
 
 
 def test_cli_manages_users_and_tokens(settings, monkeypatch):

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from workbench.engine import auth
+from workbench.engine import accounts, auth
 from workbench.engine.api import Settings
 
 COOKIE = "wb_session"
@@ -129,7 +129,7 @@ async def me(request: Request) -> dict[str, str]:
 async def setup(request: Request, token: str = Form(...), username: str = Form(...),
                 password: str = Form(...)) -> Response:
     settings = _settings(request)
-    user = auth.complete_setup(token, username, password, settings)
+    user = accounts.complete_setup(token, username, password, settings)
     secret = auth.start_session(auth.Principal(user.username, user.role, "session", user.id), settings)
     response: Response = (RedirectResponse("/workbench", status_code=303) if _wants_html(request)
                           else JSONResponse({"username": user.username, "role": user.role}, status_code=201))

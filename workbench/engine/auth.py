@@ -1,14 +1,14 @@
 """Sign-in and roles: who is acting, and may they?
 
-- **Users** sign in with a password (argon2id hashes only). Failed sign-ins are counted per user and address
-  (Redis, or this process when Redis is down) and locked out after ``login_max_failures``.
+- **Users** sign in with a password (argon2id hashes only; accounts are managed in ``accounts``). Failed
+  sign-ins are counted per user and address (``lockout``) and locked out after ``login_max_failures``.
 - **Credentials** stand for a user: browser sessions and API tokens are random secrets of which only the
   SHA-256 is stored (a stolen database holds no usable secret); tokens are named, expire and can be revoked.
 - **Roles**: ``viewer`` reads, ``analyst`` also uploads, previews, runs and backfills, ``admin`` also manages
-  users, syncs specs and changes settings. Every use case asks ``require(<permission>)``; the acting
-  principal is a context variable set by each adapter (API dependency, web state, CLI, worker), so the web
-  app, the API and the CLI cannot disagree. In the web process nothing is allowed until someone signs in:
-  ``require`` fails closed when no principal is set and no process default was declared.
+  users, syncs specs and changes settings. ``require(<permission>)`` checks the acting principal, a context
+  variable set by each adapter (API dependency, web state, CLI, worker), so that checks made in the engine's
+  use cases hold alike for the web app, the API and the CLI (wiring them into every use case is issue 7's
+  next step). ``require`` fails closed when no principal is set and no process default was declared.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 from workbench.engine.errors import WorkbenchError
+from workbench.engine.lockout import FAILURES
 from workbench.engine.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,6 @@ ROLES = ("viewer", "analyst", "admin")
 #: The least role each permission needs.
 PERMISSIONS = {"read": "viewer", "upload": "analyst", "preview": "analyst", "run": "analyst",
                "backfill": "analyst", "admin": "admin", "sync_specs": "admin", "manage_users": "admin"}
-USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
-MIN_PASSWORD = 10
 TOKEN_PREFIX = "wbt_"
 SESSION_PREFIX = "wbs_"
 SETUP_PREFIX = "wbx_"
@@ -159,72 +158,6 @@ def _verify_password(stored: str, password: str) -> bool:
         return False
 
 
-def check_password_rules(username: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password must have at least {MIN_PASSWORD} characters",
-                        message_es=f"la contraseña debe tener al menos {MIN_PASSWORD} caracteres")
-    if password.lower() in (username.lower(), "password", "contraseña", "changeme", "admin"):
-        raise UserError("that password is too easy to guess", message_es="esa contraseña es demasiado fácil de adivinar")
-
-
-def check_username(username: str) -> str:
-    name = username.strip().lower()
-    if not (2 <= len(name) <= 100) or not set(name) <= USERNAME_CHARS:
-        raise UserError("usernames are 2-100 characters: letters, digits, . _ - @",
-                        message_es="el nombre de usuario tiene 2 a 100 caracteres: letras, dígitos, . _ - @")
-    return name
-
-
-# --- failed sign-ins --------------------------------------------------------------------------------
-
-
-class _Failures:
-    """Failed sign-ins per key within a window: in Redis (shared by every process) or, when Redis is down,
-    in this process (logged: the lock-out then holds per process only)."""
-
-    def __init__(self) -> None:
-        self._local: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def _redis(self, settings: Settings):
-        from workbench.engine.redis_conn import get_redis
-
-        return get_redis(settings)
-
-    def count(self, key: str, settings: Settings) -> int:
-        try:
-            return int(self._redis(settings).get(f"wb:auth:fail:{key}") or 0)
-        except Exception as exc:  # noqa: BLE001 (any Redis failure: fall back, never fail open silently)
-            log.warning("sign-in failures counted in-process (Redis unavailable: %s)", type(exc).__name__)
-            with self._lock:
-                now = time.monotonic()
-                hits = [t for t in self._local.get(key, []) if now - t < settings.login_lockout_s]
-                self._local[key] = hits
-                return len(hits)
-
-    def add(self, key: str, settings: Settings) -> None:
-        try:
-            client = self._redis(settings)
-            pipe = client.pipeline()
-            pipe.incr(f"wb:auth:fail:{key}")
-            pipe.expire(f"wb:auth:fail:{key}", settings.login_lockout_s)
-            pipe.execute()
-        except Exception:  # noqa: BLE001
-            with self._lock:
-                self._local.setdefault(key, []).append(time.monotonic())
-
-    def clear(self, key: str, settings: Settings) -> None:
-        try:
-            self._redis(settings).delete(f"wb:auth:fail:{key}")
-        except Exception:  # noqa: BLE001
-            pass
-        with self._lock:
-            self._local.pop(key, None)
-
-
-_failures = _Failures()
-
-
 # --- use cases --------------------------------------------------------------------------------------
 
 
@@ -241,70 +174,6 @@ def _now() -> datetime:
 
 def _principal(user, via: str) -> Principal:
     return Principal(username=user.username, role=user.role, via=via, user_id=user.id)
-
-
-def add_user(username: str, password: str, role: str = "viewer", settings: Settings | None = None):
-    from workbench.engine.store import users
-
-    settings = settings or get_settings()
-    name = check_username(username)
-    if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; use {', '.join(ROLES)}", message_es=f"rol desconocido {role!r}")
-    check_password_rules(name, password)
-    with _scope(settings) as session:
-        if users.get_user(name, session=session) is not None:
-            raise UserError(f"user {name!r} already exists", message_es=f"el usuario {name!r} ya existe")
-        return users.add_user(name, hash_password(password), role, session=session)
-
-
-def set_password(username: str, password: str, settings: Settings | None = None) -> None:
-    """New password; every open session of the user ends."""
-    from workbench.engine.store import users
-
-    settings = settings or get_settings()
-    _forget_credentials()
-    with _scope(settings) as session:
-        user = _existing(username, session)
-        check_password_rules(user.username, password)
-        users.update_user(user, session=session, password_hash=hash_password(password), password_changed_at=_now())
-        users.revoke_all(user.id, session=session, kinds=("session",))
-
-
-def set_disabled(username: str, disabled: bool = True, settings: Settings | None = None):
-    """Disable (or enable) a user; a disabled user's sessions and tokens stop working at once."""
-    from workbench.engine.store import users
-
-    settings = settings or get_settings()
-    _forget_credentials()
-    with _scope(settings) as session:
-        user = _existing(username, session)
-        if disabled and user.role == "admin" and not user.disabled and users.count_admins(session=session) <= 1:
-            raise UserError("the last admin cannot be disabled", message_es="no se puede desactivar al último administrador")
-        out = users.update_user(user, session=session, disabled=disabled)
-        if disabled:
-            users.revoke_all(user.id, session=session, kinds=("session",))
-        return out
-
-
-def set_role(username: str, role: str, settings: Settings | None = None):
-    from workbench.engine.store import users
-
-    settings = settings or get_settings()
-    if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; use {', '.join(ROLES)}", message_es=f"rol desconocido {role!r}")
-    _forget_credentials()
-    with _scope(settings) as session:
-        user = _existing(username, session)
-        if user.role == "admin" and role != "admin" and users.count_admins(session=session) <= 1:
-            raise UserError("the last admin must stay admin", message_es="el último administrador debe seguir siéndolo")
-        return users.update_user(user, session=session, role=role)
-
-
-def list_users(settings: Settings | None = None):
-    from workbench.engine.store import users
-
-    with _scope(settings or get_settings()) as session:
-        return users.list_users(session=session)
 
 
 def _existing(username: str, session):
@@ -325,16 +194,16 @@ def authenticate(username: str, password: str, *, address: str = "", settings: S
     settings = settings or get_settings()
     name = username.strip().lower()[:100]
     key = hashlib.sha256(f"{name}|{address}".encode()).hexdigest()[:32]
-    if _failures.count(key, settings) >= settings.login_max_failures:
+    if FAILURES.count(key, settings) >= settings.login_max_failures:
         raise TooManyAttemptsError(username=name, retry_after=settings.login_lockout_s)
     with _scope(settings) as session:
         user = users.get_user(name, session=session)
         ok = _verify_password(user.password_hash if user else "", password) and user is not None and not user.disabled
         if not ok:
-            _failures.add(key, settings)
+            FAILURES.add(key, settings)
             raise AuthError("wrong username or password", message_es="usuario o contraseña incorrectos")
         users.update_user(user, session=session, last_login_at=_now())
-        _failures.clear(key, settings)
+        FAILURES.clear(key, settings)
         return _principal(user, via)
 
 
@@ -358,8 +227,6 @@ def start_session(principal: Principal, settings: Settings | None = None) -> str
 
 def create_token(username: str, name: str, *, days: int | None = None, settings: Settings | None = None) -> str:
     """A named API token for a user, shown once."""
-    from workbench.engine.store import users
-
     settings = settings or get_settings()
     with _scope(settings) as session:
         user = _existing(username, session)
@@ -451,39 +318,6 @@ def end_session(secret: str, settings: Settings | None = None) -> None:
             users.revoke(cred, session=session)
 
 
-def bootstrap(settings: Settings | None = None) -> str | None:
-    """First start: with no user yet, create the admin from WORKBENCH_ADMIN_USERNAME/PASSWORD, or return a
-    one-time setup secret (for a link printed on the console) that lets the first visitor create the admin.
-    Returns None when users exist or the admin was created."""
-    from workbench.engine.store import users
-
-    settings = settings or get_settings()
-    with _scope(settings) as session:
-        if users.list_users(session=session):
-            return None
-    if settings.admin_username and settings.admin_password:
-        add_user(settings.admin_username, settings.admin_password.get_secret_value(), "admin", settings)
-        log.warning("created the first admin %r from WORKBENCH_ADMIN_USERNAME", settings.admin_username)
-        return None
-    return _issue("setup", SETUP_PREFIX, None, "first admin", SETUP_TTL, settings)
-
-
-def complete_setup(secret: str, username: str, password: str, settings: Settings | None = None):
-    """Use the one-time setup secret to create the first admin (refused once any user exists)."""
-    from workbench.engine.store import users
-
-    settings = settings or get_settings()
-    with _scope(settings) as session:
-        cred = users.find_credential(_hash_secret(secret), session=session) if secret.startswith(SETUP_PREFIX) else None
-        if (cred is None or cred.kind != "setup" or cred.revoked_at is not None
-                or (cred.expires_at is not None and cred.expires_at <= _now()) or users.list_users(session=session)):
-            raise AuthError("the setup link is not valid (used, expired or unknown)",
-                            message_es="el enlace de configuración no es válido (usado, vencido o desconocido)")
-        users.revoke(cred, session=session)
-    return add_user(username, password, "admin", settings)
-
-
 __all__ = ["AuthError", "ForbiddenError", "PERMISSIONS", "Principal", "ROLES", "SYSTEM", "TooManyAttemptsError",
-           "UserError", "acting_as", "add_user", "authenticate", "bootstrap", "complete_setup", "create_token",
-           "current", "end_session", "hash_password", "list_tokens", "list_users", "require", "resolve",
-           "revoke_token", "set_disabled", "set_password", "set_process_default", "set_role", "start_session"]
+           "UserError", "acting_as", "authenticate", "create_token", "current", "end_session", "hash_password",
+           "list_tokens", "require", "resolve", "revoke_token", "set_process_default", "start_session"]
