@@ -166,7 +166,7 @@ def _run_line(run: Any) -> Text:
 
     counts = ", ".join(f"{k} {v:,}" for k, v in (run.row_counts or {}).items())
     return Text.assemble(f"run {run.id} · {run.dataset_slug} v{run.spec_version} · {run.status} · ",
-                         qa_line(run.qa_status), (f" · {counts}" if counts else ""),
+                         qa_line(run.qa_status, run.status), (f" · {counts}" if counts else ""),
                          (" · reused (same file, spec and parameters)" if run.reused else ""))
 
 

@@ -78,8 +78,13 @@ QA_LABELS = {"passed": "QA passed", "warning": "QA passed with warnings", "faile
              "not_run": "QA not run (the spec declares no expectations)"}
 
 
-def qa_line(status: str) -> Text:
-    """The QA status as one styled phrase: only ``passed`` is ever green."""
+def qa_line(status: str, run_status: str | None = None) -> Text:
+    """The QA status as one styled phrase: only ``passed`` is ever green. A run still queued or running has
+    no QA yet (``not_run`` then does not mean the spec declares none)."""
+    if status == "not_run" and run_status in ("queued", "running"):
+        return Text("QA pending", style="dim")
+    if status == "not_run" and run_status in ("failed", "cancelled"):
+        return Text("QA not run", style="dim")
     return Text(QA_LABELS.get(status, f"QA {status}"), style=QA_STYLES.get(status, ""))
 
 
