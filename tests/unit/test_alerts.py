@@ -97,3 +97,4 @@ def test_webhook_settings_accept_a_comma_list_and_refuse_other_schemes(monkeypat
     monkeypatch.setenv("WORKBENCH_WEBHOOK_URLS", "file:///etc/passwd")
     with pytest.raises(ValueError, match="http:// or https://"):
         Settings()
+

@@ -7,10 +7,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from workbench.engine.errors import WorkbenchError
+
+#: Values that are never accepted as secrets in production.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "change_me", "secret", "password", "admin", "placeholder",
+                                 "todo", "xxx", "default", "example", "test", "123456", "contraseña", "cambiar"})
 
 #: Largest RAW file accepted by the engine, in bytes (uploads are bounded while streaming by the web layer).
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -95,6 +99,21 @@ class Settings(BaseSettings):
                              "(e.g. postgresql+psycopg://user:password@127.0.0.1:5432/workbench)")
         return value
 
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> "Settings":
+        """Outside development a secret left at a placeholder (or too short to resist guessing) is refused."""
+        if self.environment != "production":
+            return self
+        for name, minimum in (("admin_secret", 32), ("admin_password", 12)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            text = value.get_secret_value()
+            if text.strip().lower() in PLACEHOLDER_SECRETS or len(text) < minimum:
+                raise ValueError(f"WORKBENCH_{name.upper()} is a placeholder or shorter than {minimum} characters; "
+                                 "set a real secret (production refuses placeholders)")
+        return self
+
     @field_validator("webhook_urls", mode="before")
     @classmethod
     def _webhooks(cls, value: Any) -> Any:
@@ -146,6 +165,6 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        lines = [f"WORKBENCH_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg'].removeprefix('Value error, ')}"
-                 for err in exc.errors()]
+        lines = [(f"WORKBENCH_{'_'.join(str(p) for p in err['loc']).upper()}: " if err["loc"] else "")
+                 + err["msg"].removeprefix("Value error, ") for err in exc.errors()]
         raise SettingsError("; ".join(lines)) from None
