@@ -1,0 +1,182 @@
+"""Load test (issue 7): 20 concurrent users upload 5 MB files and preview them for 2 minutes, on loopback.
+
+    .venv/bin/python bench/load.py [--users 20] [--seconds 120] [--workers 2]
+
+The API is served by Granian (as in production) over a temporary SQLite store and an embedded Redis. Each
+user is an analyst with an API token and loops: upload the 5.5 MB execution CSV with a few bytes changed (a
+cold preview: the cache never hits) or the 5.6 MB program workbook (after the first time a cache hit), and
+read the answer. Reported: status counts (only deliberate 429s may be non-200), preview latency p50/p95 per
+kind, throughput, and the server's memory (RSS of its processes) sampled every 2 s: its growth from the end of
+the first quarter to the end is the leak check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import httpx  # noqa: E402
+import psutil  # noqa: E402
+
+from run import CSV, XLSX, make_files  # noqa: E402  (the 5 MB benchmark files)
+
+PASSWORD = "clave-de-carga-2026"
+
+
+def create_app():  # type: ignore[no-untyped-def]
+    """Granian's factory target: the API over the environment's ``WORKBENCH_*`` settings."""
+    from workbench.api.app import create_api
+
+    return create_api()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_rss_mb(proc: subprocess.Popen) -> float:
+    try:
+        root = psutil.Process(proc.pid)
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
+    except psutil.Error:
+        return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--per-user-limit", type=int, default=None,
+                        help="WORKBENCH_UPLOAD_RATE_PER_PRINCIPAL for the run (0 = off); default: the setting's own")
+    args = parser.parse_args()
+    make_files()
+    csv_bytes, xlsx_bytes = CSV.read_bytes(), XLSX.read_bytes()
+
+    tmp = Path(tempfile.mkdtemp(prefix="wb-bench-load-"))
+    shutil.copytree(ROOT / "specs", tmp / "specs")
+    env = {**os.environ, "WORKBENCH_DATA_DIR": str(tmp), "WORKBENCH_SPECS_DIR": str(tmp / "specs"),
+           "WORKBENCH_MAX_UPLOAD_BYTES": str(8 * 2**20),
+           **({"WORKBENCH_UPLOAD_RATE_PER_PRINCIPAL": str(args.per_user_limit)} if args.per_user_limit is not None
+              else {})}
+    for key in ("WORKBENCH_DATABASE_URL", "WORKBENCH_REDIS_URL"):
+        env.pop(key, None)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("WORKBENCH_")})
+    from workbench.engine import accounts, auth, services
+    from workbench.engine.redis_conn import EmbeddedRedis
+    from workbench.engine.settings import get_settings
+
+    redis = EmbeddedRedis()
+    env["WORKBENCH_REDIS_URL"] = os.environ["WORKBENCH_REDIS_URL"] = redis.start(tmp / "redis")
+    get_settings.cache_clear()
+    services.sync_specs()
+    tokens = []
+    for n in range(args.users):
+        accounts.add_user(f"analista{n:02d}", PASSWORD, "analyst")
+        tokens.append(auth.create_token(f"analista{n:02d}", "carga"))
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
+         str(port), "--workers", str(args.workers), "--no-ws", "--log-level", "warning", "--no-access-log",
+         "load:create_app"], cwd=ROOT / "bench", env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/workbench/health", timeout=2).status_code in (200, 503):
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        statuses: Counter[str] = Counter()
+        latencies: dict[str, list[float]] = {"csv (cold)": [], "xlsx": []}
+        rss: list[tuple[float, float]] = []
+        start = time.perf_counter()
+        stop = start + args.seconds
+
+        def user(n: int) -> None:
+            client = httpx.Client(base_url=base, timeout=120, headers={"authorization": f"Bearer {tokens[n]}"})
+            i = 0
+            while time.perf_counter() < stop:
+                kind = "xlsx" if i % 4 == 3 else "csv (cold)"
+                data = xlsx_bytes if kind == "xlsx" else csv_bytes + f"\n;;;;;;;fila {n}-{i};;;\n".encode()
+                name = "programa_2017.xlsx" if kind == "xlsx" else f"ejecucion_2017_{n}_{i}.csv"
+                dataset = "dipres_programa_xlsx" if kind == "xlsx" else "dipres_ejecucion"
+                t0 = time.perf_counter()
+                try:
+                    answer = client.post("/workbench/preview", files={"file": (name, data)},
+                                         data={"dataset": dataset, "params": '{"anio": "2017"}'})
+                    status = str(answer.status_code)
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                statuses[status] += 1
+                if status == "200":
+                    latencies[kind].append(time.perf_counter() - t0)
+                elif status == "429":
+                    time.sleep(float(answer.headers.get("retry-after", "1")))
+                i += 1
+
+        def sample() -> None:
+            while time.perf_counter() < stop:
+                rss.append((time.perf_counter() - start, server_rss_mb(server)))
+                time.sleep(2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        with ThreadPoolExecutor(args.users) as pool:
+            list(pool.map(user, range(args.users)))
+        elapsed = time.perf_counter() - start
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        redis.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    quarter = [m for t, m in rss if t <= args.seconds / 4] or [rss[0][1]]
+    end = [m for t, m in rss if t >= args.seconds * 0.9] or [rss[-1][1]]
+    growth = statistics.median(end) - statistics.median(quarter[-3:])
+    errors = sum(c for s, c in statuses.items() if s not in ("200", "429"))
+    done = sum(len(v) for v in latencies.values())
+    print(f"{args.users} users, {elapsed:.0f} s, {args.workers} Granian workers; statuses {dict(statuses)}")
+    rows = [("errors (other than deliberate 429)", "0", f"{errors}", errors == 0),
+            ("previews completed", "-", f"{done} ({done / elapsed:.1f}/s)", None)]
+    for kind, values in latencies.items():
+        rows.append((f"preview latency p50, {kind}", "-", f"{pct(values, 0.5):.2f} s", None))
+        rows.append((f"preview latency p95, {kind}", "report", f"{pct(values, 0.95):.2f} s", None))
+    rows.append(("server RSS after the first quarter / at the end", "-",
+                 f"{statistics.median(quarter[-3:]):.0f} / {statistics.median(end):.0f} MB", None))
+    rows.append(("server RSS growth over the run", "no growth", f"{growth:+.0f} MB",
+                 growth <= 0.1 * statistics.median(quarter[-3:])))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}} | {'target':>10} | {'measured':>22} | result")
+    for name, target, measured, ok in rows:
+        print(f"{name:<{width}} | {target:>10} | {measured:>22} | {'' if ok is None else ('PASS' if ok else 'FAIL')}")
+
+
+if __name__ == "__main__":
+    main()
