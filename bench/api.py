@@ -95,8 +95,12 @@ def create_app():  # type: ignore[no-untyped-def]
     return create_api()
 
 
+TOKEN = {"value": ""}  # a viewer's API token, made after seeding (the API requires sign-in)
+
+
 async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> tuple[int, bytes]:
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n".encode())
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+                 f"Authorization: Bearer {TOKEN['value']}\r\n\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
@@ -170,6 +174,12 @@ def main() -> None:
     upgrade(url)
     t0 = time.perf_counter()
     seed(url)
+    from workbench.engine import accounts, auth
+    from workbench.engine.settings import Settings
+
+    signed = Settings(data_dir=tmp, database_url=url)
+    accounts.add_user("lector", "clave-de-lectura-2026", "viewer", signed)
+    TOKEN["value"] = auth.create_token("lector", "bench", settings=signed)
     dispose_engines(url)
     print(f"seeded {N_DATASETS:,} datasets / {N_DATASETS * RUNS_PER_DATASET:,} runs in {time.perf_counter() - t0:.1f} s",
           file=sys.stderr)

@@ -30,9 +30,21 @@ def flushed(redis_server: str) -> str:
     client.close()
 
 
+def _signed_in(settings) -> TestClient:
+    """The API as a signed-in analyst (the limits count per principal)."""
+    from workbench.engine import accounts, auth
+    from workbench.engine.store.migrate import upgrade
+
+    upgrade(settings.db_url)
+    accounts.add_user("ana", "clave-de-limites-2026", "analyst", settings)
+    token = auth.create_token("ana", "limits", settings=settings)
+    return TestClient(create_api(settings), raise_server_exceptions=False,
+                      headers={"authorization": f"Bearer {token}"})
+
+
 def test_the_third_upload_in_a_window_is_a_429_with_retry_after(tmp_path: Path, flushed: str):
     settings = _settings(tmp_path, flushed, upload_rate_per_principal=2, upload_rate_global=100)
-    with TestClient(create_api(settings), raise_server_exceptions=False) as client:
+    with _signed_in(settings) as client:
         files = {"file": ("a.csv", csv_with("1"))}
         assert [client.post("/workbench/preview", files=files).status_code for _ in range(2)] == [200, 200]
         refused = client.post("/workbench/preview", files=files)
@@ -49,7 +61,7 @@ def test_the_third_upload_in_a_window_is_a_429_with_retry_after(tmp_path: Path, 
 
 def test_runs_are_counted_with_previews(tmp_path: Path, flushed: str):
     settings = _settings(tmp_path, flushed, upload_rate_per_principal=1, upload_rate_global=100)
-    with TestClient(create_api(settings), raise_server_exceptions=False) as client:
+    with _signed_in(settings) as client:
         assert client.post("/workbench/preview", files={"file": ("a.csv", csv_with("1"))}).status_code == 200
         refused = client.post("/workbench/runs", files={"file": ("a.csv", csv_with("1"))}, data={"dataset": "x"})
     assert refused.status_code == 429

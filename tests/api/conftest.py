@@ -47,8 +47,29 @@ def settings(db_url: str, redis_server: str, tmp_path: Path) -> Iterator[Setting
     client.close()
 
 
+TESTER_PASSWORD = "clave-de-pruebas-api"
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def token(settings: Settings) -> str:
+    """An API token of ``tester``, an admin (the name runs record as who triggered them)."""
+    from workbench.engine import accounts, auth
+
+    accounts.add_user("tester", TESTER_PASSWORD, "admin", settings)
+    return auth.create_token("tester", "api tests", settings=settings)
+
+
+@pytest.fixture
+def client(settings: Settings, token: str) -> Iterator[TestClient]:
+    """The API as a signed-in caller (Bearer token); ``anonymous`` is the same app without credentials."""
+    services.sync_specs(settings)
+    with TestClient(create_api(settings), raise_server_exceptions=False,
+                    headers={"authorization": f"Bearer {token}"}) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous(settings: Settings) -> Iterator[TestClient]:
     services.sync_specs(settings)
     with TestClient(create_api(settings), raise_server_exceptions=False) as test_client:
         yield test_client

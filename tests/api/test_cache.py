@@ -1,7 +1,6 @@
 """The dataset list's answers are cached under the store's change marker: hits skip the query, any committed
 change (here or in another process) is seen at once, and the cache never mixes principals or keeps errors."""
 
-from workbench.api.deps import Principal
 from workbench.engine import catalog, services
 
 
@@ -29,12 +28,17 @@ def test_a_hit_skips_the_query_until_the_store_changes(client, settings, monkeyp
     assert len(calls) == 3 and [d["slug"] for d in after["items"]] == ["dipres_ejecucion", "dipres_programa_xlsx"]
 
 
-def test_principals_do_not_share_entries(client, monkeypatch):
+def test_principals_do_not_share_entries(client, settings, monkeypatch):
+    from workbench.engine import accounts, auth
+
     calls = _counting(monkeypatch)
     client.get("/workbench/datasets")
-    client.app.state.principal = Principal("otra.persona")
-    client.get("/workbench/datasets")
+    accounts.add_user("otra.persona", "otra-clave-larga-2026", "viewer", settings)
+    other = auth.create_token("otra.persona", "x", settings=settings)
+    assert client.get("/workbench/datasets", headers={"authorization": f"Bearer {other}"}).status_code == 200
     assert len(calls) == 2
+    assert client.get("/workbench/datasets", headers={"authorization": "Bearer wbt_forged"}).status_code == 401
+    assert len(calls) == 2  # nobody gets a cached answer without valid credentials
 
 
 def test_errors_are_not_cached(client, monkeypatch):

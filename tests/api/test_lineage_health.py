@@ -39,5 +39,5 @@ def test_health_is_503_when_the_database_is_down(tmp_path, settings):
 
 def test_a_database_down_is_a_503_problem_on_other_routes(settings):
     down = Settings(**{**settings.model_dump(), "database_url": "postgresql+psycopg://nobody@127.0.0.1:9/nowhere"})
-    response = TestClient(create_api(down)).get("/workbench/runs")
+    response = TestClient(create_api(down)).get("/workbench/runs", headers={"authorization": "Bearer wbt_any"})
     assert response.status_code == 503 and response.json()["code"] == "database-unavailable"

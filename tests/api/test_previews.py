@@ -55,7 +55,7 @@ def test_a_huge_file_is_refused_with_413(client):
     assert response.json()["code"] == "upload-too-large" and f"{MAX_UPLOAD:,}" in response.json()["detail"]
 
 
-def test_a_huge_streamed_body_without_length_is_cut_early(client):
+def test_a_huge_streamed_body_without_length_is_cut_early(client, token):
     """Straight at the ASGI app: the body arrives in 64 KB chunks without a Content-Length."""
     received: list[int] = []
     sent: list[dict] = []
@@ -71,7 +71,8 @@ def test_a_huge_streamed_body_without_length_is_cut_early(client):
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/workbench/preview", "raw_path": b"/workbench/preview",
-             "query_string": b"", "headers": [(b"content-type", b"multipart/form-data; boundary=b")],
+             "query_string": b"", "headers": [(b"content-type", b"multipart/form-data; boundary=b"),
+                                              (b"authorization", f"Bearer {token}".encode())],
              "http_version": "1.1", "scheme": "http", "server": ("test", 80), "client": ("test", 1), "root_path": ""}
     asyncio.run(client.app(scope, receive, send))
     assert sent[0]["status"] == 413 and len(received) < 10

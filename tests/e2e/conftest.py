@@ -149,8 +149,7 @@ class Tab:
 LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:", "about:")
 
 
-@pytest.fixture
-def tab(chromium, product) -> Iterator[Tab]:
+def _tab(chromium) -> tuple[object, Tab]:
     context = chromium.new_context(viewport={"width": 1360, "height": 900}, locale="es-CL")
     page = context.new_page()
     t = Tab(page)
@@ -165,5 +164,25 @@ def tab(chromium, product) -> Iterator[Tab]:
     context.route("**/*", route)
     page.on("pageerror", lambda exc: t.errors.append(str(exc)))
     page.on("websocket", lambda ws: None if ws.url.startswith(LOCAL) else t.outside.append(ws.url))
+    return context, t
+
+
+@pytest.fixture
+def tab(chromium, product) -> Iterator[Tab]:
+    """A signed-in browser tab (the admin account of the test product): the session cookie is set by the real
+    sign-in route, as when a person submits the form."""
+    context, t = _tab(chromium)
+    answer = context.request.post(f"{product}/workbench/auth/login", max_redirects=0,  # type: ignore[attr-defined]
+                                  form={"username": ADMIN_USER, "password": ADMIN_PASSWORD, "next": "/workbench"},
+                                  headers={"accept": "text/html", "origin": product})
+    assert answer.status == 303, answer.status
     yield t
-    context.close()
+    context.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def anon_tab(chromium, product) -> Iterator[Tab]:
+    """A browser tab with no session."""
+    context, t = _tab(chromium)
+    yield t
+    context.close()  # type: ignore[attr-defined]

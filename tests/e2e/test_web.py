@@ -104,7 +104,8 @@ def test_tools_page_links_reach_api_docs_admin_and_queues(tab: Tab, product: str
     assert tab.outside == [] and tab.errors == []
 
 
-def test_admin_needs_an_admin_and_loads_with_nothing_from_outside(tab: Tab, product: str) -> None:
+def test_admin_needs_an_admin_and_loads_with_nothing_from_outside(anon_tab: Tab, product: str) -> None:
+    tab = anon_tab
     _open(tab, product + "/admin/")
     tab.page.locator("#login-submit").wait_for(timeout=WAIT_MS)  # anonymous: sent to the sign-in page
     assert tab.page.url.startswith(f"{product}/login") and "next=/admin/" in tab.page.url

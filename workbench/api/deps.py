@@ -1,21 +1,21 @@
 """Dependencies every route shares: the settings the app was built with, and who is calling.
 
-``current_principal`` is the auth hook: every router depends on it. Today it is the configured user
-(``WORKBENCH_USER``, else the OS user); issue 7 replaces it with real authentication.
+``current_principal`` authenticates the request (a Bearer token, the browser's session cookie, or HTTP Basic
+when enabled; see ``session.principal_of``) and makes that principal the engine's acting principal for the
+rest of the request, so the engine's role checks apply to API calls exactly as to the web app and the CLI.
+Without valid credentials it raises ``AuthError`` (401 problem).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
+from workbench.api import session
+from workbench.engine import auth
 from workbench.engine.api import Settings
 
-
-@dataclass(frozen=True)
-class Principal:
-    name: str
+Principal = auth.Principal
 
 
 def settings_of(request: Request) -> Settings:
@@ -23,11 +23,35 @@ def settings_of(request: Request) -> Settings:
 
 
 async def current_principal(request: Request) -> Principal:
-    """Who is calling (async: a plain function would cost a thread hop on every request)."""
-    principal = getattr(request.app.state, "principal", None)
+    """Who is calling (resolved once per request; the store lookup runs off the event loop)."""
+    principal = getattr(request.state, "principal", None)
     if principal is None:
-        from workbench.engine.services import current_user
-
-        principal = request.app.state.principal = Principal(current_user(settings_of(request)))
-    request.state.principal = principal
+        settings = settings_of(request)
+        principal = session.cached_principal(request, settings) or await run_in_threadpool(
+            session.principal_of, request, settings)
+        request.state.principal = principal
+    auth._current.set(principal)  # this request's task (and the threads it hands work to) act as the caller
     return principal
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    """The caller if the credentials are valid, else None (for middlewares that must not answer 401 themselves)."""
+    try:
+        return await current_principal(request)
+    except auth.AuthError:
+        return None
+    except auth.TooManyAttemptsError:
+        return None
+
+
+def require(permission: str):
+    """A route dependency: the caller must have ``permission`` (403 otherwise)."""
+
+    async def check(request: Request) -> Principal:
+        principal = await current_principal(request)
+        if not principal.can(permission):
+            raise auth.ForbiddenError(username=principal.username, role=principal.role, permission=permission,
+                                      needed=auth.PERMISSIONS[permission])
+        return principal
+
+    return check

@@ -80,6 +80,17 @@ def principal_of(request: Request, settings: Settings) -> auth.Principal:
                          message_es="inicie sesión primero")
 
 
+def cached_principal(request: Request, settings: Settings) -> auth.Principal | None:
+    """``principal_of`` for a token or cookie resolved in the last seconds (no store access), else None."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return auth.recently_resolved(value.strip(), settings)
+    cookie = request.cookies.get(COOKIE)
+    if cookie and not scheme and (request.method in SAFE_METHODS or _same_origin(request)):
+        return auth.recently_resolved(cookie, settings)
+    return None
+
+
 def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
@@ -137,4 +148,4 @@ async def setup(request: Request, token: str = Form(...), username: str = Form(.
     return response
 
 
-__all__ = ["COOKIE", "principal_of", "router", "set_session_cookie"]
+__all__ = ["COOKIE", "cached_principal", "principal_of", "router", "set_session_cookie"]
