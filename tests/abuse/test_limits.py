@@ -6,6 +6,7 @@ import pytest
 
 from tests.abuse.hostile import far_cells, lying_sheet, many_entries, small_xlsx
 from workbench.engine import limits as lim
+from workbench.engine import zipcheck
 from workbench.engine.readers import read_raw
 from workbench.engine.readers.excel_reader import _guard
 from workbench.engine.spec.source import SourceOptions
@@ -121,4 +122,4 @@ def test_xls_is_read_in_the_child_with_the_same_cells():
 
 def test_cell_references_are_measured_from_attributes_only():
     xml = b'<row r="5"><c r="AB12" t="s"><v>1</v></c><c\tr="C7"/><f>IF(Number="XFD99999",1)</f></row>'
-    assert lim._refs_extent(xml) == (12, 28)  # AB = 28; the formula's text is not a reference
+    assert zipcheck._refs_extent(xml) == (12, 28)  # AB = 28; the formula's text is not a reference

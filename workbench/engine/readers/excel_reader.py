@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import python_calamine
 
 from workbench.engine import limits as lim
+from workbench.engine import zipcheck
 from workbench.engine.errors import CorruptWorkbookError, SheetNotFoundError
 from workbench.engine.readers import isolated
 from workbench.engine.readers.base import RawGrid, SourceInfo
@@ -55,12 +56,12 @@ def _guard(data: bytes, fmt: str, filename: str | None, limits: lim.InputLimits)
                 bytes=len(data), limit=limits.max_xls_bytes)
         check_xls(data, limits, filename)
         return
-    entries = lim.zip_entries(data, limits, filename, fmt)
-    lim.verify_entries(data, entries, filename, fmt,
+    entries = zipcheck.zip_entries(data, limits, filename, fmt)
+    zipcheck.verify_entries(data, entries, filename, fmt,
                        skip=lambda name: name.startswith(_WORKSHEET) or (fmt == "ods" and name == "content.xml"))
     if fmt == "ods":
         content = next((e for e in entries if e.name == "content.xml"), None)
-        cells = lim.ods_expanded_cells(data, content, filename) if content else 0
+        cells = zipcheck.ods_expanded_cells(data, content, filename) if content else 0
         if cells > limits.max_cells:
             raise lim.TooManyCellsError(
                 f"its repeated cells expand to {lim.number(cells)} cells; the limit is {lim.number(limits.max_cells)}",
@@ -70,11 +71,11 @@ def _guard(data: bytes, fmt: str, filename: str | None, limits: lim.InputLimits)
 
 def _sheet_extent(data: bytes, fmt: str, sheet: str, filename: str | None, limits: lim.InputLimits) -> None:
     """The used range of the sheet about to be read, from its XML, before calamine allocates it densely."""
-    entries = {e.name: e for e in lim.zip_entries(data, limits, filename, fmt)}
+    entries = {e.name: e for e in zipcheck.zip_entries(data, limits, filename, fmt)}
     part = sheet_part(data, sheet)
     parts = [entries[part]] if part in entries else [e for n, e in entries.items() if n.startswith(_WORKSHEET)]
     for entry in parts:
-        rows, columns = lim.xlsx_sheet_extent(data, entry, filename, fmt)
+        rows, columns = zipcheck.xlsx_sheet_extent(data, entry, filename, fmt)
         lim.check_shape(rows, columns, limits, filename=filename, sheet=sheet)
 
 

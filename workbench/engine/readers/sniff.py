@@ -19,7 +19,8 @@ from workbench.engine.errors import (
     EncryptedWorkbookError,
     FileFormatError,
 )
-from workbench.engine.limits import InputLimits, zip_entries
+from workbench.engine.limits import InputLimits
+from workbench.engine.zipcheck import zip_entries
 
 SNIFF_BYTES = 65_536  # text checks (HTML, PDF, NUL bytes) look at this many leading bytes
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
