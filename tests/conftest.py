@@ -21,8 +21,23 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """In CI (``.ci/run`` sets WORKBENCH_REQUIRE_BROWSER) the browser tests must run: no browser is an error."""
+    """In CI (``.ci/run`` sets WORKBENCH_REQUIRE_BROWSER) the browser tests must run: no browser is an error.
+    Fixtures of any scope call the engine as the local operator (see ``_operator_acts``)."""
     import os
+
+    from workbench.engine import auth
+
+    auth.set_process_default(auth.SYSTEM)
 
     if os.environ.get("WORKBENCH_REQUIRE_BROWSER") and not CHROMIUM.exists():
         raise pytest.UsageError(f"WORKBENCH_REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _operator_acts() -> None:
+    """Tests call the engine as the CLI does: as the local operator (``auth.SYSTEM``), unless a test signs in
+    as someone (``auth.acting_as``) or clears it to test the closed default. Set before every test, so a test
+    that changes it cannot leak its choice into the next."""
+    from workbench.engine import auth
+
+    auth.set_process_default(auth.SYSTEM)

@@ -115,7 +115,7 @@ def test_roles_are_checked_against_the_acting_principal():
         with auth.acting_as(auth.SYSTEM):
             auth.require("manage_users")
     finally:
-        auth.set_process_default(None)
+        auth.set_process_default(auth.SYSTEM)
 
 
 def test_first_start_creates_the_admin_from_settings_or_issues_a_one_time_link(settings, db_url, tmp_path):

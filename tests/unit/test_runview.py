@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench.engine import auth
 from workbench.engine.runview import BackfillPathError, backfill_files, spec_diff
 from workbench.engine.settings import Settings
 from workbench.state.lineage import layout, node_qa
@@ -20,19 +21,27 @@ def test_spec_diff_is_a_unified_diff_between_versions() -> None:
                                                                 "changed": False, "diff": ""}
 
 
-def test_backfill_reads_the_data_dir_and_examples_only(tmp_path: Path) -> None:
+def test_web_backfills_read_the_incoming_folder_and_examples_only(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "enero_2017.csv").write_text("x")
+    (tmp_path / "data" / "incoming").mkdir(parents=True)
+    (tmp_path / "data" / "incoming" / "enero_2017.csv").write_text("x")
+    (tmp_path / "data" / "workbench.db").write_text("x")
     (tmp_path / "fuera.csv").write_text("x")
-    assert [p.name for p in backfill_files(str(tmp_path / "data"), settings)] == ["enero_2017.csv"]
-    assert [p.name for p in backfill_files("examples/*.csv", settings)] == ["ejecucion_2017_abril_programa.csv"]
-    with pytest.raises(BackfillPathError, match="outside the allowed folders"):
-        backfill_files(str(tmp_path / "*.csv"), settings)
-    with pytest.raises(BackfillPathError, match="does not exist"):
-        backfill_files(str(tmp_path / "no-existe"), settings)
-    with pytest.raises(BackfillPathError, match="outside"):
-        backfill_files(str(tmp_path / "data" / ".." / "fuera.csv"), settings)
+    with auth.acting_as(auth.Principal("ana", "analyst")):
+        assert [p.name for p in backfill_files(str(tmp_path / "data" / "incoming"), settings)] == ["enero_2017.csv"]
+        assert [p.name for p in backfill_files("examples/*.csv", settings)] == ["ejecucion_2017_abril_programa.csv"]
+        with pytest.raises(BackfillPathError, match="outside the allowed folders"):
+            backfill_files(str(tmp_path / "*.csv"), settings)
+        with pytest.raises(BackfillPathError, match="outside the allowed folders"):
+            backfill_files(str(tmp_path / "data" / "*.db"), settings)  # the store itself: never
+        with pytest.raises(BackfillPathError, match="does not exist"):
+            backfill_files(str(tmp_path / "no-existe"), settings)
+        with pytest.raises(BackfillPathError, match="outside"):
+            backfill_files(str(tmp_path / "data" / "incoming" / ".." / ".." / "fuera.csv"), settings)
+    with auth.acting_as(auth.Principal("vera", "viewer")), pytest.raises(auth.ForbiddenError):
+        backfill_files("examples/*.csv", settings)
+    # the operator on the server's shell (the CLI) may backfill any folder it can read
+    assert [p.name for p in backfill_files(str(tmp_path / "*.csv"), settings)] == ["fuera.csv"]
 
 
 GRAPH = {

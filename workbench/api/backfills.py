@@ -19,7 +19,7 @@ BACKFILL_ID = Path(ge=1, description="Backfill id.")
 
 class BackfillRequest(BaseModel):
     dataset: str = Field(max_length=63, description="Dataset slug.")
-    files: str = Field(min_length=1, description="A directory or a glob pattern on the server.")
+    files: str = Field(min_length=1, max_length=1000, description="A directory or a glob pattern on the server, under the incoming folder (`WORKBENCH_INCOMING_DIR`, default <data_dir>/incoming) or `examples/`; relative paths start at the product's folder.")
     params: dict[str, str | int] = Field(default_factory=dict, description="Parameters for every file.")
     param_from_filename: str | None = Field(default=None, description=r"Named groups, e.g. (?P<anio>\d{4}).")
     force: bool = Field(default=False, description="Also run files already run with the same spec and parameters.")
@@ -30,7 +30,7 @@ class BackfillRequest(BaseModel):
 def start_backfill(request: Request, body: BackfillRequest,
                    principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     settings = settings_of(request)
-    files = api.expand_files(body.files)
+    files = api.backfill_files(body.files, settings)  # only under the incoming folder or examples/
     result = api.start_backfill(body.dataset, files, params=dict(body.params),
                                 param_from_filename=body.param_from_filename, force=body.force,
                                 triggered_by=principal.name, settings=settings)

@@ -25,7 +25,7 @@ LOCATION_KEYS = ("file", "sheet", "row", "column", "line", "path", "layer", "ste
 #: HTTP status of engine error codes; any other user error is 422.
 STATUS_BY_CODE: dict[str, int] = {
     "dataset-not-found": 404, "spec-not-found": 404, "run-not-found": 404, "backfill-not-found": 404,
-    "not-authenticated": 401, "forbidden": 403, "too-many-attempts": 429, "user-invalid": 422,
+    "not-authenticated": 401, "forbidden": 403, "backfill-path": 403, "too-many-attempts": 429, "user-invalid": 422,
     "qa-docs-missing": 404, "run-docs-not-found": 404,
     "dataset-busy": 409, "qa-failed": 409, "run-output-missing": 409,
     "upload-too-large": 413, "unsupported-media-type": 415, "rate-limited": 429, "storage-full": 507,

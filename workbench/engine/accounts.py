@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from workbench.engine import auth
 from workbench.engine.auth import (
     ROLES, SETUP_PREFIX, SETUP_TTL, AuthError, UserError, _existing, _forget_credentials, _hash_secret, _issue, _now,
     _scope, hash_password,
@@ -32,6 +33,7 @@ def check_username(username: str) -> str:
     return name
 
 
+@auth.requires("manage_users")
 def add_user(username: str, password: str, role: str = "viewer", settings: Settings | None = None):
     from workbench.engine.store import users
 
@@ -46,6 +48,7 @@ def add_user(username: str, password: str, role: str = "viewer", settings: Setti
         return users.add_user(name, hash_password(password), role, session=session)
 
 
+@auth.requires("manage_users")
 def set_password(username: str, password: str, settings: Settings | None = None) -> None:
     """New password; every open session of the user ends."""
     from workbench.engine.store import users
@@ -59,6 +62,7 @@ def set_password(username: str, password: str, settings: Settings | None = None)
         users.revoke_all(user.id, session=session, kinds=("session",))
 
 
+@auth.requires("manage_users")
 def set_disabled(username: str, disabled: bool = True, settings: Settings | None = None):
     """Disable (or enable) a user; a disabled user's sessions and tokens stop working at once."""
     from workbench.engine.store import users
@@ -75,6 +79,7 @@ def set_disabled(username: str, disabled: bool = True, settings: Settings | None
         return out
 
 
+@auth.requires("manage_users")
 def set_role(username: str, role: str, settings: Settings | None = None):
     from workbench.engine.store import users
 
@@ -89,6 +94,7 @@ def set_role(username: str, role: str, settings: Settings | None = None):
         return users.update_user(user, session=session, role=role)
 
 
+@auth.requires("manage_users")
 def list_users(settings: Settings | None = None):
     from workbench.engine.store import users
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from workbench.engine import auth
 from workbench.engine.errors import (
     ColumnNotFoundError,
     EmptyFileError,
@@ -90,6 +91,7 @@ def read_input(path: str | Path, *, max_bytes: int | None = None) -> bytes:
         ) from exc
 
 
+@auth.requires("preview")
 def preview_path(path: str | Path, spec: Spec | None, *, params: dict[str, Any] | None = None,
                  sheet: int | str | None = None, sample_rows: int = 20) -> Preview:
     """``preview_file`` over a file on disk (its name feeds parameters taken from file names)."""

@@ -126,6 +126,31 @@ def require(permission: str) -> Principal:
     return principal
 
 
+def requires(permission: str):
+    """Decorate a use case: it runs only for a principal with ``permission`` (checked on every call, before
+    anything else). The permission is recorded on the function (``__permission__``) so a test can check that
+    every use case the adapters import declares one."""
+    needed = PERMISSIONS[permission]  # a typo fails at import, not at the first call
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def guarded(*args, **kwargs):
+            require(permission)
+            return fn(*args, **kwargs)
+
+        guarded.__permission__ = permission  # type: ignore[attr-defined]
+        guarded.__role__ = needed  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+def acting_name() -> str | None:
+    """The signed-in user's name for records (``triggered_by``, ``uploaded_by``); None for the local operator."""
+    principal = current()
+    return None if principal is None or principal.via == "system" else principal.username
+
+
 # --- secrets and passwords -------------------------------------------------------------------------
 
 
@@ -225,6 +250,7 @@ def start_session(principal: Principal, settings: Settings | None = None) -> str
                   settings)
 
 
+@requires("manage_users")
 def create_token(username: str, name: str, *, days: int | None = None, settings: Settings | None = None) -> str:
     """A named API token for a user, shown once."""
     settings = settings or get_settings()
@@ -235,6 +261,7 @@ def create_token(username: str, name: str, *, days: int | None = None, settings:
                   settings)
 
 
+@requires("manage_users")
 def list_tokens(username: str | None = None, settings: Settings | None = None):
     from workbench.engine.store import users
 
@@ -242,6 +269,7 @@ def list_tokens(username: str | None = None, settings: Settings | None = None):
         return users.list_credentials(session=session, kind="token", username=username)
 
 
+@requires("manage_users")
 def revoke_token(prefix_or_id: str, settings: Settings | None = None) -> int:
     """Revoke tokens by id or by the prefix shown in listings; returns how many."""
     from workbench.engine.store import users
@@ -327,4 +355,5 @@ def end_session(secret: str, settings: Settings | None = None) -> None:
 
 __all__ = ["AuthError", "ForbiddenError", "PERMISSIONS", "Principal", "ROLES", "SYSTEM", "TooManyAttemptsError",
            "UserError", "acting_as", "authenticate", "create_token", "current", "end_session", "hash_password",
-           "list_tokens", "recently_resolved", "require", "resolve", "revoke_token", "set_process_default", "start_session"]
+           "acting_name", "list_tokens", "recently_resolved", "require", "requires", "resolve", "revoke_token",
+           "set_process_default", "start_session"]

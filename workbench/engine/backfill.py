@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from workbench.engine import jobs, services
+from workbench.engine import auth, jobs, services
 from workbench.engine.api import read_input
 from workbench.engine.errors import ParameterError, WorkbenchError
 from workbench.engine.events import EventStream
@@ -22,6 +22,10 @@ from workbench.engine.settings import Settings, get_settings
 from workbench.engine.store import backfills, datasets
 from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.store.models import BackfillPublic
+
+
+#: The bundled example files (a web backfill may read them, to try the product).
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 
 
 class BackfillNotFoundError(WorkbenchError):
@@ -38,6 +42,34 @@ class NoFilesError(WorkbenchError):
     template_es = "ningún archivo coincide con {pattern!r}"
 
 
+class BackfillPathError(WorkbenchError):
+    code = "backfill-path"
+    title = "Backfill files not allowed"
+    template = "{message}"
+    template_es = "{message_es}"
+
+
+def allowed_roots(settings: Settings) -> list[Path]:
+    """Where backfills of signed-in users may read: the incoming folder and the bundled examples. Never the
+    data directory itself, which holds the database, the admin secret and the RAW store."""
+    return [Path(settings.incoming).resolve(), EXAMPLES_DIR.resolve()]
+
+
+def ensure_allowed(paths: list[Path], settings: Settings) -> None:
+    """Refuse files outside ``allowed_roots`` (symbolic links are followed first) unless the local operator
+    (the CLI on the server's shell, who can read them anyway) is acting."""
+    principal = auth.current()
+    if principal is not None and principal.via == "system":
+        return
+    roots = allowed_roots(settings)
+    outside = [p for p in paths if not any(Path(p).resolve().is_relative_to(root) for root in roots)]
+    if outside:
+        allowed = ", ".join(str(r) for r in roots)
+        raise BackfillPathError(f"{outside[0]} is outside the allowed folders ({allowed})",
+                                message_es=f"{Path(outside[0]).name} está fuera de las carpetas permitidas ({allowed})")
+
+
+@auth.requires("backfill")
 def expand_files(pattern: str) -> list[Path]:
     """A directory (its files, sorted) or a glob pattern (sorted matches); hidden files are left out."""
     path = Path(pattern)
@@ -65,14 +97,17 @@ def params_from_filename(regex: str | None, filename: str) -> dict[str, str]:
     return {k: v for k, v in (match.groupdict() if match else {}).items() if v is not None}
 
 
+@auth.requires("backfill")
 def start_backfill(slug: str, paths: list[Path], *, params: dict[str, Any] | None = None,
                    param_from_filename: str | None = None, force: bool = False, triggered_by: str | None = None,
                    settings: Settings | None = None) -> BackfillPublic:
     settings = settings or get_settings()
+    paths = [Path(p) for p in paths]
+    ensure_allowed(paths, settings)
     url = services.prepare_store(settings)
     params_from_filename(param_from_filename, "")  # validate the regex before storing anything
     user = triggered_by or services.current_user(settings)
-    services.sync_specs(settings)
+    services.sync_specs_now(settings)
     with session_scope(url) as session:
         dataset = datasets.get_dataset(slug, session=session)
         if dataset is None:
@@ -98,6 +133,7 @@ def start_backfill(slug: str, paths: list[Path], *, params: dict[str, Any] | Non
     return backfill_status(backfill_id, settings)
 
 
+@auth.requires("read")
 def backfill_status(backfill_id: int, settings: Settings | None = None) -> BackfillPublic:
     url = services.prepare_store(settings)
     with read_scope(url) as session:
@@ -107,6 +143,7 @@ def backfill_status(backfill_id: int, settings: Settings | None = None) -> Backf
     return found
 
 
+@auth.requires("backfill")
 def cancel_backfill(backfill_id: int, settings: Settings | None = None) -> BackfillPublic:
     settings = settings or get_settings()
     backfill_status(backfill_id, settings)
@@ -118,6 +155,7 @@ def cancel_backfill(backfill_id: int, settings: Settings | None = None) -> Backf
     return backfill_status(backfill_id, settings)
 
 
+@auth.requires("backfill")
 def resume_backfill(backfill_id: int, settings: Settings | None = None) -> BackfillPublic:
     """Queue again, as new runs of the dataset's *current* spec (the user may have fixed it), only the inputs
     whose runs failed and never succeeded since."""

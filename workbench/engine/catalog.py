@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import BaseModel
 
-from workbench.engine import services
+from workbench.engine import auth, services
 from workbench.engine.errors import WorkbenchError
 from workbench.engine.export import FORMULA_START, export_table
 from workbench.engine.settings import Settings, get_settings
@@ -124,6 +124,7 @@ def _dataset_filter(q: str | None, active_only: bool) -> list[Any]:
     return where_
 
 
+@auth.requires("read")
 def list_datasets(settings: Settings | None = None, *, q: str | None = None, sort: DatasetSort = "slug",
                   limit: int = 50, offset: int = 0, active_only: bool = True) -> DatasetPage:
     """A page of the catalogue, each dataset with its last run: one query for the page, one for the total."""
@@ -152,6 +153,7 @@ def list_datasets(settings: Settings | None = None, *, q: str | None = None, sor
     return DatasetPage(total=total, limit=limit, offset=offset, items=items)
 
 
+@auth.requires("read")
 def dataset_detail(slug: str, settings: Settings | None = None, *, recent: int = RECENT_RUNS) -> DatasetDetail:
     """A dataset as stored: its current spec (YAML text and parsed parts) and its latest runs."""
     url = services.prepare_store(settings)
@@ -175,6 +177,7 @@ def dataset_detail(slug: str, settings: Settings | None = None, *, recent: int =
 # --- runs ----------------------------------------------------------------------------------------------
 
 
+@auth.requires("read")
 def list_runs(settings: Settings | None = None, *, dataset: str | None = None, status: str | None = None,
               qa_status: str | None = None, since: datetime | None = None, until: datetime | None = None,
               limit: int = 50, offset: int = 0) -> RunPage:
@@ -244,6 +247,7 @@ class ExportFile:
     media_type: str
 
 
+@auth.requires("read")
 def export_run(run_id: int, layer: str, fmt: str, settings: Settings | None = None, *,
                provenance: bool = False) -> ExportFile:
     """One layer of a succeeded run as a file in a fresh temporary folder (the caller streams then deletes it).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from workbench.engine import auth
 from workbench.engine.cache import PreviewCache
 from workbench.engine.limits import sanitize_filename
 from workbench.engine.params import resolve_params
@@ -16,6 +17,7 @@ from workbench.engine.spec.loader import find_spec, parse_spec
 from workbench.engine.store.files import RawFileStore
 
 
+@auth.requires("preview")
 def preview_cached(data: bytes, spec: Any, *, filename: str, params: dict[str, Any] | None = None,
                    sheet: int | str | None = None, sample_rows: int = 20,
                    settings: Settings | None = None) -> dict[str, Any]:
@@ -40,6 +42,7 @@ def preview_cached(data: bytes, spec: Any, *, filename: str, params: dict[str, A
     return doc
 
 
+@auth.requires("preview")
 def cached_preview_of_stored(slug: str | None, raw_sha256: str, *, filename: str, params: dict[str, Any],
                              sheet: int | str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Preview a file already in the RAW store (the ``previews`` queue's job); returns the cache key and hit."""

@@ -12,6 +12,7 @@ from rq.registry import DeferredJobRegistry, FailedJobRegistry, FinishedJobRegis
     StartedJobRegistry
 from rq.serializers import JSONSerializer
 
+from workbench.engine import auth
 from workbench.engine.jobs import QUEUES
 from workbench.engine.redis_conn import ensure_reachable, get_redis
 from workbench.engine.settings import Settings, get_settings
@@ -26,6 +27,7 @@ def _last_line(text: str | None) -> str:
     return (lines[-1] if lines else "")[:ERROR_CHARS]
 
 
+@auth.requires("read")
 def overview(settings: Settings | None = None, *, failed_limit: int = FAILED_SHOWN) -> dict[str, Any]:
     """``{"queues": [...], "workers": [...], "failed": [...]}`` with plain values (ints, strings, datetimes).
     Raises RedisUnavailableError when Redis does not answer."""

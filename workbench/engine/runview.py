@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import select
 
-from workbench.engine import services
+from workbench.engine import auth, services
+from workbench.engine.backfill import EXAMPLES_DIR, BackfillPathError
 from workbench.engine.errors import WorkbenchError
 from workbench.engine.settings import Settings, get_settings
 from workbench.engine.store import backfills as backfill_store
@@ -32,7 +33,6 @@ from workbench.engine.store.models import (
 )
 
 #: The repository's bundled example files (a backfill may read them besides the data directory).
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 #: Lines of context around each change in a spec diff.
 DIFF_CONTEXT = 3
 MAX_BACKFILL_RUNS = 1000
@@ -58,13 +58,7 @@ class BackfillPage(BaseModel):
     items: list[BackfillPublic]
 
 
-class BackfillPathError(WorkbenchError):
-    code = "backfill-path"
-    title = "Backfill files not allowed"
-    template = "{message}"
-    template_es = "{message_es}"
-
-
+@auth.requires("read")
 def run_view(run_id: int, settings: Settings | None = None) -> RunView:
     """The run (with its timeline), its first RAW file's facts and its spec version against the current one."""
     url = services.prepare_store(settings)
@@ -93,6 +87,7 @@ def spec_diff(old: str, new: str, old_version: int, new_version: int) -> SpecDif
     return SpecDiff(run_version=old_version, current_version=new_version, changed=bool(text), diff=text)
 
 
+@auth.requires("read")
 def list_backfills(settings: Settings | None = None, *, dataset: str | None = None, limit: int = 50,
                    offset: int = 0) -> BackfillPage:
     """Backfills newest first, each with its progress counted from its runs."""
@@ -107,6 +102,7 @@ def list_backfills(settings: Settings | None = None, *, dataset: str | None = No
     return BackfillPage(total=total, limit=limit, offset=offset, items=items)
 
 
+@auth.requires("read")
 def backfill_runs(backfill_id: int, settings: Settings | None = None, *,
                   limit: int = MAX_BACKFILL_RUNS) -> list[RunPublic]:
     """The backfill's runs, newest first, plus the identical earlier runs it skipped (timelines left out)."""
@@ -124,17 +120,20 @@ def backfill_runs(backfill_id: int, settings: Settings | None = None, *,
 
 
 def backfill_roots(settings: Settings | None = None) -> list[Path]:
-    """Where a backfill started from the web may read files: the data directory and the bundled examples."""
-    settings = settings or get_settings()
-    return [Path(settings.data_dir).resolve(), EXAMPLES_DIR]
+    """Where a backfill started from the web or the API may read files (``backfill.allowed_roots``)."""
+    from workbench.engine.backfill import allowed_roots
+
+    return allowed_roots(settings or get_settings())
 
 
+@auth.requires("backfill")
 def backfill_files(pattern: str, settings: Settings | None = None) -> list[Path]:
     """The files a directory or glob names, refused unless every one lies under ``backfill_roots`` (a web
     form must not turn any file on the server into a downloadable RAW file). Relative patterns are taken from
-    the repository root (``examples/*.csv``)."""
-    from workbench.engine.backfill import expand_files
+    the product's folder (``examples/*.csv``)."""
+    from workbench.engine.backfill import ensure_allowed, expand_files
 
+    settings = settings or get_settings()
     pattern = pattern.strip()
     if not pattern:
         raise BackfillPathError("give a directory or a glob pattern", message_es="indique un directorio o un patrón")
@@ -142,13 +141,8 @@ def backfill_files(pattern: str, settings: Settings | None = None) -> list[Path]
     full = pattern if Path(pattern).is_absolute() else str(base / pattern)
     if not Path(full).exists() and not glob.has_magic(full):
         raise BackfillPathError(f"{pattern} does not exist", message_es=f"no existe la ruta {pattern}")
-    roots = backfill_roots(settings)
     files = expand_files(full)
-    outside = [p for p in files if not any(p.resolve().is_relative_to(root) for root in roots)]
-    if outside:
-        allowed = ", ".join(str(r) for r in roots)
-        raise BackfillPathError(f"{outside[0]} is outside the allowed folders ({allowed})",
-                                message_es=f"{outside[0].name} está fuera de las carpetas permitidas ({allowed})")
+    ensure_allowed(files, settings)
     return files
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from workbench.engine import qa
+from workbench.engine import auth, qa
 from workbench.engine.errors import ParameterError, WorkbenchError
 from workbench.engine.params import resolve_params
 from workbench.engine.preview import ENGINE_VERSION, preview_file
@@ -72,6 +72,10 @@ def prepare_store(settings: Settings | None = None) -> str:
 
 
 def current_user(settings: Settings | None = None) -> str:
+    """Who runs records name: the signed-in user acting now, else the configured or operating-system user (the
+    CLI on the server's shell)."""
+    if name := auth.acting_name():
+        return name
     settings = settings or get_settings()
     if settings.user:
         return settings.user
@@ -81,7 +85,14 @@ def current_user(settings: Settings | None = None) -> str:
         return "unknown"
 
 
+@auth.requires("sync_specs")
 def sync_specs(settings: Settings | None = None) -> datasets.SyncReport:
+    """Bring the store's datasets and spec versions in line with the specs folder (admins; ``serve`` at start)."""
+    return sync_specs_now(settings)
+
+
+def sync_specs_now(settings: Settings | None = None) -> datasets.SyncReport:
+    """``sync_specs`` without its role check, for use cases that need the store current first (backfills)."""
     settings = settings or get_settings()
     url = prepare_store(settings)
     with session_scope(url) as session:
@@ -106,6 +117,7 @@ def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: An
     return {"layers": out, **(qa.write_qa_outputs(report, folder, name) if report is not None else {})}
 
 
+@auth.requires("run")
 def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None,
                  force: bool = False, triggered_by: str | None = None, backfill_id: int | None = None,
                  settings: Settings | None = None) -> RunPublic:
@@ -143,6 +155,7 @@ def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any
         return runs.get_run(run_id, session=session)  # type: ignore[return-value]
 
 
+@auth.requires("run")
 def run_file(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
              triggered_by: str | None = None, backfill_id: int | None = None,
              settings: Settings | None = None) -> RunPublic:
@@ -154,6 +167,7 @@ def run_file(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | 
     return execute_run(run.id, settings=settings)
 
 
+@auth.requires("run")
 def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | None = None,
                 progress: Callable[[dict[str, Any]], None] | None = None) -> RunPublic:
     """Execute a queued run under its dataset's lock: the stored spec version on the stored RAW bytes, so a
@@ -278,6 +292,7 @@ def _finish(url: str, run_id: int, **values: Any) -> None:
         runs.update_run(run_id, session=session, **values)
 
 
+@auth.requires("read")
 def get_run(run_id: int, settings: Settings | None = None) -> RunPublic:
     url = prepare_store(settings)
     with read_scope(url) as session:
@@ -287,12 +302,14 @@ def get_run(run_id: int, settings: Settings | None = None) -> RunPublic:
     return run
 
 
+@auth.requires("read")
 def list_runs(settings: Settings | None = None, **filters: Any) -> list[RunPublic]:
     url = prepare_store(settings)
     with read_scope(url) as session:
         return runs.list_runs(session=session, **filters)
 
 
+@auth.requires("read")
 def run_table(run_id: int, layer: str, settings: Settings | None = None, *, publish: bool = False) -> Table:
     """A stored run's layer as a Table (from its Parquet output). ``publish=True`` (exports) refuses a run
     whose QA failed: its tables must not leave the workbench."""
@@ -319,6 +336,7 @@ def run_table(run_id: int, layer: str, settings: Settings | None = None, *, publ
     return Table(df=pd.read_parquet(io.BytesIO(data)), origins=meta.get("origins") or {}, sheet=meta.get("sheet"))
 
 
+@auth.requires("read")
 def run_failures(run_id: int, *, expectation_id: str | None = None, offset: int = 0, limit: int = 100,
                  settings: Settings | None = None) -> dict[str, Any]:
     """A page of a run's failing rows (every failing row is kept, with its RAW provenance)."""
@@ -327,12 +345,14 @@ def run_failures(run_id: int, *, expectation_id: str | None = None, offset: int 
                             limit=limit)
 
 
+@auth.requires("read")
 def build_run_docs(run_id: int, settings: Settings | None = None) -> Path:
     """(Re)build a run's Data Docs page; returns its path."""
     settings = settings or get_settings()
     return qa.build_docs(get_run(run_id, settings), settings)
 
 
+@auth.requires("read")
 def run_docs_path(run_id: int, settings: Settings | None = None) -> Path:
     """The run's Data Docs page, built now if it is missing."""
     settings = settings or get_settings()
@@ -340,6 +360,7 @@ def run_docs_path(run_id: int, settings: Settings | None = None) -> Path:
     return page if page.exists() else build_run_docs(run_id, settings)
 
 
+@auth.requires("read")
 def raw_bytes(run_id: int, settings: Settings | None = None) -> bytes:
     """The RAW file a run read, verified against its hash (for download and reproduction)."""
     settings = settings or get_settings()
@@ -354,6 +375,7 @@ class DatasetNotFoundError(WorkbenchError):
     template_es = "no existe el conjunto de datos {slug!r} en el almacén"
 
 
+@auth.requires("read")
 def lineage_graph(slug: str | None = None, *, fmt: str = "json", settings: Settings | None = None) -> dict[str, Any]:
     """The lineage graph of ``slug`` (or of every dataset): nodes/edges JSON, or JSON-LD with W3C PROV."""
     url = prepare_store(settings)
@@ -364,6 +386,7 @@ def lineage_graph(slug: str | None = None, *, fmt: str = "json", settings: Setti
     return lineage.to_jsonld(graph) if fmt == "jsonld" else graph
 
 
+@auth.requires("run")
 def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
                triggered_by: str | None = None, settings: Settings | None = None) -> RunPublic:
     """Record a run and queue it for a worker (``workbench run --background``, the web app)."""
@@ -379,6 +402,7 @@ def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] 
     return run
 
 
+@auth.requires("admin")
 def recover_abandoned(settings: Settings | None = None) -> list[int]:
     """Make the store and the queues agree (at worker start and periodically under ``serve``):
     - runs left ``running`` by a dead process (no heartbeat for 3 lock TTLs, so their lock expired too) end

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60, description="Timeout of one webhook call, seconds.")
     webhook_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed webhook call.")
     docs_dir: Path | None = Field(default=None, description="Data Docs site directory; default <data_dir>/docs.")
+    incoming_dir: Path | None = Field(
+        default=None, description="The only server folder (besides the bundled examples) that backfills started "
+        "from the web app or the API may read; default <data_dir>/incoming. Never the data directory itself: it "
+        "holds the database, secrets and other users' files.")
     environment: Literal["development", "production"] = Field(
         default="development",
         description="`production` refuses placeholder secrets and marks session cookies Secure.")
@@ -149,6 +153,10 @@ class Settings(BaseSettings):
     @property
     def site_dir(self) -> Path:
         return self.docs_dir or self.data_dir / "docs"
+
+    @property
+    def incoming(self) -> Path:
+        return self.incoming_dir or self.data_dir / "incoming"
 
 
 class SettingsError(WorkbenchError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
+from workbench.engine import auth
 from workbench.engine.errors import ParameterError, WorkbenchError
 from workbench.engine.events import EventStream
 from workbench.engine.params import _from_filename, resolve_params
@@ -53,6 +54,7 @@ def _reads(spec: Spec, fmt: str) -> bool:
     return wanted in ("auto", fmt) or (wanted in WORKBOOK_FORMATS and fmt in WORKBOOK_FORMATS)
 
 
+@auth.requires("preview")
 def suggest_datasets(data: bytes, specs: dict[str, Spec], *, filename: str | None = None) -> list[dict[str, Any]]:
     """The specs that can read ``data``, best first: ``{slug, title, score, header_found, likely, reason_es}``
     (``likely``: its header was found, or it is the only spec that reads this format).
@@ -118,6 +120,7 @@ def _probe_params(spec: Spec, filename: str | None) -> dict[str, Any]:
 
 # --- parameters -------------------------------------------------------------------------------------------
 
+@auth.requires("preview")
 def parameter_fields(spec: Spec, filename: str | None = None) -> list[dict[str, Any]]:
     """The spec's run parameters as form fields, each with the value the file name implies (or its default)."""
     fields = []
@@ -139,6 +142,7 @@ def _options(spec: Spec, sheet: int | str | None) -> SourceOptions:
     return spec.source if sheet in (None, "") else spec.source.model_copy(update={"sheet": sheet})
 
 
+@auth.requires("preview")
 def table_after_step(data: bytes, spec: Spec, *, step: int, filename: str | None = None,
                      params: dict[str, Any] | None = None, sheet: int | str | None = None,
                      sample_rows: int = STEP_SAMPLE_ROWS) -> dict[str, Any]:
@@ -168,6 +172,7 @@ def table_after_step(data: bytes, spec: Spec, *, step: int, filename: str | None
 
 # --- RAW rows around a cell -------------------------------------------------------------------------------
 
+@auth.requires("preview")
 def raw_window(data: bytes, spec: Spec | None, *, row: int, filename: str | None = None,
                sheet: int | str | None = None, rows: int = RAW_WINDOW_ROWS,
                before: int = RAW_WINDOW_BEFORE) -> dict[str, Any]:
@@ -188,12 +193,14 @@ def raw_window(data: bytes, spec: Spec | None, *, row: int, filename: str | None
 
 # --- uploads in the RAW store ----------------------------------------------------------------------------
 
+@auth.requires("upload")
 def keep_upload(data: bytes, settings: Settings | None = None) -> str:
     """Store an uploaded file once in the RAW store (content-addressed); its sha256 is all a caller keeps."""
     sha, _, _ = RawFileStore((settings or get_settings()).raw_dir).put(data)
     return sha
 
 
+@auth.requires("preview")
 def upload_bytes(sha256: str, settings: Settings | None = None) -> bytes:
     """The bytes of a kept upload, verified against their hash."""
     return RawFileStore((settings or get_settings()).raw_dir).get(sha256)
@@ -201,6 +208,7 @@ def upload_bytes(sha256: str, settings: Settings | None = None) -> bytes:
 
 # --- a run's events ---------------------------------------------------------------------------------------
 
+@auth.requires("read")
 def run_events(run_id: int, after_id: str | None, *, settings: Settings | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """The events of run ``run_id`` published after event ``after_id`` (None: among the newest events), and
     the id to pass next time. Raises RedisUnavailableError when Redis is down."""
