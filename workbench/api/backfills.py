@@ -9,11 +9,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from workbench.api import problems
-from workbench.api.deps import Principal, current_principal, settings_of
+from workbench.api.deps import Principal, current_principal, require, settings_of
 from workbench.engine import api
 from workbench.engine.store.models import BackfillPublic
 
-router = APIRouter(prefix="/workbench/backfills", tags=["backfills"], dependencies=[Depends(current_principal)])
+router = APIRouter(prefix="/workbench/backfills", tags=["backfills"], dependencies=[Depends(require("read"))])
 BACKFILL_ID = Path(ge=1, description="Backfill id.")
 
 
@@ -26,6 +26,7 @@ class BackfillRequest(BaseModel):
 
 
 @router.post("", status_code=202, response_model=BackfillPublic, summary="Start a backfill",
+             dependencies=[Depends(require("backfill"))],
              responses=problems.responses(404, 422, 503))
 def start_backfill(request: Request, body: BackfillRequest,
                    principal: Annotated[Principal, Depends(current_principal)]) -> Response:
@@ -45,12 +46,14 @@ def backfill_status(request: Request, backfill_id: Annotated[int, BACKFILL_ID]) 
 
 
 @router.post("/{backfill_id}/cancel", response_model=BackfillPublic, summary="Cancel the runs not started yet",
+             dependencies=[Depends(require("backfill"))],
              responses=problems.responses(404, 422, 503))
 def cancel_backfill(request: Request, backfill_id: Annotated[int, BACKFILL_ID]) -> BackfillPublic:
     return api.cancel_backfill(backfill_id, settings_of(request))
 
 
 @router.post("/{backfill_id}/resume", response_model=BackfillPublic, summary="Queue again the failed files",
+             dependencies=[Depends(require("backfill"))],
              responses=problems.responses(404, 422, 503))
 def resume_backfill(request: Request, backfill_id: Annotated[int, BACKFILL_ID]) -> BackfillPublic:
     return api.resume_backfill(backfill_id, settings_of(request))

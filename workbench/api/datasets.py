@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
-from workbench.api.deps import current_principal, settings_of
+from workbench.api.deps import require, settings_of
 from workbench.engine import catalog
 
-router = APIRouter(prefix="/workbench/datasets", tags=["datasets"], dependencies=[Depends(current_principal)])
+router = APIRouter(prefix="/workbench/datasets", tags=["datasets"], dependencies=[Depends(require("read"))])
 
 
 class DatasetQuery(BaseModel):

@@ -8,6 +8,8 @@ Without valid credentials it raises ``AuthError`` (401 problem).
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
@@ -44,14 +46,20 @@ async def optional_principal(request: Request) -> Principal | None:
         return None
 
 
+@functools.cache
 def require(permission: str):
-    """A route dependency: the caller must have ``permission`` (403 otherwise)."""
+    """A route dependency: the caller must have ``permission`` (401 without credentials, 403 when the role is
+    too low). The engine's use cases check the same permission again; declaring it on the route documents it
+    and lets the access tests read each route's rights from the app itself (``check.permission``)."""
+    needed = auth.PERMISSIONS[permission]
 
     async def check(request: Request) -> Principal:
         principal = await current_principal(request)
         if not principal.can(permission):
             raise auth.ForbiddenError(username=principal.username, role=principal.role, permission=permission,
-                                      needed=auth.PERMISSIONS[permission])
+                                      needed=needed)
         return principal
 
+    check.permission = permission  # type: ignore[attr-defined]
+    check.__name__ = f"require_{permission}"
     return check

@@ -17,9 +17,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from workbench.api import problems
-from workbench.api.deps import current_principal, settings_of
+from workbench.api.deps import require, settings_of
 
-router = APIRouter(prefix="/workbench/docs", tags=["data docs"], dependencies=[Depends(current_principal)])
+router = APIRouter(prefix="/workbench/docs", tags=["data docs"], dependencies=[Depends(require("read"))])
 
 INDEX = "index.html"
 #: Types the site uses that the platform's mimetypes table may lack or get wrong.

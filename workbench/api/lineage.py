@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from workbench.api import problems
-from workbench.api.deps import current_principal, settings_of
+from workbench.api.deps import require, settings_of
 from workbench.engine import api
 
-router = APIRouter(prefix="/workbench/lineage", tags=["lineage"], dependencies=[Depends(current_principal)])
+router = APIRouter(prefix="/workbench/lineage", tags=["lineage"], dependencies=[Depends(require("read"))])
 JSONLD = "application/ld+json"
 
 

@@ -9,12 +9,12 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
-from workbench.api.deps import current_principal, settings_of
+from workbench.api.deps import require, settings_of
 from workbench.api.uploads import multipart_body, params_of, read_upload
 from workbench.engine import api
 from workbench.engine.api import Settings
 
-router = APIRouter(prefix="/workbench", tags=["previews"], dependencies=[Depends(current_principal)])
+router = APIRouter(prefix="/workbench", tags=["previews"], dependencies=[Depends(require("preview"))])
 
 #: Sample rows per layer in a preview document.
 SAMPLE_ROWS = 20

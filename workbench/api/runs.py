@@ -13,13 +13,13 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
-from workbench.api.deps import Principal, current_principal, settings_of
+from workbench.api.deps import Principal, current_principal, require, settings_of
 from workbench.api.uploads import UploadFormError, flag, multipart_body, params_of, read_upload
 from workbench.engine import api, catalog
 from workbench.engine.api import QA_STATUSES, RUN_STATUSES
 from workbench.engine.store.models import RunPublic
 
-router = APIRouter(prefix="/workbench/runs", tags=["runs"], dependencies=[Depends(current_principal)])
+router = APIRouter(prefix="/workbench/runs", tags=["runs"], dependencies=[Depends(require("read"))])
 
 RunStatus = Literal[RUN_STATUSES]  # type: ignore[valid-type]
 QaStatus = Literal[QA_STATUSES]  # type: ignore[valid-type]
@@ -36,6 +36,7 @@ def _utc(value: date | datetime | None) -> datetime | None:
 
 
 @router.post("", status_code=202, response_model=RunPublic, summary="Queue a run of an uploaded file",
+             dependencies=[Depends(require("run"))],
              responses={200: {"model": RunPublic, "description": "An identical earlier run (same file, spec and "
                                                                  "parameters) was reused"},
                         **problems.responses(404, 413, 415, 422, 503)},

@@ -15,8 +15,11 @@ import base64
 import binascii
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from workbench.engine import accounts, auth
 from workbench.engine.api import Settings
@@ -106,13 +109,14 @@ async def login(request: Request, username: str = Form(...), password: str = For
     settings = _settings(request)
     target = _safe_next(next)
     try:
-        principal = auth.authenticate(username, password, address=_client_address(request), settings=settings)
+        principal = await run_in_threadpool(auth.authenticate, username, password,  # argon2: off the loop
+                                            address=_client_address(request), settings=settings)
     except (auth.AuthError, auth.TooManyAttemptsError) as exc:
         if _wants_html(request):  # a form post: back to the page, which shows the message
             code = "locked" if isinstance(exc, auth.TooManyAttemptsError) else "invalid"
             return RedirectResponse(f"{LOGIN_PAGE}?error={code}&next={quote(target)}", status_code=303)
         raise
-    secret = auth.start_session(principal, settings)
+    secret = await run_in_threadpool(auth.start_session, principal, settings)
     response: Response = (RedirectResponse(target, status_code=303) if _wants_html(request)
                           else JSONResponse({"username": principal.username, "role": principal.role}))
     set_session_cookie(response, secret, settings)
@@ -123,16 +127,25 @@ async def login(request: Request, username: str = Form(...), password: str = For
 async def logout(request: Request) -> Response:
     cookie = request.cookies.get(COOKIE)
     if cookie:
-        auth.end_session(cookie, _settings(request))
+        await run_in_threadpool(auth.end_session, cookie, _settings(request))
     response: Response = (RedirectResponse(LOGIN_PAGE, status_code=303) if _wants_html(request)
                           else JSONResponse({"signed_out": True}))
     response.delete_cookie(COOKIE, path="/")
     return response
 
 
+async def _signed_in(request: Request) -> auth.Principal:
+    """Any signed-in user (``deps.require("read")``; imported here, as deps imports this module)."""
+    from workbench.api.deps import require
+
+    return await require("read")(request)
+
+
+_signed_in.permission = "read"  # type: ignore[attr-defined]
+
+
 @router.get("/me", summary="Who is signed in")
-async def me(request: Request) -> dict[str, str]:
-    principal = principal_of(request, _settings(request))
+async def me(principal: Annotated[auth.Principal, Depends(_signed_in)]) -> dict[str, str]:
     return {"username": principal.username, "role": principal.role, "via": principal.via}
 
 
@@ -140,8 +153,8 @@ async def me(request: Request) -> dict[str, str]:
 async def setup(request: Request, token: str = Form(...), username: str = Form(...),
                 password: str = Form(...)) -> Response:
     settings = _settings(request)
-    user = accounts.complete_setup(token, username, password, settings)
-    secret = auth.start_session(auth.Principal(user.username, user.role, "session", user.id), settings)
+    user = await run_in_threadpool(accounts.complete_setup, token, username, password, settings)
+    secret = await run_in_threadpool(auth.start_session, auth.Principal(user.username, user.role, "session", user.id), settings)
     response: Response = (RedirectResponse("/workbench", status_code=303) if _wants_html(request)
                           else JSONResponse({"username": user.username, "role": user.role}, status_code=201))
     set_session_cookie(response, secret, settings)
