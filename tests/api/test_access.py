@@ -111,6 +111,7 @@ def test_every_route_is_public_on_purpose_or_declares_a_permission(settings: Set
     writes = {(m, p): _strictest(_declared(dep)) for m, p, dep in routes if m == "POST" and _declared(dep)}
     assert writes[("POST", "/workbench/runs")] == "run" and writes[("POST", "/workbench/preview")] == "preview"
     assert writes[("POST", "/workbench/backfills")] == "backfill"
+    assert writes[("POST", "/workbench/specs/sync")] == "sync_specs"
 
 
 def test_anonymous_callers_get_401_on_every_route_that_is_not_public(world) -> None:
@@ -153,10 +154,13 @@ def test_each_role_gets_exactly_its_rights_on_every_route(world, settings: Setti
             assert len(services.list_runs(settings)) == runs_before, (role, method, path)  # nothing happened
             refused.append((method, path))
     writes = {("POST", "/workbench/runs"), ("POST", "/workbench/preview"), ("POST", "/workbench/backfills")}
+    sync = ("POST", "/workbench/specs/sync")
     if role == "viewer":
-        assert writes <= set(refused) and ("GET", "/workbench/runs/{run_id}/export") in allowed
+        assert writes | {sync} <= set(refused) and ("GET", "/workbench/runs/{run_id}/export") in allowed
+    elif role == "analyst":
+        assert writes <= set(allowed) and refused == [sync]
     else:
-        assert writes <= set(allowed) and not refused
+        assert writes | {sync} <= set(allowed) and not refused
 
 
 def test_a_viewer_session_cookie_reads_but_cannot_change_anything(world, settings: Settings) -> None:

@@ -52,3 +52,17 @@ def test_detail_has_spec_text_parameters_layers_expectations_and_recent_runs(cli
 def test_detail_of_a_malformed_slug_is_a_422_problem(client):
     response = client.get("/workbench/datasets/Not-A-Slug")
     assert response.status_code == 422 and response.json()["code"] == "request-invalid"
+
+
+def test_admins_sync_specs_over_the_api(client, settings):
+    """An admin loads a new spec without a shell; the report names what changed."""
+    import shutil
+
+    shutil.copy(settings.specs_dir / "dipres_ejecucion.yaml", settings.specs_dir / "copia_ejecucion.yaml")
+    text = (settings.specs_dir / "copia_ejecucion.yaml").read_text(encoding="utf-8")
+    (settings.specs_dir / "copia_ejecucion.yaml").write_text(text.replace("dipres_ejecucion", "copia_ejecucion"),
+                                                            encoding="utf-8")
+    report = client.post("/workbench/specs/sync")
+    assert report.status_code == 200, report.text
+    assert "copia_ejecucion" in report.json()["added"] and report.json()["errors"] == {}
+    assert client.get("/workbench/datasets/copia_ejecucion").status_code == 200

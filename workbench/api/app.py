@@ -12,8 +12,8 @@ from workbench.api.security import SecurityHeaders
 from workbench.api.ratelimit import UploadRateLimit
 from workbench.engine.api import ENGINE_VERSION, Settings, get_settings
 
-ROUTERS = (login_page.router, session.router, datasets.router, previews.router, runs.router, backfills.router, lineage.router, health.router,
-           docs_site.router)
+ROUTERS = (login_page.router, session.router, datasets.router, datasets.specs_router, previews.router, runs.router,
+           backfills.router, lineage.router, health.router, docs_site.router)
 #: GET routes whose answers are cached under the store's change marker (they read the store only).
 CACHED_PATHS = frozenset({"/workbench/datasets"})
 

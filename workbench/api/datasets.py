@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
 from workbench.api.deps import require, settings_of
-from workbench.engine import catalog
+from workbench.engine import api, catalog
 
 router = APIRouter(prefix="/workbench/datasets", tags=["datasets"], dependencies=[Depends(require("read"))])
 
@@ -60,3 +60,20 @@ async def list_datasets(request: Request) -> Response:
             summary="One dataset: spec, parameters, layers, expectations, recent runs")
 def get_dataset(request: Request, slug: Annotated[str, SLUG]) -> catalog.DatasetDetail:
     return catalog.dataset_detail(slug, settings_of(request))
+
+
+specs_router = APIRouter(prefix="/workbench/specs", tags=["datasets"], dependencies=[Depends(require("sync_specs"))])
+
+
+class SyncReportModel(BaseModel):
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    deactivated: list[str]
+    errors: dict[str, dict[str, Any]] = Field(description="Specs that did not load, with their located error.")
+
+
+@specs_router.post("/sync", response_model=SyncReportModel, responses=problems.responses(503),
+                   summary="Load the specs folder into the store (admins): new versions, deactivated datasets")
+def sync_specs(request: Request) -> SyncReportModel:
+    return SyncReportModel(**api.sync_specs(settings_of(request)).to_dict())
