@@ -16,6 +16,7 @@ from workbench.api.app import create_api
 from workbench.engine.api import get_settings
 from workbench.engine.store.db import get_engine
 from workbench.engine.store.models import Backfill, Dataset, LineageEdge, LineageNode, RawFile, Run, SpecVersion
+from workbench.state.auth import SessionBoundState, on_backend_error
 
 ADMIN_MODELS = (Dataset, SpecVersion, RawFile, Run, Backfill, LineageNode, LineageEdge)
 ADMIN_SECRET_FILE = "admin_secret"
@@ -78,7 +79,9 @@ def _admin() -> rx.AdminDash:
 app = rx.App(
     html_lang="es-CL",
     api_transformer=create_api(),
+    backend_exception_handler=on_backend_error,  # no session -> sign in; engine errors -> Spanish toast
     admin_dash=_admin(),
     head_components=[rx.el.meta(name="description", content="Data Workbench: planillas de DIPRES a tablas validadas")],
 )
+app.add_middleware(SessionBoundState(), index=0)  # before Reflex's hydration sends the state
 pages.register(app)

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,8 @@ EXAMPLE = ("dipres_ejecucion", ROOT / "examples" / "ejecucion_2017_abril_program
 
 
 ADMIN_USER, ADMIN_PASSWORD = "admin-e2e", "clave-de-pruebas-e2e"
+#: The environment each running product was started with (by base URL), for CLI calls against its data.
+ENVS: dict[str, dict[str, str]] = {}
 
 
 def sign_in(tab: "Tab", base: str, user: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> None:
@@ -103,7 +106,9 @@ def start_product(data_dir: Path, port: int, *, extra_env: dict[str, str] | None
             continue
         seen.append(line)
         if READY_LINE in line:
-            return proc, f"http://127.0.0.1:{port}"
+            url = f"http://127.0.0.1:{port}"
+            ENVS[url] = env
+            return proc, url
     stop_group(proc)
     raise RuntimeError("workbench serve did not start:\n" + "".join(seen[-40:]))
 
@@ -139,10 +144,14 @@ class Tab:
     outside: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def shot(self, name: str) -> Path:
+    def shot(self, name: str, selector: str | None = None) -> Path:
+        """The whole page, or only the element ``selector`` finds (the navigation bar: ``header``)."""
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        if selector:
+            self.page.locator(selector).screenshot(path=str(path))  # type: ignore[attr-defined]
+        else:
+            self.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
         return path
 
 
@@ -167,17 +176,37 @@ def _tab(chromium) -> tuple[object, Tab]:
     return context, t
 
 
-@pytest.fixture
-def tab(chromium, product) -> Iterator[Tab]:
-    """A signed-in browser tab (the admin account of the test product): the session cookie is set by the real
-    sign-in route, as when a person submits the form."""
+def add_user(product: str, username: str, role: str) -> tuple[str, str]:
+    """Create a user of the running product the way an operator does (``workbench users add`` on the server,
+    with the product's environment); returns (username, password)."""
+    password = f"clave-{username}-e2e"
+    out = subprocess.run([str(Path(sys.executable).parent / "workbench"), "users", "add", username, "--role", role,
+                          "--password-stdin"], cwd=ROOT, env=ENVS[product], input=password + "\n", text=True,
+                         capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return username, password
+
+
+@contextmanager
+def signed_in_tab(chromium, product: str, user: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> Iterator[Tab]:
+    """A browser tab signed in as ``user``: the session cookie is set by the real sign-in route, as when a
+    person submits the form."""
     context, t = _tab(chromium)
     answer = context.request.post(f"{product}/workbench/auth/login", max_redirects=0,  # type: ignore[attr-defined]
-                                  form={"username": ADMIN_USER, "password": ADMIN_PASSWORD, "next": "/workbench"},
+                                  form={"username": user, "password": password, "next": "/workbench"},
                                   headers={"accept": "text/html", "origin": product})
     assert answer.status == 303, answer.status
-    yield t
-    context.close()  # type: ignore[attr-defined]
+    try:
+        yield t
+    finally:
+        context.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def tab(chromium, product) -> Iterator[Tab]:
+    """A browser tab signed in as the test product's admin."""
+    with signed_in_tab(chromium, product) as t:
+        yield t
 
 
 @pytest.fixture

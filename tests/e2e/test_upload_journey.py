@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT, WEB_DIR, Tab, free_port, start_product, stop_group
+from tests.e2e.conftest import ROOT, WEB_DIR, Tab, free_port, signed_in_tab, start_product, stop_group
 
 pytestmark = pytest.mark.e2e
 
@@ -129,11 +129,12 @@ def small_limit_product(tmp_path_factory: pytest.TempPathFactory, product: str) 
         stop_group(proc)
 
 
-def test_file_over_the_limit_is_refused_with_a_spanish_message(tab: Tab, small_limit_product: str) -> None:
-    _upload(tab, small_limit_product, DATA / "ejecucion_2017_abril_pesos.csv")  # 7.8 KB > 5 KB
-    error = tab.page.locator(".upload-error")
-    error.wait_for(timeout=WAIT_MS)
-    assert "supera el máximo de 5.000 bytes" in error.inner_text()
-    assert tab.page.locator(".timeline-step").count() == 0
-    tab.shot("cargar_error_tamano")
-    assert tab.outside == [] and tab.errors == []
+def test_file_over_the_limit_is_refused_with_a_spanish_message(chromium, small_limit_product: str) -> None:
+    with signed_in_tab(chromium, small_limit_product) as tab:  # its own store: its own sign-in
+        _upload(tab, small_limit_product, DATA / "ejecucion_2017_abril_pesos.csv")  # 7.8 KB > 5 KB
+        error = tab.page.locator(".upload-error")
+        error.wait_for(timeout=WAIT_MS)
+        assert "supera el máximo de 5.000 bytes" in error.inner_text()
+        assert tab.page.locator(".timeline-step").count() == 0
+        tab.shot("cargar_error_tamano")
+        assert tab.outside == [] and tab.errors == []

@@ -8,12 +8,14 @@ from workbench.pages import routes
 from workbench.pages.dataset import dataset_page
 from workbench.pages.datasets import datasets_page
 from workbench.pages.lineage import lineage_page
+from workbench.pages.login import login_page
 from workbench.pages.queues import queues_page
 from workbench.pages.run import run_page
 from workbench.pages.runs import runs_page
 from workbench.pages.backfills import backfill_page, backfills_page
 from workbench.pages.tools import tools_page
 from workbench.pages.upload import upload_page
+from workbench.state.auth import AuthState
 from workbench.state.dataset import DatasetState
 from workbench.state.datasets import DatasetsState
 from workbench.state.queues import QueuesState
@@ -25,23 +27,32 @@ from workbench.state.tools import ToolsState
 from workbench.state.upload import UploadState, warm_validation
 
 TITLE = "Data Workbench"
+#: (page, route, title, on-load event) of every page that needs a signed-in user.
+PAGES = (
+    (dataset_page, routes.DATASET, "Dataset", DatasetState.load),
+    (run_page, routes.RUN, "Ejecución", RunState.load),
+    (backfill_page, routes.BACKFILL, "Carga masiva", BackfillState.load),
+    (backfills_page, routes.BACKFILLS, "Cargas masivas", BackfillsState.load),
+    (datasets_page, routes.DATASETS, "Datasets", DatasetsState.load),
+    (upload_page, routes.UPLOAD, "Cargar archivo", UploadState.load),
+    (runs_page, routes.RUNS, "Ejecuciones", RunsState.load),
+    (lineage_page, routes.LINEAGE, "Linaje", LineageState.load),
+    (tools_page, routes.TOOLS, "Herramientas", ToolsState.load),
+    (queues_page, routes.QUEUES, "Colas y workers", QueuesState.load),
+)
 
 
 def register(app: rx.App) -> None:
-    """Every page with its route, title and on-load event. Dynamic routes first (Reflex matches in order)."""
-    app.add_page(dataset_page, route=routes.DATASET, title=f"Dataset · {TITLE}", on_load=DatasetState.load)
-    app.add_page(run_page, route=routes.RUN, title=f"Ejecución · {TITLE}", on_load=RunState.load)
-    app.add_page(backfill_page, route=routes.BACKFILL, title=f"Carga masiva · {TITLE}", on_load=BackfillState.load)
-    app.add_page(backfills_page, route=routes.BACKFILLS, title=f"Cargas masivas · {TITLE}",
-                 on_load=BackfillsState.load)
-    app.add_page(datasets_page, route=routes.DATASETS, title=f"Datasets · {TITLE}", on_load=DatasetsState.load)
-    app.add_page(upload_page, route=routes.UPLOAD, title=f"Cargar archivo · {TITLE}", on_load=UploadState.load)
-    app.add_page(runs_page, route=routes.RUNS, title=f"Ejecuciones · {TITLE}", on_load=RunsState.load)
-    app.add_page(lineage_page, route=routes.LINEAGE, title=f"Linaje · {TITLE}", on_load=LineageState.load)
-    app.add_page(tools_page, route=routes.TOOLS, title=f"Herramientas · {TITLE}", on_load=ToolsState.load)
-    app.add_page(queues_page, route=routes.QUEUES, title=f"Colas y workers · {TITLE}", on_load=QueuesState.load)
+    """Every page with its route, title and on-load events: first the sign-in check (``AuthState.check``, back to
+    the sign-in page without a session), then the page's own load (which refuses by itself without a session,
+    so nothing is fetched for an anonymous browser). Dynamic routes first (Reflex matches in order)."""
+    for component, route, title, load in PAGES:
+        app.add_page(component, route=route, title=f"{title} · {TITLE}", on_load=[AuthState.check, load])
     app.register_lifespan_task(warm_validation)  # GX import (~3 s) at server start, not in the first preview
+    # Not signed-in pages: the home page sends to the dataset list (which checks), and /login reached by the
+    # app's own navigation loads the server's sign-in form.
     app.add_page(_home, route=routes.HOME, title=TITLE, on_load=rx.redirect(routes.DATASETS))
+    app.add_page(login_page, route=routes.LOGIN, title=f"Iniciar sesión · {TITLE}")
 
 
 def _home() -> rx.Component:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workbench.components.layout import error_callout, loading, page, section
+from workbench.components.layout import error_callout, loading, only_for_runners, page, role_notice, section
 from workbench.components.run_progress import backfill_progress
 from workbench.components.status import badge
 from workbench.components.tables import run_columns, simple_table, text
@@ -27,7 +27,7 @@ def _form() -> rx.Component:
                                             on_change=BackfillsState.set_dataset, id="bf-dataset")),
                 _field("Archivos (carpeta o patrón en el servidor)",
                        rx.input(name="files", placeholder="examples/*.csv", required=True, id="bf-files", width="100%"),
-                       "Rutas bajo la carpeta de datos o examples/; relativas a la carpeta del producto."),
+                       "Solo rutas bajo la carpeta de entrada (<datos>/incoming, WORKBENCH_INCOMING_DIR) o examples/; relativas a la carpeta del producto."),
                 _field("Parámetros", rx.input(name="params", placeholder="anio=2017", id="bf-params", width="100%"),
                        "NOMBRE=VALOR separados por espacio o coma; valen para todos los archivos."),
                 _field("Parámetros desde el nombre del archivo", rx.input(
@@ -51,7 +51,8 @@ def backfills_page() -> rx.Component:
     return page(
         routes.BACKFILLS,
         "Cargas masivas",
-        _form(),
+        only_for_runners(_form()),
+        role_notice("iniciar cargas masivas"),
         loading(BackfillsState.loading),
         error_callout(BackfillsState.error),
         rx.card(simple_table(BackfillsState.rows, [
@@ -83,14 +84,14 @@ def backfill_page() -> rx.Component:
                 rx.text("Parámetros: ", i["params"], " · desde el nombre: ", i["regex"], " · forzar: ", i["force"],
                         " · iniciada por ", i["triggered_by"], " el ", i["created"], size="2",
                         color=rx.color("gray", 11)),
-                rx.hstack(
+                only_for_runners(rx.hstack(
                     rx.button(rx.icon("square", size=16), "Cancelar", color_scheme="red", variant="soft",
                               disabled=~BackfillState.running, loading=BackfillState.busy,
                               on_click=BackfillState.act("cancel"), class_name="bf-cancel"),
                     rx.button(rx.icon("rotate-cw", size=16), "Reintentar fallidos", variant="soft",
                               disabled=~BackfillState.can_resume, loading=BackfillState.busy,
                               on_click=BackfillState.act("resume"), class_name="bf-resume"),
-                    spacing="2"),
+                    spacing="2")),
                 spacing="3", width="100%"), width="100%"),
             section("Ejecuciones", simple_table(BackfillState.runs, _run_columns(), row_class="run-row",
                                                 empty="Aún no hay ejecuciones.")),

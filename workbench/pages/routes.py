@@ -15,6 +15,7 @@ LOGIN = "/login"
 
 # Served by other parts of the product on the same port.
 API_DOCS = "/docs"
+LOGOUT = "/workbench/auth/logout"  # POST: ends the session, then the sign-in page
 ADMIN = "/admin"
 DATA_DOCS = "/workbench/docs/"
 

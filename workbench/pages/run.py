@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workbench.components.layout import error_callout, loading, page, section
+from workbench.components.layout import error_callout, loading, only_for_runners, page, section
 from workbench.components.run_progress import run_progress
 from workbench.components.status import badge
 from workbench.components.tables import code, simple_table, text
@@ -63,10 +63,10 @@ def _actions() -> rx.Component:
     blocked = RunState.qa_failed | (i["status"] != "succeeded")
     return rx.vstack(
         rx.hstack(
-            rx.link(rx.button(rx.icon("eye", size=16), "Recargar en la vista previa", variant="soft"),
-                    href=i["reload_href"], class_name="reload-preview"),
-            rx.button(rx.icon("rotate-cw", size=16), "Re-ejecutar", on_click=RunState.rerun,
-                      loading=RunState.rerunning, disabled=RunState.is_live, class_name="rerun"),
+            only_for_runners(rx.link(rx.button(rx.icon("eye", size=16), "Recargar en la vista previa", variant="soft"),
+                                     href=i["reload_href"], class_name="reload-preview")),
+            only_for_runners(rx.button(rx.icon("rotate-cw", size=16), "Re-ejecutar", on_click=RunState.rerun,
+                                       loading=RunState.rerunning, disabled=RunState.is_live, class_name="rerun")),
             rx.cond(i["has_docs"], rx.link(rx.button(rx.icon("shield-check", size=16), "Data Docs", variant="soft"),
                                            href=i["docs_href"], reload_document=True, class_name="data-docs-link")),
             spacing="2", wrap="wrap",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workbench.components.layout import error_callout, loading, page
+from workbench.components.layout import error_callout, loading, only_for_runners, page
 from workbench.components.tables import run_columns, simple_table
 from workbench.pages import routes
 from workbench.state.runs import RunsState
@@ -54,6 +54,6 @@ def runs_page() -> rx.Component:
             align="center", spacing="2",
         ),
         subtitle="Cada archivo procesado: con qué versión del spec, cuántas filas produjo y si pasó la calidad.",
-        actions=rx.link(rx.button(rx.icon("layers", size=16), "Cargas masivas", variant="soft"),
-                        href=routes.BACKFILLS),
+        actions=only_for_runners(rx.link(rx.button(rx.icon("layers", size=16), "Cargas masivas", variant="soft"),
+                                         href=routes.BACKFILLS)),
     )

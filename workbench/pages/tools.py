@@ -6,6 +6,7 @@ import reflex as rx
 
 from workbench.components.layout import page
 from workbench.pages import routes
+from workbench.state.auth import AuthState
 from workbench.state.tools import ToolsState
 
 
@@ -42,9 +43,10 @@ def tools_page() -> rx.Component:
         rx.grid(
             _tool("book-open", "Documentación de la API", "La API REST (OpenAPI): endpoints, esquemas y pruebas "
                   "desde el navegador.", routes.API_DOCS, test_id="tool-api-docs"),
-            _tool("database", "Panel de administración", "Las tablas del almacén de metadatos (datasets, "
-                  "versiones de spec, archivos, ejecuciones, linaje), solo lectura.", routes.ADMIN,
-                  test_id="tool-admin"),
+            rx.cond(AuthState.is_admin,  # /admin answers only to admins
+                    _tool("database", "Panel de administración", "Las tablas del almacén de metadatos (datasets, "
+                          "versiones de spec, archivos, ejecuciones, linaje), solo lectura.", routes.ADMIN,
+                          test_id="tool-admin")),
             _tool("shield-check", "Data Docs", "Los informes de calidad de Great Expectations de cada ejecución.",
                   routes.DATA_DOCS, test_id="tool-data-docs"),
             _tool("list-checks", "Colas y workers", "Trabajos en espera, en curso y fallidos, y el estado de cada "

@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 
 from workbench.components.layer_table import layer_table
-from workbench.components.layout import card, page, section
+from workbench.components.layout import card, only_for_runners, page, role_notice, section
 from workbench.components.progress import run_progress, upload_progress
 from workbench.components.qa_panel import qa_banner, qa_panel
 from workbench.components.raw_grid import raw_grid
@@ -182,11 +182,15 @@ def upload_page() -> rx.Component:
     return page(
         routes.UPLOAD,
         "Cargar archivo",
-        card(rx.vstack(_dropzone(), upload_progress(S.uploading, S.upload_pct), _file_line(), spacing="3",
-                       width="100%")),
-        _choices(),
-        _error(),
-        _preview(),
+        role_notice("cargar archivos"),
+        only_for_runners(rx.vstack(
+            card(rx.vstack(_dropzone(), upload_progress(S.uploading, S.upload_pct), _file_line(), spacing="3",
+                           width="100%")),
+            _choices(),
+            _error(),
+            _preview(),
+            spacing="5", width="100%",
+        )),
         subtitle="Suba un CSV o Excel de DIPRES: se reconoce su dataset, se previsualiza paso a paso con su control "
                  "de calidad y se ejecuta.",
     )

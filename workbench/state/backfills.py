@@ -11,6 +11,7 @@ import reflex as rx
 from workbench.components.numbers import fmt_datetime, fmt_int
 from workbench.engine import api, catalog
 from workbench.engine.errors import WorkbenchError
+from workbench.state.auth import as_user
 from workbench.state.views import run_row
 
 BACKFILL_STATUS = {"running": ("En curso", "blue"), "finished": ("Terminada", "green"), "cancelled": ("Cancelada", "gray")}
@@ -65,7 +66,7 @@ class BackfillsState(rx.State):
     @rx.event(background=True)
     async def load(self):
         try:
-            data = await asyncio.to_thread(_list)
+            data = await as_user(self, _list)
         except WorkbenchError as exc:
             async with self:
                 self.loading, self.error = False, exc.message_es
@@ -83,11 +84,15 @@ class BackfillsState(rx.State):
         async with self:
             self.starting, self.form_error, form = True, "", {**form, "dataset": self.dataset}
         try:
-            backfill_id = await asyncio.to_thread(_start, form)
+            backfill_id = await as_user(self, _start, form)
         except WorkbenchError as exc:
             async with self:
                 self.starting, self.form_error = False, exc.message_es
             return
+        except BaseException:  # signed out (the sign-in page follows) or a bug: the form works again
+            async with self:
+                self.starting = False
+            raise
         async with self:
             self.starting = False
         yield rx.redirect(f"/cargas-masivas/{backfill_id}")
@@ -127,7 +132,7 @@ class BackfillState(rx.State):
 
     async def _refresh(self, backfill_id: int) -> bool:
         try:
-            data = await asyncio.to_thread(_detail, backfill_id)
+            data = await as_user(self, _detail, backfill_id)
         except WorkbenchError as exc:
             async with self:
                 self.loading, self.error = False, exc.message_es
@@ -144,12 +149,16 @@ class BackfillState(rx.State):
             self.busy, backfill_id = True, self.backfill_id
         call = api.cancel_backfill if action == "cancel" else api.resume_backfill
         try:
-            await asyncio.to_thread(call, backfill_id)
+            await as_user(self, call, backfill_id)
         except WorkbenchError as exc:
             async with self:
                 self.busy = False
             yield rx.toast.error(exc.message_es)
             return
+        except BaseException:  # signed out (the sign-in page follows) or a bug: the buttons work again
+            async with self:
+                self.busy = False
+            raise
         async with self:
             self.busy = False
         yield rx.toast.success("Carga masiva cancelada" if action == "cancel" else "Archivos fallidos en cola otra vez")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import reflex as rx
 
 from workbench.engine import api, catalog
 from workbench.engine.errors import WorkbenchError
+from workbench.state.auth import as_user
 from workbench.state.views import lineage_edges, run_row, step_rows
 
 
@@ -55,7 +55,7 @@ class DatasetState(rx.State):
                 self.slug, self.title, self.yaml, self.layers, self.runs, self.lineage = slug, slug, "", [], [], []
             self.loading, self.error = True, ""
         try:
-            data = await asyncio.to_thread(_detail, slug)
+            data = await as_user(self, _detail, slug)
         except WorkbenchError as exc:
             async with self:
                 self.loading, self.error = False, exc.message_es

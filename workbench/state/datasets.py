@@ -3,7 +3,6 @@ each visible dataset's recent runs are fetched after the rows are shown."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import reflex as rx
@@ -12,6 +11,7 @@ from workbench.components.numbers import fmt_datetime, fmt_int
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import catalog
 from workbench.engine.errors import WorkbenchError
+from workbench.state.auth import acting, as_user
 from workbench.state.views import history_bars, output_rows, short
 
 PAGE_SIZE = 25
@@ -85,7 +85,8 @@ class DatasetsState(rx.State):
         """One catalogue page (a single indexed query, milliseconds even with thousands of datasets: run inline
         so the rows arrive with the first response); the run histories follow in the background."""
         try:
-            self.rows, self.total = _page(self.search.strip(), SORTS[self.sort_label], self.page)
+            with acting(self):
+                self.rows, self.total = _page(self.search.strip(), SORTS[self.sort_label], self.page)
         except WorkbenchError as exc:
             self.rows, self.total, self.error = [], 0, exc.message_es
         else:
@@ -98,7 +99,7 @@ class DatasetsState(rx.State):
         async with self:
             slugs = [r["slug"] for r in self.rows]
         try:
-            history = await asyncio.to_thread(_histories, slugs)
+            history = await as_user(self, _histories, slugs)
         except WorkbenchError:
             return  # the charts stay empty; the rows (and any error) are already shown
         async with self:

@@ -3,7 +3,6 @@ published), nodes coloured by the QA of the run that produced them, a dataset fi
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import reflex as rx
@@ -12,6 +11,7 @@ from workbench.components.numbers import fmt_datetime, fmt_int
 from workbench.components.status import CHART_COLOURS, qa_badge, run_badge
 from workbench.engine import api, catalog
 from workbench.engine.errors import WorkbenchError
+from workbench.state.auth import as_user
 from workbench.state.views import KIND_LABELS
 
 ALL = "Todos los datasets"
@@ -139,7 +139,7 @@ class LineageState(rx.State):
                 self.dataset = query
             self.loading, slug = True, (None if self.dataset == ALL else self.dataset)
         try:
-            data = await asyncio.to_thread(_load, slug)
+            data = await as_user(self, _load, slug)
         except WorkbenchError as exc:
             async with self:
                 self.loading, self.error, self.nodes, self.edges = False, exc.message_es, [], []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import reflex as rx
@@ -10,6 +9,7 @@ import reflex as rx
 from workbench.components.numbers import fmt_datetime, fmt_int
 from workbench.engine import queues_info
 from workbench.engine.errors import WorkbenchError
+from workbench.state.auth import as_user
 
 WORKER_STATES = {"idle": ("Libre", "green"), "busy": ("Trabajando", "blue"), "suspended": ("Suspendido", "amber"),
                  "started": ("Iniciando", "gray")}
@@ -42,7 +42,7 @@ class QueuesState(rx.State):
         async with self:
             self.loading = True
         try:
-            data = await asyncio.to_thread(_view)
+            data = await as_user(self, _view)
         except WorkbenchError as exc:
             async with self:
                 self.loading, self.error = False, exc.message_es

@@ -14,6 +14,7 @@ from workbench.engine import api
 from workbench.engine.errors import WorkbenchError
 from workbench.engine.events import RUN_FAILED, RUN_STEP, RUN_SUCCEEDED, EventStream
 from workbench.state import run_views
+from workbench.state.auth import as_user
 
 FAIL_PAGE = 20
 LIVE = ("queued", "running")
@@ -107,9 +108,9 @@ class RunState(rx.State):
     async def _refresh(self, run_id: int) -> bool:
         """Read the run again; False when it cannot be shown (the error is on the page)."""
         try:
-            data = await asyncio.to_thread(_view, run_id)
+            data = await as_user(self, _view, run_id)
             failed = [c["id"] for c in data["checks"] if c.get("failed")]
-            fails = await asyncio.to_thread(_failures, run_id, failed[0] if failed else "", 0) if failed else None
+            fails = await as_user(self, _failures, run_id, failed[0] if failed else "", 0) if failed else None
         except WorkbenchError as exc:
             async with self:
                 if self.run_id == run_id:
@@ -129,7 +130,7 @@ class RunState(rx.State):
         """Tail the event stream for this run's events until it ends (reading the store now and then too)."""
         try:
             stream = EventStream.from_settings()
-            last = await asyncio.to_thread(_pin, stream)
+            last = await as_user(self, _pin, stream)
         except WorkbenchError:
             stream, last = None, "0"
         started = reloaded = time.monotonic()
@@ -138,7 +139,7 @@ class RunState(rx.State):
             events = []
             if stream is not None:
                 try:
-                    events = await asyncio.to_thread(lambda: list(stream.tail(last_id=last)))
+                    events = await as_user(self, lambda: list(stream.tail(last_id=last)))
                 except WorkbenchError:
                     stream = None
             last = events[-1].id if events else last
@@ -174,7 +175,7 @@ class RunState(rx.State):
 
     async def _load_failures(self, run_id: int, check: str, offset: int) -> None:
         try:
-            page = await asyncio.to_thread(_failures, run_id, check, offset)
+            page = await as_user(self, _failures, run_id, check, offset)
         except WorkbenchError as exc:
             async with self:
                 self.error = exc.message_es
@@ -190,11 +191,15 @@ class RunState(rx.State):
                 return
             self.rerunning, run_id = True, self.run_id
         try:
-            new_id = await asyncio.to_thread(_rerun, run_id)
+            new_id = await as_user(self, _rerun, run_id)
         except WorkbenchError as exc:
             async with self:
                 self.rerunning = False
             yield rx.toast.error(f"No se pudo re-ejecutar: {exc.message_es}")
             return
+        except BaseException:  # signed out (the sign-in page follows) or a bug: the button works again
+            async with self:
+                self.rerunning = False
+            raise
         yield rx.toast.success(f"Ejecución {new_id} en cola")
         yield rx.redirect(f"/ejecuciones/{new_id}")

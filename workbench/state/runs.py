@@ -3,7 +3,6 @@ date (UTC), in pages; each row links to its run page."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -13,6 +12,7 @@ from workbench.components.numbers import fmt_int
 from workbench.components.status import QA_BADGES, RUN_BADGES
 from workbench.engine import catalog
 from workbench.engine.errors import WorkbenchError
+from workbench.state.auth import as_user
 from workbench.state.views import run_row
 
 PAGE_SIZE = 50
@@ -106,8 +106,8 @@ class RunsState(rx.State):
                        "until": self.until}
             self.loading, page = True, self.page
         try:
-            data = await asyncio.to_thread(_runs, filters, page)
-            datasets = await asyncio.to_thread(_datasets)
+            data = await as_user(self, _runs, filters, page)
+            datasets = await as_user(self, _datasets)
         except WorkbenchError as exc:
             async with self:
                 self.loading, self.error = False, exc.message_es

@@ -14,9 +14,10 @@ import reflex as rx
 
 from workbench.components.numbers import fmt_int
 from workbench.components.status import qa_badge, run_badge
-from workbench.engine import api, catalog
+from workbench.engine import api, auth, catalog
 from workbench.engine.errors import WorkbenchError
 from workbench.state import preview_view as view
+from workbench.state.auth import acting, as_user
 
 #: Rows of the RAW grid and of each layer's sample.
 SAMPLE_ROWS = 50
@@ -169,7 +170,14 @@ class UploadState(rx.State):
 
     @rx.event(background=True)
     async def receive(self, chunks: rx.UploadChunkIterator):
-        """Stream the upload into memory up to the size limit, store it once, then suggest and preview."""
+        """Stream the upload into memory up to the size limit, store it once, then suggest and preview. Who may
+        upload is checked before the first byte is read (an anonymous or read-only session buffers nothing)."""
+        try:
+            await as_user(self, auth.require, "upload")
+        except WorkbenchError as exc:
+            async with self:
+                self._fail(exc)
+            return
         limit = api.get_settings().max_upload_bytes
         buffer, name = bytearray(), ""
         async for chunk in chunks:
@@ -189,13 +197,17 @@ class UploadState(rx.State):
         data = bytes(buffer)
         del buffer
         try:
-            sha = await asyncio.to_thread(api.keep_upload, data)
-            choices = await asyncio.to_thread(_choices, data, name)
+            sha = await as_user(self, api.keep_upload, data)
+            choices = await as_user(self, _choices, data, name)
         except WorkbenchError as exc:
             async with self:
                 self.uploading, self.file_name = False, name
                 self._fail(exc)
             return
+        except BaseException:  # signed out (the sign-in page follows) or a bug: a new upload can start
+            async with self:
+                self.uploading = False
+            raise
         async with self:
             self.file_sha, self.file_name, self.file_size = sha, name, f"{fmt_int(len(data) // 1024 or 1)} KB"
             self.uploading, self.upload_pct = False, 100
@@ -213,7 +225,8 @@ class UploadState(rx.State):
     def set_dataset(self, slug: str):
         self.dataset, self.sheet = slug, ""
         try:
-            self.params = api.parameter_fields(_spec(slug), self.file_name)
+            with acting(self):
+                self.params = api.parameter_fields(_spec(slug), self.file_name)
         except WorkbenchError as exc:
             self._fail(exc)
 
@@ -236,7 +249,7 @@ class UploadState(rx.State):
             args = (self.file_sha, self.dataset, self.file_name,
                     {p["name"]: p["value"] for p in self.params if p["value"] != ""}, self.sheet)
         try:
-            out = await asyncio.to_thread(_preview, *args)
+            out = await as_user(self, _preview, *args)
         except WorkbenchError as exc:
             async with self:
                 self.previewing, self.has_preview = False, False
@@ -274,12 +287,16 @@ class UploadState(rx.State):
             return view.table_view(f"{out['layer']} · paso {index + 1} · {out['type']}", out)
 
         try:
-            table = await asyncio.to_thread(after)
+            table = await as_user(self, after)
         except WorkbenchError as exc:
             async with self:
                 self.step_loading = False
                 self._fail(exc)
             return
+        except BaseException:
+            async with self:
+                self.step_loading = False
+            raise
         async with self:
             if self.step == index:
                 self.step_table, self.step_loading = table, False
@@ -291,7 +308,7 @@ class UploadState(rx.State):
             args = (self.file_sha, self.dataset, self.file_name, self.sheet)
         sha, slug, name, sheet = args
         try:
-            window = await asyncio.to_thread(lambda: api.raw_window(api.upload_bytes(sha), _spec(slug), row=int(row),
+            window = await as_user(self, lambda: api.raw_window(api.upload_bytes(sha), _spec(slug), row=int(row),
                                                                          filename=name, sheet=sheet or None))
         except WorkbenchError as exc:
             async with self:
@@ -319,14 +336,17 @@ class UploadState(rx.State):
             self.run_status, self.run_done, self.run_total, self.run_note = "queued", 0, len(self.timeline), ""
             self.run_qa_status = ""
         sha, slug, name, params = args
-        try:
-            run = await asyncio.to_thread(lambda: api.submit_run(slug, api.upload_bytes(sha), filename=name,
-                                                                 params=params, triggered_by="web"))
+        try:  # the engine records the signed-in user as who ran it
+            run = await as_user(self, lambda: api.submit_run(slug, api.upload_bytes(sha), filename=name, params=params))
         except WorkbenchError as exc:
             async with self:
                 self.run_status = ""
                 self._fail(exc)
             return
+        except BaseException:
+            async with self:
+                self.run_status = ""
+            raise
         async with self:
             self.run_id, self.run_status = run.id, run.status
             self.run_qa_status = run.qa_status if run.status in ("succeeded", "failed") else ""
@@ -343,7 +363,7 @@ class UploadState(rx.State):
         while time.monotonic() - started < FOLLOW_FOR_S:
             status = ""
             try:
-                events, after = await asyncio.to_thread(api.run_events, run_id, after)
+                events, after = await as_user(self, api.run_events, run_id, after)
             except WorkbenchError:
                 events = []
             for event in events:
@@ -358,7 +378,7 @@ class UploadState(rx.State):
             if status or time.monotonic() - checked > STATUS_EVERY_S:
                 checked = time.monotonic()
                 try:
-                    run = await asyncio.to_thread(api.get_run, run_id)
+                    run = await as_user(self, api.get_run, run_id)
                 except WorkbenchError:  # the store is briefly unavailable: look again later
                     await asyncio.sleep(FOLLOW_EVERY_S)
                     continue
@@ -374,19 +394,23 @@ class UploadState(rx.State):
 
     @rx.event(background=True)
     async def load(self):
+        try:
+            await as_user(self, auth.require, "upload")
+        except WorkbenchError:
+            return  # a read-only role: the page shows a notice instead of the upload
         async with self:
             wanted = self.router.url.query_parameters.get("run", "")
             known = bool(self.datasets)
             if not self.uploading and not self.previewing:  # a new visit starts a new journey
                 self._reset_file()
-        if not wanted.isdigit():
-            if not known:
-                listed = await asyncio.to_thread(lambda: catalog.list_datasets(limit=200).items)
-                async with self:
-                    self.datasets = [{"slug": d.slug, "title": d.title} for d in listed]
-            return
         try:
-            past = await asyncio.to_thread(_past_run, int(wanted))
+            if not wanted.isdigit():
+                if not known:
+                    listed = await as_user(self, lambda: catalog.list_datasets(limit=200).items)
+                    async with self:
+                        self.datasets = [{"slug": d.slug, "title": d.title} for d in listed]
+                return
+            past = await as_user(self, _past_run, int(wanted))
         except WorkbenchError as exc:
             async with self:
                 self._fail(exc)
