@@ -127,12 +127,39 @@ def test_first_start_creates_the_admin_from_settings_or_issues_a_one_time_link(s
 
 
 def test_setup_link_creates_the_first_admin_once(settings):
+    """As on the web server: nobody is signed in (no process default), the link is the only credential."""
     secret = accounts.bootstrap(settings)
     assert secret and secret.startswith("wbx_")
+    auth.set_process_default(None)
+    with pytest.raises(auth.UserError):
+        accounts.complete_setup(secret, "jefa", "corta", settings)  # a weak password does not spend the link
     admin = accounts.complete_setup(secret, "jefa", PASSWORD, settings)
     assert admin.role == "admin"
     with pytest.raises(auth.AuthError):
         accounts.complete_setup(secret, "otra", PASSWORD, settings)
+    auth.set_process_default(auth.SYSTEM)
+    assert [u.username for u in accounts.list_users(settings)] == ["jefa"]
+
+
+def test_concurrent_uses_of_the_setup_link_create_one_admin(settings):
+    import threading
+
+    secret = accounts.bootstrap(settings)
+    results: list[object] = []
+
+    def use(name: str) -> None:
+        try:
+            results.append(accounts.complete_setup(secret, name, PASSWORD, settings))
+        except Exception as exc:  # the loser: the link is spent, or the database serialised the two
+            results.append(exc)
+
+    threads = [threading.Thread(target=use, args=(f"admin{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(accounts.list_users(settings)) == 1
+    assert sum(not isinstance(r, Exception) for r in results) == 1, results
 
 
 def test_cli_manages_users_and_tokens(settings, monkeypatch):
@@ -160,3 +187,47 @@ def test_cli_manages_users_and_tokens(settings, monkeypatch):
         assert "disabled" in runner.invoke(cli, ["users", "list"]).output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_revocation_reaches_other_processes_at_once(db_url, tmp_path):
+    """A web worker that resolved a token a moment ago forgets it as soon as another process revokes it (the
+    announcement through Redis), not when its cache expires: here the cache lives 60 s."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import real_redis_db
+
+    redis_url = f"redis://127.0.0.1:6379/{real_redis_db()}"
+    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, redis_url=redis_url)
+    accounts.add_user("maquina", PASSWORD, "analyst", settings)
+    token = auth.create_token("maquina", "script", settings=settings)
+    code = f"""
+import sys, time
+from workbench.engine import auth
+from workbench.engine.settings import Settings
+auth.RESOLVE_CACHE_S = 60.0
+s = Settings(data_dir={str(tmp_path / "data")!r}, database_url={db_url!r}, redis_url={redis_url!r})
+auth.resolve(sys.argv[1], s)
+print("ready", flush=True)
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    try:
+        auth.resolve(sys.argv[1], s)
+    except auth.AuthError:
+        print("revoked", flush=True)
+        break
+    time.sleep(0.005)
+"""
+    worker = subprocess.Popen([sys.executable, "-c", code, token], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout.readline().strip() == "ready"
+        started = time.monotonic()
+        assert auth.revoke_token(token[:12], settings) == 1
+        assert worker.stdout.readline().strip() == "revoked"
+        elapsed = time.monotonic() - started
+    finally:
+        worker.kill()
+        worker.wait()
+    print(f"revocation seen by the other process after {elapsed * 1000:.0f} ms")
+    assert elapsed < 2.0, elapsed

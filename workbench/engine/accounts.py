@@ -7,7 +7,7 @@ import logging
 
 from workbench.engine import auth
 from workbench.engine.auth import (
-    ROLES, SETUP_PREFIX, SETUP_TTL, AuthError, UserError, _existing, _forget_credentials, _hash_secret, _issue, _now,
+    ROLES, SETUP_PREFIX, SETUP_TTL, AuthError, UserError, _existing, _hash_secret, _revoking, _issue, _now,
     _scope, hash_password,
 )
 from workbench.engine.settings import Settings, get_settings
@@ -35,17 +35,22 @@ def check_username(username: str) -> str:
 
 @auth.requires("manage_users")
 def add_user(username: str, password: str, role: str = "viewer", settings: Settings | None = None):
+    settings = settings or get_settings()
+    with _scope(settings) as session:
+        return _create_user(username, password, role, session)
+
+
+def _create_user(username: str, password: str, role: str, session):
+    """A new account in ``session``'s transaction (no role check: ``add_user`` and the first-admin paths)."""
     from workbench.engine.store import users
 
-    settings = settings or get_settings()
     name = check_username(username)
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; use {', '.join(ROLES)}", message_es=f"rol desconocido {role!r}")
     check_password_rules(name, password)
-    with _scope(settings) as session:
-        if users.get_user(name, session=session) is not None:
-            raise UserError(f"user {name!r} already exists", message_es=f"el usuario {name!r} ya existe")
-        return users.add_user(name, hash_password(password), role, session=session)
+    if users.get_user(name, session=session) is not None:
+        raise UserError(f"user {name!r} already exists", message_es=f"el usuario {name!r} ya existe")
+    return users.add_user(name, hash_password(password), role, session=session)
 
 
 @auth.requires("manage_users")
@@ -54,8 +59,7 @@ def set_password(username: str, password: str, settings: Settings | None = None)
     from workbench.engine.store import users
 
     settings = settings or get_settings()
-    _forget_credentials()
-    with _scope(settings) as session:
+    with _revoking(settings), _scope(settings) as session:
         user = _existing(username, session)
         check_password_rules(user.username, password)
         users.update_user(user, session=session, password_hash=hash_password(password), password_changed_at=_now())
@@ -68,8 +72,7 @@ def set_disabled(username: str, disabled: bool = True, settings: Settings | None
     from workbench.engine.store import users
 
     settings = settings or get_settings()
-    _forget_credentials()
-    with _scope(settings) as session:
+    with _revoking(settings), _scope(settings) as session:
         user = _existing(username, session)
         if disabled and user.role == "admin" and not user.disabled and users.count_admins(session=session) <= 1:
             raise UserError("the last admin cannot be disabled", message_es="no se puede desactivar al último administrador")
@@ -86,8 +89,7 @@ def set_role(username: str, role: str, settings: Settings | None = None):
     settings = settings or get_settings()
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; use {', '.join(ROLES)}", message_es=f"rol desconocido {role!r}")
-    _forget_credentials()
-    with _scope(settings) as session:
+    with _revoking(settings), _scope(settings) as session:
         user = _existing(username, session)
         if user.role == "admin" and role != "admin" and users.count_admins(session=session) <= 1:
             raise UserError("the last admin must stay admin", message_es="el último administrador debe seguir siéndolo")
@@ -107,33 +109,45 @@ def list_users(settings: Settings | None = None):
 def bootstrap(settings: Settings | None = None) -> str | None:
     """First start: with no user yet, create the admin from WORKBENCH_ADMIN_USERNAME/PASSWORD, or return a
     one-time setup secret (for a link printed on the console) that lets the first visitor create the admin.
-    Returns None when users exist or the admin was created."""
+    Returns None when users exist or the admin was created. (Run by ``serve`` on the server: no role check.)"""
     from workbench.engine.store import users
 
     settings = settings or get_settings()
     with _scope(settings) as session:
         if users.list_users(session=session):
             return None
-    if settings.admin_username and settings.admin_password:
-        add_user(settings.admin_username, settings.admin_password.get_secret_value(), "admin", settings)
-        log.warning("created the first admin %r from WORKBENCH_ADMIN_USERNAME", settings.admin_username)
-        return None
+        if settings.admin_username and settings.admin_password:
+            _create_user(settings.admin_username, settings.admin_password.get_secret_value(), "admin", session)
+            log.warning("created the first admin %r from WORKBENCH_ADMIN_USERNAME", settings.admin_username)
+            return None
     return _issue("setup", SETUP_PREFIX, None, "first admin", SETUP_TTL, settings)
 
 
 def complete_setup(secret: str, username: str, password: str, settings: Settings | None = None):
-    """Use the one-time setup secret to create the first admin (refused once any user exists)."""
+    """Spend the one-time setup secret to create the first admin, in one transaction: the secret is checked
+    (setup kind, not used, not expired, no account exists yet), the admin created, and the secret revoked
+    by a conditional update, so two concurrent uses cannot both create an admin. Nobody is signed in yet:
+    the secret is the credential, so there is no role check. A refused attempt leaves the link usable."""
+    import sqlalchemy as sa
+
     from workbench.engine.store import users
+    from workbench.engine.store.models import Credential
 
     settings = settings or get_settings()
+    invalid = AuthError("the setup link is not valid (used, expired or unknown)",
+                        message_es="el enlace de configuración no es válido (usado, vencido o desconocido)")
     with _scope(settings) as session:
         cred = users.find_credential(_hash_secret(secret), session=session) if secret.startswith(SETUP_PREFIX) else None
         if (cred is None or cred.kind != "setup" or cred.revoked_at is not None
                 or (cred.expires_at is not None and cred.expires_at <= _now()) or users.list_users(session=session)):
-            raise AuthError("the setup link is not valid (used, expired or unknown)",
-                            message_es="el enlace de configuración no es válido (usado, vencido o desconocido)")
-        users.revoke(cred, session=session)
-    return add_user(username, password, "admin", settings)
+            raise invalid
+        user = _create_user(username, password, "admin", session)  # a bad name or password: link still valid
+        spent = session.execute(sa.update(Credential).where(Credential.id == cred.id,  # type: ignore[arg-type]
+                                                            Credential.revoked_at.is_(None))  # type: ignore[union-attr]
+                                .values(revoked_at=_now()).execution_options(synchronize_session=False))
+        if spent.rowcount != 1:
+            raise invalid  # used concurrently: this transaction (and its admin) is rolled back
+        return user
 
 
 __all__ = ["add_user", "bootstrap", "check_password_rules", "check_username", "complete_setup", "list_users",

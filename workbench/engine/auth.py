@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
+from workbench.engine import revocations
 from workbench.engine.errors import WorkbenchError
 from workbench.engine.lockout import FAILURES
 from workbench.engine.settings import Settings, get_settings
@@ -275,8 +276,7 @@ def revoke_token(prefix_or_id: str, settings: Settings | None = None) -> int:
     from workbench.engine.store import users
 
     settings = settings or get_settings()
-    _forget_credentials()
-    with _scope(settings) as session:
+    with _revoking(settings), _scope(settings) as session:
         rows = [t for t in users.list_credentials(session=session, kind="token")
                 if str(t.id) == prefix_or_id or (len(prefix_or_id) >= 8 and t.prefix.startswith(prefix_or_id))]
         for item in rows:
@@ -286,7 +286,8 @@ def revoke_token(prefix_or_id: str, settings: Settings | None = None) -> int:
         return len(rows)
 
 
-#: Seconds a resolved credential is remembered in this process (revocation takes effect within this time).
+#: Seconds a resolved credential is remembered in this process. Revocations are announced to every process
+#: through Redis (``revocations``); without Redis they take effect elsewhere within this time.
 RESOLVE_CACHE_S = 5.0
 _resolved: dict[str, tuple[float, Principal]] = {}
 _resolved_lock = threading.Lock()
@@ -302,6 +303,7 @@ def resolve(secret: str, settings: Settings | None = None) -> Principal:
         hit = _resolved.get(key)
     if hit and now - hit[0] < RESOLVE_CACHE_S:
         return hit[1]
+    revocations.listen(settings, _forget_credentials)  # before caching: no announcement can be missed
     principal = _resolve(secret, settings)
     with _resolved_lock:
         if len(_resolved) > 10_000:
@@ -321,6 +323,18 @@ def _forget_credentials() -> None:
     """Revocations, disabled users and new passwords take effect at once in this process."""
     with _resolved_lock:
         _resolved.clear()
+
+
+@contextlib.contextmanager
+def _revoking(settings: Settings) -> Iterator[None]:
+    """Around a change that ends credentials (wrapping the store transaction, so it runs after the commit):
+    this process forgets at once, and every other process is told through Redis (``revocations``)."""
+    _forget_credentials()
+    try:
+        yield
+    finally:
+        _forget_credentials()
+        revocations.announce(settings)
 
 
 def _resolve(secret: str, settings: Settings) -> Principal:
@@ -346,8 +360,8 @@ def _resolve(secret: str, settings: Settings) -> Principal:
 def end_session(secret: str, settings: Settings | None = None) -> None:
     from workbench.engine.store import users
 
-    _forget_credentials()
-    with _scope(settings or get_settings()) as session:
+    settings = settings or get_settings()
+    with _revoking(settings), _scope(settings) as session:
         cred = users.find_credential(_hash_secret(secret), session=session)
         if cred is not None:
             users.revoke(cred, session=session)
