@@ -35,7 +35,7 @@ def test_web_backfills_read_the_incoming_folder_and_examples_only(tmp_path: Path
         with pytest.raises(BackfillPathError, match="outside the allowed folders"):
             backfill_files(str(tmp_path / "data" / "*.db"), settings)  # the store itself: never
         with pytest.raises(BackfillPathError, match="does not exist"):
-            backfill_files(str(tmp_path / "no-existe"), settings)
+            backfill_files(str(tmp_path / "data" / "incoming" / "no-existe"), settings)
         with pytest.raises(BackfillPathError, match="outside"):
             backfill_files(str(tmp_path / "data" / "incoming" / ".." / ".." / "fuera.csv"), settings)
     with auth.acting_as(auth.Principal("vera", "viewer")), pytest.raises(auth.ForbiddenError):
@@ -69,3 +69,22 @@ def test_layout_puts_kinds_in_columns_left_to_right_and_colours_by_qa() -> None:
     assert node_qa(GRAPH["nodes"][0], GRAPH) == "warning"  # a file: the QA of the newest run that read it
     assert {(e["source"], e["target"], e["label"]) for e in edges} == {("1", "2", ""), ("2", "3", "2 ejec."),
                                                                       ("3", "4", "")}
+
+
+@pytest.mark.parametrize("regex", [r"(?P<a>a+)+b", r"(?P<a>(a|ab)*)c", r"(?P<a>.*.*.*.*x)", r"(?P<a>(\w+\s?)*)$",
+                                   r"(?P<a>(?:x+y?)*)z", "(?P<a>" + "x" * 300 + ")"])
+def test_file_name_patterns_that_could_backtrack_for_minutes_are_refused(regex: str) -> None:
+    from workbench.engine.backfill import params_from_filename
+    from workbench.engine.errors import ParameterError
+
+    with pytest.raises(ParameterError):
+        params_from_filename(regex, "a" * 40 + "c")
+
+
+def test_usual_file_name_patterns_still_work() -> None:
+    from workbench.engine.backfill import params_from_filename
+
+    name = "ejecucion_2017_04_enero.csv"
+    assert params_from_filename(r"(?P<anio>\d{4})_(?P<mes>\d{2})", name) == {"anio": "2017", "mes": "04"}
+    assert params_from_filename(r".*_(?P<anio>20\d\d)_", name) == {"anio": "2017"}
+    assert params_from_filename(r"(?P<mes>enero|febrero)", name) == {"mes": "enero"}

@@ -15,10 +15,11 @@ from typing import Any
 
 from workbench.engine import auth, jobs, services
 from workbench.engine.api import read_input
-from workbench.engine.errors import ParameterError, WorkbenchError
+from workbench.engine.errors import ParameterError, SpecNotFoundError, WorkbenchError
 from workbench.engine.events import EventStream
 from workbench.engine.redis_conn import get_redis
 from workbench.engine.settings import Settings, get_settings
+from workbench.engine.spec.loader import find_spec, parse_spec
 from workbench.engine.store import backfills, datasets
 from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.store.models import BackfillPublic
@@ -40,6 +41,17 @@ class NoFilesError(WorkbenchError):
     title = "No input files"
     template = "no files match {pattern!r}"
     template_es = "ningún archivo coincide con {pattern!r}"
+
+
+class TooManyFilesError(WorkbenchError):
+    code = "backfill-too-many-files"
+    title = "Too many input files"
+    template = "{pattern!r} names more than {limit} files; split the backfill"
+    template_es = "{pattern!r} incluye más de {limit} archivos; divida la carga masiva"
+
+
+#: Files one backfill may take (each becomes a run).
+MAX_FILES = 5000
 
 
 class BackfillPathError(WorkbenchError):
@@ -69,24 +81,102 @@ def ensure_allowed(paths: list[Path], settings: Settings) -> None:
                                 message_es=f"{Path(outside[0]).name} está fuera de las carpetas permitidas ({allowed})")
 
 
+def ensure_pattern_allowed(pattern: str, settings: Settings) -> None:
+    """Before anything is listed: a signed-in user's pattern must name a place inside ``allowed_roots`` (its
+    fixed leading folders, symbolic links resolved) and may not climb out with ``..``, so the server's other
+    folders are never globbed (no file-existence oracle, no slow recursive walks of the whole disk)."""
+    principal = auth.current()
+    if principal is not None and principal.via == "system":
+        return
+    parts = Path(pattern).parts
+    fixed = Path(*[p for p in _takewhile_static(parts)]) if parts else Path(".")
+    roots = allowed_roots(settings)
+    inside = any(fixed.resolve().is_relative_to(root) for root in roots)
+    if ".." in parts or not inside:
+        allowed = ", ".join(str(r) for r in roots)
+        raise BackfillPathError(f"{pattern} is outside the allowed folders ({allowed})",
+                                message_es=f"la ruta está fuera de las carpetas permitidas ({allowed})")
+
+
+def _takewhile_static(parts: tuple[str, ...]) -> list[str]:
+    out = []
+    for part in parts:
+        if glob.has_magic(part):
+            break
+        out.append(part)
+    return out
+
+
 @auth.requires("backfill")
 def expand_files(pattern: str) -> list[Path]:
-    """A directory (its files, sorted) or a glob pattern (sorted matches); hidden files are left out."""
+    """A directory (its files, sorted) or a glob pattern (sorted matches); hidden files are left out. At most
+    MAX_FILES files (a backfill is one run per file)."""
     path = Path(pattern)
-    found = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else sorted(
-        Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
-    found = [p for p in found if not p.name.startswith(".")]
+    matches = (p for p in path.iterdir()) if path.is_dir() else (Path(p) for p in glob.iglob(pattern, recursive=True))
+    found: list[Path] = []
+    for candidate in matches:
+        if candidate.name.startswith(".") or not candidate.is_file():
+            continue
+        found.append(candidate)
+        if len(found) > MAX_FILES:
+            raise TooManyFilesError(pattern=pattern, limit=MAX_FILES)
     if not found:
         raise NoFilesError(pattern=pattern)
-    return found
+    return sorted(found)
+
+
+#: Bounds on a file-name pattern, which analysts supply and every file name of a backfill is searched with:
+#: Python's ``re`` cannot be interrupted, so patterns that can backtrack for minutes are refused up front.
+MAX_REGEX_CHARS = 200
+MAX_UNBOUNDED_REPEATS = 3
+
+
+def _check_backtracking(regex: str) -> None:
+    """Refuse catastrophic patterns: a repetition inside a repetition (``(a+)+``), an alternation repeated
+    (``(a|ab)*``), or more than MAX_UNBOUNDED_REPEATS unbounded repetitions (``.*.*.*.*x`` is polynomial in
+    the name's length). Raises ``re.error`` (reported as an invalid expression)."""
+    from re import _constants as c, _parser as parser  # type: ignore[attr-defined]
+
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None))
+    unbounded = 0
+
+    def walk(items, inside_repeat: bool) -> None:
+        nonlocal unbounded
+        for op, arg in items:
+            if op in repeats and op is not None:
+                low, high, body = arg
+                many = high is c.MAXREPEAT or high > 1
+                if many and inside_repeat:
+                    raise re.error("nested repetition (catastrophic backtracking)")
+                if high is c.MAXREPEAT:
+                    unbounded += 1
+                walk(body, inside_repeat or many)
+            elif op is c.BRANCH:
+                if inside_repeat:
+                    raise re.error("repeated alternation (catastrophic backtracking)")
+                for branch in arg[1]:
+                    walk(branch, inside_repeat)
+            elif op is c.SUBPATTERN:
+                walk(arg[-1], inside_repeat)
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                walk(arg[1], inside_repeat)
+
+    walk(parser.parse(regex), False)
+    if unbounded > MAX_UNBOUNDED_REPEATS:
+        raise re.error(f"more than {MAX_UNBOUNDED_REPEATS} unbounded repetitions")
 
 
 def params_from_filename(regex: str | None, filename: str) -> dict[str, str]:
     """Named groups of ``regex`` searched in ``filename`` (``--param-from-filename '(?P<mes>\\d{2})'``)."""
     if not regex:
         return {}
+    if len(regex) > MAX_REGEX_CHARS:
+        raise ParameterError(f"--param-from-filename is longer than {MAX_REGEX_CHARS} characters",
+                             message_es=f"la expresión tiene más de {MAX_REGEX_CHARS} caracteres",
+                             name="param_from_filename")
     try:
         compiled = re.compile(regex)
+        _check_backtracking(regex)
     except re.error as exc:
         raise ParameterError(f"invalid --param-from-filename regex: {exc}", message_es=f"expresión inválida: {exc}",
                              name="param_from_filename") from exc
@@ -107,8 +197,13 @@ def start_backfill(slug: str, paths: list[Path], *, params: dict[str, Any] | Non
     url = services.prepare_store(settings)
     params_from_filename(param_from_filename, "")  # validate the regex before storing anything
     user = triggered_by or services.current_user(settings)
-    services.sync_specs_now(settings)
+    try:  # this dataset's spec only (syncing every spec, which may deactivate datasets, is for admins)
+        spec_path = find_spec(slug, settings.specs_dir, slug_only=True)
+    except SpecNotFoundError:
+        raise services.DatasetNotFoundError(slug=slug) from None
+    yaml_text = spec_path.read_text(encoding="utf-8")
     with session_scope(url) as session:
+        datasets.sync_spec(parse_spec(yaml_text, str(spec_path)), yaml_text, session=session, path=str(spec_path))
         dataset = datasets.get_dataset(slug, session=session)
         if dataset is None:
             raise services.DatasetNotFoundError(slug=slug)

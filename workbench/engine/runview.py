@@ -131,7 +131,7 @@ def backfill_files(pattern: str, settings: Settings | None = None) -> list[Path]
     """The files a directory or glob names, refused unless every one lies under ``backfill_roots`` (a web
     form must not turn any file on the server into a downloadable RAW file). Relative patterns are taken from
     the product's folder (``examples/*.csv``)."""
-    from workbench.engine.backfill import ensure_allowed, expand_files
+    from workbench.engine.backfill import ensure_allowed, ensure_pattern_allowed, expand_files
 
     settings = settings or get_settings()
     pattern = pattern.strip()
@@ -139,6 +139,7 @@ def backfill_files(pattern: str, settings: Settings | None = None) -> list[Path]
         raise BackfillPathError("give a directory or a glob pattern", message_es="indique un directorio o un patrón")
     base = EXAMPLES_DIR.parent
     full = pattern if Path(pattern).is_absolute() else str(base / pattern)
+    ensure_pattern_allowed(full, settings)  # before anything outside the allowed folders is even listed
     if not Path(full).exists() and not glob.has_magic(full):
         raise BackfillPathError(f"{pattern} does not exist", message_es=f"no existe la ruta {pattern}")
     files = expand_files(full)
