@@ -18,3 +18,14 @@ def test_every_response_has_the_security_headers(tmp_path):
     assert client.get("/docs").headers["content-security-policy"] == CSP
     assert "'unsafe-eval'" not in CSP and "'unsafe-eval'" in DATA_DOCS_CSP
     assert client.get("/workbench/docs/x").headers["content-security-policy"] == DATA_DOCS_CSP
+
+
+def test_data_answers_are_not_stored_and_production_pins_https(tmp_path):
+    client = TestClient(create_api(Settings(data_dir=tmp_path)))
+    for path in ("/workbench/health", "/workbench/datasets", "/workbench/docs/index.html"):
+        assert client.get(path).headers["cache-control"] == "no-store", path
+    assert "cache-control" not in client.get("/docs").headers  # the API docs page carries no data
+    assert "strict-transport-security" not in client.get("/docs").headers
+    production = TestClient(create_api(Settings(data_dir=tmp_path, environment="production",
+                                                admin_secret="s" * 40)))
+    assert production.get("/docs").headers["strict-transport-security"] == "max-age=31536000"

@@ -140,3 +140,51 @@ def test_the_sign_in_page_is_plain_html_and_escapes_what_it_is_given(web):
     assert 'value="/workbench"' in web.get("/login", params={"next": "//evil.example"}).text
     setup = web.get("/login", params={"setup": 'wbx_"onmouseover="x'})
     assert 'action="/workbench/auth/setup"' in setup.text and '"onmouseover="' not in setup.text
+
+
+def test_sign_in_forms_posted_from_another_site_are_refused(web):
+    """Login CSRF: a foreign page must not sign the victim into another account (or out of theirs)."""
+    for path, data in (("/workbench/auth/login", {"username": "ana", "password": PASSWORD}),
+                       ("/workbench/auth/logout", {})):
+        refused = web.post(path, data=data, headers={"origin": "https://evil.example"})
+        assert refused.status_code == 403 and refused.json()["code"] == "cross-site", path
+    ours = web.post("/workbench/auth/login", data={"username": "ana", "password": PASSWORD},
+                    headers={"origin": "http://127.0.0.1:8000"})
+    assert ours.status_code == 200 and COOKIE in ours.cookies
+
+
+def test_rotating_usernames_from_one_address_is_limited_too(web, settings, app):
+    """The per-address counter stops guessing across many usernames before argon2 runs for each."""
+    app.state.settings = settings.model_copy(update={"login_max_failures": 2, "login_lockout_s": 120})
+    statuses = [web.post("/workbench/auth/login", data={"username": f"u{i}", "password": "mala-clave-x"}).status_code
+                for i in range(auth.ADDRESS_FACTOR * 2 + 3)]
+    assert statuses[:auth.ADDRESS_FACTOR * 2] == [401] * (auth.ADDRESS_FACTOR * 2)
+    assert statuses[-1] == 429
+
+
+def test_the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy(settings):
+    from starlette.requests import Request as StarletteRequest
+
+    from workbench.api.session import _client_address
+
+    def request(peer: str, xff: str, trusted: list[str]):
+        app = type("App", (), {})()
+        app.state = type("S", (), {"settings": settings.model_copy(update={"trusted_proxies": trusted})})()
+        scope = {"type": "http", "client": (peer, 5000), "headers": [(b"x-forwarded-for", xff.encode())],
+                 "app": app}
+        return StarletteRequest(scope)
+
+    assert _client_address(request("203.0.113.9", "1.2.3.4", [])) == "203.0.113.9"  # not a proxy: ignored
+    assert _client_address(request("127.0.0.1", "1.2.3.4", [])) == "127.0.0.1"
+    assert _client_address(request("127.0.0.1", "6.6.6.6, 198.51.100.7", ["127.0.0.1"])) == "198.51.100.7"
+    assert _client_address(request("127.0.0.1", "198.51.100.7, 10.0.0.2", ["127.0.0.1", "10.0.0.2"])) == "198.51.100.7"
+
+
+def test_the_setup_link_works_on_a_server_where_nobody_is_signed_in(settings):
+    """The web server has no process default principal: the link itself must be enough."""
+    secret = accounts.bootstrap(settings)
+    auth.set_process_default(None)
+    with TestClient(create_api(settings), follow_redirects=False) as c:
+        made = c.post("/workbench/auth/setup", data={"token": secret, "username": "jefa", "password": PASSWORD})
+        assert made.status_code == 201, made.text
+        assert c.get("/workbench/auth/me").json() == {"username": "jefa", "role": "admin", "via": "session"}

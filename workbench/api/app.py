@@ -36,5 +36,6 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StoreCachedGet, paths=CACHED_PATHS, settings=app.state.settings, cache=ResponseCache())
     app.add_middleware(UploadRateLimit, settings=app.state.settings)
     app.add_middleware(AdminGuard, settings=app.state.settings)  # /admin (mounted by Reflex) for admins only
-    app.add_middleware(SecurityHeaders)  # outermost: every response, pages and admin included
+    app.add_middleware(SecurityHeaders,  # outermost: every response, pages and admin included
+                       production=app.state.settings.environment == "production")
     return app

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from workbench.engine import auth
@@ -28,8 +29,9 @@ class AdminGuard:
             return
         request = Request(scope)
         secret = request.cookies.get(COOKIE)
-        try:
-            principal = auth.resolve(secret, self.settings) if secret else None
+        try:  # a credential seen in the last seconds is answered here; else the store, off the event loop
+            principal = (auth.recently_resolved(secret, self.settings)
+                         or await run_in_threadpool(auth.resolve, secret, self.settings)) if secret else None
         except WorkbenchError:
             principal = None
         if principal is None:

@@ -25,13 +25,15 @@ LOCATION_KEYS = ("file", "sheet", "row", "column", "line", "path", "layer", "ste
 #: HTTP status of engine error codes; any other user error is 422.
 STATUS_BY_CODE: dict[str, int] = {
     "dataset-not-found": 404, "spec-not-found": 404, "run-not-found": 404, "backfill-not-found": 404,
-    "not-authenticated": 401, "forbidden": 403, "backfill-path": 403, "too-many-attempts": 429, "user-invalid": 422,
+    "not-authenticated": 401, "forbidden": 403, "backfill-path": 403, "cross-site": 403, "too-many-attempts": 429, "user-invalid": 422,
     "qa-docs-missing": 404, "run-docs-not-found": 404,
     "dataset-busy": 409, "qa-failed": 409, "run-output-missing": 409,
     "upload-too-large": 413, "unsupported-media-type": 415, "rate-limited": 429, "storage-full": 507,
     "database-unavailable": 503, "database-not-migrated": 503, "redis-unavailable": 503,
     "file-store": 500, "settings-invalid": 500, "migration-failed": 500,
 }
+#: ``Retry-After`` of a 503 (a dependency is down), seconds: about what a database or Redis restart takes.
+RETRY_AFTER_UNAVAILABLE_S = 15
 
 
 class Problem(BaseModel):
@@ -86,6 +88,8 @@ async def _workbench_error(request: Request, exc: Exception) -> JSONResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="workbench"'}
     elif exc.code == "too-many-attempts":
         headers = {"Retry-After": str(exc.details.get("retry_after", 60))}
+    elif status == 503:  # a dependency is down: the same request may work in a moment
+        headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)}
     return from_error(exc.to_dict(), status, request.url.path, headers=headers)
 
 

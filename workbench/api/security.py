@@ -38,21 +38,34 @@ HEADERS = [
 ]
 
 
+#: Answers that carry data (the API, Data Docs, RAW files and exports) are never kept by browsers or proxies.
+NO_STORE_PREFIX = "/workbench/"
+NO_STORE_EXCEPT = ("/workbench/_static/",)
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, production: bool = False) -> None:
         self.app = app
+        self.production = production  # behind HTTPS: browsers must keep to HTTPS (HSTS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        csp = DATA_DOCS_CSP if scope.get("path", "").startswith(DATA_DOCS_PREFIX) else CSP
+        path = scope.get("path", "")
+        csp = DATA_DOCS_CSP if path.startswith(DATA_DOCS_PREFIX) else CSP
+        no_store = path.startswith(NO_STORE_PREFIX) and not path.startswith(NO_STORE_EXCEPT)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(b"content-security-policy", csp.encode()), *HEADERS]
+                if no_store:
+                    extra.append((b"cache-control", b"no-store"))
+                if self.production:
+                    extra.append(HSTS)
                 message["headers"] = [*message.get("headers", []), *((k, v) for k, v in extra if k not in present)]
             await send(message)
 

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from workbench.engine import accounts, auth
-from workbench.engine.api import Settings
+from workbench.engine.api import Settings, WorkbenchError
 
 COOKIE = "wb_session"
 LOGIN_PAGE = "/login"
@@ -44,7 +44,33 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address: the peer's, or behind a trusted reverse proxy (``WORKBENCH_TRUSTED_PROXIES``) the
+    right-most X-Forwarded-For entry that is not itself a trusted proxy (what a client writes there is
+    ignored: only proxies append to the right)."""
+    peer = request.client.host if request.client else ""
+    trusted = set(_settings(request).trusted_proxies)
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop[:64]
+    return peer
+
+
+class CrossSiteError(WorkbenchError):
+    code = "cross-site"
+    title = "Cross-site request refused"
+    template = "sign-in forms must be posted from the workbench's own pages"
+    template_es = "los formularios de inicio de sesión deben enviarse desde las páginas del workbench"
+
+
+def _refuse_foreign_form(request: Request) -> None:
+    """A browser form posted from another site (login CSRF: signing a victim into the attacker's account, or
+    signing them out). Scripts send no Origin or Referer and are not affected."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise CrossSiteError()
 
 
 def _same_origin(request: Request) -> bool:
@@ -107,6 +133,7 @@ def set_session_cookie(response: Response, secret: str, settings: Settings) -> N
 async def login(request: Request, username: str = Form(...), password: str = Form(...),
                 next: str = Form("/workbench")) -> Response:
     settings = _settings(request)
+    _refuse_foreign_form(request)
     target = _safe_next(next)
     try:
         principal = await run_in_threadpool(auth.authenticate, username, password,  # argon2: off the loop
@@ -125,6 +152,7 @@ async def login(request: Request, username: str = Form(...), password: str = For
 
 @router.post("/logout", summary="Sign out (ends the session)")
 async def logout(request: Request) -> Response:
+    _refuse_foreign_form(request)
     cookie = request.cookies.get(COOKIE)
     if cookie:
         await run_in_threadpool(auth.end_session, cookie, _settings(request))
@@ -153,6 +181,7 @@ async def me(principal: Annotated[auth.Principal, Depends(_signed_in)]) -> dict[
 async def setup(request: Request, token: str = Form(...), username: str = Form(...),
                 password: str = Form(...)) -> Response:
     settings = _settings(request)
+    _refuse_foreign_form(request)
     user = await run_in_threadpool(accounts.complete_setup, token, username, password, settings)
     secret = await run_in_threadpool(auth.start_session, auth.Principal(user.username, user.role, "session", user.id), settings)
     response: Response = (RedirectResponse("/workbench", status_code=303) if _wants_html(request)

@@ -175,6 +175,13 @@ def _dummy_hash() -> str:
     return _hasher().hash(secrets.token_hex(16))
 
 
+#: Password checks running at once in a process (argon2id: 64 MiB and about 0.1 s each); more wait.
+VERIFY_SLOTS = 4
+_VERIFY_SLOTS = threading.BoundedSemaphore(VERIFY_SLOTS)
+#: Failed sign-ins allowed per address, across usernames, as a multiple of ``login_max_failures``.
+ADDRESS_FACTOR = 10
+
+
 def _verify_password(stored: str, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -214,19 +221,27 @@ def _existing(username: str, session):
 def authenticate(username: str, password: str, *, address: str = "", settings: Settings | None = None,
                  via: str = "session") -> Principal:
     """The principal for a correct password of an enabled user. Wrong or unknown -> AuthError (the same
-    message either way); too many failures -> TooManyAttemptsError."""
+    message either way); too many attempts -> TooManyAttemptsError, before any password is hashed.
+
+    Two counters, each incremented atomically before the check: per user and address
+    (``login_max_failures``) and per address alone (ADDRESS_FACTOR times as many, across usernames, so
+    rotating names does not buy guesses or argon2 work). A success clears the user's counter. At most
+    VERIFY_SLOTS password checks run at once per process (each takes 64 MiB and ~0.1 s of CPU)."""
     from workbench.engine.store import users
 
     settings = settings or get_settings()
     name = username.strip().lower()[:100]
     key = hashlib.sha256(f"{name}|{address}".encode()).hexdigest()[:32]
-    if FAILURES.count(key, settings) >= settings.login_max_failures:
+    address_key = "addr-" + hashlib.sha256(address.encode()).hexdigest()[:27]
+    over_user = FAILURES.attempt(key, settings) > settings.login_max_failures
+    over_address = FAILURES.attempt(address_key, settings) > settings.login_max_failures * ADDRESS_FACTOR
+    if over_user or over_address:
         raise TooManyAttemptsError(username=name, retry_after=settings.login_lockout_s)
     with _scope(settings) as session:
         user = users.get_user(name, session=session)
-        ok = _verify_password(user.password_hash if user else "", password) and user is not None and not user.disabled
-        if not ok:
-            FAILURES.add(key, settings)
+        with _VERIFY_SLOTS:
+            ok = _verify_password(user.password_hash if user else "", password)
+        if not (ok and user is not None and not user.disabled):
             raise AuthError("wrong username or password", message_es="usuario o contraseña incorrectos")
         users.update_user(user, session=session, last_login_at=_now())
         FAILURES.clear(key, settings)

@@ -46,6 +46,23 @@ class FailureCounter:
             with self._lock:
                 self._local.setdefault(key, []).append(time.monotonic())
 
+    def attempt(self, key: str, settings: Settings) -> int:
+        """Count one more attempt for ``key`` *before* checking it and return the count (atomic in Redis:
+        parallel guesses cannot all pass the limit); a success clears it."""
+        try:
+            client = self._redis(settings)
+            pipe = client.pipeline()
+            pipe.incr(f"wb:auth:fail:{key}")
+            pipe.expire(f"wb:auth:fail:{key}", settings.login_lockout_s)
+            return int(pipe.execute()[0])
+        except Exception as exc:  # noqa: BLE001 (any Redis failure: count here, never fail open)
+            log.warning("sign-in attempts counted in-process (Redis unavailable: %s)", type(exc).__name__)
+            with self._lock:
+                now = time.monotonic()
+                hits = [t for t in self._local.get(key, []) if now - t < settings.login_lockout_s] + [now]
+                self._local[key] = hits
+                return len(hits)
+
     def clear(self, key: str, settings: Settings) -> None:
         try:
             self._redis(settings).delete(f"wb:auth:fail:{key}")

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     upload_rate_global: int = Field(default=300, ge=0, description="Uploads all principals together may make per "
                                     "window; 0 = no limit.")
     upload_rate_window_s: int = Field(default=60, ge=1, description="Rate-limit window, seconds (sliding).")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies in front of the server (comma-separated IPs). Only from these "
+        "is X-Forwarded-For believed, to find the client's address for sign-in lock-outs.")
 
     @field_validator("database_url")
     @classmethod
@@ -108,6 +112,10 @@ class Settings(BaseSettings):
         """Outside development a secret left at a placeholder (or too short to resist guessing) is refused."""
         if self.environment != "production":
             return self
+        if self.redis_url and self.redis_url.startswith("redis://") and "@" not in self.redis_url \
+                and not _loopback(self.redis_url):
+            raise ValueError("WORKBENCH_REDIS_URL points to another host without a password; in production use "
+                             "rediss:// or redis://:password@host (Redis holds sessions and the web app's state)")
         for name, minimum in (("admin_secret", 32), ("admin_password", 12)):
             value = getattr(self, name)
             if value is None:
@@ -127,6 +135,18 @@ class Settings(BaseSettings):
         for url in value or []:
             if not str(url).startswith(("http://", "https://")):
                 raise ValueError(f"webhook URLs must start with http:// or https:// (got {str(url)[:40]!r})")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        import ipaddress
+
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        for item in value or []:
+            ipaddress.ip_address(str(item))  # a ValueError names a bad address
         return value
 
     @field_validator("redis_url")
@@ -157,6 +177,12 @@ class Settings(BaseSettings):
     @property
     def incoming(self) -> Path:
         return self.incoming_dir or self.data_dir / "incoming"
+
+
+def _loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
 class SettingsError(WorkbenchError):
