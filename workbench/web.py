@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from workbench.engine.errors import WorkbenchError
 
@@ -59,7 +60,7 @@ class WebAppError(WorkbenchError):
 
 
 def base_url(host: str, port: int) -> str:
-    return f"http://{host}:{port}"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -87,12 +88,45 @@ def _npm_registry() -> str:
     return DEFAULT_NPM_REGISTRY
 
 
+def origin(url: str) -> str:
+    """The web origin a browser sends for pages of ``url`` (``scheme://host[:port]``, lowercase, no default port):
+    what CORS and the websocket's origin check compare, character for character, with the ``Origin`` header."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise WebAppError(f"not a web address: {url!r} (give http(s)://host[:port])")
+    try:
+        port = parts.port
+    except ValueError:
+        raise WebAppError(f"not a web address: {url!r} (bad port)") from None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6 literals keep brackets
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
+
+
+def allowed_origins(*urls: str | None) -> list[str]:
+    """The origins allowed to call the backend with the user's cookie (CORS) and to open its websocket: the
+    origins of ``urls`` (the address the pages are served from and connect back to), never ``*``."""
+    out: list[str] = []
+    for url in urls:
+        if url and origin(url) not in out:
+            out.append(origin(url))
+    return out
+
+
 def web_env(host: str, port: int, *, state_redis_url: str | None = None, workers: int = DEFAULT_WEB_WORKERS,
-            base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of the build and of the server: offline-safe, production mode, this host and port."""
+            base: dict[str, str] | None = None, public_url: str | None = None) -> dict[str, str]:
+    """The environment of the build and of the server: offline-safe, production mode, this host and port.
+
+    ``public_url`` is the address browsers use when it is not ``http://host:port`` (a reverse proxy with its
+    own name or TLS): the pages connect back to it, and it is the only origin allowed cross-origin requests
+    with credentials and the websocket (``REFLEX_CORS_ALLOWED_ORIGINS``; Reflex's default ``*`` would let any
+    site, or a page on another port of this host, act with a signed-in user's cookie)."""
     env = dict(os.environ if base is None else base)
     bun = Path(sys.executable).parent / "bun"
-    url = base_url(host, port)
+    if public_url and urlsplit(public_url.strip()).path not in ("", "/"):
+        raise WebAppError(f"the web app is served at the root of its address, not {public_url!r}")
+    url = origin(public_url) if public_url else base_url(host, port)
     env.update({
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
@@ -100,6 +134,7 @@ def web_env(host: str, port: int, *, state_redis_url: str | None = None, workers
         "NPM_CONFIG_REGISTRY": _npm_registry(),
         "REFLEX_API_URL": url,
         "REFLEX_DEPLOY_URL": url,
+        "REFLEX_CORS_ALLOWED_ORIGINS": ",".join(allowed_origins(url)),
         "REFLEX_BACKEND_HOST": host,
         "REFLEX_ENV_MODE": "prod",
         "GRANIAN_WORKERS": str(workers),

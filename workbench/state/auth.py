@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 import reflex as rx
 from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
+from reflex.state import StateUpdate
 
 from workbench.engine import auth
 from workbench.engine.api import WorkbenchError
@@ -134,20 +135,40 @@ def _owner(state: rx.State) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:32] if secret else ""
 
 
+HYDRATE_EVENTS = ("hydrate", "hydrate_and_load")
+
+
 class SessionBoundState(rx.Middleware):
-    """Before a connection's first event (its hydration, which sends the whole state to the browser): a state
-    filled under another session, or none, starts again empty. Reflex keeps a tab's state across page loads and
-    sign-outs (the tab keeps its token); this ties it to the session that filled it."""
+    """Ties a browser tab's state to the session that filled it. Reflex keeps a tab's state across page loads
+    and sign-outs (the tab keeps its token), and runs this before the event's handler, so before hydration
+    computes what it sends:
+
+    - a connection's hydration (its first event, which sends the whole state to the browser) with another
+      session than the one that filled the state, or none, empties the whole tree first;
+    - any other event is refused while the state belongs to another session (a client that skips hydration
+      gets nothing the previous session loaded); a state no session filled yet (new, or expired in the state
+      manager) is claimed by the session of the event's connection.
+    """
 
     async def preprocess(self, app, state, event):  # noqa: ANN001, ANN201 (Reflex's middleware signature)
-        if event.name.rpartition(".")[2] not in ("hydrate", "hydrate_and_load") or state.parent_state is not None:
+        if state.parent_state is not None:
             return None
-        mine = state.get_substate(AuthState.get_full_name().split("."))
         owner = _owner(state)
-        if mine._owner != owner:
-            state.reset()  # the whole tree is loaded for hydration: every page's data goes
+        if event.name.rpartition(".")[2] in HYDRATE_EVENTS:
+            mine = state.get_substate(AuthState.get_full_name().split("."))  # hydration loads the whole tree
+            if mine._owner != owner:
+                state.reset()  # every page's data goes
+                mine._owner = owner
+            return None
+        mine = await state.get_state(AuthState)
+        if mine._owner == owner:
+            return None
+        if not mine._owner:
             mine._owner = owner
-        return None
+            return None
+        log.warning("event %s refused: the tab's state belongs to another session (no hydration first)",
+                    event.name.rpartition(".")[2])
+        return StateUpdate()
 
 
 class AuthState(rx.State):

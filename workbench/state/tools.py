@@ -1,10 +1,13 @@
-"""The tools hub: which optional external tools are configured (read from the settings at page load)."""
+"""The tools hub: which optional external tools are configured (read from the settings at page load, for a
+signed-in user only)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from workbench.engine import auth
 from workbench.engine.api import get_settings
+from workbench.state.auth import acting, principal_of
 
 
 class ToolsState(rx.State):
@@ -12,4 +15,9 @@ class ToolsState(rx.State):
 
     @rx.event
     def load(self):
-        self.pgadmin_url = get_settings().pgadmin_url or ""
+        if principal_of(self) is None:  # anonymous or ended session: nothing (AuthState.check sends to sign in)
+            self.pgadmin_url = ""
+            return
+        with acting(self):
+            auth.require("read")
+            self.pgadmin_url = get_settings().pgadmin_url or ""

@@ -7,11 +7,13 @@ a background event."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
 import reflex as rx
 
+from workbench.api.ratelimit import RateLimitedError, UploadLimiter
 from workbench.components.numbers import fmt_int
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import api, auth, catalog
@@ -35,7 +37,37 @@ class UploadTooLargeError(WorkbenchError):
 
 
 def _spec(slug: str) -> api.Spec:
-    return api.load_spec(api.find_spec(slug, api.get_settings().specs_dir))
+    """The spec of the dataset the browser names, for a principal who may preview. The name comes from the
+    browser: a dataset slug only (``slug_only``), never a path to a file on the server, and nothing is looked
+    up for a role that may not preview (a viewer learns nothing about the server's files)."""
+    auth.require("preview")
+    return api.load_spec(api.find_spec(slug, api.get_settings().specs_dir, slug_only=True))
+
+
+_limiter: tuple[Any, UploadLimiter] | None = None
+_limiter_lock = threading.Lock()
+
+
+def upload_limiter() -> UploadLimiter:
+    """The upload rate limiter of this process (the API's class and Redis counters, ``wb:ratelimit:*``: uploads
+    through the web and through the API share one budget per user and one in total)."""
+    global _limiter
+    settings = api.get_settings()
+    with _limiter_lock:
+        if _limiter is None or _limiter[0] is not settings:
+            _limiter = (settings, UploadLimiter(settings))
+        return _limiter[1]
+
+
+def _admit_upload() -> None:
+    """Count one upload of the acting principal against the rate limits (RateLimitedError, nothing counted,
+    when over one)."""
+    upload_limiter().check(auth.require("upload").name)
+
+
+def rate_limited_view(exc: RateLimitedError) -> dict[str, str]:
+    return {"message": f"Demasiadas cargas; intente de nuevo en {exc.details['retry_after']} s.",
+            "code": exc.code, "location": "", "row": ""}
 
 
 def _choices(data: bytes, filename: str) -> dict[str, Any]:
@@ -182,6 +214,16 @@ class UploadState(rx.State):
         buffer, name = bytearray(), ""
         async for chunk in chunks:
             if not name:  # the first chunk (an empty file sends one empty chunk; a refused drop sends none)
+                try:  # counted like the API's uploads, before the file is buffered
+                    await as_user(self, _admit_upload)
+                except WorkbenchError as exc:
+                    async with self:
+                        self.uploading = False
+                        if isinstance(exc, RateLimitedError):
+                            self.error = rate_limited_view(exc)
+                        else:
+                            self._fail(exc)
+                    return
                 name = chunk.filename.rsplit("/", 1)[-1] or "archivo"
                 async with self:
                     self._reset_file()
@@ -223,12 +265,15 @@ class UploadState(rx.State):
 
     @rx.event
     def set_dataset(self, slug: str):
-        self.dataset, self.sheet = slug, ""
+        """The dataset picked for the file: its parameters (for a role that may preview; the slug is the
+        browser's, so it is only ever a dataset name)."""
         try:
             with acting(self):
-                self.params = api.parameter_fields(_spec(slug), self.file_name)
+                params = api.parameter_fields(_spec(slug), self.file_name)  # _spec checks the role first
         except WorkbenchError as exc:
             self._fail(exc)
+            return
+        self.dataset, self.sheet, self.params = slug, "", params
 
     @rx.event
     def set_sheet(self, sheet: str):
