@@ -159,7 +159,8 @@ def serve(host: str, port: int, workers: int, no_web: bool) -> None:
         from workbench import web
 
         web.ensure_port_free(host, port)
-        web_env = web.web_env(host, port, state_redis_url=state_db_url(settings), base=env)
+        web_env = web.web_env(host, port, state_redis_url=state_db_url(settings), base=env,
+                              public_url=settings.public_url)
         built, seconds = web.build(host, port, env=web_env)
         if built:
             console.print(Text(f"web app built in {seconds:.1f} s"))
@@ -171,12 +172,15 @@ def serve(host: str, port: int, workers: int, no_web: bool) -> None:
         if not no_web:
             web_proc = web.start(host, port, web_env)
             web.wait_ready(host, port, web_proc)
-        where = "" if no_web else f", web app at {web.base_url(host, port)}/workbench"
+        public = (settings.public_url or "").rstrip("/") or f"http://{host}:{port}"
+        if not no_web:
+            public = (settings.public_url or "").rstrip("/") or web.base_url(host, port)
+        where = "" if no_web else f", web app at {public}/workbench"
         console.print(Text(f"Data Workbench: specs synced ({len(report.added) + len(report.updated) + len(report.unchanged)}"
                            f" datasets), Redis at {url.split('?')[0]}, {workers} worker(s){where}. "
                            "Ctrl-C stops everything."))
         if not no_web:
-            _first_admin(web.base_url(host, port))
+            _first_admin(public)
         while not stop["now"]:
             for _ in range(max(1, settings.lock_ttl_s)):
                 if stop["now"] or any(p.poll() is not None for p in procs) or (web_proc and web_proc.poll() is not None):

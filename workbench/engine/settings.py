@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         description="Signs the admin dashboard's cookies (CSRF); default: a random secret kept in "
         "<data_dir>/admin_secret, shared by the web server's processes.",
     )
+    public_url: str | None = Field(
+        default=None, description="The address browsers use to reach the web app when it is not "
+        "http://<host>:<port> (a reverse proxy with its own name or TLS). The pages connect back to it, and it is "
+        "the only origin allowed cross-origin requests with credentials and the websocket.")
     pgadmin_url: str | None = Field(default=None, description="Link to a pgAdmin (or similar) shown under Herramientas.")
     # --- input limits (docs/security.md): hostile or broken files are refused before they are parsed ---
     max_zip_uncompressed_bytes: int = Field(default=300 * 1024 * 1024, ge=1024,
