@@ -1,5 +1,11 @@
-"""``/workbench/health``: each dependency's state; 503 when the database (without which nothing works) is down.
-Public on purpose (load balancers and probes call it without credentials); it names no secrets."""
+"""``/workbench/health``: each dependency's state and check time; 503 when a required one is down.
+
+Required means nothing useful works without it: the database (sign-in, every list, every run record). Redis, the
+workers and the disk are reported but answer 200 ``degraded`` when down, low or missing: previews and reads still
+work, runs are refused with their own 503 (``redis-unavailable``) or wait for a worker, uploads get 507 when the
+disk is full. A load balancer that takes a server out on 503 thus keeps serving what still works.
+Public on purpose (load balancers and probes call it without credentials); it names no host, path or secret.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,13 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api.deps import settings_of
+from workbench.api.problems import RETRY_AFTER_UNAVAILABLE_S
 from workbench.engine import catalog
 
 router = APIRouter(prefix="/workbench", tags=["health"])
+
+#: Dependencies without which the product cannot serve anything useful: down -> 503.
+REQUIRED = ("database",)
 
 
 class HealthReport(BaseModel):
@@ -21,15 +31,18 @@ class HealthReport(BaseModel):
     checks: dict[str, dict[str, Any]]
 
 
-@router.get("/health", response_model=HealthReport, summary="Database, Redis and workers",
+def overall(checks: dict[str, dict[str, Any]]) -> Literal["ok", "degraded", "down"]:
+    if any(checks[name]["status"] != "ok" for name in REQUIRED):
+        return "down"
+    return "ok" if all(c["status"] == "ok" for c in checks.values()) else "degraded"
+
+
+@router.get("/health", response_model=HealthReport, summary="Database, Redis, workers, queues and disk",
             responses={503: {"model": HealthReport, "description": "The database is down"}})
 async def health(request: Request) -> JSONResponse:
     checks = await run_in_threadpool(catalog.health, settings_of(request))
-    if checks["database"]["status"] != "ok":
-        status = "down"
-    elif all(c["status"] == "ok" for c in checks.values()):
-        status = "ok"
-    else:
-        status = "degraded"
-    report = HealthReport(status=status, checks=checks)
-    return JSONResponse(report.model_dump(mode="json"), status_code=503 if status == "down" else 200)
+    report = HealthReport(status=overall(checks), checks=checks)
+    down = report.status == "down"
+    return JSONResponse(report.model_dump(mode="json"), status_code=503 if down else 200,
+                        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S), "Cache-Control": "no-store"} if down
+                        else {"Cache-Control": "no-store"})

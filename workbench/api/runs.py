@@ -36,10 +36,13 @@ def _utc(value: date | datetime | None) -> datetime | None:
 
 
 @router.post("", status_code=202, response_model=RunPublic, summary="Queue a run of an uploaded file",
+             description="503 `redis-unavailable` when the run could not be queued: the file is kept and the attempt "
+                         "is recorded as a failed run (its id in `run_id` and `Location`); submit it again later. "
+                         "507 `storage-full` when the RAW file store's disk is full: nothing is stored or recorded.",
              dependencies=[Depends(require("run"))],
              responses={200: {"model": RunPublic, "description": "An identical earlier run (same file, spec and "
                                                                  "parameters) was reused"},
-                        **problems.responses(404, 413, 415, 422, 503)},
+                        **problems.responses(404, 413, 415, 422, 503, 507)},
              openapi_extra=multipart_body(("force", {"type": "boolean", "description": "Run even if identical."})))
 async def submit_run(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     settings = settings_of(request)
@@ -47,9 +50,17 @@ async def submit_run(request: Request, principal: Annotated[Principal, Depends(c
     slug = upload.one("dataset")
     if not slug:
         raise UploadFormError("the form has no 'dataset' field", message_es="falta el campo 'dataset'", field="dataset")
-    run = await run_in_threadpool(api.submit_run, slug, upload.data, filename=upload.filename,
-                                  params=params_of(upload), force=flag(upload.one("force")),
-                                  triggered_by=principal.name, settings=settings)
+    try:
+        run = await run_in_threadpool(api.submit_run, slug, upload.data, filename=upload.filename,
+                                      params=params_of(upload), force=flag(upload.one("force")),
+                                      triggered_by=principal.name, settings=settings)
+    except api.WorkbenchError as exc:
+        if exc.code == "redis-unavailable" and isinstance(exc.details.get("run_id"), int):
+            # not queued: the file is kept and the attempt recorded as a failed run, named here so it can be found
+            run_id = exc.details["run_id"]
+            return problems.from_error(exc.to_dict(), 503, request.url.path, run_id=run_id, headers={
+                "Location": f"/workbench/runs/{run_id}", "Retry-After": str(problems.RETRY_AFTER_UNAVAILABLE_S)})
+        raise
     location = {"Location": f"/workbench/runs/{run.id}"}
     if run.status == "failed" and run.error:  # rejected before queueing (parameters): the record is kept
         return problems.from_error(run.error, 422, request.url.path, run_id=run.id, headers=location)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 import zlib
 from typing import Any
 
 import redis
 
-from workbench.engine.redis_conn import CACHE_PREFIX, get_redis
+from workbench.engine.redis_conn import CACHE_PREFIX, client_location, get_redis
 from workbench.engine.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,12 @@ CACHE_FORMAT = 1
 COMPRESS_LEVEL = 1
 #: After a failed call, the cache stays off this long, seconds, so a dead Redis costs one timeout, not one per call.
 RETRY_AFTER_S = 5.0
+#: A failed call that took this long (a timeout, not a refused connection), seconds, pauses the cache of that server
+#: for every PreviewCache in the process: previews build one per call, and a hung Redis would otherwise cost its
+#: timeouts (about 4 s) on every preview instead of once per pause.
+SLOW_FAILURE_S = 0.5
+_paused: dict[str, tuple[float, str]] = {}  # server and prefix -> (paused until, monotonic; why)
+_paused_lock = threading.Lock()
 #: What makes the cache unusable for a call (connection, timeout, OOM/READONLY refusals): never raised to callers.
 FAILURES: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
 
@@ -101,6 +108,7 @@ class PreviewCache:
         self._get = redis.register_script(_GET)
         self._put = redis.register_script(_PUT)
         self._off_until = 0.0
+        self._where = f"{client_location(redis)}|{prefix}"
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> PreviewCache:
@@ -134,10 +142,11 @@ class PreviewCache:
         cost); None on a miss or when Redis cannot answer."""
         if not self._available():
             return None
+        started = time.monotonic()
         try:
             blob = self._get(keys=self._keys, args=[self.prefix, key, time.time(), self.ttl_ms])
         except FAILURES as exc:
-            self._failed("get", exc)
+            self._failed("get", exc, time.monotonic() - started)
             return None
         if blob is None:
             return None
@@ -157,11 +166,12 @@ class PreviewCache:
         if len(blob) > min(self.max_entry_bytes, self.max_total_bytes):
             log.info("preview %s not cached: %d bytes compressed, limit %d", key[:12], len(blob), self.max_entry_bytes)
             return False
+        started = time.monotonic()
         try:
             self.evicted += int(self._put(keys=self._keys, args=[self.prefix, key, time.time(), self.ttl_ms,
                                                                   self.max_total_bytes, blob]))
         except FAILURES as exc:
-            self._failed("put", exc)
+            self._failed("put", exc, time.monotonic() - started)
             return False
         return True
 
@@ -194,14 +204,22 @@ class PreviewCache:
             log.warning("could not drop unreadable cache entry %s (%s); it expires by its TTL", key[:12], drop_exc)
 
     def _available(self) -> bool:
-        if time.monotonic() < self._off_until:
+        now = time.monotonic()
+        if now < self._off_until:
             return False  # last_error still says why
+        paused = _paused.get(self._where)
+        if paused is not None and now < paused[0] and self.retry_after_s > 0:
+            self.last_error = paused[1]  # another call found this server hung a moment ago
+            return False
         self.last_error = None
         return True
 
-    def _failed(self, operation: str, exc: BaseException) -> None:
+    def _failed(self, operation: str, exc: BaseException, elapsed_s: float = 0.0) -> None:
         self.last_error = f"preview cache unavailable ({operation}): {type(exc).__name__}: {exc}"
         self._off_until = time.monotonic() + self.retry_after_s
+        if elapsed_s >= SLOW_FAILURE_S and self.retry_after_s > 0:
+            with _paused_lock:
+                _paused[self._where] = (self._off_until, self.last_error)
         log.warning("%s; continuing without the cache for %.0f s", self.last_error, self.retry_after_s)
 
 

@@ -7,12 +7,14 @@ import logging
 import threading
 from typing import Any
 
-from rq import Queue, Retry, SimpleWorker, Worker, get_current_job
+import redis
+from rq import Queue, Retry, SimpleWorker, Worker, get_current_job, worker_registration
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from workbench.engine.redis_conn import get_redis
+from workbench.engine.errors import RedisUnavailableError, WorkbenchError
+from workbench.engine.redis_conn import client_location, get_redis
 from workbench.engine.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -20,6 +22,22 @@ log = logging.getLogger(__name__)
 QUEUES = ("previews", "runs", "backfills")
 RESULT_TTL_S = 24 * 3600
 FAILURE_TTL_S = 7 * 24 * 3600
+#: What means "Redis did not take the job": down, timed out, out of memory, a read-only replica.
+QUEUE_FAILURES: tuple[type[BaseException], ...] = (redis.RedisError, OSError, RedisUnavailableError)
+
+
+class QueueUnavailableError(RedisUnavailableError):
+    """A recorded run could not be queued (Redis down or refusing writes). The run is then recorded as failed
+    with this error, its RAW file kept, so the user sees the attempt and submits again: a run is never left
+    queued with no job, nor executed later behind the user's back when Redis returns."""
+
+    code = "redis-unavailable"
+    title = "Run not queued: Redis unavailable"
+    template = ("run {run_id} could not be queued: Redis is not reachable at {where} ({reason}); the file "
+                "{filename} was kept and the run is recorded as failed: submit it again when Redis is back")
+    template_es = ("no se pudo encolar la ejecución {run_id}: el servicio de colas (Redis) no responde. El archivo "
+                   "{filename} quedó guardado y la ejecución quedó registrada como fallida; vuelva a enviarlo en "
+                   "unos momentos")
 
 
 def queue(name: str, settings: Settings | None = None) -> Queue:
@@ -31,26 +49,65 @@ def queue(name: str, settings: Settings | None = None) -> Queue:
 
 
 def enqueue_run(run_id: int, *, queue_name: str = "runs", settings: Settings | None = None) -> str:
-    """Queue the execution of a recorded (queued) run. One job per run (job id ``run-<id>``)."""
-    job = queue(queue_name, settings).enqueue_call(
-        "workbench.engine.jobs.run_job", args=(run_id,), job_id=f"run-{run_id}", result_ttl=RESULT_TTL_S,
-        failure_ttl=FAILURE_TTL_S, description=f"run {run_id}",
-        # Safe to retry: execute_run is idempotent (a run no longer queued is left alone).
-        retry=Retry(max=1),
-    )
+    """Queue the execution of a recorded (queued) run. One job per run (job id ``run-<id>``). When Redis does not
+    take the job, the run is recorded as failed (QueueUnavailableError, raised)."""
+    settings = settings or get_settings()
+    try:
+        job = queue(queue_name, settings).enqueue_call(
+            "workbench.engine.jobs.run_job", args=(run_id,), job_id=f"run-{run_id}", result_ttl=RESULT_TTL_S,
+            failure_ttl=FAILURE_TTL_S, description=f"run {run_id}",
+            # Safe to retry: execute_run is idempotent (a run no longer queued is left alone).
+            retry=Retry(max=1),
+        )
+    except QUEUE_FAILURES as exc:
+        raise _not_queued(run_id, exc, settings) from exc
     return job.id
+
+
+def _not_queued(run_id: int, exc: BaseException, settings: Settings) -> QueueUnavailableError:
+    """Record a run that Redis did not take as failed (only if still queued: a job that did reach a worker in
+    spite of the error finds it failed and leaves it alone), and end its backfill when nothing else is left."""
+    from workbench.engine.store import backfills, runs
+    from workbench.engine.store.db import session_scope
+
+    try:
+        where = client_location(get_redis(settings))
+    except WorkbenchError:
+        where = "the embedded server"
+    reason = exc.details.get("reason", exc.message) if isinstance(exc, WorkbenchError) else (
+        str(exc).strip() or type(exc).__name__)
+    filename = "?"
+    try:
+        with session_scope(settings.db_url) as session:
+            run = runs.get_run(run_id, session=session)
+            filename = run.inputs[0]["name"] if run and run.inputs else filename
+            error = QueueUnavailableError(run_id=run_id, where=where, reason=reason, filename=filename)
+            runs.update_run(run_id, session=session, only_if=("queued",), status="failed", error=error.to_dict())
+            if run is not None and run.backfill_id is not None:
+                backfills.finish_if_done(run.backfill_id, session=session)
+    except WorkbenchError as store_exc:  # the store is down too: the run stays queued until recovered
+        log.error("run %s was not queued (%s) and could not be recorded as failed: %s", run_id, reason,
+                  store_exc.message)
+    log.warning("run %s not queued: Redis at %s: %s", run_id, where, reason)
+    return QueueUnavailableError(run_id=run_id, where=where, reason=reason, filename=filename)
 
 
 def ensure_enqueued(run_id: int, *, settings: Settings | None = None) -> bool:
     """Queue a recorded queued run whose job is missing or dead (e.g. after an embedded Redis restart);
-    True when it was (re)queued."""
+    True when it was (re)queued. With Redis unreachable nothing can be checked: the run is left queued for the
+    next recovery (False, with a warning), so a periodic recovery (``workbench serve``) outlives the outage."""
     settings = settings or get_settings()
-    redis = get_redis(settings)
+    client = get_redis(settings)
     try:
-        job = Job.fetch(f"run-{run_id}", connection=redis, serializer=JSONSerializer)
+        job = Job.fetch(f"run-{run_id}", connection=client, serializer=JSONSerializer)
+        status = job.get_status()
     except NoSuchJobError:
-        job = None
-    if job is not None and job.get_status() in ("queued", "started", "deferred", "scheduled"):
+        job, status = None, None
+    except QUEUE_FAILURES as exc:
+        log.warning("run %s: cannot check its job, Redis at %s: %s", run_id, client_location(client),
+                    str(exc) or type(exc).__name__)
+        return False
+    if status in ("queued", "started", "deferred", "scheduled"):
         return False
     if job is not None:
         job.delete()
@@ -91,6 +148,29 @@ def preview_job(slug: str | None, raw_sha256: str, filename: str, params: dict[s
     return previews.cached_preview_of_stored(slug, raw_sha256, filename=filename, params=params, sheet=sheet)
 
 
+class _RegistersAgain:
+    """A worker that registers itself again when Redis lost its registration (a Redis without persistence was
+    restarted): RQ reconnects by itself and goes on taking jobs, but would stay invisible to ``Worker.all``, so
+    health and the queues page would report no worker while one is running."""
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        if pipeline is None and self.birth_date is not None and not self.connection.hexists(self.key, "birth"):
+            log.warning("worker %s: Redis lost its registration (restarted?); registering again", self.name)
+            with self.connection.pipeline() as pipe:
+                pipe.hset(self.key, mapping=self.serialize())
+                worker_registration.register(self, pipe)
+                pipe.execute()
+        super().heartbeat(timeout, pipeline)  # type: ignore[misc]
+
+
+class _SimpleWorker(_RegistersAgain, SimpleWorker):
+    pass
+
+
+class _ForkingWorker(_RegistersAgain, Worker):
+    pass
+
+
 def work(queues: list[str] | None = None, *, burst: bool = False, settings: Settings | None = None,
          name: str | None = None, fork: bool = False) -> bool:
     """Run a worker on ``queues`` (all by default) until stopped, or until empty with ``burst``.
@@ -107,7 +187,7 @@ def work(queues: list[str] | None = None, *, burst: bool = False, settings: Sett
         from workbench.engine.validation.runner import warm_up
 
         threading.Thread(target=warm_up, name="gx-warm-up", daemon=True).start()
-    worker_class = Worker if fork else SimpleWorker
+    worker_class = _ForkingWorker if fork else _SimpleWorker
     worker = worker_class([queue(q, settings) for q in (queues or list(QUEUES))], connection=get_redis(settings),
                           serializer=JSONSerializer, name=name)
     return worker.work(burst=burst, logging_level="WARNING")

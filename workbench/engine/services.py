@@ -206,8 +206,21 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
                 progress(info)
 
         with _Heartbeat(url, run_id, every_s=max(1.0, settings.lock_ttl_s / 3)):
-            _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id, run.dataset_slug,
-                     run.inputs[0]["sha256"], version.version, url, settings, on_step)  # type: ignore[union-attr]
+            try:
+                _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id, run.dataset_slug,
+                         run.inputs[0]["sha256"], version.version, url, settings, on_step)  # type: ignore[union-attr]
+            except OSError as exc:  # a full disk is the operator's to fix, not a bug: say so on the run
+                import errno
+
+                from workbench.engine.store.files import StorageFullError
+
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                _finish(url, run_id, status="failed", error=StorageFullError(
+                    f"the disk is full: run {run_id} could not write its results (tables, QA files); free space "
+                    "(or ask the administrator), then run it again",
+                    message_es=f"el disco está lleno: la ejecución {run_id} no pudo guardar sus resultados; libere "
+                               "espacio o avise al administrador y vuelva a ejecutarla").to_dict())
     finally:
         if lock.lost:  # another process may have taken the dataset meanwhile: say so on the run
             log.warning("run %s lost the lock of %s while running", run_id, run.dataset_slug)
@@ -389,7 +402,9 @@ def lineage_graph(slug: str | None = None, *, fmt: str = "json", settings: Setti
 @auth.requires("run")
 def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
                triggered_by: str | None = None, settings: Settings | None = None) -> RunPublic:
-    """Record a run and queue it for a worker (``workbench run --background``, the web app)."""
+    """Record a run and queue it for a worker (``workbench run --background``, the web app). When Redis does not
+    take the job, the run is recorded as failed (its file kept) and ``jobs.QueueUnavailableError``
+    (``redis-unavailable``) is raised: the user sees the attempt and submits again; nothing runs later unasked."""
     from workbench.engine import jobs
 
     settings = settings or get_settings()

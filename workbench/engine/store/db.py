@@ -12,17 +12,21 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from workbench.engine.errors import WorkbenchError
+
+#: Longest wait for a new PostgreSQL connection, seconds (libpq's minimum is 2): a down or hung server is
+#: reported within this, not after the operating system's TCP timeout.
+CONNECT_TIMEOUT_S = 3
 
 
 class DatabaseUnavailableError(WorkbenchError):
     code = "database-unavailable"
     title = "Database unavailable"
     template = "cannot reach the database at {where}: {reason}"
-    template_es = "no se puede conectar a la base de datos en {where}: {reason}"
+    template_es = ("no se puede conectar a la base de datos en {where}; intente de nuevo en unos momentos "
+                   "(detalle: {reason})")
 
 
 class DatabaseNotMigratedError(WorkbenchError):
@@ -82,7 +86,7 @@ def get_engine(url: str, *, autocommit: bool = False) -> Engine:
             sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                            connect_args={"connect_timeout": 5}, **options)
+                            connect_args={"connect_timeout": CONNECT_TIMEOUT_S}, **options)
 
 
 def _forget_pools_in_child() -> None:
@@ -115,10 +119,9 @@ def session_scope(url: str) -> Iterator[Session]:
             except BaseException:
                 session.rollback()
                 raise
-    except OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
         if _is_connection_error(exc):
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
-            raise DatabaseUnavailableError(where=where(url), reason=scrub(reason, url)) from None
+            raise unavailable(url, exc) from None
         raise
 
 
@@ -129,17 +132,38 @@ def read_scope(url: str) -> Iterator[Session]:
     try:
         with Session(engine, expire_on_commit=False) as session:
             yield session
-    except OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
         if _is_connection_error(exc):
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
-            raise DatabaseUnavailableError(where=where(url), reason=scrub(reason, url)) from None
+            raise unavailable(url, exc) from None
         raise
 
 
-def _is_connection_error(exc: OperationalError) -> bool:
+def unavailable(url: str, exc: sa.exc.DBAPIError) -> DatabaseUnavailableError:
+    """The one-line, password-free error for a connection failure (the driver's first line as the reason)."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None and str(exc.orig).strip() else \
+        "connection failed"
+    return DatabaseUnavailableError(where=where(url), reason=scrub(reason, url))
+
+
+#: SQLSTATEs of a server that is unreachable, going away or not taking connections: class 08 (connection
+#: exception), 57P01-57P03 (shut down by the administrator, crash shutdown, cannot connect now), 53300 (too many
+#: connections). Everything else (a constraint, a syntax error, a lock timeout) is not an outage.
+UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03", "53300")
+_UNAVAILABLE_TEXT = ("connection", "could not connect", "timeout", "unable to open database", "no such host",
+                     "name or service", "refused", "the database system is", "server closed")
+
+
+def _is_connection_error(exc: sa.exc.DBAPIError) -> bool:
+    """A failure to reach the server (or a connection it dropped), as opposed to an error in the statement."""
+    if exc.connection_invalidated:  # SQLAlchemy's dialect recognised a disconnect
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+        return True
+    if sqlstate or not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        return False  # the server answered with an error of another class: not an outage
     text = str(exc.orig or exc).lower()
-    return any(s in text for s in ("connection", "could not connect", "timeout", "unable to open database",
-                                   "no such host", "name or service", "refused"))
+    return any(s in text for s in _UNAVAILABLE_TEXT)
 
 
 def scrub(text: str, url: str) -> str:
@@ -148,5 +172,5 @@ def scrub(text: str, url: str) -> str:
     return text.replace(str(password), "***") if password else text
 
 
-__all__ = ["DatabaseNotMigratedError", "DatabaseUnavailableError", "dispose_engines", "get_engine", "read_scope", "safe_url", "scrub",
-           "session_scope", "where"]
+__all__ = ["CONNECT_TIMEOUT_S", "DatabaseNotMigratedError", "DatabaseUnavailableError", "dispose_engines", "get_engine",
+           "read_scope", "safe_url", "scrub", "session_scope", "unavailable", "where"]
