@@ -193,7 +193,10 @@ def serve(host: str, port: int, workers: int, no_web: bool) -> None:
             if web_proc is not None and web_proc.poll() is not None:
                 err_console.print(Text(f"the web app exited (code {web_proc.returncode}); stopping", style="red"))
                 break
-            api.recover_abandoned(settings)
+            try:
+                api.recover_abandoned(settings)
+            except api.WorkbenchError as exc:  # the store or Redis is down: try again next round
+                err_console.print(Text(f"recovery skipped: {exc.message}", style="yellow"))
     except KeyboardInterrupt:
         pass
     finally:

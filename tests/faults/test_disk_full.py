@@ -121,6 +121,7 @@ def test_a_run_whose_outputs_fill_the_disk_ends_failed_with_storage_full_and_rer
     failed = services.execute_run(run.id, settings=settings)
     assert failed.status == "failed" and failed.outputs is None
     assert failed.error["code"] == "storage-full" and "disco está lleno" in failed.error["message_es"]
+    assert list((full_disk.path / "runs").iterdir()) == []  # no half-written output folder left behind
 
     full_disk.free_space()
     again = services.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)

@@ -48,9 +48,9 @@ def test_all_up_is_200_ok_with_each_check_timed_and_nothing_revealed(settings, a
     assert all(c["status"] == "ok" for c in body["checks"].values())
     for name in ("database", "redis", "queues", "disk"):
         assert 0 <= body["checks"][name]["latency_ms"] < 1000
-    assert body["checks"]["workers"] == {"status": "ok", "count": 1, "names": ["health-check-worker"]}
+    assert body["checks"]["workers"] == {"status": "ok", "count": 1}  # names and free space: signed-in only
     assert body["checks"]["queues"]["waiting"] == {"previews": 0, "runs": 1, "backfills": 0}
-    assert body["checks"]["disk"]["free_bytes"] > settings.max_upload_bytes
+    assert "free_bytes" not in body["checks"]["disk"]
     assert [s for s in secrets_of(settings, pg, private_redis) if s in response.text] == []
     assert response.headers["cache-control"] == "no-store"
 
@@ -73,3 +73,13 @@ def test_both_stores_down_is_503_down_quickly_and_still_reveals_nothing(settings
     private_redis.start()
     recovered = anonymous.get("/workbench/health")
     assert recovered.status_code == 200 and recovered.json()["checks"]["redis"]["status"] == "ok"
+
+
+def test_signed_in_callers_also_get_worker_names_and_free_space(settings, anonymous, worker):
+    from workbench.engine import accounts, auth
+
+    accounts.add_user("operadora", "clave-de-operacion-1", "viewer", settings)
+    token = auth.create_token("operadora", "health", settings=settings)
+    body = anonymous.get("/workbench/health", headers={"authorization": f"Bearer {token}"}).json()
+    assert body["checks"]["workers"]["names"] == ["health-check-worker"]
+    assert body["checks"]["disk"]["free_bytes"] > settings.max_upload_bytes

@@ -29,12 +29,18 @@ class AdminGuard:
             return
         request = Request(scope)
         secret = request.cookies.get(COOKIE)
+        unavailable = False
         try:  # a credential seen in the last seconds is answered here; else the store, off the event loop
             principal = (auth.recently_resolved(secret, self.settings)
                          or await run_in_threadpool(auth.resolve, secret, self.settings)) if secret else None
-        except WorkbenchError:
+        except auth.AuthError:
             principal = None
-        if principal is None:
+        except WorkbenchError:  # the store is down: not a reason to sign in again
+            principal, unavailable = None, True
+        if unavailable:
+            response = PlainTextResponse("Servicio no disponible; intente en unos segundos / service unavailable",
+                                         status_code=503, headers={"Retry-After": "15"})
+        elif principal is None:
             response = RedirectResponse(f"/login?next={quote(path)}", status_code=303)
         elif not principal.can("admin"):
             response = PlainTextResponse("Solo administradores / admins only", status_code=403)

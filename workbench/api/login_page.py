@@ -13,7 +13,9 @@ from fastapi.responses import HTMLResponse
 router = APIRouter(include_in_schema=False)
 
 ERRORS = {"invalid": "Usuario o contraseña incorrectos.",
-          "locked": "Demasiados intentos fallidos: espere unos minutos e intente de nuevo."}
+          "locked": "Demasiados intentos fallidos: espere unos minutos e intente de nuevo.",
+          "unavailable": "El servicio no está disponible en este momento (base de datos); intente en unos segundos.",
+          "cross-site": "El formulario debe enviarse desde esta página."}
 
 PAGE = """<!DOCTYPE html>
 <html lang="es-CL"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -138,9 +138,9 @@ async def login(request: Request, username: str = Form(...), password: str = For
     try:
         principal = await run_in_threadpool(auth.authenticate, username, password,  # argon2: off the loop
                                             address=_client_address(request), settings=settings)
-    except (auth.AuthError, auth.TooManyAttemptsError) as exc:
+    except WorkbenchError as exc:
         if _wants_html(request):  # a form post: back to the page, which shows the message
-            code = "locked" if isinstance(exc, auth.TooManyAttemptsError) else "invalid"
+            code = {"too-many-attempts": "locked", "not-authenticated": "invalid"}.get(exc.code, "unavailable")
             return RedirectResponse(f"{LOGIN_PAGE}?error={code}&next={quote(target)}", status_code=303)
         raise
     secret = await run_in_threadpool(auth.start_session, principal, settings)

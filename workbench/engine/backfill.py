@@ -17,7 +17,7 @@ from workbench.engine import auth, jobs, services
 from workbench.engine.api import read_input
 from workbench.engine.errors import ParameterError, SpecNotFoundError, WorkbenchError
 from workbench.engine.events import EventStream
-from workbench.engine.redis_conn import get_redis
+from workbench.engine.redis_conn import ensure_reachable, get_redis
 from workbench.engine.settings import Settings, get_settings
 from workbench.engine.spec.loader import find_spec, parse_spec
 from workbench.engine.store import backfills, datasets
@@ -202,6 +202,7 @@ def start_backfill(slug: str, paths: list[Path], *, params: dict[str, Any] | Non
     except SpecNotFoundError:
         raise services.DatasetNotFoundError(slug=slug) from None
     yaml_text = spec_path.read_text(encoding="utf-8")
+    ensure_reachable(get_redis(settings))  # no queue: refuse before anything is recorded
     with session_scope(url) as session:
         datasets.sync_spec(parse_spec(yaml_text, str(spec_path)), yaml_text, session=session, path=str(spec_path))
         dataset = datasets.get_dataset(slug, session=session)
@@ -259,6 +260,7 @@ def resume_backfill(backfill_id: int, settings: Settings | None = None) -> Backf
     with read_scope(settings.db_url) as session:
         failed = [(r.inputs[0], r.params) for r in backfills.failed_runs(backfill_id, session=session)]
     if failed:
+        ensure_reachable(get_redis(settings))
         with session_scope(settings.db_url) as session:
             backfills.reopen(backfill_id, session=session)
     store = services.RawFileStore(settings.raw_dir)

@@ -7,10 +7,12 @@ caller's logged handler. The RAW file is stored before anything can fail, so the
 
 from __future__ import annotations
 
+import errno
 import getpass
 import hashlib
 import io
 import logging
+import shutil
 import uuid
 import threading
 import time
@@ -32,7 +34,7 @@ from workbench.engine.redis_conn import get_redis
 from workbench.engine.store import backfills, datasets, lineage, runs
 from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.limits import sanitize_filename
-from workbench.engine.store.files import RawFileStore
+from workbench.engine.store.files import RawFileStore, StorageFullError
 from workbench.engine.store.migrate import ensure_current, upgrade
 from workbench.engine.store.models import RunPublic
 from workbench.engine.table import Table
@@ -104,17 +106,23 @@ def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: An
     several stores may share one data directory and number their runs alike), with its sha256; plus the QA
     report's failing rows and GX results."""
     name = f"{run_id}-{uuid.uuid4().hex[:12]}"
-    folder = root / name
+    folder = root / f".{name}.partial"  # renamed into place only when every file is written (disk full: no trace)
     folder.mkdir(parents=True, exist_ok=False)
-    out: dict[str, Any] = {}
-    for layer, table in tables.items():
-        path = folder / f"{layer}.parquet"
-        table.df.to_parquet(path, index=False)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        path.chmod(0o444)
-        out[layer] = {"path": f"{name}/{layer}.parquet", "sha256": digest, "rows": len(table.df),
-                      "columns": table.data_columns, "origins": table.origins, "sheet": table.sheet}
-    return {"layers": out, **(qa.write_qa_outputs(report, folder, name) if report is not None else {})}
+    try:
+        out: dict[str, Any] = {}
+        for layer, table in tables.items():
+            path = folder / f"{layer}.parquet"
+            table.df.to_parquet(path, index=False)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            path.chmod(0o444)
+            out[layer] = {"path": f"{name}/{layer}.parquet", "sha256": digest, "rows": len(table.df),
+                          "columns": table.data_columns, "origins": table.origins, "sheet": table.sheet}
+        written = {"layers": out, **(qa.write_qa_outputs(report, folder, name) if report is not None else {})}
+        folder.rename(root / name)
+        return written
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 @auth.requires("run")
@@ -292,12 +300,24 @@ def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[st
                                        spec_version=spec_version)
     except WorkbenchError as exc:
         _finish(url, run_id, status="failed", error=exc.to_dict())
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            _internal_error(url, run_id, exc)
+            raise
+        full = StorageFullError("the disk is full: the run's tables were not written; free space and run it again",
+                                message_es="el disco está lleno: no se guardaron las tablas de la ejecución; libere "
+                                           "espacio y vuelva a ejecutarla")
+        _finish(url, run_id, status="failed", error=full.to_dict())
     except BaseException as exc:
-        log.exception("run %s failed with an internal error", run_id)
-        _finish(url, run_id, status="failed", error={
-            "code": "internal-error", "title": "Internal error", "message": f"{type(exc).__name__}: {exc}",
-            "message_es": "error interno; quedó registrado para el equipo", "details": {}})
+        _internal_error(url, run_id, exc)
         raise
+
+
+def _internal_error(url: str, run_id: int, exc: BaseException) -> None:
+    log.error("run %s failed with an internal error", run_id, exc_info=exc)
+    _finish(url, run_id, status="failed", error={
+        "code": "internal-error", "title": "Internal error", "message": f"{type(exc).__name__}: {exc}",
+        "message_es": "error interno; quedó registrado para el equipo", "details": {}})
 
 
 def _finish(url: str, run_id: int, **values: Any) -> None:

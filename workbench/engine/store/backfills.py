@@ -87,10 +87,12 @@ def failed_runs(backfill_id: int, *, session: Session) -> list[Run]:
     """The backfill's failed runs whose input has not succeeded since (what resume retries)."""
     runs = session.exec(select(Run).where(Run.backfill_id == backfill_id).order_by(Run.id)).all()  # type: ignore[arg-type]
     succeeded = {r.inputs_key for r in runs if r.status == "succeeded"}
+    pending = {r.inputs_key for r in runs if r.status in ("queued", "running")}  # e.g. recovery's retry
     seen: set[str] = set()
     out = []
     for run in runs:
-        if run.status == "failed" and run.inputs_key not in succeeded and run.inputs_key not in seen:
+        if (run.status == "failed" and run.inputs_key not in succeeded and run.inputs_key not in pending
+                and run.inputs_key not in seen):
             seen.add(run.inputs_key)
             out.append(run)
     return out
