@@ -75,3 +75,21 @@ def test_openapi_describes_every_route_and_the_problem_model(client):
     assert "Problem" in spec["components"]["schemas"]
     assert "multipart/form-data" in spec["paths"]["/workbench/runs"]["post"]["requestBody"]["content"]
     assert client.get("/docs").status_code == 200
+
+
+def test_server_side_failures_never_tell_clients_where_the_services_are():
+    """A 5xx names no host, port, database, socket path or driver text (that goes to the log)."""
+    from workbench.api.problems import public_error
+    from workbench.engine.errors import RedisUnavailableError
+    from workbench.engine.jobs import QueueUnavailableError
+    from workbench.engine.store.db import DatabaseUnavailableError
+
+    db = DatabaseUnavailableError(where="10.20.30.40:5432/budget_prod", reason="connection refused by pg_hba")
+    shown = public_error(db, 503)
+    assert shown["code"] == "database-unavailable" and "base de datos" in shown["message_es"]
+    assert "10.20.30.40" not in str(shown) and "budget_prod" not in str(shown) and "pg_hba" not in str(shown)
+    redis_down = public_error(RedisUnavailableError(where="/srv/data/redis/redis.sock", reason="EACCES"), 503)
+    assert "/srv/data" not in str(redis_down) and "Redis" in redis_down["message_es"]
+    queued = public_error(QueueUnavailableError(run_id=7, filename="abril.csv"), 503)  # safe as it is
+    assert "abril.csv" in queued["message_es"] and queued["details"]["run_id"] == 7
+    assert public_error(db, 422) == db.to_dict()  # user errors keep their locations

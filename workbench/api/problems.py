@@ -78,6 +78,30 @@ def from_error(error: dict[str, Any], status: int, instance: str, *, headers: di
                    message_es=error.get("message_es"), details=error.get("details") or {}, headers=headers, **extra)
 
 
+#: What clients (anonymous ones included) are told of a server-side failure: never where the database or Redis
+#: is, nor the driver's text (that goes to the log). Errors whose messages are safe as they are set ``public``.
+PUBLIC_5XX: dict[str, tuple[str, str]] = {
+    "database-unavailable": ("the database is not reachable; try again in a moment",
+                             "la base de datos no responde; intente de nuevo en unos momentos"),
+    "database-not-migrated": ("the database schema is not current; an administrator must run `workbench db upgrade`",
+                              "la base de datos no tiene el esquema al día; avise al administrador"),
+    "redis-unavailable": ("the queue service (Redis) is not reachable; try again in a moment",
+                          "el servicio de colas (Redis) no responde; intente de nuevo en unos momentos"),
+}
+GENERIC_5XX = ("a server-side service failed; it was logged for the team",
+               "falló un servicio del servidor; quedó registrado para el equipo")
+
+
+def public_error(exc: WorkbenchError, status: int) -> dict[str, Any]:
+    """The error as clients see it: 5xx messages and details that could locate the server's services are
+    replaced by a generic text per code (storage-full and other ``public`` errors are already generic)."""
+    error = exc.to_dict()
+    if status < 500 or getattr(exc, "public", False):
+        return error
+    message, message_es = PUBLIC_5XX.get(exc.code, GENERIC_5XX)
+    return {**error, "message": message, "message_es": message_es, "details": {}}
+
+
 async def _workbench_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WorkbenchError)
     status = status_for(exc)
@@ -90,7 +114,7 @@ async def _workbench_error(request: Request, exc: Exception) -> JSONResponse:
         headers = {"Retry-After": str(exc.details.get("retry_after", 60))}
     elif status == 503:  # a dependency is down: the same request may work in a moment
         headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)}
-    return from_error(exc.to_dict(), status, request.url.path, headers=headers)
+    return from_error(public_error(exc, status), status, request.url.path, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

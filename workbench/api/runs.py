@@ -58,7 +58,7 @@ async def submit_run(request: Request, principal: Annotated[Principal, Depends(c
         if exc.code == "redis-unavailable" and isinstance(exc.details.get("run_id"), int):
             # not queued: the file is kept and the attempt recorded as a failed run, named here so it can be found
             run_id = exc.details["run_id"]
-            return problems.from_error(exc.to_dict(), 503, request.url.path, run_id=run_id, headers={
+            return problems.from_error(problems.public_error(exc, 503), 503, request.url.path, run_id=run_id, headers={
                 "Location": f"/workbench/runs/{run_id}", "Retry-After": str(problems.RETRY_AFTER_UNAVAILABLE_S)})
         raise
     location = {"Location": f"/workbench/runs/{run.id}"}

@@ -33,8 +33,9 @@ class QueueUnavailableError(RedisUnavailableError):
 
     code = "redis-unavailable"
     title = "Run not queued: Redis unavailable"
-    template = ("run {run_id} could not be queued: Redis is not reachable at {where} ({reason}); the file "
-                "{filename} was kept and the run is recorded as failed: submit it again when Redis is back")
+    public = True  # its messages name no server (where and why are logged when it is raised)
+    template = ("run {run_id} could not be queued: Redis is not reachable; the file {filename} was kept and the "
+                "run is recorded as failed: submit it again when Redis is back")
     template_es = ("no se pudo encolar la ejecución {run_id}: el servicio de colas (Redis) no responde. El archivo "
                    "{filename} quedó guardado y la ejecución quedó registrada como fallida; vuelva a enviarlo en "
                    "unos momentos")
@@ -81,7 +82,7 @@ def _not_queued(run_id: int, exc: BaseException, settings: Settings) -> QueueUna
         with session_scope(settings.db_url) as session:
             run = runs.get_run(run_id, session=session)
             filename = run.inputs[0]["name"] if run and run.inputs else filename
-            error = QueueUnavailableError(run_id=run_id, where=where, reason=reason, filename=filename)
+            error = QueueUnavailableError(run_id=run_id, filename=filename)
             runs.update_run(run_id, session=session, only_if=("queued",), status="failed", error=error.to_dict())
             if run is not None and run.backfill_id is not None:
                 backfills.finish_if_done(run.backfill_id, session=session)
@@ -89,7 +90,7 @@ def _not_queued(run_id: int, exc: BaseException, settings: Settings) -> QueueUna
         log.error("run %s was not queued (%s) and could not be recorded as failed: %s", run_id, reason,
                   store_exc.message)
     log.warning("run %s not queued: Redis at %s: %s", run_id, where, reason)
-    return QueueUnavailableError(run_id=run_id, where=where, reason=reason, filename=filename)
+    return QueueUnavailableError(run_id=run_id, filename=filename)
 
 
 def ensure_enqueued(run_id: int, *, settings: Settings | None = None) -> bool:

@@ -23,6 +23,7 @@ class StorageFullError(FileStoreError):
 
     code = "storage-full"
     title = "Storage full"
+    public = True  # its messages name no path: safe for clients as they are
 
 
 class RawFileStore:
