@@ -51,6 +51,10 @@ PATHS = [
 ]
 
 
+from workbench.engine import auth as _auth  # noqa: E402
+_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+
+
 def seed(url: str) -> None:
     """1,000 datasets with a spec version and 3 runs each (succeeded, QA passed / warning / failed), bulk."""
     rng = random.Random(7)

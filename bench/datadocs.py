@@ -29,6 +29,10 @@ TARGET_S = 0.3
 FLAT_RATIO = 1.25
 
 
+from workbench.engine import auth as _auth  # noqa: E402
+_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+
+
 def populate(out: Path, results: dict, runs: int) -> None:
     for run_id in range(1, runs + 1):
         build_run_docs(results, run_id=run_id, title=f"history run {run_id}", out_dir=out, meta={"dataset": "bench"})

@@ -37,6 +37,10 @@ FILES = ROOT.parent / "shared" / "data" / "dipres" / "ejecucion_2017_04"
 XLSX = ROOT / "bench" / "out" / "programa_ejecucion_2017_5mb.xlsx"
 
 
+from workbench.engine import auth as _auth  # noqa: E402
+_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+
+
 def env_of(settings: Settings) -> dict[str, str]:
     return {**os.environ, "WORKBENCH_DATABASE_URL": settings.db_url, "WORKBENCH_REDIS_URL": settings.redis_url or "",
             "WORKBENCH_DATA_DIR": str(settings.data_dir), "WORKBENCH_SPECS_DIR": str(settings.specs_dir)}

@@ -37,6 +37,10 @@ from run import CSV, XLSX, make_files  # noqa: E402  (the 5 MB benchmark files)
 PASSWORD = "clave-de-carga-2026"
 
 
+from workbench.engine import auth as _auth  # noqa: E402
+_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+
+
 def create_app():  # type: ignore[no-untyped-def]
     """Granian's factory target: the API over the environment's ``WORKBENCH_*`` settings."""
     from workbench.api.app import create_api

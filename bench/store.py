@@ -32,6 +32,10 @@ from workbench.engine.store.models import Dataset, Run, SpecVersion, utcnow  # n
 N_DATASETS, N_RUNS = 1_000, 10_000
 
 
+from workbench.engine import auth as _auth  # noqa: E402
+_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+
+
 def timeline(rng: random.Random) -> list[dict]:
     """A realistic timeline: ~12 steps, each with a 5-row sample of ~12 columns."""
     row = {f"c{i}": "x" * rng.randint(2, 30) for i in range(12)}

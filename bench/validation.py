@@ -35,6 +35,10 @@ BROKEN_ITEMS = 12  # items whose asignaciones no longer add up
 BAD_CODES = 30  # rows whose partida is not two digits
 
 
+from workbench.engine import auth as _auth  # noqa: E402
+_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+
+
 def wide_program_rows(programs: int, rng: np.random.Generator) -> pd.DataFrame:
     """One row per code (subtítulo, item, asignación) per program; parents are the exact sums of children."""
     per_item = ASIGNACIONES + 1

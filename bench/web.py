@@ -33,6 +33,10 @@ DATASETS_WITH_RUNS = 100
 WARM_UPS = 3
 
 
+from workbench.engine import auth as _auth  # noqa: E402
+_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+
+
 def make_specs(specs_dir: Path, n: int) -> None:
     """``n`` copies of the budget-law spec under new slugs and titles (what a large catalogue looks like)."""
     template = (ROOT / "specs" / "dipres_ley.yaml").read_text(encoding="utf-8")

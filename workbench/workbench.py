@@ -54,8 +54,9 @@ def admin_secret() -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         candidate = path.with_suffix(f".{secrets.token_hex(4)}")
-        candidate.write_text(secrets.token_hex(32))
-        candidate.chmod(0o600)
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
         try:
             os.link(candidate, path)  # atomic: the first process to get there decides, the others read it
         except FileExistsError:

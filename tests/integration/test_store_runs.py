@@ -192,3 +192,19 @@ def test_typed_control_totals_are_stored_as_json(settings):
     assert result.status == "succeeded", result.error
     value = result.control_totals["resultado"]["value"]
     assert isinstance(value, int) and value < 0  # an exact Decimal, stored as a JSON number
+
+
+def test_the_data_directory_is_private_to_the_products_user(tmp_path):
+    """Unpublished RAW files, the SQLite database and the admin secret live there: mode 0700."""
+    import stat
+
+    from workbench.engine import services
+    from workbench.engine.settings import Settings
+
+    fresh = Settings(data_dir=tmp_path / "nuevo" / "data")
+    services.prepare_store(fresh)
+    assert stat.S_IMODE((tmp_path / "nuevo" / "data").stat().st_mode) == 0o700
+    loose = tmp_path / "existente"
+    loose.mkdir(mode=0o755)
+    services.prepare_store(Settings(data_dir=loose))
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o700

@@ -12,6 +12,7 @@ import getpass
 import hashlib
 import io
 import logging
+import os
 import shutil
 import uuid
 import threading
@@ -65,12 +66,26 @@ def prepare_store(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     url = settings.db_url
     if url not in _prepared:
+        private_dir(settings.data_dir)
         if settings.database_url is None:
             upgrade(url)
         else:
             ensure_current(url)
         _prepared.add(url)
     return url
+
+
+def private_dir(path: Path) -> None:
+    """The data directory holds unpublished data, the database and secrets: readable by the product's user only
+    (0700): created so, and tightened if the product's user owns it; otherwise a warning names it."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_mode & 0o077:
+        if info.st_uid == os.getuid():
+            path.chmod(0o700)
+        else:
+            log.warning("the data directory %s can be read by other users of this machine (chmod 700 it)", path)
 
 
 def current_user(settings: Settings | None = None) -> str:
