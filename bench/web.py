@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import ARGS, CHROMIUM, free_port, start_product, stop_group  # noqa: E402
+from tests.e2e.conftest import (  # noqa: E402
+    ADMIN_PASSWORD, ADMIN_USER, ARGS, CHROMIUM, free_port, start_product, stop_group)
 
 TARGET_MS = 1000
 PAGE_ROWS = 25
@@ -76,6 +77,10 @@ def seed_runs(data_dir: Path, specs_dir: Path) -> None:
 def first_load_ms(browser, url: str, screenshot: str | None = None) -> tuple[float, float]:
     """(ms until load + rows rendered, ms until the run-history charts are drawn too)."""
     context = browser.new_context(viewport={"width": 1360, "height": 900})
+    base = url.split("/workbench")[0]
+    signed = context.request.post(f"{base}/workbench/auth/login", form={"username": ADMIN_USER,
+                                                                         "password": ADMIN_PASSWORD})
+    assert signed.ok, signed.text()  # the session cookie is now the context's (pages require sign-in)
     page = context.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "data:"))
                else r.abort())
