@@ -107,7 +107,7 @@ def test_a_bug_fails_the_run_and_reaches_the_caller(settings, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(services, "preview_file", boom)
+    monkeypatch.setattr(services, "preview_file", boom)  # _execute (services) calls it
     with pytest.raises(RuntimeError):
         run(settings)
     [last] = services.list_runs(settings, limit=1)

@@ -16,7 +16,6 @@ from sqlmodel import select
 
 from workbench.engine import auth, services
 from workbench.engine.backfill import EXAMPLES_DIR, BackfillPathError
-from workbench.engine.errors import WorkbenchError
 from workbench.engine.settings import Settings, get_settings
 from workbench.engine.store import backfills as backfill_store
 from workbench.engine.store import runs as run_store

@@ -10,17 +10,13 @@ from __future__ import annotations
 import errno
 import getpass
 import hashlib
-import io
 import logging
-import os
 import shutil
 import uuid
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
-
-import pandas as pd
 
 from workbench.engine import auth, qa
 from workbench.engine.errors import ParameterError, WorkbenchError
@@ -36,56 +32,15 @@ from workbench.engine.store import backfills, datasets, lineage, runs
 from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.limits import sanitize_filename
 from workbench.engine.store.files import RawFileStore, StorageFullError
-from workbench.engine.store.migrate import ensure_current, upgrade
+from workbench.engine.store.prepare import prepare_store
 from workbench.engine.store.models import RunPublic
 from workbench.engine.table import Table
+from workbench.engine.runs_read import (  # the read use cases, re-exported: callers know them as services.*
+    DatasetNotFoundError, RunNotFoundError, RunOutputMissingError, build_run_docs, get_run, lineage_graph, list_runs,
+    raw_bytes, run_docs_path, run_failures, run_table,
+)
 
 log = logging.getLogger(__name__)
-
-
-class RunNotFoundError(WorkbenchError):
-    code = "run-not-found"
-    title = "Run not found"
-    template = "there is no run {run_id}"
-    template_es = "no existe la ejecución {run_id}"
-
-
-class RunOutputMissingError(WorkbenchError):
-    code = "run-output-missing"
-    title = "Run output not available"
-    template = "{message}"
-    template_es = "{message_es}"
-
-
-_prepared: set[str] = set()
-
-
-def prepare_store(settings: Settings | None = None) -> str:
-    """The database URL, with its schema current (checked once per process). The embedded SQLite default
-    is migrated automatically; a configured server must be migrated by its operator (``workbench db upgrade``)."""
-    settings = settings or get_settings()
-    url = settings.db_url
-    if url not in _prepared:
-        private_dir(settings.data_dir)
-        if settings.database_url is None:
-            upgrade(url)
-        else:
-            ensure_current(url)
-        _prepared.add(url)
-    return url
-
-
-def private_dir(path: Path) -> None:
-    """The data directory holds unpublished data, the database and secrets: readable by the product's user only
-    (0700): created so, and tightened if the product's user owns it; otherwise a warning names it."""
-    path = Path(path)
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = path.stat()
-    if info.st_mode & 0o077:
-        if info.st_uid == os.getuid():
-            path.chmod(0o700)
-        else:
-            log.warning("the data directory %s can be read by other users of this machine (chmod 700 it)", path)
 
 
 def current_user(settings: Settings | None = None) -> str:
@@ -229,21 +184,8 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
                 progress(info)
 
         with _Heartbeat(url, run_id, every_s=max(1.0, settings.lock_ttl_s / 3)):
-            try:
-                _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id, run.dataset_slug,
-                         run.inputs[0]["sha256"], version.version, url, settings, on_step)  # type: ignore[union-attr]
-            except OSError as exc:  # a full disk is the operator's to fix, not a bug: say so on the run
-                import errno
-
-                from workbench.engine.store.files import StorageFullError
-
-                if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-                    raise
-                _finish(url, run_id, status="failed", error=StorageFullError(
-                    f"the disk is full: run {run_id} could not write its results (tables, QA files); free space "
-                    "(or ask the administrator), then run it again",
-                    message_es=f"el disco está lleno: la ejecución {run_id} no pudo guardar sus resultados; libere "
-                               "espacio o avise al administrador y vuelva a ejecutarla").to_dict())
+            _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id, run.dataset_slug,
+                     run.inputs[0]["sha256"], version.version, url, settings, on_step)  # type: ignore[union-attr]
     finally:
         if lock.lost:  # another process may have taken the dataset meanwhile: say so on the run
             log.warning("run %s lost the lock of %s while running", run_id, run.dataset_slug)
@@ -340,100 +282,6 @@ def _finish(url: str, run_id: int, **values: Any) -> None:
         runs.update_run(run_id, session=session, **values)
 
 
-@auth.requires("read")
-def get_run(run_id: int, settings: Settings | None = None) -> RunPublic:
-    url = prepare_store(settings)
-    with read_scope(url) as session:
-        run = runs.get_run(run_id, session=session)
-    if run is None:
-        raise RunNotFoundError(run_id=run_id)
-    return run
-
-
-@auth.requires("read")
-def list_runs(settings: Settings | None = None, **filters: Any) -> list[RunPublic]:
-    url = prepare_store(settings)
-    with read_scope(url) as session:
-        return runs.list_runs(session=session, **filters)
-
-
-@auth.requires("read")
-def run_table(run_id: int, layer: str, settings: Settings | None = None, *, publish: bool = False) -> Table:
-    """A stored run's layer as a Table (from its Parquet output). ``publish=True`` (exports) refuses a run
-    whose QA failed: its tables must not leave the workbench."""
-    settings = settings or get_settings()
-    run = get_run(run_id, settings)
-    layers = (run.outputs or {}).get("layers", {})
-    if run.status != "succeeded" or not layers:
-        raise RunOutputMissingError(f"run {run_id} is {run.status}: it has no tables to export",
-                                    message_es=f"la ejecución {run_id} está en estado {run.status}: no tiene tablas")
-    if layer not in layers:
-        raise RunOutputMissingError(f"run {run_id} has no layer {layer!r}; it has {', '.join(layers)}",
-                                    message_es=f"la ejecución {run_id} no tiene la capa {layer!r}")
-    if publish:
-        qa.ensure_publishable(run)
-    meta = layers[layer]
-    path = settings.outputs_dir / meta["path"]
-    if not path.exists():
-        raise RunOutputMissingError(f"the stored output of run {run_id} is missing ({path}); re-run it with --force",
-                                    message_es=f"falta el resultado guardado de la ejecución {run_id}; vuelva a ejecutarla")
-    data = path.read_bytes()
-    if meta.get("sha256") and hashlib.sha256(data).hexdigest() != meta["sha256"]:
-        raise RunOutputMissingError(f"the stored output of run {run_id} was modified (hash mismatch): {path}",
-                                    message_es=f"el resultado guardado de la ejecución {run_id} fue modificado")
-    return Table(df=pd.read_parquet(io.BytesIO(data)), origins=meta.get("origins") or {}, sheet=meta.get("sheet"))
-
-
-@auth.requires("read")
-def run_failures(run_id: int, *, expectation_id: str | None = None, offset: int = 0, limit: int = 100,
-                 settings: Settings | None = None) -> dict[str, Any]:
-    """A page of a run's failing rows (every failing row is kept, with its RAW provenance)."""
-    settings = settings or get_settings()
-    return qa.read_failures(get_run(run_id, settings), settings, expectation_id=expectation_id, offset=offset,
-                            limit=limit)
-
-
-@auth.requires("read")
-def build_run_docs(run_id: int, settings: Settings | None = None) -> Path:
-    """(Re)build a run's Data Docs page; returns its path."""
-    settings = settings or get_settings()
-    return qa.build_docs(get_run(run_id, settings), settings)
-
-
-@auth.requires("read")
-def run_docs_path(run_id: int, settings: Settings | None = None) -> Path:
-    """The run's Data Docs page, built now if it is missing."""
-    settings = settings or get_settings()
-    page = settings.site_dir / "runs" / str(run_id) / "index.html"
-    return page if page.exists() else build_run_docs(run_id, settings)
-
-
-@auth.requires("read")
-def raw_bytes(run_id: int, settings: Settings | None = None) -> bytes:
-    """The RAW file a run read, verified against its hash (for download and reproduction)."""
-    settings = settings or get_settings()
-    run = get_run(run_id, settings)
-    return RawFileStore(settings.raw_dir).get(run.inputs[0]["sha256"])
-
-
-class DatasetNotFoundError(WorkbenchError):
-    code = "dataset-not-found"
-    title = "Dataset not found"
-    template = "there is no dataset {slug!r} in the store (run `workbench specs sync`?)"
-    template_es = "no existe el conjunto de datos {slug!r} en el almacén"
-
-
-@auth.requires("read")
-def lineage_graph(slug: str | None = None, *, fmt: str = "json", settings: Settings | None = None) -> dict[str, Any]:
-    """The lineage graph of ``slug`` (or of every dataset): nodes/edges JSON, or JSON-LD with W3C PROV."""
-    url = prepare_store(settings)
-    with read_scope(url) as session:
-        if slug is not None and datasets.get_dataset(slug, session=session) is None:
-            raise DatasetNotFoundError(slug=slug)
-        graph = lineage.graph(session=session, slug=slug)
-    return lineage.to_jsonld(graph) if fmt == "jsonld" else graph
-
-
 @auth.requires("run")
 def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
                triggered_by: str | None = None, settings: Settings | None = None) -> RunPublic:
@@ -477,3 +325,11 @@ def recover_abandoned(settings: Settings | None = None) -> list[int]:
     if stale:
         log.warning("abandoned runs %s marked failed and retried", stale)
     return [run_id for run_id in queued if jobs.ensure_enqueued(run_id, settings=settings)]
+
+
+__all__ = [  # the write use cases, and the read ones of runs_read under the names callers know
+    "DatasetNotFoundError", "RunNotFoundError", "RunOutputMissingError", "build_run_docs", "current_user",
+    "execute_run", "get_run", "lineage_graph", "list_runs", "prepare_store", "raw_bytes", "recover_abandoned",
+    "register_run", "run_docs_path", "run_failures", "run_file", "run_table", "submit_run", "sync_specs",
+    "sync_specs_now",
+]
