@@ -23,14 +23,15 @@ EXEMPT = {
     # process plumbing, not a use case: schema check, importing GX in the background, a worker's loop
     # (its jobs run as the local operator), the cache marker
     "api.prepare_store", "api.warm_validation", "api.work", "catalog.store_version", "catalog.write_xlsx",
-    # the health endpoint answers load balancers without credentials; it says only up/down per dependency
-    "catalog.health",
     # the first admin: from settings on the server, or with the one-time setup secret it checks itself
+    # the health endpoint answers load balancers without credentials; it says only up/down per dependency
+    "health.health",
     "accounts.bootstrap", "accounts.complete_setup", "accounts.check_password_rules", "accounts.check_username",
 }
 
 MODULES = {"catalog": "workbench.engine.catalog", "queues_info": "workbench.engine.queues_info",
-           "accounts": "workbench.engine.accounts", "runview": "workbench.engine.runview"}
+           "accounts": "workbench.engine.accounts", "runview": "workbench.engine.runview",
+           "health": "workbench.engine.health"}
 
 EXPECTED = {
     "api.preview_cached": "preview", "api.submit_run": "run", "api.run_file": "run", "api.execute_run": "run",
