@@ -25,6 +25,7 @@ from workbench.engine.settings import Settings
 from workbench.state import auth as web_auth
 from workbench.state import tools as tools_state
 from workbench.state import upload as upload_state
+from workbench.state import upload_calls
 from workbench.state.tools import ToolsState
 from workbench.state.upload import UploadState
 
@@ -146,12 +147,12 @@ def test_an_analyst_names_datasets_never_server_files(tmp_path: Path, lookups: l
 
 def test_previews_check_the_role_before_any_spec(lookups: list) -> None:
     with auth.acting_as(PRINCIPALS["wbs_vera"]), pytest.raises(auth.ForbiddenError):
-        upload_state._preview("0" * 64, "/etc/passwd.yaml", "a.csv", {}, "")
+        upload_calls.preview("0" * 64, "/etc/passwd.yaml", "a.csv", {}, "")
     with auth.acting_as(PRINCIPALS["wbs_vera"]), pytest.raises(auth.ForbiddenError):
-        upload_state._spec("dipres_ejecucion")
+        upload_calls.spec("dipres_ejecucion")
     assert lookups == []
     with auth.acting_as(PRINCIPALS["wbs_ana"]), pytest.raises(SpecNotFoundError):
-        upload_state._spec(str(ROOT / "specs" / "dipres_ejecucion.yaml"))
+        upload_calls.spec(str(ROOT / "specs" / "dipres_ejecucion.yaml"))
 
 
 # --- 3. tools hub -------------------------------------------------------------------------------------------
@@ -197,11 +198,11 @@ def limits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[UploadLimit
                         upload_rate_window_s=60)
     client = fakeredis.FakeRedis()
     web_limiter, api_limiter = UploadLimiter(settings, client), UploadLimiter(settings, client)
-    monkeypatch.setattr(upload_state, "upload_limiter", lambda: web_limiter, raising=False)
+    monkeypatch.setattr(upload_calls, "upload_limiter", lambda: web_limiter)
     monkeypatch.setattr(upload_state.api, "get_settings", lambda: settings)
     stored: list[bytes] = []
     monkeypatch.setattr(upload_state.api, "keep_upload", lambda data: stored.append(data) or "f" * 64)
-    monkeypatch.setattr(upload_state, "_choices", lambda data, name: {"datasets": [], "dataset": "", "suggestion": "",
+    monkeypatch.setattr(upload_calls, "choices", lambda data, name: {"datasets": [], "dataset": "", "suggestion": "",
                                                                       "params": []})
     return api_limiter, stored
 
@@ -238,9 +239,9 @@ def test_refused_and_unauthorised_uploads_are_not_counted(limits) -> None:
 
 
 def test_the_web_limiter_is_the_apis_class_on_the_process_settings() -> None:
-    limiter = upload_state.upload_limiter()
+    limiter = upload_calls.upload_limiter()
     assert isinstance(limiter, UploadLimiter) and limiter.settings is upload_state.api.get_settings()
-    assert upload_state.upload_limiter() is limiter
+    assert upload_calls.upload_limiter() is limiter
 
 
 # --- 5. a tab's state belongs to its session ----------------------------------------------------------------

@@ -7,108 +7,24 @@ a background event."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from typing import Any
 
 import reflex as rx
 
-from workbench.api.ratelimit import RateLimitedError, UploadLimiter
+from workbench.api.ratelimit import RateLimitedError
 from workbench.components.numbers import fmt_int
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import api, auth, catalog
 from workbench.engine.errors import WorkbenchError
 from workbench.state import preview_view as view
+from workbench.state import upload_calls as calls
 from workbench.state.auth import acting, as_user
 
-#: Rows of the RAW grid and of each layer's sample.
-SAMPLE_ROWS = 50
 #: How often a followed run is looked at, and for how long at most, seconds.
 FOLLOW_EVERY_S = 0.3
 FOLLOW_FOR_S = 1800.0
 STATUS_EVERY_S = 2.0
-
-
-class UploadTooLargeError(WorkbenchError):
-    code = "upload-too-large"
-    title = "Upload too large"
-    template = "the file is larger than the limit of {limit} bytes"
-    template_es = "el archivo supera el máximo de {limit_es} bytes; suba un archivo más pequeño"
-
-
-def _spec(slug: str) -> api.Spec:
-    """The spec of the dataset the browser names, for a principal who may preview. The name comes from the
-    browser: a dataset slug only (``slug_only``), never a path to a file on the server, and nothing is looked
-    up for a role that may not preview (a viewer learns nothing about the server's files)."""
-    auth.require("preview")
-    return api.load_spec(api.find_spec(slug, api.get_settings().specs_dir, slug_only=True))
-
-
-_limiter: tuple[Any, UploadLimiter] | None = None
-_limiter_lock = threading.Lock()
-
-
-def upload_limiter() -> UploadLimiter:
-    """The upload rate limiter of this process (the API's class and Redis counters, ``wb:ratelimit:*``: uploads
-    through the web and through the API share one budget per user and one in total)."""
-    global _limiter
-    settings = api.get_settings()
-    with _limiter_lock:
-        if _limiter is None or _limiter[0] is not settings:
-            _limiter = (settings, UploadLimiter(settings))
-        return _limiter[1]
-
-
-def _admit_upload() -> None:
-    """Count one upload of the acting principal against the rate limits (RateLimitedError, nothing counted,
-    when over one)."""
-    upload_limiter().check(auth.require("upload").name)
-
-
-def rate_limited_view(exc: RateLimitedError) -> dict[str, str]:
-    return {"message": f"Demasiadas cargas; intente de nuevo en {exc.details['retry_after']} s.",
-            "code": exc.code, "location": "", "row": ""}
-
-
-def _choices(data: bytes, filename: str) -> dict[str, Any]:
-    """After an upload: the datasets to pick from (the store's active ones), the suggested one, its fields."""
-    listed = catalog.list_datasets(limit=200).items
-    specs, _ = api.load_all(api.get_settings().specs_dir)
-    specs = {slug: spec for slug, spec in specs.items() if any(d.slug == slug for d in listed)}
-    ranked = api.suggest_datasets(data, specs, filename=filename)
-    best = ranked[0] if ranked else None
-    return {"datasets": [{"slug": d.slug, "title": d.title} for d in listed],
-            "dataset": best["slug"] if best else "",
-            "suggestion": (f"Sugerido: {best['title']} ({best['reason_es']})" if best and best["likely"] else
-                           "No se reconoció el archivo: elija el dataset que lo describe." if best else
-                           "Ningún dataset lee este formato."),
-            "params": api.parameter_fields(specs[best["slug"]], filename) if best else []}
-
-
-def _preview(sha: str, slug: str, filename: str, params: dict[str, str], sheet: str) -> dict[str, Any]:
-    doc = api.preview_cached(api.upload_bytes(sha), _spec(slug), filename=filename, params=params,
-                             sheet=sheet or None, sample_rows=SAMPLE_ROWS)
-    qa = view.qa_view(doc.get("qa"))
-    return {"doc_raw": doc["raw"], "qa": qa, "timeline": view.timeline_rows(doc["timeline"]),
-            "samples": [view.sample_view(f"{s['layer']} · paso {i + 1} · {s['type']}", s.get("sample") or [],
-                                         s["rows_out"]) for i, s in enumerate(doc["timeline"])],
-            "layers": view.layer_views(doc["layers"]), "sheets": list(doc["source"].get("sheets") or []),
-            "sheet": doc["source"].get("sheet") or "", "warnings": [str(w) for w in doc["warnings"][:20]],
-            "timings": f"Lectura {fmt_int(doc['timings_ms'].get('read'))} ms · pasos "
-                       f"{fmt_int(doc['timings_ms'].get('steps'))} ms · calidad {fmt_int(doc['timings_ms'].get('qa'))} "
-                       f"ms" + (" · desde caché" if (doc.get("cache") or {}).get("hit") else "")}
-
-
-def _past_run(run_id: int) -> dict[str, Any]:
-    run = api.get_run(run_id)
-    sha = api.keep_upload(api.raw_bytes(run_id))
-    name = str(run.inputs[0].get("name") or "archivo")
-    fields = api.parameter_fields(_spec(run.dataset_slug), name)
-    for field in fields:
-        if field["name"] in run.params:
-            field["value"], field["source"] = str(run.params[field["name"]]), "ejecución"
-    return {"sha": sha, "name": name, "size": int(run.inputs[0].get("bytes") or 0), "slug": run.dataset_slug,
-            "params": fields, "datasets": [{"slug": d.slug, "title": d.title} for d in catalog.list_datasets(limit=200).items]}
 
 
 class UploadState(rx.State):
@@ -198,7 +114,7 @@ class UploadState(rx.State):
             self.error = {"message": "Suba un archivo a la vez.", "code": "too-many-files", "location": "", "row": ""}
             return
         limit = api.get_settings().max_upload_bytes
-        self.error = view.error_view(UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)).to_dict())
+        self.error = view.error_view(calls.UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)).to_dict())
 
     @rx.event(background=True)
     async def receive(self, chunks: rx.UploadChunkIterator):
@@ -215,12 +131,12 @@ class UploadState(rx.State):
         async for chunk in chunks:
             if not name:  # the first chunk (an empty file sends one empty chunk; a refused drop sends none)
                 try:  # counted like the API's uploads, before the file is buffered
-                    await as_user(self, _admit_upload)
+                    await as_user(self, calls.admit_upload)
                 except WorkbenchError as exc:
                     async with self:
                         self.uploading = False
                         if isinstance(exc, RateLimitedError):
-                            self.error = rate_limited_view(exc)
+                            self.error = calls.rate_limited_view(exc)
                         else:
                             self._fail(exc)
                     return
@@ -231,7 +147,8 @@ class UploadState(rx.State):
             if len(buffer) + len(chunk.data) > limit:
                 async with self:
                     self.uploading = False
-                    self.error = view.error_view(UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)).to_dict())
+                    too_large = calls.UploadTooLargeError(limit=limit, limit_es=fmt_int(limit))
+                    self.error = view.error_view(too_large.to_dict())
                 return
             buffer += chunk.data
         if not name:
@@ -240,7 +157,7 @@ class UploadState(rx.State):
         del buffer
         try:
             sha = await as_user(self, api.keep_upload, data)
-            choices = await as_user(self, _choices, data, name)
+            choices = await as_user(self, calls.choices, data, name)
         except WorkbenchError as exc:
             async with self:
                 self.uploading, self.file_name = False, name
@@ -269,7 +186,7 @@ class UploadState(rx.State):
         browser's, so it is only ever a dataset name)."""
         try:
             with acting(self):
-                params = api.parameter_fields(_spec(slug), self.file_name)  # _spec checks the role first
+                params = api.parameter_fields(calls.spec(slug), self.file_name)  # spec() checks the role first
         except WorkbenchError as exc:
             self._fail(exc)
             return
@@ -294,7 +211,7 @@ class UploadState(rx.State):
             args = (self.file_sha, self.dataset, self.file_name,
                     {p["name"]: p["value"] for p in self.params if p["value"] != ""}, self.sheet)
         try:
-            out = await as_user(self, _preview, *args)
+            out = await as_user(self, calls.preview, *args)
         except WorkbenchError as exc:
             async with self:
                 self.previewing, self.has_preview = False, False
@@ -327,8 +244,8 @@ class UploadState(rx.State):
 
         def after() -> dict[str, Any]:
             sha, slug, name, params, sheet = args
-            out = api.table_after_step(api.upload_bytes(sha), _spec(slug), step=index, filename=name, params=params,
-                                            sheet=sheet or None, sample_rows=SAMPLE_ROWS)
+            out = api.table_after_step(api.upload_bytes(sha), calls.spec(slug), step=index, filename=name,
+                                       params=params, sheet=sheet or None, sample_rows=calls.SAMPLE_ROWS)
             return view.table_view(f"{out['layer']} · paso {index + 1} · {out['type']}", out)
 
         try:
@@ -353,7 +270,7 @@ class UploadState(rx.State):
             args = (self.file_sha, self.dataset, self.file_name, self.sheet)
         sha, slug, name, sheet = args
         try:
-            window = await as_user(self, lambda: api.raw_window(api.upload_bytes(sha), _spec(slug), row=int(row),
+            window = await as_user(self, lambda: api.raw_window(api.upload_bytes(sha), calls.spec(slug), row=int(row),
                                                                          filename=name, sheet=sheet or None))
         except WorkbenchError as exc:
             async with self:
@@ -455,7 +372,7 @@ class UploadState(rx.State):
                     async with self:
                         self.datasets = [{"slug": d.slug, "title": d.title} for d in listed]
                 return
-            past = await as_user(self, _past_run, int(wanted))
+            past = await as_user(self, calls.past_run, int(wanted))
         except WorkbenchError as exc:
             async with self:
                 self._fail(exc)
