@@ -31,7 +31,9 @@ START_TIMEOUT_S = 300
 STOP_TIMEOUT_S = 30
 READY_LINE = "web app at "
 #: The tests' own Reflex build, one per xdist worker (each product runs on its own port, which the build embeds).
-WEB_DIR = ".web-e2e" + (f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
+#: ``WORKBENCH_E2E_WEB_DIR`` gives a checkout's parallel test sessions (several developers' at once) their own.
+WEB_DIR = os.environ.get("WORKBENCH_E2E_WEB_DIR", ".web-e2e") + (
+    f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
 EXAMPLE = ("dipres_ejecucion", ROOT / "examples" / "ejecucion_2017_abril_programa.csv", "anio=2017")
 
 
