@@ -15,6 +15,10 @@ from typing import Any
 
 from workbench.engine import auth, jobs, services
 from workbench.engine.api import read_input
+from workbench.engine.backfill_paths import (  # re-exported: callers know them as backfill.*
+    EXAMPLES_DIR, MAX_FILES, BackfillPathError, BackfillPatternError, NoFilesError, TooManyFilesError,
+    WalkTooLargeError, check_text, inside, list_files, refuse,
+)
 from workbench.engine.errors import ParameterError, SpecNotFoundError, WorkbenchError
 from workbench.engine.events import EventStream
 from workbench.engine.redis_conn import ensure_reachable, get_redis
@@ -25,40 +29,11 @@ from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.store.models import BackfillPublic
 
 
-#: The bundled example files (a web backfill may read them, to try the product).
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-
-
 class BackfillNotFoundError(WorkbenchError):
     code = "backfill-not-found"
     title = "Backfill not found"
     template = "there is no backfill {backfill_id}"
     template_es = "no existe la carga masiva {backfill_id}"
-
-
-class NoFilesError(WorkbenchError):
-    code = "backfill-no-files"
-    title = "No input files"
-    template = "no files match {pattern!r}"
-    template_es = "ningún archivo coincide con {pattern!r}"
-
-
-class TooManyFilesError(WorkbenchError):
-    code = "backfill-too-many-files"
-    title = "Too many input files"
-    template = "{pattern!r} names more than {limit} files; split the backfill"
-    template_es = "{pattern!r} incluye más de {limit} archivos; divida la carga masiva"
-
-
-#: Files one backfill may take (each becomes a run).
-MAX_FILES = 5000
-
-
-class BackfillPathError(WorkbenchError):
-    code = "backfill-path"
-    title = "Backfill files not allowed"
-    template = "{message}"
-    template_es = "{message_es}"
 
 
 def allowed_roots(settings: Settings) -> list[Path]:
@@ -67,35 +42,34 @@ def allowed_roots(settings: Settings) -> list[Path]:
     return [Path(settings.incoming).resolve(), EXAMPLES_DIR.resolve()]
 
 
-def ensure_allowed(paths: list[Path], settings: Settings) -> None:
-    """Refuse files outside ``allowed_roots`` (symbolic links are followed first) unless the local operator
-    (the CLI on the server's shell, who can read them anyway) is acting."""
+def _restricted(settings: Settings) -> list[Path] | None:
+    """The allowed folders, or None when the local operator (the CLI on the server's shell, who can read any
+    file anyway) is acting."""
     principal = auth.current()
-    if principal is not None and principal.via == "system":
-        return
-    roots = allowed_roots(settings)
-    outside = [p for p in paths if not any(Path(p).resolve().is_relative_to(root) for root in roots)]
+    return None if principal is not None and principal.via == "system" else allowed_roots(settings)
+
+
+def ensure_allowed(paths: list[Path], settings: Settings) -> None:
+    """Refuse files outside ``allowed_roots`` (symbolic links resolved, whether or not their targets exist)
+    unless the local operator is acting."""
+    roots = _restricted(settings)
+    outside = [Path(p) for p in paths if roots is not None and not inside(Path(p), roots)]
     if outside:
-        allowed = ", ".join(str(r) for r in roots)
-        raise BackfillPathError(f"{outside[0]} is outside the allowed folders ({allowed})",
-                                message_es=f"{Path(outside[0]).name} está fuera de las carpetas permitidas ({allowed})")
+        raise refuse(outside[0].name)
 
 
 def ensure_pattern_allowed(pattern: str, settings: Settings) -> None:
     """Before anything is listed: a signed-in user's pattern must name a place inside ``allowed_roots`` (its
-    fixed leading folders, symbolic links resolved) and may not climb out with ``..``, so the server's other
-    folders are never globbed (no file-existence oracle, no slow recursive walks of the whole disk)."""
-    principal = auth.current()
-    if principal is not None and principal.via == "system":
+    fixed leading folders, symbolic links resolved) and may not climb out with ``..``. The walk itself
+    (``expand_files``) then refuses any link out that a wildcard reaches."""
+    check_text(pattern)
+    roots = _restricted(settings)
+    if roots is None:
         return
     parts = Path(pattern).parts
-    fixed = Path(*[p for p in _takewhile_static(parts)]) if parts else Path(".")
-    roots = allowed_roots(settings)
-    inside = any(fixed.resolve().is_relative_to(root) for root in roots)
-    if ".." in parts or not inside:
-        allowed = ", ".join(str(r) for r in roots)
-        raise BackfillPathError(f"{pattern} is outside the allowed folders ({allowed})",
-                                message_es=f"la ruta está fuera de las carpetas permitidas ({allowed})")
+    fixed = Path(*_takewhile_static(parts)) if parts else Path(".")
+    if ".." in parts or not inside(fixed, roots):
+        raise refuse(pattern)
 
 
 def _takewhile_static(parts: tuple[str, ...]) -> list[str]:
@@ -108,21 +82,11 @@ def _takewhile_static(parts: tuple[str, ...]) -> list[str]:
 
 
 @auth.requires("backfill")
-def expand_files(pattern: str) -> list[Path]:
+def expand_files(pattern: str, settings: Settings | None = None) -> list[Path]:
     """A directory (its files, sorted) or a glob pattern (sorted matches); hidden files are left out. At most
-    MAX_FILES files (a backfill is one run per file)."""
-    path = Path(pattern)
-    matches = (p for p in path.iterdir()) if path.is_dir() else (Path(p) for p in glob.iglob(pattern, recursive=True))
-    found: list[Path] = []
-    for candidate in matches:
-        if candidate.name.startswith(".") or not candidate.is_file():
-            continue
-        found.append(candidate)
-        if len(found) > MAX_FILES:
-            raise TooManyFilesError(pattern=pattern, limit=MAX_FILES)
-    if not found:
-        raise NoFilesError(pattern=pattern)
-    return sorted(found)
+    MAX_FILES files (a backfill is one run per file). A signed-in user's pattern never reaches outside
+    ``allowed_roots``, through links included; every walk is bounded in entries and time (``backfill_paths``)."""
+    return list_files(pattern, _restricted(settings or get_settings()))
 
 
 #: Bounds on a file-name pattern, which analysts supply and every file name of a backfill is searched with:

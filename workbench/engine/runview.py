@@ -141,7 +141,7 @@ def backfill_files(pattern: str, settings: Settings | None = None) -> list[Path]
     ensure_pattern_allowed(full, settings)  # before anything outside the allowed folders is even listed
     if not Path(full).exists() and not glob.has_magic(full):
         raise BackfillPathError(f"{pattern} does not exist", message_es=f"no existe la ruta {pattern}")
-    files = expand_files(full)
+    files = expand_files(full, settings)
     ensure_allowed(files, settings)
     return files
 
