@@ -102,9 +102,9 @@ def test_blank_mask_on_text():
 
 def test_describe():
     either = {"any": [{"column": "a", "equals": "X"}, {"column": "b", "gt": 0}]}
-    assert Condition.model_validate(either).describe() == "a = 'X' or b > 0"
-    assert Condition.model_validate({"not": either}).describe() == "not (a = 'X' or b > 0)"
-    assert Condition.model_validate({"column": "c", "empty": False}).describe() == "c is not empty"
+    assert Condition.model_validate(either).describe() == "a = 'X' o b > 0"
+    assert Condition.model_validate({"not": either}).describe() == "no (a = 'X' o b > 0)"
+    assert Condition.model_validate({"column": "c", "empty": False}).describe() == "c no vacía"
 
 
 @pytest.mark.parametrize(("condition", "message"), [

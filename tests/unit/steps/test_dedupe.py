@@ -78,4 +78,4 @@ def test_validation(options, message):
 
 
 def test_describe():
-    assert DedupeStep(columns=["a", "b"], keep="last").describe() == "dedupe(a, b, keep last)"
+    assert DedupeStep(columns=["a", "b"], keep="last").describe() == "dedupe(a, b, conserva la última)"

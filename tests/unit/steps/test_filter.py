@@ -46,4 +46,4 @@ def test_validation():
 
 def test_describe():
     step = FilterStep.model_validate({"where": {"column": "moneda", "in": ["P", "D"]}})
-    assert step.describe() == "filter(moneda in ['P', 'D'])"
+    assert step.describe() == "filter(moneda en ['P', 'D'])"

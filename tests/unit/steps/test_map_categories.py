@@ -92,7 +92,7 @@ def test_missing_column(table):
 
 def test_describe_and_touched_columns(table):
     step = MapCategoriesStep(column="moneda", mapping={"P": "CLP"}, target="divisa")
-    assert step.describe() == "map_categories(moneda -> divisa, 1 keys)"
+    assert step.describe() == "map_categories(moneda -> divisa, 1 clave)"
     assert step.touched_columns(table) == []
     assert MapCategoriesStep(column="moneda", mapping={"P": "CLP"}).touched_columns(table) == ["moneda"]
 

@@ -82,4 +82,4 @@ def test_validation(options, message):
 
 def test_describe():
     assert StripStep(columns=["denominacion", "item"]).describe() == "strip(denominacion, item)"
-    assert StripStep().describe() == "strip(all text columns)"
+    assert StripStep().describe() == "strip(todas las columnas de texto)"

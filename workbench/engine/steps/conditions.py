@@ -226,23 +226,23 @@ class Condition(BaseModel):
         return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
 
     def describe(self, nested: bool = False) -> str:
-        """A short label, e.g. ``denominacion = 'RESULTADO'`` or ``not (a = 'X' or b > 0)``."""
+        """A short label, e.g. ``denominacion = 'RESULTADO'`` or ``no (a = 'X' o b > 0)`` (Spanish: the timeline shows it)."""
         test, arg = self.test, self._arg(self.test)
         if test in ("any", "all"):
-            joined = f" {'or' if test == 'any' else 'and'} ".join(c.describe(nested=True) for c in arg)
+            joined = f" {'o' if test == 'any' else 'y'} ".join(c.describe(nested=True) for c in arg)
             return f"({joined})" if nested else joined
         if test == "not":
             inner = arg.describe(nested=True)
-            return f"not {inner}" if inner.startswith("(") else f"not ({inner})"
+            return f"no {inner}" if inner.startswith("(") else f"no ({inner})"
         if test == "all_empty":
             if isinstance(arg, bool):
-                return "all empty" if arg else "not all empty"
-            return f"all empty({', '.join(arg)})"
+                return "fila vacía" if arg else "fila no vacía"
+            return f"vacías({', '.join(arg)})"
         if test in _COMPARE:
             return f"{self.column} {_SYMBOL[test]} {int(arg) if arg.is_integer() else arg}"
         if test == "empty":
-            return f"{self.column} is {'' if arg else 'not '}empty"
-        label = {"equals": f"= {arg!r}", "in": f"in {arg!r}", "matches": f"~ /{arg}/"}[test]
+            return f"{self.column} {'' if arg else 'no '}vacía"
+        label = {"equals": f"= {arg!r}", "in": f"en {arg!r}", "matches": f"~ /{arg}/"}[test]
         return f"{self.column} {label}"
 
 

@@ -78,8 +78,8 @@ class DedupeStep(Step):
         )
 
     def describe(self) -> str:
-        keys = ", ".join(self.columns) if self.columns else "all columns"
-        return f"dedupe({keys}{', keep last' if self.keep == 'last' else ''})"
+        keys = ", ".join(self.columns) if self.columns else "todas las columnas"
+        return f"dedupe({keys}{', conserva la última' if self.keep == 'last' else ''})"
 
 
 __all__ = ["DedupeStep"]

@@ -65,7 +65,7 @@ class MapCategoriesStep(Step):
 
     def describe(self) -> str:
         arrow = f" -> {self.target}" if self.target else ""
-        return f"map_categories({self.column}{arrow}, {len(self.mapping)} keys)"
+        return f"map_categories({self.column}{arrow}, {len(self.mapping)} {'clave' if len(self.mapping) == 1 else 'claves'})"
 
     def apply(self, table: Table, ctx: StepContext) -> Table:
         require_columns(table, [self.column], ctx)

@@ -97,7 +97,7 @@ class StripStep(Step):
         return [c for c in self._targets(table) if c in table.df.columns]
 
     def describe(self) -> str:
-        return f"strip({', '.join(self.columns)})" if self.columns else "strip(all text columns)"
+        return f"strip({', '.join(self.columns)})" if self.columns else "strip(todas las columnas de texto)"
 
 
 def _is_text(series: pd.Series) -> bool:
