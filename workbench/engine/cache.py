@@ -196,8 +196,8 @@ class PreviewCache:
 
     def _unreadable(self, key: str, exc: Exception) -> None:
         """An entry this class did not write (or a different format): a miss; drop it so the next put replaces it."""
-        self.last_error = f"preview cache entry {key[:12]} unreadable: {type(exc).__name__}: {exc}"
-        log.warning("%s; dropping it", self.last_error)
+        self.last_error = f"preview cache entry {key[:12]} unreadable"
+        log.warning("%s (%s: %s); dropping it", self.last_error, type(exc).__name__, exc)
         try:
             self.delete(key)
         except FAILURES as drop_exc:
@@ -215,12 +215,23 @@ class PreviewCache:
         return True
 
     def _failed(self, operation: str, exc: BaseException, elapsed_s: float = 0.0) -> None:
-        self.last_error = f"preview cache unavailable ({operation}): {type(exc).__name__}: {exc}"
+        # last_error reaches clients (a preview's warnings): the server's address and the driver's text only the log
+        self.last_error = f"preview cache unavailable ({operation}: {_kind(exc)})"
         self._off_until = time.monotonic() + self.retry_after_s
         if elapsed_s >= SLOW_FAILURE_S and self.retry_after_s > 0:
             with _paused_lock:
                 _paused[self._where] = (self._off_until, self.last_error)
-        log.warning("%s; continuing without the cache for %.0f s", self.last_error, self.retry_after_s)
+        log.warning("%s: %s: %s; continuing without the cache for %.0f s", self.last_error, type(exc).__name__, exc,
+                    self.retry_after_s)
+
+
+def _kind(exc: BaseException) -> str:
+    """What went wrong, in words that name no server: Redis down, slow, or refusing the call."""
+    if isinstance(exc, (redis.TimeoutError, TimeoutError)):
+        return "Redis timed out"
+    if isinstance(exc, (redis.ConnectionError, OSError)):
+        return "Redis not reachable"
+    return "Redis refused the call"
 
 
 __all__ = ["CACHE_FORMAT", "PreviewCache"]

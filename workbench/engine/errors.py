@@ -227,3 +227,52 @@ class RedisUnavailableError(WorkbenchError):
     title = "Redis unavailable"
     template = "Redis is not reachable at {where}: {reason}"
     template_es = "Redis no responde en {where}: {reason}"
+
+
+# --- what a stored record may say (run records are readable by every viewer) ----------------------------
+
+
+#: Failures on the server's side (a dependency down, the server's own files, settings or schema). Their messages
+#: may name hosts, sockets, paths or a driver's text, so a record a client can read keeps only a generic text per
+#: code; the log keeps the rest. An error class whose messages are safe as they are sets ``public = True``.
+SERVER_SIDE: dict[str, tuple[str, str]] = {
+    "internal-error": ("internal error; it was logged for the team", "error interno; quedó registrado para el equipo"),
+    "database-unavailable": ("the database was not reachable", "la base de datos no respondía"),
+    "database-not-migrated": ("the database schema was not current", "la base de datos no tenía el esquema al día"),
+    "database-migration": ("a database migration failed", "falló una migración de la base de datos"),
+    "redis-unavailable": ("the queue service (Redis) was not reachable", "el servicio de colas (Redis) no respondía"),
+    "file-store": ("the server's file store failed", "falló el almacén de archivos del servidor"),
+    "settings-invalid": ("the server's settings are invalid", "la configuración del servidor no es válida"),
+}
+
+
+def record_of(exc: BaseException, *, reference: str | None = None) -> dict[str, Any]:
+    """The error to store on a run record: a user error as it is (``to_dict``); a server-side failure or a bug as
+    its code with a generic English and Spanish text (``reference`` ties it to the log line with the detail)."""
+    if isinstance(exc, WorkbenchError) and (exc.code not in SERVER_SIDE or getattr(exc, "public", False)):
+        return exc.to_dict()
+    code = exc.code if isinstance(exc, WorkbenchError) else "internal-error"
+    title = exc.title if isinstance(exc, WorkbenchError) else "Internal error"
+    return _generic({"code": code, "title": title}, reference)
+
+
+def public_record(error: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored error as clients may read it: records written before ``record_of`` kept a bug's text
+    (``ConnectionError: Error 2 connecting to /…/redis.sock``) or a server's address (details ``where``)."""
+    if not error or error.get("code") not in SERVER_SIDE:
+        return error
+    details = error.get("details") or {}
+    if error["code"] != "internal-error" and not {"where", "reason", "path"} & set(details):
+        return error  # written by record_of, or by an error whose messages are ``public``
+    return _generic(error, details.get("reference"))
+
+
+def _generic(error: dict[str, Any], reference: str | None) -> dict[str, Any]:
+    message, message_es = SERVER_SIDE[error["code"]]
+    if reference:
+        message, message_es = f"{message} (reference {reference})", f"{message_es} (referencia {reference})"
+    return {**error, "message": message, "message_es": message_es,
+            "details": {"reference": reference} if reference else {}}
+
+
+__all__ += ["SERVER_SIDE", "public_record", "record_of"]

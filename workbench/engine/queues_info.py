@@ -20,6 +20,8 @@ from workbench.engine.settings import Settings, get_settings
 #: Failed jobs listed per queue (newest first).
 FAILED_SHOWN = 20
 ERROR_CHARS = 300
+#: What non-admins see of a failed job's exception (the run's own record says what failed, in user terms).
+HIDDEN_ERROR = "detalle solo para administradores (queda en el registro del servidor)"
 
 
 def _last_line(text: str | None) -> str:
@@ -35,6 +37,7 @@ def overview(settings: Settings | None = None, *, failed_limit: int = FAILED_SHO
     redis = get_redis(settings)
     ensure_reachable(redis)
     queues, failed = [], []
+    admin = auth.require("read").can("admin")  # a job's exception may name servers, sockets or paths
     for name in QUEUES:
         queue = Queue(name, connection=redis, serializer=JSONSerializer)
         failed_registry = FailedJobRegistry(queue=queue)
@@ -49,8 +52,9 @@ def overview(settings: Settings | None = None, *, failed_limit: int = FAILED_SHO
             if job is None:
                 continue
             result = job.latest_result()
+            error = _last_line(result.exc_string if result else None) if admin else HIDDEN_ERROR
             failed.append({"id": job.id, "queue": name, "description": job.description or "",
-                           "ended_at": job.ended_at, "error": _last_line(result.exc_string if result else None)})
+                           "ended_at": job.ended_at, "error": error})
     workers = []
     for worker in Worker.all(connection=redis, serializer=JSONSerializer):
         job = worker.get_current_job()

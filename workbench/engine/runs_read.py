@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from workbench.engine.store.files import RawFileStore
 from workbench.engine.store.models import RunPublic
 from workbench.engine.store.prepare import prepare_store
 from workbench.engine.table import Table
+
+log = logging.getLogger(__name__)
 
 
 class RunNotFoundError(WorkbenchError):
@@ -69,12 +72,14 @@ def run_table(run_id: int, layer: str, settings: Settings | None = None, *, publ
         qa.ensure_publishable(run)
     meta = layers[layer]
     path = settings.outputs_dir / meta["path"]
-    if not path.exists():
-        raise RunOutputMissingError(f"the stored output of run {run_id} is missing ({path}); re-run it with --force",
+    if not path.exists():  # the messages reach clients: the server path goes to the log only
+        log.warning("run %s: stored output %s is missing", run_id, path)
+        raise RunOutputMissingError(f"the stored output of run {run_id} is missing; re-run it with --force",
                                     message_es=f"falta el resultado guardado de la ejecución {run_id}; vuelva a ejecutarla")
     data = path.read_bytes()
     if meta.get("sha256") and hashlib.sha256(data).hexdigest() != meta["sha256"]:
-        raise RunOutputMissingError(f"the stored output of run {run_id} was modified (hash mismatch): {path}",
+        log.error("run %s: stored output %s does not match its sha256", run_id, path)
+        raise RunOutputMissingError(f"the stored output of run {run_id} was modified (hash mismatch)",
                                     message_es=f"el resultado guardado de la ejecución {run_id} fue modificado")
     return Table(df=pd.read_parquet(io.BytesIO(data)), origins=meta.get("origins") or {}, sheet=meta.get("sheet"))
 

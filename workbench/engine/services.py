@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from workbench.engine import auth, qa
-from workbench.engine.errors import ParameterError, WorkbenchError
+from workbench.engine.errors import SERVER_SIDE, ParameterError, WorkbenchError, record_of
 from workbench.engine.params import resolve_params
 from workbench.engine.preview import ENGINE_VERSION, preview_file
 from workbench.engine.serialize import jsonable
@@ -166,7 +166,7 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
     try:
         lock.acquire(wait=settings.lock_wait if wait is None else wait, timeout_s=settings.lock_wait_timeout_s)
     except WorkbenchError as exc:  # busy dataset (refused or waited too long) or Redis unavailable
-        _finish(url, run_id, status="failed", error=exc.to_dict())
+        _failed(url, run_id, exc)
         bus.publish("run.failed", run_id=run_id, dataset=run.dataset_slug, code=exc.code)
         return get_run(run_id, settings)
     try:
@@ -256,7 +256,7 @@ def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[st
                                        file_sha256=sha, file_name=filename, layers=list(result.tables),
                                        spec_version=spec_version)
     except WorkbenchError as exc:
-        _finish(url, run_id, status="failed", error=exc.to_dict())
+        _failed(url, run_id, exc)
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
             _internal_error(url, run_id, exc)
@@ -271,10 +271,21 @@ def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[st
 
 
 def _internal_error(url: str, run_id: int, exc: BaseException) -> None:
-    log.error("run %s failed with an internal error", run_id, exc_info=exc)
-    _finish(url, run_id, status="failed", error={
-        "code": "internal-error", "title": "Internal error", "message": f"{type(exc).__name__}: {exc}",
-        "message_es": "error interno; quedó registrado para el equipo", "details": {}})
+    """A bug: the record (readable by every viewer) gets a generic text and a reference; the log gets the rest."""
+    reference = uuid.uuid4().hex[:12]
+    log.error("run %s failed with an internal error (reference %s)", run_id, reference, exc_info=exc)
+    _finish(url, run_id, status="failed", error=record_of(exc, reference=reference))
+
+
+def _failed(url: str, run_id: int, exc: WorkbenchError) -> None:
+    """A typed failure: a user error is recorded as it is; a server-side one (Redis, the database, the file store)
+    with a generic text (``record_of``), its detail (addresses, paths, the driver's text) only in the log."""
+    if exc.code in SERVER_SIDE and not getattr(exc, "public", False):
+        reference = uuid.uuid4().hex[:12]
+        log.warning("run %s failed: %s (%s, reference %s)", run_id, exc.message, exc.code, reference)
+        _finish(url, run_id, status="failed", error=record_of(exc, reference=reference))
+    else:
+        _finish(url, run_id, status="failed", error=exc.to_dict())
 
 
 def _finish(url: str, run_id: int, **values: Any) -> None:

@@ -149,8 +149,8 @@ def test_a_dead_redis_gives_misses_and_a_warning_never_an_exception(dead_redis, 
     cache = PreviewCache(dead_redis, ttl_s=60, max_entry_bytes=MB, max_total_bytes=8 * MB)
     with caplog.at_level(logging.WARNING, logger="workbench.engine.cache"):
         assert cache.get(key(1)) is None
-    assert "preview cache unavailable" in cache.last_error and "ConnectionError" in cache.last_error
-    assert len(caplog.records) == 1
+    assert cache.last_error == "preview cache unavailable (get: Redis not reachable)"
+    assert len(caplog.records) == 1 and "ConnectionError" in caplog.records[0].getMessage()  # the detail: log only
     started = time.perf_counter()
     assert cache.put(key(1), {"x": 1}) is False  # within the retry window: no new attempt, no new warning
     assert time.perf_counter() - started < 0.05
@@ -162,13 +162,13 @@ def test_a_hung_redis_times_out_into_a_miss(hung_redis):
     started = time.perf_counter()
     assert cache.get(key(1)) is None
     assert time.perf_counter() - started < 2  # two attempts of 0.3 s plus a short backoff
-    assert "TimeoutError" in cache.last_error
+    assert cache.last_error == "preview cache unavailable (get: Redis timed out)"
 
 
 def test_put_on_a_dead_redis_returns_false(dead_redis):
     cache = PreviewCache(dead_redis, ttl_s=60, max_entry_bytes=MB, max_total_bytes=8 * MB, retry_after_s=0)
     assert cache.put(key(1), {"x": 1}) is False
-    assert "ConnectionError" in cache.last_error
+    assert cache.last_error == "preview cache unavailable (put: Redis not reachable)"
 
 
 def test_a_stopped_embedded_server_degrades_the_same_way(redis_embedded: EmbeddedRedis):
@@ -177,6 +177,7 @@ def test_a_stopped_embedded_server_degrades_the_same_way(redis_embedded: Embedde
     assert cache.put(key(1), {"x": 1}) is True
     redis_embedded.stop()
     assert cache.get(key(1)) is None and cache.last_error is not None
+    assert cache.last_error == "preview cache unavailable (get: Redis not reachable)"  # reaches clients: no socket
     assert cache.put(key(2), {"x": 2}) is False
 
 

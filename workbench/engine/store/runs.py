@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from workbench.engine.errors import public_record
 from workbench.engine.store.models import Dataset, RawFile, RawFilePublic, Run, RunPublic, SpecVersion, utcnow
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def find_identical(key: str, *, session: Session) -> int | None:
 
 def _public(run: Run, slug: str, version: int, *, timeline: bool = True) -> RunPublic:
     data = run.model_dump()
+    data["error"] = public_record(data.get("error"))  # records written before record_of may name servers
     if not timeline:
         data["timeline"] = None
     return RunPublic.model_validate({**data, "dataset_slug": slug, "spec_version": version})
