@@ -8,6 +8,10 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from workbench.engine.numfmt import fmt_number
+from workbench.engine.validation.report import row_of
+from workbench.engine.validation.sentences import sentence
+
 MAX_CELL = 40
 
 
@@ -88,6 +92,25 @@ def qa_line(status: str, run_status: str | None = None) -> Text:
     return Text(QA_LABELS.get(status, f"QA {status}"), style=QA_STYLES.get(status, ""))
 
 
+def _value(value: Any) -> str:
+    """A failing row's value as the web app shows it: numbers in es-CL (codes are text: unchanged)."""
+    if value is None:
+        return "∅"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt_number(value)
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _values(values: Any) -> str:
+    return ", ".join(f"{k}={_value(v)}" for k, v in values.items()) if isinstance(values, dict) else str(values)
+
+
+def _row_number(row: dict[str, Any]) -> str:
+    """THE row number (RAW: Excel's row, a CSV's line), as on the web pages and in the API's ``row``."""
+    number = row_of(row)
+    return "?" if number is None else str(number)
+
+
 def _raw_cells(row: dict[str, Any]) -> str:
     cells = []
     for cell in row.get("raw") or []:
@@ -111,9 +134,11 @@ def render_qa(console: Console, qa: dict[str, Any] | None, *, rows: int = 5) -> 
         table.add_column(col)
     for r in qa["results"]:
         status = "passed" if r.get("success") else ("failed" if r.get("severity") == "error" else "warning")
-        table.add_row(r.get("layer", ""), Text(r.get("id", "") + " " + r.get("type", "")), r.get("severity", ""),
+        said = r.get("sentence") or sentence(r.get("type", ""), r.get("kwargs") or {}, r.get("mostly"))
+        table.add_row(r.get("layer", ""), Text(f"{r.get('id', '')}: {said}"), r.get("severity", ""),
                       Text(status if r.get("status") != "error" else "error", style=QA_STYLES[status]),
-                      _cell(r.get("observed_value")), f"{r.get('unexpected_rows_total') or 0:,}")
+                      _cell(fmt_number(r.get("observed_value")) if r.get("observed_value") is not None else None),
+                      fmt_number(r.get("unexpected_rows_total") or 0))
     console.print(table)
     for r in qa["results"]:
         if r.get("success"):
@@ -121,28 +146,26 @@ def render_qa(console: Console, qa: dict[str, Any] | None, *, rows: int = 5) -> 
         console.print(Text(f"✗ {r.get('id')} {r.get('type')}: {r.get('message') or ''}",
                            style=QA_STYLES["failed" if r.get("severity") == "error" else "warning"]))
         for row in (r.get("unexpected_rows") or [])[:rows]:
-            values = ", ".join(f"{k}={v!r}" for k, v in (row.get("values") or {}).items())
-            console.print(Text(f"    {values}  ← RAW {_raw_cells(row)}"))
+            console.print(Text(f"    row {_row_number(row)}: {_values(row.get('values') or {})}  ← RAW {_raw_cells(row)}"))
             for detail in row.get("details") or []:
                 if isinstance(detail, dict) and "parent_value" in detail:
-                    console.print(Text(f"      {detail.get('measure')}: {detail['parent_value']} vs Σ "
-                                       f"{detail.get('children', '?')} children {detail.get('children_sum')} "
-                                       f"(difference {detail.get('difference')})", style="dim"))
+                    console.print(Text(f"      {detail.get('measure')}: {fmt_number(detail['parent_value'])} vs Σ "
+                                       f"{detail.get('children', '?')} children {fmt_number(detail.get('children_sum'))} "
+                                       f"(difference {fmt_number(detail.get('difference'))})", style="dim"))
         more = (r.get("unexpected_rows_total") or 0) - min(rows, len(r.get("unexpected_rows") or []))
         if more > 0:
-            console.print(Text(f"    … and {more:,} more (workbench runs failures RUN_ID --check {r.get('id')})",
-                               style="dim"))
+            console.print(Text(f"    … and {fmt_number(more)} more (workbench runs failures RUN_ID --check "
+                               f"{r.get('id')})", style="dim"))
 
 
 def failures_table(page: dict[str, Any]) -> RichTable:
-    """A page of failing rows: check, values, RAW cells."""
-    shown = f"{page['offset'] + 1:,}–{page['offset'] + len(page['rows']):,}" if page["rows"] else "none"
-    table = RichTable(title=Text(f"Failing rows {shown} of {page['total']:,}"), title_justify="left")
-    for col in ("check", "values", "RAW cells"):
+    """A page of failing rows: check, RAW row (Excel's row, a CSV's line), values, RAW cells."""
+    shown = (f"{fmt_number(page['offset'] + 1)}–{fmt_number(page['offset'] + len(page['rows']))}"
+             if page["rows"] else "none")
+    table = RichTable(title=Text(f"Failing rows {shown} of {fmt_number(page['total'])}"), title_justify="left")
+    for col in ("check", "RAW row", "values", "RAW cells"):
         table.add_column(col)
     for row in page["rows"]:
-        values = row.get("values") or {}
-        table.add_row(Text(str(row.get("expectation_id", ""))),
-                      Text(", ".join(f"{k}={v!r}" for k, v in values.items()) if isinstance(values, dict) else str(values)),
-                      Text(_raw_cells(row)))
+        table.add_row(Text(str(row.get("expectation_id", ""))), Text(_row_number(row)),
+                      Text(_values(row.get("values") or {})), Text(_raw_cells(row)))
     return table

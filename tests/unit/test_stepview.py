@@ -86,8 +86,9 @@ def test_failing_check_points_at_its_raw_cells(specs) -> None:
     doc = api.preview_file(_bytes(name), specs["dipres_ejecucion"], filename=name, sample_rows=50).to_dict()
     qa = view.qa_view(doc["qa"])
     assert (qa["status"], qa["label"], qa["colour"]) == ("failed", "QA fallida", "red")
-    [failure] = qa["failures"]
-    assert failure["check"] == "asignaciones_suman_item" and failure["rows"] == "3"
+    assert qa["failed_checks"] == ["asignaciones_suman_item"] and qa["fail_label"] == "Filas 1–1 de 1"
+    [failure] = qa["fail_rows"]
+    assert failure["check"] == "asignaciones_suman_item" and failure["row"] == "3"
     assert "3:I" in qa["highlights"]  # the item's presupuesto inicial, RAW line 3 column I
     rows = view.raw_rows(doc["raw"], qa["highlights"])
     line3 = next(r for r in rows if r["n"] == "3")

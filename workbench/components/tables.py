@@ -34,6 +34,14 @@ def code(key: str) -> Callable[[rx.Var], rx.Component]:
     return lambda row: rx.code(row[key], variant="ghost", size="2")
 
 
+def check_cell(c: rx.Var) -> rx.Component:
+    """A check: its id, what it expects (a Spanish sentence) and the spec's own description."""
+    return rx.vstack(rx.code(c["id"], variant="ghost", size="1"),
+                     rx.text(c["sentence"], size="2", class_name="check-sentence"),
+                     rx.cond(c["description"] != "", rx.text(c["description"], size="1", color=rx.color("gray", 11))),
+                     spacing="0", max_width="34rem")
+
+
 def run_status(row: rx.Var) -> rx.Component:
     return rx.hstack(badge(row["run_label"], row["run_colour"]), badge(row["qa_label"], row["qa_colour"]),
                      spacing="1", wrap="wrap")

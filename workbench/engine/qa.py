@@ -20,6 +20,7 @@ from workbench.engine import alerts
 from workbench.engine.errors import WorkbenchError
 from workbench.engine.events import EventStream
 from workbench.engine.settings import Settings
+from workbench.engine.validation.report import row_of
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ def read_failures(run: Any, settings: Settings, *, expectation_id: str | None = 
         frame = frame[frame["expectation_id"] == expectation_id]
     page = frame.iloc[offset: offset + limit].astype(object)
     rows = [{k: _unjson(v) for k, v in row.items()} for row in page.where(page.notna(), None).to_dict("records")]
+    for row in rows:  # the RAW row people see (runs stored before it was kept: from their RAW cells)
+        row["row"] = row_of(row)
     return {"total": len(frame), "offset": offset, "limit": limit, "rows": rows}
 
 

@@ -1,6 +1,6 @@
 """What the upload page asks the engine besides a preview: which dataset a file looks like, the run parameters
-a file name implies, the table after one step of the timeline, a window of RAW rows around a cell, a run's
-events so far, and a warm-up of the validation library.
+a file name implies, the table after one step of the timeline, a page of a check's failing rows, a window of
+RAW rows around a cell, a run's events so far, and a warm-up of the validation library.
 
 Everything here re-reads the RAW bytes it is given (a preview's tables are not kept anywhere): the results are
 small, capped samples, ready to be shown.
@@ -16,7 +16,7 @@ from workbench.engine.errors import ParameterError, WorkbenchError
 from workbench.engine.events import EventStream
 from workbench.engine.params import _from_filename, resolve_params
 from workbench.engine.pipeline import run_pipeline
-from workbench.engine.preview import layer_summary
+from workbench.engine.preview import layer_summary, preview_file
 from workbench.engine.readers import WORKBOOK_FORMATS, build_table, read_raw, title_rows
 from workbench.engine.readers.header import find_header_row
 from workbench.engine.readers.sniff import sniff_format
@@ -170,6 +170,28 @@ def table_after_step(data: bytes, spec: Spec, *, step: int, filename: str | None
                          message_es=f"el proceso tiene {position} pasos; no existe el paso {step + 1}", name="step")
 
 
+# --- a page of a check's failing rows -----------------------------------------------------------------------
+
+@auth.requires("preview")
+def preview_failures(data: bytes, spec: Spec, *, check: str, offset: int = 0, limit: int = 20,
+                     filename: str | None = None, params: dict[str, Any] | None = None,
+                     sheet: int | str | None = None) -> dict[str, Any]:
+    """One page of check ``check``'s failing rows in the preview of ``data`` (every one is reachable), as
+    ``QAReport.failures`` gives it (``{id, layer, total, offset, limit, rows}``) plus ``qa``, the preview's QA
+    document (so a caller can tell it belongs to the preview it shows). The file is read and validated again:
+    a preview's tables are not kept anywhere."""
+    doc = preview_file(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=0)
+    report = doc.qa_report
+    try:
+        page = report.failures(check, offset=offset, limit=limit) if report is not None else None
+    except KeyError:
+        page = None
+    if page is None:
+        raise ParameterError(f"the preview has no check {check!r}", message_es=f"la vista previa no tiene el "
+                             f"control {check!r}", name="check")
+    return {**page, "qa": doc.qa}
+
+
 # --- RAW rows around a cell -------------------------------------------------------------------------------
 
 @auth.requires("preview")
@@ -229,5 +251,5 @@ def warm_validation() -> None:
     _gx()
 
 
-__all__ = ["keep_upload", "parameter_fields", "upload_bytes", "raw_window", "run_events", "suggest_datasets", "table_after_step",
-           "warm_validation"]
+__all__ = ["keep_upload", "parameter_fields", "preview_failures", "raw_window", "run_events", "suggest_datasets",
+           "table_after_step", "upload_bytes", "warm_validation"]

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from workbench.components.layout import error_callout, loading, page, section
-from workbench.components.tables import code, run_columns, simple_table, text
+from workbench.components.tables import check_cell, code, run_columns, simple_table, text
 from workbench.pages import routes
 from workbench.state.dataset import DatasetState
 
@@ -59,8 +59,8 @@ def dataset_page() -> rx.Component:
                 ], empty="Este dataset no tiene parámetros.")),
                 section("Capas y pasos", rx.foreach(DatasetState.layers, _layer)),
                 section("Expectativas de calidad", simple_table(DatasetState.expectations, [
-                    ("Capa", text("layer")), ("Expectativa", code("type")), ("Parámetros", text("text")),
-                ], empty="Sin expectativas declaradas.")),
+                    ("Capa", text("layer")), ("Control", check_cell), ("Severidad", text("severity")),
+                ], empty="Sin expectativas declaradas.", row_class="expectation-row")),
                 section("Ejecuciones recientes", simple_table(DatasetState.runs, run_columns(),
                                                               empty="Aún no hay ejecuciones.", row_class="run-row")),
                 section("Linaje", rx.text("De dónde viene cada capa y hacia dónde va (el grafo interactivo llega "

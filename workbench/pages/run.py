@@ -9,7 +9,7 @@ import reflex as rx
 from workbench.components.layout import error_callout, loading, only_for_runners, page, section
 from workbench.components.run_progress import run_progress
 from workbench.components.status import badge
-from workbench.components.tables import code, simple_table, text
+from workbench.components.tables import check_cell, code, simple_table, text
 from workbench.pages import routes
 from workbench.state.run import RunState
 
@@ -96,12 +96,9 @@ def _qa() -> rx.Component:
     return section(
         "Calidad",
         simple_table(RunState.checks, [
-            ("Control", lambda r: rx.vstack(rx.code(r["id"], size="1", variant="ghost"),
-                                            rx.text(r["description"], size="1", color=rx.color("gray", 11)),
-                                            spacing="0")),
-            ("Capa", text("layer")), ("Tipo", code("type")), ("Severidad", text("severity")),
-            ("Resultado", lambda r: badge(r["label"], r["colour"])), ("Filas", text("failing")),
-            ("Detalle", text("message")),
+            ("Control", check_cell), ("Capa", text("layer")), ("Severidad", text("severity")),
+            ("Resultado", lambda r: badge(r["label"], r["colour"])), ("Filas que fallan", text("failing")),
+            ("Detalle", lambda r: rx.text(r["message"], size="2", class_name="check-message", max_width="28rem")),
         ], empty="Este dataset no declara controles de calidad.", row_class="check-row"),
         rx.cond(RunState.failed_checks.length() > 0, _failures()),  # type: ignore[attr-defined]
     )
@@ -112,16 +109,19 @@ def _failures() -> rx.Component:
         rx.hstack(rx.heading("Filas que no cumplen", size="3", as_="h3"),
                   rx.select(RunState.failed_checks, value=RunState.fail_check, on_change=RunState.show_failures,
                             size="1", id="fail-check"),
-                  rx.text(RunState.fail_summary, size="2", color=rx.color("gray", 11)),
+                  rx.text(RunState.fail_summary, size="2", color=rx.color("gray", 11), class_name="fail-summary"),
                   rx.button("Anterior", size="1", variant="soft", disabled=RunState.fail_offset == 0,
                             on_click=RunState.page_failures(-1)),
                   rx.button("Siguiente", size="1", variant="soft", on_click=RunState.page_failures(1),
                             disabled=RunState.fail_offset + 20 >= RunState.fail_total),
                   spacing="3", align="center", wrap="wrap"),
+        rx.text("Fila RAW: la del archivo (la que muestra Excel, o la línea de un CSV en un editor de texto).",
+                size="1", color=rx.color("gray", 11)),
         simple_table(RunState.fail_rows, [
-            ("Fila", text("position")), ("Capa", text("layer")), ("Valores", text("values")),
-            ("Celdas RAW", lambda r: rx.hstack(rx.foreach(r["raw"].to(list[dict[str, str]]), lambda c: rx.badge(
-                c["cell"], " = ", c["text"], variant="surface", color_scheme="gray", class_name="raw-cell")),
+            ("Fila RAW", lambda r: rx.text(r["row_label"], size="2", weight="medium", class_name="failure-raw-row")),
+            ("Capa", text("layer")), ("Valores", text("values")),
+            ("Celdas RAW", lambda r: rx.hstack(rx.foreach(r["cells"].to(list[dict[str, str]]), lambda c: rx.badge(
+                c["label"], " = ", c["text"], variant="surface", color_scheme="gray", class_name="raw-cell")),
                 spacing="1", wrap="wrap")),
             ("Detalle", lambda r: rx.vstack(rx.foreach(r["details"].to(list[str]), lambda d: rx.text(
                 d, size="1", color=rx.color("red", 11))), spacing="0")),

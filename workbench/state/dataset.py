@@ -8,8 +8,20 @@ import reflex as rx
 
 from workbench.engine import api, catalog
 from workbench.engine.errors import WorkbenchError
+from workbench.engine.validation.models import OWN_KEYS
+from workbench.engine.validation.sentences import sentence
 from workbench.state.auth import as_user
+from workbench.state.qa_rows import SEVERITY
 from workbench.state.views import lineage_edges, run_row, step_rows
+
+
+def expectation_row(layer: str, n: int, item: dict[str, Any]) -> dict[str, str]:
+    """A declared expectation as the run page shows a check: id, a Spanish sentence, severity, description."""
+    kwargs = {k: v for k, v in item.items() if k not in OWN_KEYS}
+    return {"layer": layer, "id": str(item.get("id") or f"{layer}.{n}"), "type": str(item.get("type", "")),
+            "sentence": sentence(str(item.get("type", "")), kwargs, item.get("mostly")),
+            "severity": SEVERITY.get(str(item.get("severity") or "error"), str(item.get("severity"))),
+            "description": str(item.get("description") or "")}
 
 
 def _detail(slug: str) -> dict[str, Any]:
@@ -19,9 +31,8 @@ def _detail(slug: str) -> dict[str, Any]:
                "default": "—" if p.get("default") is None else str(p.get("default")),
                "from_filename": str(p.get("from_filename") or "")}
               for name, p in detail.parameters.items()]
-    expectations = [{"layer": layer, "type": str(e.get("type") or e.get("expectation") or next(iter(e), "?")),
-                     "text": ", ".join(f"{k}: {v}" for k, v in e.items() if k not in ("type", "expectation"))}
-                    for layer, items in detail.expectations.items() for e in items]
+    expectations = [expectation_row(layer, n, e) for layer, items in detail.expectations.items()
+                    for n, e in enumerate(items, start=1)]
     return {
         "title": detail.title, "description": detail.description, "owner": detail.owner or "—",
         "version": f"v{detail.spec_version}", "active": detail.active, "yaml": detail.spec_yaml,

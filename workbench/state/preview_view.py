@@ -5,34 +5,31 @@ of text."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from workbench.components.numbers import DASH, fmt_int, fmt_number
 from workbench.components.status import qa_badge
+from workbench.engine.numfmt import as_decimal
+from workbench.state.qa_rows import check_row, failure_row, page_label
 
 #: Longest cell text shown (a DIPRES `Denominación` is padded to 250 characters).
 CELL_CHARS = 90
-#: Failing rows shown per check, RAW cells shown per failing row.
+#: Failing rows shown per page, RAW cells highlighted per failing row.
 FAILURES_SHOWN = 20
 CELLS_SHOWN = 16
-CHECK_STATUS = {"passed": ("Aprobado", "green"), "failed": ("Fallido", "red"), "error": ("Error", "red")}
-SEVERITY = {"error": "error", "warning": "advertencia"}
 LAYER_ORDER = ("gold", "silver", "bronze", "raw")
 
 
 def cell_text(value: Any, numeric: bool = False) -> str:
-    """One cell as text: missing -> an em dash; numbers (when the column is numeric) in es-CL."""
+    """One cell as text: missing -> an em dash; numbers (when the column is numeric) in es-CL, exact, without
+    spurious decimals (the engine's one formatter)."""
     if value is None or value == "":
         return DASH if value is None else ""
     if numeric:
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            return str(value)
-        places = max(0, -number.as_tuple().exponent) if isinstance(number.as_tuple().exponent, int) else 0
-        return fmt_number(number, min(places, 6))
+        return fmt_number(value) if as_decimal(value) is not None else str(value)
     text = str(value).rstrip()
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
@@ -153,72 +150,47 @@ def layer_views(layers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 # --- QA -------------------------------------------------------------------------------------------------------
 
-def _values(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={cell_text(v)}" for k, v in list(values.items())[:8])
-
-
-def _detail(details: list[dict[str, Any]] | dict[str, Any] | None) -> str:
-    if not details:
-        return ""
-    if isinstance(details, dict):
-        details = [details]
-    parts = []
-    for d in details[:3]:
-        if "parent_value" in d:
-            parts.append(f"{d.get('measure', '')}: total {cell_text(d['parent_value'], True)}, suma de "
-                         f"{d.get('children', '')} hijos {cell_text(d['children_sum'], True)} "
-                         f"(diferencia {cell_text(d['difference'], True)})")
-        else:
-            parts.append(", ".join(f"{k}: {v}" for k, v in d.items() if not isinstance(v, (dict, list)))[:200])
-    return "; ".join(parts)
+def qa_key(qa: dict[str, Any] | None) -> str:
+    """Identifies a preview's QA result (its checks, totals and first failing rows by RAW row): the QA panel's
+    pages belong to the preview whose key they carry, never to a later one."""
+    parts = [[r.get("id"), r.get("status"), r.get("unexpected_rows_total"),
+              [(row.get("row"), row.get("position")) for row in r.get("unexpected_rows") or []]]
+             for r in (qa or {}).get("results", [])]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
 def qa_view(qa: dict[str, Any] | None) -> dict[str, Any]:
-    """Status badge, one line per check, and the failing rows of failed checks with their RAW cells."""
+    """Status badge, one line per check (its Spanish sentence), and the first page of failing rows of the
+    first failed check (``Filas 1–20 de 101``; the panel pages through the rest) with their RAW cells."""
+    empty = {"fail_check": "", "fail_rows": [], "fail_total": 0, "fail_label": "", "failed_checks": [],
+             "key": qa_key(qa)}
     if not qa:
         label, colour = qa_badge("not_run")
         return {"status": "not_run", "label": label, "colour": colour, "summary": "Sin controles de calidad.",
-                "checks": [], "failures": [], "highlights": {}}
+                "checks": [], "highlights": {}, **empty}
     label, colour = qa_badge(qa.get("status"))
     stats = qa.get("statistics") or {}
-    checks, failures, highlights = [], [], {}
+    checks, highlights, pages = [], {}, {}
     for r in qa.get("results", []):
-        status_label, status_colour = CHECK_STATUS.get(r.get("status", ""), (r.get("status", ""), "gray"))
-        if r.get("status") != "passed" and r.get("severity") == "warning":
-            status_label, status_colour = "Advertencia", "amber"
-        observed = r.get("observed_value")
-        checks.append({
-            "id": str(r.get("id", "")), "layer": str(r.get("layer", "")), "type": str(r.get("type", "")),
-            "description": str(r.get("description") or r.get("message") or ""),
-            "status": str(r.get("status", "")), "label": status_label, "colour": status_colour,
-            "severity": SEVERITY.get(r.get("severity", ""), str(r.get("severity", ""))),
-            "observed": cell_text(observed, isinstance(observed, (int, float))) if observed is not None else DASH,
-            "failing": fmt_int(r.get("unexpected_rows_total") or r.get("unexpected_count") or 0)
-            if r.get("status") != "passed" else "0",
-            "message": str(r.get("message") or "") if r.get("status") != "passed" else "",
-        })
-        if r.get("status") == "passed":
+        check = check_row(r)
+        checks.append(check)
+        if not check["failed"]:
             continue
-        for row in (r.get("unexpected_rows") or [])[:FAILURES_SHOWN]:
-            cells = []
-            for cell in (row.get("raw") or [])[:CELLS_SHOWN]:
-                if cell.get("row") is None or not cell.get("column"):
-                    continue
-                highlights[cell_key(cell["row"], cell["column"])] = f"{r.get('id')}: {cell_text(cell.get('text'))}"
-                cells.append({"label": f"{cell['column']}{cell['row']}", "row": str(cell["row"]),
-                              "text": cell_text(cell.get("text")) or "(vacía)",
-                              "sheet": str(cell.get("sheet") or "")})
-            rows = sorted({int(c["row"]) for c in cells})
-            failures.append({"check": str(r.get("id", "")), "severity": checks[-1]["severity"],
-                             "colour": status_colour, "values": _values(row.get("values") or {}),
-                             "details": _detail(row.get("details")), "cells": cells,
-                             "rows": ", ".join(str(n) for n in rows), "first_row": str(rows[0]) if rows else "",
-                             "sheet": cells[0]["sheet"] if cells else ""})
+        rows = [failure_row(row, check["id"], check["layer"]) for row in r.get("unexpected_rows") or []]
+        for row in rows:
+            for cell in row["cells"][:CELLS_SHOWN]:
+                highlights[cell_key(cell["row"], cell["column"])] = f"{check['id']}: {cell['text']}"
+        pages[check["id"]] = (rows[:FAILURES_SHOWN], check["total"])
+    failed = [c["id"] for c in checks if c["failed"] and c["total"]]
+    if failed:
+        rows, total = pages[failed[0]]
+        empty.update(fail_check=failed[0], fail_rows=rows, fail_total=total, failed_checks=failed,
+                     fail_label=page_label(0, len(rows), total))
     total = stats.get("evaluated_expectations", len(checks))
-    ok = stats.get("successful_expectations", sum(1 for c in checks if c["status"] == "passed"))
+    ok = stats.get("successful_expectations", sum(1 for c in checks if not c["failed"]))
     return {"status": qa.get("status", "not_run"), "label": label, "colour": colour,
             "summary": f"{fmt_int(ok)} de {fmt_int(total)} controles aprobados", "checks": checks,
-            "failures": failures, "highlights": highlights}
+            "highlights": highlights, **empty}
 
 
 # --- errors -----------------------------------------------------------------------------------------------------

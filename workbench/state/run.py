@@ -15,8 +15,9 @@ from workbench.engine.errors import WorkbenchError
 from workbench.engine.events import RUN_FAILED, RUN_STEP, RUN_SUCCEEDED, EventStream
 from workbench.state import run_views
 from workbench.state.auth import as_user
+from workbench.state.qa_rows import PAGE_SIZE, page_label
 
-FAIL_PAGE = 20
+FAIL_PAGE = PAGE_SIZE
 LIVE = ("queued", "running")
 POLL_S = 0.5
 #: The store is read again this often while following a run (in case an event was missed).
@@ -80,14 +81,12 @@ class RunState(rx.State):
 
     @rx.var
     def failed_checks(self) -> list[str]:
-        return [c["id"] for c in self.checks if c.get("failed")]
+        return [c["id"] for c in self.checks if c.get("failed") and c.get("total")]  # with rows to page
 
     @rx.var
     def fail_summary(self) -> str:
-        if not self.fail_total:
-            return "Sin filas que fallen."
-        last = min(self.fail_total, self.fail_offset + FAIL_PAGE)
-        return f"Filas {self.fail_offset + 1}–{last} de {self.fail_total}"
+        """``Filas 1–20 de 101``."""
+        return page_label(self.fail_offset, len(self.fail_rows), self.fail_total)
 
     @rx.event(background=True)
     async def load(self):
@@ -109,7 +108,7 @@ class RunState(rx.State):
         """Read the run again; False when it cannot be shown (the error is on the page)."""
         try:
             data = await as_user(self, _view, run_id)
-            failed = [c["id"] for c in data["checks"] if c.get("failed")]
+            failed = [c["id"] for c in data["checks"] if c.get("failed") and c.get("total")]
             fails = await as_user(self, _failures, run_id, failed[0] if failed else "", 0) if failed else None
         except WorkbenchError as exc:
             async with self:

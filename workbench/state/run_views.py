@@ -3,27 +3,16 @@ their RAW cells, control totals, lineage and the error (plain dicts of display t
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from workbench.components.numbers import fmt_datetime, fmt_duration_ms, fmt_int, fmt_number
 from workbench.components.status import qa_badge, run_badge
+from workbench.engine.numfmt import as_decimal
+from workbench.engine.validation.control_total import parse_control
+from workbench.state.qa_rows import check_row, failure_row
 from workbench.state.views import KIND_LABELS, short
-
-CHECK_STATUS = {"passed": ("Cumple", "green"), "failed": ("No cumple", "red"), "error": ("Error", "red")}
-DETAIL_LABELS = {"measure": "medida", "parent_value": "valor del padre", "children_sum": "suma de los hijos",
-                 "difference": "diferencia", "children": "hijos", "expected_value": "esperado"}
 LOCATION_KEYS = (("file", "archivo"), ("sheet", "hoja"), ("row", "fila"), ("column", "columna"),
                  ("step", "paso"), ("line", "línea del spec"), ("field", "campo"))
-
-
-def _amount(text: Any) -> str:
-    try:
-        value = Decimal(str(text))
-    except (InvalidOperation, ValueError):
-        return str(text)
-    decimals = 0 if value == value.to_integral_value() else min(3, -value.as_tuple().exponent)  # type: ignore[operator]
-    return fmt_number(value, decimals)
 
 
 def facts(view: Any) -> dict[str, Any]:
@@ -66,34 +55,26 @@ def timeline(run: Any) -> list[dict[str, str]]:
              "duration": fmt_duration_ms(s.get("duration_ms"))} for s in run.timeline or []]
 
 
-def checks(run: Any) -> list[dict[str, str]]:
-    out = []
-    for r in (run.qa or {}).get("results", []):
-        label, colour = CHECK_STATUS.get(r.get("status", ""), ("?", "gray"))
-        if r.get("status") != "passed" and r.get("severity") == "warning":
-            label, colour = "Advertencia", "amber"
-        out.append({"id": str(r.get("id")), "layer": str(r.get("layer", "")), "type": str(r.get("type", "")),
-                    "description": str(r.get("description") or ""), "severity": str(r.get("severity", "error")),
-                    "label": label, "colour": colour, "message": short(str(r.get("message") or ""), 200),
-                    "failing": fmt_int(r.get("unexpected_rows_total") or 0), "failed": r.get("status") != "passed"})
-    return out
+def checks(run: Any) -> list[dict[str, Any]]:
+    """The run's checks, as the preview's QA panel shows them (one definition: ``qa_rows.check_row``)."""
+    return [check_row(r) for r in (run.qa or {}).get("results", [])]
 
 
 def failure_rows(page: dict[str, Any]) -> list[dict[str, Any]]:
-    """Failing rows: the row's values, the RAW cells they came from (``K3 = '5218749'``) and the check's
-    details (for a hierarchy: each measure's parent value against its children's sum)."""
-    rows = []
-    for row in page.get("rows", []):
-        values = row.get("values") or {}
-        raw = [{"cell": f"{c.get('column') or '?'}{c.get('row') or ''}" + (f" ({c['sheet']})" if c.get("sheet") else ""),
-                "text": "(vacía)" if c.get("text") is None else str(c.get("text"))} for c in row.get("raw") or []]
-        details = [" · ".join(f"{DETAIL_LABELS.get(k, k)}: {_amount(v) if k != 'measure' else v}" for k, v in d.items())
-                   if isinstance(d, dict) else str(d) for d in (row.get("details") or [])]
-        rows.append({"check": str(row.get("expectation_id")), "layer": str(row.get("layer", "")),
-                     "position": str(row.get("position")),
-                     "values": short(", ".join(f"{k}={'—' if v is None else v}" for k, v in values.items()), 400),
-                     "raw": raw, "details": details})
-    return rows
+    """Failing rows by their RAW row (never the table position), with values, RAW cells and details."""
+    return [failure_row(row) for row in page.get("rows", [])]
+
+
+def _amount(text: Any) -> str:
+    """A RAW control total (``-10253120970``, or es-CL text ``1.500,25``) in es-CL."""
+    if isinstance(text, list):
+        return " + ".join(_amount(t) for t in text)
+    if as_decimal(text) is not None:
+        return fmt_number(text)
+    try:
+        return fmt_number(parse_control(text, decimal=",", thousands="."))
+    except ValueError:
+        return str(text)
 
 
 def control_totals(run: Any) -> list[dict[str, str]]:

@@ -52,7 +52,7 @@ def test_failing_rows_carry_values_and_raw_cells_with_text():
               origins={"codigo": "A", "moneda": "G"}, sheet="Hoja1")
     report = run(t, IN_SET, raw_text=lambda row, col: f"cell {col}{row}")
     [row] = report.to_dict()["results"][0]["unexpected_rows"]
-    assert row == {"position": 1, "values": {"moneda": "EUR"},
+    assert row == {"row": 6, "position": 1, "values": {"moneda": "EUR"},
                    "raw": [{"sheet": "Hoja1", "row": 6, "column": "G", "text": "cell G6"}]}
 
 
@@ -93,7 +93,9 @@ def test_failures_table_has_every_failing_row_of_every_expectation():
     report = run(t, IN_SET, {"type": "expect_column_values_to_not_be_null", "column": "moneda"})
     frame = report.failures_table()
     assert frame[["expectation_id", "position"]].values.tolist() == [["bronze.1", 0], ["bronze.2", 2]]
-    assert list(frame.columns) == ["expectation_id", "layer", "severity", "position", "values", "raw", "details"]
+    assert list(frame.columns) == ["expectation_id", "layer", "severity", "row", "position", "values", "raw",
+                                   "details"]
+    assert frame["row"].tolist() == [2, 4]  # the RAW row (header on row 1), not the position
 
 
 def test_report_and_gx_results_are_json_serialisable():

@@ -2,8 +2,14 @@
 
 Failing rows are kept as positions into the layer's table and turned into rows only when asked for: the first
 page goes into ``to_dict()``, ``failures()`` pages through all of them, ``failures_table()`` gives every one
-(to persist with a run). A row is ``{"position", "values": {column: value}, "raw": [{"sheet", "row", "column",
-"text"}]}`` where ``values`` are the columns the expectation looks at and ``raw`` the RAW cells they came from.
+(to persist with a run). A row is ``{"row", "position", "values": {column: value}, "raw": [{"sheet", "row",
+"column", "text"}]}`` where ``values`` are the columns the expectation looks at and ``raw`` the RAW cells they
+came from.
+
+``row`` is THE row number shown to people everywhere (web, API, CLI, exports' ``_raw_row``, Data Docs): the
+RAW row, i.e. the row number Excel shows, or the line number a text editor shows for a CSV (1-based, header
+and title rows counted). ``position`` is only an index into the layer's table (0-based, after rows were
+dropped) and is never shown as a row number.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ import pandas as pd
 
 from workbench.engine.serialize import jsonable, records
 from workbench.engine.table import RAW_COL, RAW_ROW, Table
+from workbench.engine.validation.sentences import sentence
 
 RawText = Callable[[int, str], "str | None"]
 DEFAULT_PAGE_SIZE = 50  # failing rows per expectation in the report document
-FAILURE_COLUMNS = ["expectation_id", "layer", "severity", "position", "values", "raw", "details"]
+FAILURE_COLUMNS = ["expectation_id", "layer", "severity", "row", "position", "values", "raw", "details"]
 
 
 @dataclass
@@ -53,6 +60,7 @@ class ExpectationResult:
         keys = ("id", "layer", "type", "kwargs", "severity", "mostly", "description", "success", "status",
                 "observed_value", "element_count", "unexpected_count", "unexpected_percent", "message", "details")
         out = {k: jsonable(getattr(self, k)) for k in keys}
+        out["sentence"] = sentence(self.type, self.kwargs, self.mostly)
         out["unexpected_rows_total"] = int(len(self.positions))
         return out
 
@@ -125,7 +133,7 @@ class QAReport:
         raw_cols = frame[RAW_COL].tolist() if RAW_COL in frame.columns else [None] * len(frame)
         out = []
         for position, vals, raw_row, raw_col in zip(positions.tolist(), values, raw_rows, raw_cols):
-            row: dict[str, Any] = {"position": position, "values": vals,
+            row: dict[str, Any] = {"row": raw_row_number(raw_row), "position": position, "values": vals,
                                    "raw": self._raw_cells(table, columns, raw_row, raw_col)}
             if position in item.row_details:
                 row["details"] = item.row_details[position]
@@ -134,7 +142,7 @@ class QAReport:
 
     def _raw_cells(self, table: Table, columns: list[str], raw_row: Any, raw_col: Any) -> list[dict[str, Any]]:
         """The RAW cells behind the shown values (columns derived by a step have none; then the row alone)."""
-        row_number = None if raw_row is None or pd.isna(raw_row) else int(raw_row)
+        row_number = raw_row_number(raw_row)
         letters = [table.origins.get(c) or (raw_col if isinstance(raw_col, str) and c not in table.origins else None)
                    for c in columns]
         cells = []
@@ -142,6 +150,19 @@ class QAReport:
             text = self.raw_text(row_number, letter) if self.raw_text and row_number else None
             cells.append({"sheet": table.sheet, "row": row_number, "column": letter, "text": text})
         return cells or [{"sheet": table.sheet, "row": row_number, "column": None, "text": None}]
+
+
+def raw_row_number(value: Any) -> int | None:
+    """A table's ``_raw_row`` value as the row number people see (Excel's row, a CSV's line); None if unknown."""
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def row_of(row: dict[str, Any]) -> int | None:
+    """The RAW row of a failing row, also for rows stored before ``row`` existed (from their RAW cells)."""
+    for value in [row.get("row"), *(c.get("row") for c in row.get("raw") or [] if isinstance(c, dict))]:
+        if isinstance(value, (int, float, np.integer)) and not isinstance(value, bool) and value == value:
+            return int(value)
+    return None
 
 
 def overall_status(results: list[ExpectationResult]) -> tuple[str, bool]:
@@ -165,4 +186,5 @@ def statistics(results: list[ExpectationResult]) -> dict[str, Any]:
                             for s in ("error", "warning")}}
 
 
-__all__ = ["DEFAULT_PAGE_SIZE", "ExpectationResult", "QAReport", "overall_status", "statistics"]
+__all__ = ["DEFAULT_PAGE_SIZE", "ExpectationResult", "QAReport", "overall_status", "raw_row_number", "row_of",
+           "statistics"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.engine.numfmt import as_decimal, fmt_int, fmt_number
 from workbench.engine.serialize import jsonable
 from workbench.engine.validation.checks import CONTROL_TOTAL, HIERARCHY
 from workbench.engine.validation.hierarchy import HierarchyKwargs
@@ -65,25 +66,42 @@ def relevant_columns(item: ExpectationSpec) -> list[str]:
 
 
 def message(r: ExpectationResult) -> str:
-    """A short Spanish summary for the UI."""
+    """A short Spanish summary for the UI: what was expected, what was found (numbers in es-CL). A check
+    that fails without failing rows (a control total) says the expected value, the computed one and the
+    difference."""
     if r.type == CONTROL_TOTAL:
-        d = r.details
-        verdict = "cuadra con" if r.success else "no cuadra con"
-        return (f"suma calculada {r.observed_value} {verdict} el total de control {d.get('control')!r} "
-                f"= {d.get('expected_value')} (diferencia {d.get('difference')})")
+        return control_total_message(r.details, r.observed_value, r.success)
     if r.type == HIERARCHY:
         if not r.unexpected_count:
-            return f"los {r.element_count} totales revisados cuadran con la suma de sus hijos"
-        return (f"{r.unexpected_count} de {r.element_count} totales no cuadran con la suma de sus hijos "
-                f"({len(r.positions)} filas)")
+            return f"los {fmt_int(r.element_count)} totales revisados cuadran con la suma de sus hijos"
+        rows = len(r.positions)
+        return (f"{fmt_int(r.unexpected_count)} de {fmt_int(r.element_count)} totales no cuadran con la suma de "
+                f"sus hijos ({fmt_int(rows)} {'fila' if rows == 1 else 'filas'})")
     if r.unexpected_count:
-        return (f"{r.unexpected_count} de {r.element_count} filas no cumplen ({r.unexpected_percent:.2f} %)"
-                if r.element_count else f"{r.unexpected_count} filas no cumplen")
+        return (f"{fmt_int(r.unexpected_count)} de {fmt_int(r.element_count)} filas no cumplen "
+                f"({fmt_number(r.unexpected_percent or 0, 2)} %)"
+                if r.element_count else f"{fmt_int(r.unexpected_count)} filas no cumplen")
     if r.observed_value is not None:
-        return f"valor observado: {r.observed_value}" + ("" if r.success else " (fuera de lo esperado)")
+        return f"valor observado: {_shown(r.observed_value)}" + ("" if r.success else " (fuera de lo esperado)")
     if r.element_count:
-        return f"las {r.element_count} filas cumplen" if r.success else "no cumple"
+        return f"las {fmt_int(r.element_count)} filas cumplen" if r.success else "no cumple"
     return "cumple" if r.success else "no cumple"
+
+
+def control_total_message(details: dict[str, Any], computed: Any, success: bool) -> str:
+    """``RESULTADO del archivo (celda K193): -10.253.120.970; calculado: -10.253.120.970; diferencia: 0``."""
+    cell = details.get("control_cell") or {}
+    where = f"{cell.get('column') or ''}{cell.get('row') or ''}"
+    name = str(details.get("control") or "total de control").upper()
+    verdict = "cuadra" if success else "no cuadra"
+    return (f"{verdict}: {name} del archivo{f' (celda {where})' if where else ''}: "
+            f"{fmt_number(details.get('expected_value'))}; calculado: {fmt_number(computed)}; "
+            f"diferencia: {fmt_number(details.get('difference'))}")
+
+
+def _shown(value: Any) -> str:
+    """An observed value as text: a number in es-CL, anything else as it is."""
+    return fmt_number(value) if as_decimal(value) is not None else str(value)
 
 
 def _exception(info: dict[str, Any]) -> str | None:
@@ -117,4 +135,4 @@ def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-__all__ = ["GX_LIST_CAP", "message", "relevant_columns", "to_result"]
+__all__ = ["GX_LIST_CAP", "control_total_message", "message", "relevant_columns", "to_result"]
