@@ -28,6 +28,10 @@ FAILURES_FILE = "qa_failures.parquet"
 GX_RESULTS_FILE = "gx_results.json"
 #: Failing rows per expectation kept on the run row (the rest are paged from the Parquet file).
 RUN_PAGE_SIZE = 20
+#: Failing rows per failed check listed on a run's Data Docs page (its run page pages through all of them).
+DOCS_ROWS = 20
+#: The web app's page of a run (Data Docs link back to it; served on the same origin).
+RUN_PAGE_PREFIX = "/ejecuciones/"
 
 
 class QAFailedError(WorkbenchError):
@@ -109,18 +113,30 @@ def _unjson(value: Any) -> Any:
     return value
 
 
+def docs_failing_rows(run: Any, settings: Settings, *, limit: int = DOCS_ROWS) -> dict[str, dict[str, Any]]:
+    """Each failed check's first failing rows (with their RAW row) and total, for its Data Docs page."""
+    out: dict[str, dict[str, Any]] = {}
+    for result in (run.qa or {}).get("results", []):
+        if result.get("unexpected_rows_total"):
+            page = read_failures(run, settings, expectation_id=result["id"], limit=limit)
+            out[result["id"]] = {"total": page["total"], "rows": page["rows"]}
+    return out
+
+
 def build_docs(run: Any, settings: Settings, *, title: str | None = None) -> Path:
-    """(Re)build the run's Data Docs page from its stored GX results; returns the page's path."""
-    import workbench.engine.validation.gx_custom  # noqa: F401  (our checks render in full, not generically)
+    """(Re)build the run's Data Docs page from its stored GX results and failing rows; returns its path."""
     from workbench.engine.validation.docs import build_run_docs
 
     meta = (run.outputs or {}).get("gx_results")
     if not meta:
         raise QADocsMissingError(run_id=run.id)
     results = json.loads((settings.outputs_dir / meta["path"]).read_text(encoding="utf-8"))
-    return build_run_docs(results, run_id=run.id, title=title or f"{run.dataset_slug} · ejecución {run.id}",
-                          out_dir=settings.site_dir, meta={"dataset": run.dataset_slug, "qa_status": run.qa_status,
-                                                           "spec_version": run.spec_version})
+    date = getattr(run, "started_at", None) or getattr(run, "created_at", None)
+    return build_run_docs(results, run_id=run.id, title=title or run.dataset_slug, out_dir=settings.site_dir,
+                          meta={"dataset": run.dataset_slug, "qa_status": run.qa_status,
+                                "spec_version": run.spec_version, "date": date,
+                                "run_href": f"{RUN_PAGE_PREFIX}{run.id}"},
+                          failing=docs_failing_rows(run, settings))
 
 
 def announce(run: Any, settings: Settings, bus: EventStream) -> None:

@@ -7,7 +7,8 @@ Site layout under ``out_dir``::
     runs/<run_id>/index.html one page per run, all layers on it (stable URL)
     static/...              the vendored assets, copied once per site
 
-Cost per run is one GX render of that run plus a rewrite of two small files, whatever the history size.
+Cost per run is one render of that run (ours, in Spanish: render.py) plus a rewrite of two small files,
+whatever the history size.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from workbench.engine.errors import WorkbenchError
 from workbench.engine.validation.docs.assets import install_static
 from workbench.engine.validation.docs.index_page import render_index
 from workbench.engine.validation.docs.manifest import locked, upsert_run, write_atomic
-from workbench.engine.validation.docs.offline import make_offline
+from workbench.engine.validation.docs.offline import check_offline
+from workbench.engine.validation.docs.render import render_run_page
 
 RUNS_DIRNAME = "runs"
 PAGE_FILENAME = "index.html"
@@ -60,24 +62,24 @@ def _date(meta: Mapping[str, Any]) -> str:
 
 
 def build_run_docs(gx_results: dict[str, dict], *, run_id: int | str, title: str, out_dir: Path,
-                   meta: dict | None = None) -> Path:
+                   meta: dict | None = None, failing: dict[str, dict] | None = None) -> Path:
     """Render run ``run_id`` (layer name -> ``ExpectationSuiteValidationResult.to_json_dict()``).
 
-    Writes ``out_dir/runs/<run_id>/index.html``, makes sure ``out_dir/static`` holds the assets and
-    updates ``runs.json`` and ``index.html``. Other runs' pages are never touched. Returns the page path.
+    ``failing`` (expectation id -> ``{"total", "rows"}``) lists failing rows by their RAW row; ``meta`` is
+    shown in the summary (``meta["run_href"]``: the run's page in the web app, linked back to). Writes
+    ``out_dir/runs/<run_id>/index.html``, makes sure ``out_dir/static`` holds the assets and updates
+    ``runs.json`` and ``index.html``. Other runs' pages are never touched. Returns the page path.
     """
     if not gx_results:
         raise ValueError("gx_results is empty: a run page needs at least one layer's result")
-    from workbench.engine.validation.docs.render import render_run_page  # lazy: imports GX (~2-3 s)
-
     out_dir = Path(out_dir)
     key = _run_key(run_id)
     meta = dict(meta or {})
     date = _date(meta)
     meta["date"] = date
-    heading = f"Run {key} · {title}"
-    page = render_run_page(gx_results, heading=heading, meta=meta)
-    page = make_offline(page, static_prefix="../../static/", home_href="../../index.html", title=heading)
+    heading = f"Ejecución {key} · {title}"
+    page = render_run_page(gx_results, heading=heading, meta=meta, failing=failing)
+    check_offline(page)
 
     path = run_page_path(key, out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
