@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,7 @@ from rich.text import Text
 
 from workbench.cli_common import console, err_console, user_errors
 from workbench.engine import api
+from workbench.supervisor import Console
 
 QUEUES = ("previews", "runs", "backfills")
 
@@ -32,10 +30,11 @@ def _backfill_line(b: Any) -> str:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
 @click.option("--fork", is_flag=True, help="Run each job in a forked work horse (isolation; slower).")
+@click.option("--supervised", is_flag=True, hidden=True, help="Started by `workbench serve` (it stamps the log).")
 @user_errors
-def worker(queues: tuple[str, ...], burst: bool, name: str | None, fork: bool) -> None:
+def worker(queues: tuple[str, ...], burst: bool, name: str | None, fork: bool, supervised: bool) -> None:
     """Run an RQ worker for runs, backfills and previews (recovers abandoned runs first)."""
-    api.work(list(queues) or None, burst=burst, name=name, fork=fork)
+    api.work(list(queues) or None, burst=burst, name=name, fork=fork, stamped=not supervised)
 
 
 @click.group("events")
@@ -126,15 +125,15 @@ def backfills_resume(backfill_id: int) -> None:
     console.print(Text(_backfill_line(api.resume_backfill(backfill_id))))
 
 
-def _first_admin(base: str) -> None:
-    """No account yet: create the admin from WORKBENCH_ADMIN_USERNAME/PASSWORD, or print a one-time link (valid
-    24 h) with which the first visitor creates it. There is never a default password."""
+def _first_admin(base: str, console: Console) -> None:
+    """No account yet: create the admin from WORKBENCH_ADMIN_USERNAME/PASSWORD (logged by the engine), or print
+    a one-time link (valid 24 h) with which the first visitor creates it. There is never a default password."""
     from workbench.engine import accounts
 
     secret = accounts.bootstrap()
     if secret:
-        console.print(Text(f"No account exists yet. Create the first admin (link valid 24 h, once): "
-                           f"{base}/login?setup={secret}", style="bold yellow"))
+        console.say("serve", f"No account exists yet. Create the first admin (link valid 24 h, once): "
+                             f"{base}/login?setup={secret}")
 
 
 @click.command("serve")
@@ -145,72 +144,49 @@ def _first_admin(base: str) -> None:
 @user_errors
 def serve(host: str, port: int, workers: int, no_web: bool) -> None:
     """Start what a user needs on one machine: Redis (embedded unless WORKBENCH_REDIS_URL is set), workers and
-    the web app (pages, REST API, /admin) on one port; recovers abandoned runs periodically. Ctrl-C stops them all."""
-    from workbench.engine.redis_conn import redis_url, state_db_url
+    the web app (pages, REST API, /admin) on one port, and keep them running: a worker, the web server or the
+    embedded Redis that dies is started again (with a growing pause), and an interrupted run ends failed within
+    seconds and is retried once. Every log line is stamped with the time and its process. Ctrl-C (or SIGTERM)
+    stops them all."""
+    from workbench import serving
+    from workbench.engine.redis_conn import owned_embedded, redis_url, state_db_url
     from workbench.engine.settings import get_settings
 
+    console = Console()
+    serving.log_to(console)
     settings = get_settings()
     report = api.sync_specs()
     url = redis_url(settings)
     env = {**os.environ, "WORKBENCH_REDIS_URL": url, "WORKBENCH_DATA_DIR": str(Path(settings.data_dir).resolve()),
-           "WORKBENCH_SPECS_DIR": str(Path(settings.specs_dir).resolve())}
-    web_proc = None
+           "WORKBENCH_SPECS_DIR": str(Path(settings.specs_dir).resolve()), "PYTHONUNBUFFERED": "1"}
+    web_env = None
     if not no_web:
         from workbench import web
 
         web.ensure_port_free(host, port)
         web_env = web.web_env(host, port, state_redis_url=state_db_url(settings), base=env,
                               public_url=settings.public_url)
+        if web.needs_build(web_env):
+            console.say("serve", "building the web app (the first time takes 1-2 minutes; later starts reuse it)...")
         built, seconds = web.build(host, port, env=web_env)
         if built:
-            console.print(Text(f"web app built in {seconds:.1f} s"))
-    procs = [subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--name", f"serve-{os.getpid()}-{i}"],
-                              env=env) for i in range(workers)]
-    stop = {"now": False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+            console.say("serve", f"web app built in {seconds:.1f} s")
+    plan = serving.Plan(settings=settings, console=console, env=env, workers=workers, host=host, port=port,
+                        web_env=web_env, redis=owned_embedded(settings))
+    supervisor = plan.supervisor()
+    supervisor.install_signals()
     try:
+        public = plan.start()
         if not no_web:
-            web_proc = web.start(host, port, web_env)
-            web.wait_ready(host, port, web_proc)
-        public = (settings.public_url or "").rstrip("/") or f"http://{host}:{port}"
-        if not no_web:
-            public = (settings.public_url or "").rstrip("/") or web.base_url(host, port)
+            _first_admin(public, console)
         where = "" if no_web else f", web app at {public}/workbench"
-        console.print(Text(f"Data Workbench: specs synced ({len(report.added) + len(report.updated) + len(report.unchanged)}"
-                           f" datasets), Redis at {url.split('?')[0]}, {workers} worker(s){where}. "
-                           "Ctrl-C stops everything."))
-        if not no_web:
-            _first_admin(public)
-        while not stop["now"]:
-            for _ in range(max(1, settings.lock_ttl_s)):
-                if stop["now"] or any(p.poll() is not None for p in procs) or (web_proc and web_proc.poll() is not None):
-                    break
-                time.sleep(1)
-            dead = [p for p in procs if p.poll() is not None]
-            if dead:
-                err_console.print(Text(f"a worker exited (code {dead[0].returncode}); stopping", style="red"))
-                break
-            if web_proc is not None and web_proc.poll() is not None:
-                err_console.print(Text(f"the web app exited (code {web_proc.returncode}); stopping", style="red"))
-                break
-            try:
-                api.recover_abandoned(settings)
-            except api.WorkbenchError as exc:  # the store or Redis is down: try again next round
-                err_console.print(Text(f"recovery skipped: {exc.message}", style="yellow"))
-    except KeyboardInterrupt:
-        pass
+        console.say("serve", f"ready: specs synced ({len(report.added) + len(report.updated) + len(report.unchanged)}"
+                             f" datasets), Redis at {url.split('?')[0]}, {workers} worker(s){where}. "
+                             "Ctrl-C stops everything.")
+        supervisor.run()
     finally:
-        if web_proc is not None:
-            web.stop(web_proc)
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        console.print("stopped")
+        plan.stop_all()
+        console.say("serve", "stopped")
 
 
 def register(cli: click.Group) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,7 +30,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from workbench.engine.errors import WorkbenchError
+from workbench.engine.redis_embedded import pdeathsig_preexec
 
+log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -172,6 +176,13 @@ def build(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, force: bool = F
         return _build(env, force)
 
 
+def needs_build(env: dict[str, str]) -> bool:
+    """Whether ``build`` will compile (no build yet, or its sources changed): the first one takes minutes."""
+    key = fingerprint(env["REFLEX_API_URL"])
+    return not (web_dir(env) / "build" / "client" / "index.html").exists() or \
+        _stamp(web_dir(env) / "workbench-build.json") != key
+
+
 def _build(env: dict[str, str], force: bool) -> tuple[bool, float]:
     key = fingerprint(env["REFLEX_API_URL"])
     stamp, index = web_dir(env) / "workbench-build.json", web_dir(env) / "build" / "client" / "index.html"
@@ -210,11 +221,14 @@ def _stamp(path: Path) -> str | None:
         return None
 
 
-def start(host: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(host: str, port: int, env: dict[str, str], *, output: int | None = None) -> subprocess.Popen[bytes]:
     """Start the server on the built frontend (``python -m workbench.web HOST PORT``) in a process group of its
-    own, so ``stop`` ends it with all its worker processes."""
+    own, so ``stop`` ends it with all its worker processes, and that gets SIGTERM when its starter dies (even
+    by SIGKILL). ``output=subprocess.PIPE`` hands its stdout and stderr, merged, to the caller (``workbench
+    serve`` stamps each line)."""
     return subprocess.Popen([sys.executable, "-m", "workbench.web", host, str(port)], cwd=ROOT, env=env,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=pdeathsig_preexec(), stdout=output,
+                            stderr=subprocess.STDOUT if output is not None else None)
 
 
 def stop(proc: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT_S) -> None:
@@ -233,6 +247,46 @@ def stop(proc: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT_S) -> No
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def answers(host: str, port: int, timeout_s: float = 0.5) -> bool:
+    """Whether the server answers its ping now."""
+    try:
+        with urllib.request.urlopen(base_url(host, port) + "/ping", timeout=timeout_s) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+#: Browser errors already logged by this process (by summary), and how long a summary may be.
+_browser_errors_seen: set[str] = set()
+BROWSER_ERRORS_REMEMBERED = 500
+BROWSER_ERROR_SUMMARY_CHARS = 200
+_SID_PREFIX = re.compile(r"^\[SID: [^\]]*\]\s*")
+
+
+def browser_error_summary(text: str) -> str:
+    """One line for a browser-side error: its first non-empty line (the message; the browser's stack and the
+    component stack are left out), without the socket id, cut to ``BROWSER_ERROR_SUMMARY_CHARS``."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "(no message)")
+    first = _SID_PREFIX.sub("", first)
+    return first if len(first) <= BROWSER_ERROR_SUMMARY_CHARS else first[:BROWSER_ERROR_SUMMARY_CHARS - 1] + "…"
+
+
+def on_browser_error(exception: Exception) -> None:
+    """``rx.App(frontend_exception_handler=...)``: an error in a browser, reported to the server. Logged once
+    per distinct message, as one line: Reflex's default prints the browser's whole stack on every occurrence,
+    tens of lines about minified JavaScript per page view that drown the server's own messages and tell the
+    operator nothing they can act on (the browser's console has the stack)."""
+    text = str(exception)
+    summary = browser_error_summary(text)
+    if summary in _browser_errors_seen:
+        return
+    if len(_browser_errors_seen) >= BROWSER_ERRORS_REMEMBERED:
+        _browser_errors_seen.clear()
+    _browser_errors_seen.add(summary)
+    left_out = max(0, len([line for line in text.splitlines() if line.strip()]) - 1)
+    log.warning("browser error (logged once; %d lines of browser stack left out): %s", left_out, summary)
 
 
 def wait_ready(host: str, port: int, proc: subprocess.Popen[bytes], timeout_s: float = READY_TIMEOUT_S) -> float:

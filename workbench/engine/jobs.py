@@ -3,8 +3,12 @@ JSON serializer (no pickle of application objects). Results live on the run row,
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -15,6 +19,7 @@ from rq.serializers import JSONSerializer
 
 from workbench.engine.errors import RedisUnavailableError, WorkbenchError
 from workbench.engine.redis_conn import client_location, get_redis
+from workbench.engine.redis_embedded import process_alive, process_start
 from workbench.engine.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -39,6 +44,72 @@ class QueueUnavailableError(RedisUnavailableError):
     template_es = ("no se pudo encolar la ejecución {run_id}: el servicio de colas (Redis) no responde. El archivo "
                    "{filename} quedó guardado y la ejecución quedó registrada como fallida; vuelva a enviarlo en "
                    "unos momentos")
+
+
+class RunInterruptedError(WorkbenchError):
+    """A run that stopped before its end was recorded: its process died (killed, out of memory) or could not
+    write the outcome (the database was unreachable). Recorded on the run; the run is retried once."""
+
+    code = "run-abandoned"
+    title = "Run interrupted"
+    public = True
+    template = "run {run_id} was interrupted: {cause}; it is retried once"
+    template_es = "la ejecución {run_id} se interrumpió: {cause_es}; se reintenta una vez"
+
+
+#: Why a run was interrupted, for its error (English, Spanish).
+CAUSES = {
+    "process-died": ("the worker process running it stopped (killed, or out of memory) before it finished",
+                     "el proceso que la ejecutaba se detuvo (terminado o sin memoria) antes de terminar"),
+    "end-not-recorded": ("its end could not be recorded (the database or Redis was unreachable)",
+                         "no se pudo registrar su término (la base de datos o Redis no respondía)"),
+}
+#: ``<data_dir>/executing/<run id>.json``: runs being executed on this machine, with the process executing each.
+EXECUTING_DIR = "executing"
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """A run a local process started and will not finish: ``cause`` is a key of ``CAUSES``."""
+
+    run_id: int
+    cause: str
+    marker: Path
+
+    def error(self) -> RunInterruptedError:
+        en, es = CAUSES[self.cause]
+        return RunInterruptedError(run_id=self.run_id, cause=en, cause_es=es, reason=self.cause)
+
+
+def _marker(run_id: int, settings: Settings) -> Path:
+    return Path(settings.data_dir) / EXECUTING_DIR / f"{run_id}.json"
+
+
+def _mark(path: Path, state: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "start": process_start(os.getpid()), "state": state}))
+    os.replace(tmp, path)
+
+
+def interrupted_runs(settings: Settings | None = None) -> list[Interrupted]:
+    """Runs that a process of this machine started executing and will not finish: the process is gone, or it
+    could not record the end. Found from files, so this works with the database and Redis down or restarted
+    (nothing in them tells which process holds a run), within a second of the death instead of waiting for
+    the run's heartbeat to go stale."""
+    settings = settings or get_settings()
+    found = []
+    for path in sorted((Path(settings.data_dir) / EXECUTING_DIR).glob("*.json")):
+        try:
+            info = json.loads(path.read_text())
+            run_id, pid, start, state = int(path.stem), int(info["pid"]), info.get("start"), info["state"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # being written (renamed into place atomically), or not ours
+        if state == "unrecorded":
+            found.append(Interrupted(run_id, "end-not-recorded", path))
+        elif not process_alive(pid, start):
+            found.append(Interrupted(run_id, "process-died", path))
+    return found
 
 
 def queue(name: str, settings: Settings | None = None) -> Queue:
@@ -137,7 +208,20 @@ def run_job(run_id: int) -> dict[str, Any]:
             job.meta["progress"] = info
             job.save_meta()
 
-    run = services.execute_run(run_id, progress=progress)
+    # A marker says which process executes the run (``interrupted_runs``): written before, removed once the end
+    # is recorded, marked "unrecorded" when the run could not be finished (so recovery ends it, with no wait).
+    marker = _marker(run_id, get_settings())
+    ours = not marker.exists()  # an earlier attempt's marker is left for recovery until the run is resolved
+    if ours:
+        _mark(marker, "executing")
+    try:
+        run = services.execute_run(run_id, progress=progress)
+    except BaseException:
+        if ours:
+            _mark(marker, "unrecorded")
+        raise
+    if ours or run.status != "running":
+        marker.unlink(missing_ok=True)
     return {"run_id": run.id, "status": run.status, "qa_status": run.qa_status}
 
 
@@ -173,13 +257,14 @@ class _ForkingWorker(_RegistersAgain, Worker):
 
 
 def work(queues: list[str] | None = None, *, burst: bool = False, settings: Settings | None = None,
-         name: str | None = None, fork: bool = False) -> bool:
+         name: str | None = None, fork: bool = False, stamped: bool = True) -> bool:
     """Run a worker on ``queues`` (all by default) until stopped, or until empty with ``burst``.
 
     By default jobs run inside the worker process (RQ's SimpleWorker): our jobs are the engine's own code,
     and forking a work horse per job (copying a process that holds pandas and Arrow, then reconnecting to
     the database and Redis) doubled the cost of a typical run. ``fork=True`` isolates each job instead.
-    Either way a killed worker is recovered the same way (``services.recover_abandoned``)."""
+    Either way a killed worker is recovered the same way (``services.recover_abandoned``). ``stamped=False``
+    leaves the time out of RQ's log lines (``workbench serve`` stamps every line of its processes)."""
     settings = settings or get_settings()
     from workbench.engine import services
 
@@ -191,4 +276,31 @@ def work(queues: list[str] | None = None, *, burst: bool = False, settings: Sett
     worker_class = _ForkingWorker if fork else _SimpleWorker
     worker = worker_class([queue(q, settings) for q in (queues or list(QUEUES))], connection=get_redis(settings),
                           serializer=JSONSerializer, name=name)
-    return worker.work(burst=burst, logging_level="WARNING")
+    return worker.work(burst=burst, logging_level="WARNING",
+                       log_format=STAMPED_LOG_FORMAT if stamped else PLAIN_LOG_FORMAT)
+
+
+#: RQ's log lines: with the time (a worker on its own), or without (under ``workbench serve``, which stamps them).
+STAMPED_LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+PLAIN_LOG_FORMAT = "%(levelname)s %(message)s"
+
+
+def forget_worker(name: str, settings: Settings | None = None) -> bool:
+    """Remove the registration of a worker that died without unregistering (SIGKILL), so health and the queues
+    page stop counting it at once instead of after RQ's worker TTL. False when it was not registered or Redis
+    is unreachable (a restarted Redis forgot it anyway)."""
+    client = get_redis(settings or get_settings())
+    try:
+        worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, connection=client,
+                                    serializer=JSONSerializer)
+        if worker is None:
+            return False
+        with client.pipeline() as pipe:
+            worker_registration.unregister(worker, pipe)
+            pipe.delete(worker.key)
+            pipe.execute()
+    except QUEUE_FAILURES as exc:
+        log.warning("worker %s: registration not removed, Redis at %s: %s", name, client_location(client),
+                    str(exc) or type(exc).__name__)
+        return False
+    return True

@@ -121,6 +121,17 @@ def client_retry() -> Retry:
     return Retry(ExponentialWithJitterBackoff(cap=RETRY_BACKOFF_CAP_S, base=0.05), RETRIES)
 
 
+def owned_embedded(settings: Settings | None = None) -> EmbeddedRedis | None:
+    """The embedded server of ``settings.data_dir`` if this process started it (``workbench serve`` watches it
+    and starts it again when it dies); None with a configured Redis or a server owned by another process."""
+    settings = settings or get_settings()
+    if settings.redis_url:
+        return None
+    with _lock:
+        server = _embedded.get(Path(settings.data_dir).resolve())
+    return server if server is not None and server.owned else None
+
+
 def stop_embedded() -> None:
     """Stop the embedded servers this process started through ``redis_url`` (tests, orderly shutdown)."""
     with _lock:
@@ -162,6 +173,7 @@ __all__ = [
     "describe_url",
     "ensure_reachable",
     "get_redis",
+    "owned_embedded",
     "redis_url",
     "server_binary",
     "state_db_url",

@@ -43,6 +43,10 @@ STOP_TIMEOUT_S = 3.0
 MAX_SOCKET_PATH = 100
 
 _PR_SET_PDEATHSIG = 1
+#: Keyspace notifications the web app's state manager relies on to learn that a state lock was released (the
+#: value of ``reflex.istate.manager.redis.NOTIFY_KEYSPACE_EVENTS``). Reflex sets it with CONFIG SET once per
+#: process, so a restarted server would lack it: every server we start is configured with it from the start.
+NOTIFY_KEYSPACE_EVENTS = "K$sgxe"
 
 
 def _start_ticks(pid: int) -> int | None:
@@ -53,6 +57,16 @@ def _start_ticks(pid: int) -> int | None:
         return None
     fields = stat[stat.rindex(")") + 2:].split()
     return int(fields[19]) if fields[0] != "Z" else None
+
+
+def process_start(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot), to recognise the same process later; None if it is gone."""
+    return _start_ticks(pid)
+
+
+def process_alive(pid: int | None, start_ticks: int | None = None) -> bool:
+    """Whether ``pid`` still runs and is the process that started at ``start_ticks`` (when given)."""
+    return _alive(pid, start_ticks)
 
 
 def _alive(pid: int | None, start_ticks: int | None = None) -> bool:
@@ -87,8 +101,9 @@ def _kill(pid: int, timeout_s: float = STOP_TIMEOUT_S) -> None:
         log.debug("redis-server pid %s was already gone", pid)
 
 
-def _pdeathsig_preexec():
-    """A preexec_fn asking Linux to SIGTERM the child when the thread that forked it dies, even by SIGKILL."""
+def pdeathsig_preexec():
+    """A preexec_fn asking Linux to SIGTERM the child when the thread that forked it dies, even by SIGKILL
+    (None off Linux)."""
     if not sys.platform.startswith("linux"):
         return None
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -217,7 +232,8 @@ class EmbeddedRedis:
         binary = self.binary or server_binary()
         argv = [str(binary), "--port", "0", "--unixsocket", str(socket_path), "--unixsocketperm", "700",
                 "--dir", str(folder), "--save", "", "--appendonly", "no", "--daemonize", "no",
-                "--logfile", str(folder / "redis.log"), "--loglevel", "warning"]
+                "--logfile", str(folder / "redis.log"), "--loglevel", "warning",
+                "--notify-keyspace-events", NOTIFY_KEYSPACE_EVENTS]
         proc = self._popen(argv)
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _ping(socket_path, timeout_s=0.2):
@@ -242,7 +258,7 @@ class EmbeddedRedis:
         def popen() -> subprocess.Popen:
             return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True,
-                                    preexec_fn=_pdeathsig_preexec(), close_fds=True)
+                                    preexec_fn=pdeathsig_preexec(), close_fds=True)
 
         if threading.current_thread() is threading.main_thread():
             return popen()
@@ -263,6 +279,23 @@ class EmbeddedRedis:
         if "error" in result:
             raise result["error"]  # type: ignore[misc]
         return result["proc"]  # type: ignore[return-value]
+
+    def exit_code(self) -> int | None:
+        """The server's exit status when this process started it and it has exited (killed, crashed); else None.
+        A negative value is the signal that ended it."""
+        return self._proc.poll() if self.owned and self._proc is not None else None
+
+    def restart(self) -> str:
+        """Start the server again in the same folder, on the same socket (so clients configured with the URL
+        reconnect by themselves), after it exited; returns the URL. Redis kept nothing: it starts empty."""
+        if self._dir is None or not self.owned or self._proc is None or self._proc.poll() is None:
+            raise RuntimeError("restart() is for a server this process started and that has exited")
+        t0 = time.perf_counter()
+        with open(self._dir / "start.lock", "w") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            self._spawn(self._dir)
+        self.start_seconds = time.perf_counter() - t0
+        return self.url  # type: ignore[return-value]
 
     def stop(self) -> None:
         """Stop the server if this process started it (a reuser just lets go); idempotent."""

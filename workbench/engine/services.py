@@ -312,30 +312,53 @@ def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] 
 
 
 @auth.requires("admin")
-def recover_abandoned(settings: Settings | None = None) -> list[int]:
-    """Make the store and the queues agree (at worker start and periodically under ``serve``):
-    - runs left ``running`` by a dead process (no heartbeat for 3 lock TTLs, so their lock expired too) end
-      as failed, and each is retried once as a new queued run with the same inputs;
-    - queued runs whose job is gone (the embedded Redis keeps nothing across restarts) are queued again.
+def recover_abandoned(settings: Settings | None = None, *, full: bool = True) -> list[int]:
+    """Make the store and the queues agree (at worker start, and every few seconds under ``serve``):
+    - runs that a process of this machine was executing and will not finish (``jobs.interrupted_runs``: the
+      process died, or it could not record the end) end as failed at once, with the cause;
+    - with ``full``, also runs left ``running`` by a dead process elsewhere (no heartbeat for 3 lock TTLs, so
+      their lock expired too) end as failed, and queued runs whose job is gone (the embedded Redis keeps nothing
+      across restarts) are queued again.
+    Every run ended here is retried once, as a new queued run with the same inputs (a retry is not retried).
     Returns the ids of the runs (re)queued."""
     from workbench.engine import jobs
 
     settings = settings or get_settings()
+    interrupted = jobs.interrupted_runs(settings)
+    if not full and not interrupted:
+        return []
     url = prepare_store(settings)
     with session_scope(url) as session:
-        stale = runs.fail_stale_runs(session=session, older_than_s=max(3 * settings.lock_ttl_s, 6))
-        for run_id in stale:
-            old = runs.get_run(run_id, session=session)
-            if old is None or old.triggered_by.startswith("retry of "):
+        ended = []
+        for found in interrupted:
+            try:
+                if runs.update_run(found.run_id, session=session, only_if=("running",), status="failed",
+                                   error=found.error().to_dict()):
+                    ended.append(found.run_id)
+            except LookupError:  # a marker of another database's run (the data folder was reused)
                 continue
-            runs.create_run(session=session, dataset_id=old.dataset_id, spec_version_id=old.spec_version_id,
-                            file_id=old.file_id, inputs=old.inputs, key=runs.inputs_key_of(run_id, session=session),
-                            params=old.params, triggered_by=f"retry of {run_id}", status="queued",
-                            backfill_id=old.backfill_id, engine_version=ENGINE_VERSION)
-        queued = runs.queued_ids(session=session)
+        stale = runs.fail_stale_runs(session=session, older_than_s=max(3 * settings.lock_ttl_s, 6)) if full else []
+        retries = [retry for run_id in ended + stale if (retry := _retry(run_id, session)) is not None]
+        queued = runs.queued_ids(session=session) if full else retries
+    for found in interrupted:  # resolved: failed now, or already ended by its own process or another recovery
+        found.marker.unlink(missing_ok=True)
+    if ended:
+        log.warning("interrupted runs %s marked failed (%s) and retried", ended,
+                    ", ".join(sorted({f.cause for f in interrupted if f.run_id in ended})))
     if stale:
         log.warning("abandoned runs %s marked failed and retried", stale)
     return [run_id for run_id in queued if jobs.ensure_enqueued(run_id, settings=settings)]
+
+
+def _retry(run_id: int, session: Any) -> int | None:
+    """Queue a new run with the inputs of an ended one, unless that one was already a retry."""
+    old = runs.get_run(run_id, session=session)
+    if old is None or old.triggered_by.startswith("retry of "):
+        return None
+    return runs.create_run(session=session, dataset_id=old.dataset_id, spec_version_id=old.spec_version_id,
+                           file_id=old.file_id, inputs=old.inputs, key=runs.inputs_key_of(run_id, session=session),
+                           params=old.params, triggered_by=f"retry of {run_id}", status="queued",
+                           backfill_id=old.backfill_id, engine_version=ENGINE_VERSION)
 
 
 __all__ = [  # the write use cases, and the read ones of runs_read under the names callers know
