@@ -136,7 +136,8 @@ def build_docs(run: Any, settings: Settings, *, title: str | None = None) -> Pat
                           meta={"dataset": run.dataset_slug, "qa_status": run.qa_status,
                                 "spec_version": run.spec_version, "date": date,
                                 "run_href": f"{RUN_PAGE_PREFIX}{run.id}"},
-                          failing=docs_failing_rows(run, settings))
+                          failing=docs_failing_rows(run, settings),
+                          order=[r["id"] for r in (run.qa or {}).get("results", [])])
 
 
 def announce(run: Any, settings: Settings, bus: EventStream) -> None:

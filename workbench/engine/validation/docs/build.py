@@ -62,10 +62,12 @@ def _date(meta: Mapping[str, Any]) -> str:
 
 
 def build_run_docs(gx_results: dict[str, dict], *, run_id: int | str, title: str, out_dir: Path,
-                   meta: dict | None = None, failing: dict[str, dict] | None = None) -> Path:
+                   meta: dict | None = None, failing: dict[str, dict] | None = None,
+                   order: list[str] | None = None) -> Path:
     """Render run ``run_id`` (layer name -> ``ExpectationSuiteValidationResult.to_json_dict()``).
 
-    ``failing`` (expectation id -> ``{"total", "rows"}``) lists failing rows by their RAW row; ``meta`` is
+    ``failing`` (expectation id -> ``{"total", "rows"}``) lists failing rows by their RAW row; ``order``
+    (expectation ids) is the spec's order of the checks; ``meta`` is
     shown in the summary (``meta["run_href"]``: the run's page in the web app, linked back to). Writes
     ``out_dir/runs/<run_id>/index.html``, makes sure ``out_dir/static`` holds the assets and updates
     ``runs.json`` and ``index.html``. Other runs' pages are never touched. Returns the page path.
@@ -78,7 +80,7 @@ def build_run_docs(gx_results: dict[str, dict], *, run_id: int | str, title: str
     date = _date(meta)
     meta["date"] = date
     heading = f"Ejecución {key} · {title}"
-    page = render_run_page(gx_results, heading=heading, meta=meta, failing=failing)
+    page = render_run_page(gx_results, heading=heading, meta=meta, failing=failing, order=order)
     check_offline(page)
 
     path = run_page_path(key, out_dir)

@@ -164,12 +164,13 @@ def _check(item: ExpectationResult, r: Mapping[str, Any], failing: Mapping[str, 
             f'<td class="num">{esc(_observed(item.observed_value))}</td><td>{esc(item.message)}</td></tr>')
 
 
-def _layer_section(n: int, layer: str, result: Mapping[str, Any], failing: Mapping[str, Any], run_href: str) -> str:
+def _layer_section(n: int, layer: str, result: Mapping[str, Any], failing: Mapping[str, Any], run_href: str,
+                   order: list[str]) -> str:
     stats = result.get("statistics") or {}
-    rows = []
-    for r in result.get("results") or []:
-        item = expectation(layer, r)
-        rows.append(_check(item, r, failing.get(item.id), run_href))
+    items = [(expectation(layer, r), r) for r in result.get("results") or []]
+    rank = {check: i for i, check in enumerate(order)}
+    items.sort(key=lambda pair: rank.get(pair[0].id, len(rank)))  # the spec's order (GX groups by column)
+    rows = [_check(item, r, failing.get(item.id), run_href) for item, r in items]
     verdict = _badge("passed" if result.get("success") else "failed")
     return (f'<section id="section-{n}" class="mb-4"><h2 class="h5">Capa {esc(layer)} {verdict}</h2>'
             f'<p class="small-muted">{fmt_int(stats.get("successful_expectations", 0))} de '
@@ -198,26 +199,28 @@ def _summary(results: Mapping[str, Mapping[str, Any]], meta: Mapping[str, Any]) 
                  else f"v{value}" if key == "spec_version" else value)
         facts.append(f"<tr><th>{esc(META_LABELS.get(key, key))}</th><td>{esc(shown)}</td></tr>")
     return ('<section id="section-1" class="mb-4"><h2 class="h5">Resumen</h2>'
-            '<table class="table table-sm"><thead class="thead-light"><tr><th>Capa</th><th>Estado</th>'
-            '<th>Controles</th><th>Cumplen</th><th>No cumplen</th><th>Éxito</th></tr></thead><tbody>'
+            '<table class="table table-sm w-auto"><thead class="thead-light"><tr><th>Capa</th><th>Estado</th>'
+            '<th class="num">Controles</th><th class="num">Cumplen</th><th class="num">No cumplen</th>'
+            '<th class="num">Éxito</th></tr></thead><tbody>'
             + "".join(rows) + "</tbody></table>"
             + (f'<table class="table table-sm w-auto"><tbody>{"".join(facts)}</tbody></table>' if facts else "")
             + "</section>")
 
 
 def render_run_page(gx_results: Mapping[str, Mapping[str, Any]], *, heading: str, meta: Mapping[str, Any] | None = None,
-                    failing: Mapping[str, Mapping[str, Any]] | None = None, static_prefix: str = "../../static/",
-                    home_href: str = "../../index.html") -> str:
+                    failing: Mapping[str, Mapping[str, Any]] | None = None, order: list[str] | None = None,
+                    static_prefix: str = "../../static/", home_href: str = "../../index.html") -> str:
     """The page of one run: a summary per layer and the run's facts, then each layer's checks.
 
     ``failing`` maps an expectation id to ``{"total", "rows"}`` (rows as ``QAReport.failures`` gives them):
     those checks list their failing rows by RAW row; without it a failed check shows GX's sample of values.
+    ``order`` lists expectation ids in the spec's order (GX returns them grouped by column).
     ``meta["run_href"]`` is the run's page in the web app (the "back" link)."""
     meta = dict(meta or {})
     run_href = str(meta.get("run_href") or "")
     back = (f'<a class="btn btn-sm btn-primary" href="{esc(run_href)}"><i class="fas fa-arrow-left"></i> '
             f'Volver a la ejecución</a>' if run_href else "")
-    sections = [_layer_section(n, layer, result, failing or {}, run_href)
+    sections = [_layer_section(n, layer, result, failing or {}, run_href, list(order or []))
                 for n, (layer, result) in enumerate(gx_results.items(), start=2)]
     return _PAGE.format(title=esc(heading), static=esc(static_prefix), home=esc(home_href), back=back,
                         summary=_summary(gx_results, meta), sections="\n".join(sections))
