@@ -1,6 +1,6 @@
 """Input limits: what a hostile or broken file may cost before it is refused, and clean user file names.
 
-Workbooks (xlsx, xlsm, ods) are zips, so a few KB can claim gigabytes (``zipcheck``). Their directory is inspected before
+Workbooks (xlsx, xlsm, xlsb, ods) are zips, so a few KB can claim gigabytes (``zipcheck``). Their directory is inspected before
 anything is decompressed (entry count, total size, compression ratio, methods), the parts a reader will
 read are inflated once with a bound to prove their declared sizes true, and a sheet's used range is
 measured from its XML before calamine allocates it (calamine builds one dense rows x columns array: two

@@ -1,4 +1,4 @@
-"""Workbook zips (xlsx, xlsm, ods) inspected before anything is parsed: the directory (entry count, total size,
+"""Workbook zips (xlsx, xlsm, xlsb, ods) inspected before anything is parsed: the directory (entry count, total size,
 compression ratio, methods), the parts a reader will read inflated once with a bound to prove their declared
 sizes true, and a sheet's used range measured from its XML before calamine allocates it (two cells at ``A1``
 and ``XFD1048576`` in a 5 KB file made calamine ask for 512 GB). Refusals are ``ZipLimitError`` /
@@ -29,7 +29,7 @@ _EOCD64_LOCATOR = b"PK\x06\x07"
 _LOCAL_HEADER = b"PK\x03\x04"
 
 
-# --- zip archives (xlsx, xlsm, ods) ----------------------------------------------------------------
+# --- zip archives (xlsx, xlsm, xlsb, ods) ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)

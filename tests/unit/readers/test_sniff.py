@@ -82,12 +82,6 @@ def test_word_document_in_a_zip_is_named_as_such():
     assert "Word document" in info.value.message
 
 
-def test_xlsb_is_rejected_with_advice():
-    with pytest.raises(FileFormatError) as info:
-        sniff_format(zip_of({"xl/workbook.bin": b"\x00"}))
-    assert info.value.details["detected"] == "xlsb"
-
-
 def test_binary_with_nul_bytes_is_rejected():
     with pytest.raises(FileFormatError) as info:
         sniff_format(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", "ley.csv")

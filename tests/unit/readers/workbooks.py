@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from typing import Any
 from xml.sax.saxutils import escape
 
 import openpyxl
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 Cells = dict[str, Any]  # {"C3": "Partida", ...}
 
@@ -93,3 +95,92 @@ def ole(streams: list[str], *, payload: bytes = b"") -> bytes:
         entry = encoded.ljust(64, b"\x00") + len(encoded).to_bytes(2, "little")
         entries += entry.ljust(128, b"\x00")
     return header + entries.ljust(512, b"\x00") + payload
+
+
+# --- xlsb (BIFF12): records are (type varint, size varint, body) ----------------------------------------
+
+XLSB_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>{overrides}</Types>'
+)
+_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}</Relationships>')
+
+
+def _varint(value: int, max_bytes: int) -> bytes:
+    out = bytearray()
+    for _ in range(max_bytes):
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            break
+    return bytes(out)
+
+
+def _record(kind: int, body: bytes = b"") -> bytes:
+    return _varint(kind, 2) + _varint(len(body), 4) + body
+
+
+def _wide(text: str) -> bytes:
+    return len(text).to_bytes(4, "little") + text.encode("utf-16-le")
+
+
+def _xlsb_cell(column: int, value: Any) -> bytes:
+    head = column.to_bytes(4, "little") + b"\x00\x00\x00\x00"  # column, style 0 (General), no flags
+    if isinstance(value, bool):
+        return _record(0x0004, head + bytes([value]))
+    if isinstance(value, (int, float)):
+        return _record(0x0005, head + struct.pack("<d", float(value)))
+    return _record(0x0006, head + _wide(str(value)))
+
+
+def xlsb_sheet(cells: dict[tuple[int, int], Any]) -> bytes:
+    """One worksheet part: ``{(row, column): value}`` 0-based; text as inline strings, numbers as reals."""
+    rows = sorted({r for r, _ in cells}) or [0]
+    cols = sorted({c for _, c in cells}) or [0]
+    dim = b"".join(v.to_bytes(4, "little") for v in (rows[0], rows[-1], cols[0], cols[-1]))
+    body = [_record(0x0081), _record(0x0094, dim), _record(0x0091)]
+    current = None
+    for r, c in sorted(cells):
+        if r != current:
+            body.append(_record(0x0000, r.to_bytes(4, "little") + b"\x00" * 13))
+            current = r
+        body.append(_xlsb_cell(c, cells[(r, c)]))
+    body += [_record(0x0092), _record(0x0082)]
+    return b"".join(body)
+
+
+def xlsb(sheets: dict[str, Cells], *, raw_sheets: dict[str, bytes] | None = None) -> bytes:
+    """A minimal .xlsb with the given cells per sheet (``{"A1": "Partida"}``), as Excel lays the package out.
+    ``raw_sheets`` replaces a sheet's part with the given bytes (hostile cases)."""
+    book = [_record(0x0083), _record(0x0099, b"\x00" * 4 + b"\x00" * 4 + _wide("")), _record(0x008F)]
+    parts: dict[str, bytes] = {}
+    rels, overrides = [], []
+    for i, (name, cells) in enumerate(sheets.items(), start=1):
+        rid = f"rId{i}"
+        book.append(_record(0x009C, (0).to_bytes(4, "little") + i.to_bytes(4, "little") + _wide(rid) + _wide(name)))
+        grid = {}
+        for address, value in cells.items():
+            letters, row = coordinate_from_string(address)
+            grid[(row - 1, column_index_from_string(letters) - 1)] = value
+        parts[f"xl/worksheets/sheet{i}.bin"] = (raw_sheets or {}).get(name) or xlsb_sheet(grid)
+        rels.append(f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    f'relationships/worksheet" Target="worksheets/sheet{i}.bin"/>')
+        overrides.append(f'<Override PartName="/xl/worksheets/sheet{i}.bin" '
+                         'ContentType="application/vnd.ms-excel.worksheet"/>')
+    book += [_record(0x0090), _record(0x009D, b"\x00" * 20), _record(0x0084)]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", XLSB_CONTENT_TYPES.format(overrides="".join(overrides)))
+        archive.writestr("_rels/.rels", _RELS.format(
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="xl/workbook.bin"/>'))
+        archive.writestr("xl/workbook.bin", b"".join(book))
+        archive.writestr("xl/_rels/workbook.bin.rels", _RELS.format("".join(rels)))
+        for path, data in parts.items():
+            archive.writestr(path, data)
+    return out.getvalue()

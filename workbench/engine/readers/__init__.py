@@ -20,7 +20,7 @@ from workbench.engine.readers.header import build_table, header_row, normalize_l
 from workbench.engine.readers.sniff import sniff_format
 from workbench.engine.spec.source import SourceOptions
 
-WORKBOOK_FORMATS = ("xlsx", "xlsm", "xls", "ods")
+WORKBOOK_FORMATS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
 
 
 def read_raw(data: bytes, options: SourceOptions, *, filename: str | None = None,

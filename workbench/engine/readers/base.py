@@ -14,7 +14,7 @@ class SourceInfo:
 
     sha256: str
     bytes: int
-    format: str  # csv | xlsx | xlsm | xls | ods
+    format: str  # csv | xlsx | xlsm | xlsb | xls | ods
     filename: str | None = None
     encoding: str | None = None  # csv only
     delimiter: str | None = None  # csv only

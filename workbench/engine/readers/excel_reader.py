@@ -1,4 +1,4 @@
-"""Workbook bytes (xlsx, xlsm, xls, ods) -> RawGrid, through calamine (fastexcel), every cell as text.
+"""Workbook bytes (xlsx, xlsm, xlsb, xls, ods) -> RawGrid, through calamine (fastexcel), every cell as text.
 
 fastexcel renders each cell as text in Rust and hands Arrow columns over, 25x faster than openpyxl. With
 ``header_row=None`` and ``skip_rows=0`` grid row i is RAW row i+1, and each column knows its absolute index,
@@ -6,7 +6,7 @@ so every cell keeps its address. Merged ranges (only when ``fill_merged`` asks) 
 (xlsx/xlsm) or python-calamine (xls/ods).
 
 calamine is only handed a workbook the input limits allow (``_guard``, engine/limits.py): a zip whose parts
-are what they declare, a sheet whose used range fits, an ods whose repeated cells fit, an xls of bounded
+are what they declare, a sheet whose used range fits (xlsx/xlsm from its XML, xlsb from its records), an ods whose repeated cells fit, an xls of bounded
 size. A panic inside calamine is a damaged workbook, never a crashed worker.
 """
 
@@ -24,7 +24,7 @@ import python_calamine
 from workbench.engine import limits as lim
 from workbench.engine import zipcheck
 from workbench.engine.errors import CorruptWorkbookError, SheetNotFoundError
-from workbench.engine.readers import isolated
+from workbench.engine.readers import isolated, xlsb
 from workbench.engine.readers.base import RawGrid, SourceInfo
 from workbench.engine.readers.ole import check_xls
 from workbench.engine.readers.xlsx_merged import sheet_part, xlsx_merged_ranges
@@ -72,10 +72,13 @@ def _guard(data: bytes, fmt: str, filename: str | None, limits: lim.InputLimits)
 def _sheet_extent(data: bytes, fmt: str, sheet: str, filename: str | None, limits: lim.InputLimits) -> None:
     """The used range of the sheet about to be read, from its XML, before calamine allocates it densely."""
     entries = {e.name: e for e in zipcheck.zip_entries(data, limits, filename, fmt)}
-    part = sheet_part(data, sheet)
+    part = xlsb.sheet_part(data, sheet) if fmt == "xlsb" else sheet_part(data, sheet)
     parts = [entries[part]] if part in entries else [e for n, e in entries.items() if n.startswith(_WORKSHEET)]
     for entry in parts:
-        rows, columns = zipcheck.xlsx_sheet_extent(data, entry, filename, fmt)
+        if fmt == "xlsb":
+            rows, columns = xlsb.sheet_extent(data, entry, filename)
+        else:
+            rows, columns = zipcheck.xlsx_sheet_extent(data, entry, filename, fmt)
         lim.check_shape(rows, columns, limits, filename=filename, sheet=sheet)
 
 
@@ -138,7 +141,7 @@ def _load(data: bytes, options: SourceOptions, source: SourceInfo,
     reader = _open(data, source.format, source.filename, limits)
     names = list(reader.sheet_names)
     sheet = _resolve_sheet(options.sheet, names, source.filename)
-    if source.format in ("xlsx", "xlsm"):
+    if source.format in ("xlsx", "xlsm", "xlsb"):
         _sheet_extent(data, source.format, sheet, source.filename, limits)
     try:
         loaded = reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0, n_rows=limits.max_rows + 1)

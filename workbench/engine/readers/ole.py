@@ -42,7 +42,8 @@ def _chain(fat: list[int], start: int, limit: int) -> list[int]:
 
 
 def workbook_stream(data: bytes) -> bytes:
-    """The ``Workbook`` (BIFF8) or ``Book`` (BIFF5) stream's bytes."""
+    """The ``Workbook`` (BIFF8) or ``Book`` (BIFF5) stream's bytes; names compare ignoring case, as in the
+    compound file format (LibreOffice and calamine read a ``WORKBOOK`` stream)."""
     if len(data) < 512:
         raise _Broken("shorter than an OLE header")
     shift, mini_shift = struct.unpack_from("<HH", data, 30)
@@ -74,7 +75,7 @@ def workbook_stream(data: bytes) -> bytes:
             length &= 0xFFFFFFFF  # version 3 files keep only 32 bits of the size
         if kind == 5:
             root_start = start
-        elif kind == 2 and name in ("Workbook", "Book") and found is None:
+        elif kind == 2 and name.casefold() in ("workbook", "book") and found is None:  # WORKBOOK too
             found = (start, length)
     if found is None:
         raise _Broken("no Workbook stream")

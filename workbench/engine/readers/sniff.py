@@ -13,6 +13,7 @@ import struct
 import zipfile
 import zlib
 
+import numpy as np
 from workbench.engine.errors import (
     CorruptWorkbookError,
     EmptyFileError,
@@ -26,6 +27,7 @@ SNIFF_BYTES = 65_536  # text checks (HTML, PDF, NUL bytes) look at this many lea
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+XLSB_MAIN = b"application/vnd.ms-excel.sheet.binary.macroEnabled.main"  # the content type of xl/workbook.bin
 TEXT_BOMS_WITH_NULS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")  # UTF-16 LE/BE, UTF-32 BE (LE starts FF FE)
 BIFF8_GLOBALS_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"  # BOF record, BIFF8, workbook globals
 BIFF_FILEPASS = b"\x2f\x00"  # record id 0x002F: the workbook stream is encrypted
@@ -67,7 +69,7 @@ def reject_disguised(head: bytes, filename: str | None = None) -> None:
 
 
 def sniff_format(head: bytes, filename: str | None = None, *, limits: InputLimits | None = None) -> str:
-    """``csv``, ``xlsx``, ``xlsm``, ``xls`` or ``ods`` from the content; ``filename`` only labels errors.
+    """``csv``, ``xlsx``, ``xlsm``, ``xlsb``, ``xls`` or ``ods`` from the content; ``filename`` only labels errors.
 
     Pass the whole file for workbooks: a zip's table of contents is at its end and an OLE directory can be
     anywhere. For text the first ``SNIFF_BYTES`` bytes decide. A zip's directory is checked against the
@@ -104,12 +106,8 @@ def _sniff_zip(data: bytes, filename: str | None) -> str:
     if "xl/workbook.xml" in names or b"spreadsheetml.sheet.main+xml" in content_types:
         macro = "xl/vbaProject.bin" in names or b"macroEnabled" in content_types
         return "xlsm" if macro else "xlsx"
-    if "xl/workbook.bin" in names:
-        raise _fail(
-            filename, "xlsb",
-            "binary Excel workbooks (.xlsb) are not supported; open it in Excel and save it as .xlsx",
-            "los libros binarios de Excel (.xlsb) no están soportados; ábralo en Excel y guárdelo como .xlsx",
-        )
+    if "xl/workbook.bin" in names and XLSB_MAIN in content_types:
+        return "xlsb"
     what = "a Word document" if "word/document.xml" in names else "a ZIP archive"
     what_es = "un documento de Word" if "word/document.xml" in names else "un archivo ZIP"
     raise _fail(
@@ -125,18 +123,22 @@ def _part(archive: zipfile.ZipFile, name: str) -> bytes:
         return stream.read(PART_SNIFF_BYTES)
 
 
+_OLE_NAMES = {name.casefold(): name for name in ("Workbook", "Book", "EncryptedPackage", "EncryptionInfo", "WordDocument")}
+_OLE_NAME_BYTES = np.array(sorted({2 * len(name) + 2 for name in _OLE_NAMES}), np.uint16)
+
+
 def _ole_streams(data: bytes) -> set[str]:
-    """Names in an OLE (compound file) directory: 128-byte entries whose UTF-16 names sit at entry starts."""
+    """Names in an OLE (compound file) directory: 128-byte entries whose UTF-16 names sit at entry starts,
+    their byte length (terminator included) at offset 64. Compared ignoring case, as the compound file
+    format does (LibreOffice and calamine read an xls whose stream is named ``WORKBOOK``)."""
+    entries = np.frombuffer(data, np.uint8, count=len(data) // 128 * 128).reshape(-1, 128)
+    lengths = entries[:, 64].astype(np.uint16) | (entries[:, 65].astype(np.uint16) << 8)
     names = set()
-    for wanted in ("Workbook", "Book", "EncryptedPackage", "EncryptionInfo", "WordDocument"):
-        needle = wanted.encode("utf-16-le") + b"\x00\x00"
-        start = data.find(needle)
-        while start != -1:
-            length = struct.unpack_from("<H", data, start + 64)[0] if start + 66 <= len(data) else 0
-            if start % 128 == 0 and length == len(needle):
-                names.add(wanted)
-                break
-            start = data.find(needle, start + 1)
+    for at in np.flatnonzero(np.isin(lengths, _OLE_NAME_BYTES)):
+        raw = entries[at, : lengths[at] - 2].tobytes()
+        name = _OLE_NAMES.get(raw.decode("utf-16-le", errors="replace").casefold())
+        if name is not None and entries[at, lengths[at] - 2 : lengths[at]].tobytes() == b"\x00\x00":
+            names.add(name)
     return names
 
 

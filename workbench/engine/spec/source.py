@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Format = Literal["auto", "csv", "xlsx", "xlsm", "xls", "ods"]
+Format = Literal["auto", "csv", "xlsx", "xlsm", "xlsb", "xls", "ods"]
 
 
 class HeaderOptions(BaseModel):
