@@ -138,3 +138,28 @@ def test_a_backfill_started_with_redis_down_is_refused_and_nothing_is_left_queue
     final = client.get(started.headers["location"]).json()
     assert final["status"] == "finished" and final["progress"]["succeeded"] + final["progress"]["failed"] == 3
 
+
+
+def test_a_run_whose_redis_goes_away_mid_run_still_records_its_outcome(private_redis, settings, monkeypatch):
+    """Saving the job's progress (Redis) is best effort, like the events: a Redis that stops under a run (the
+    embedded one restarted by `workbench serve`) must not turn the run into an internal error."""
+    import redis
+
+    from workbench.engine import jobs
+
+    class ProgressOnAGoneRedis:
+        meta: dict = {}
+
+        def save_meta(self) -> None:
+            raise redis.ConnectionError("Error 2 connecting to the socket. No such file or directory.")
+
+    services.sync_specs(settings)
+    run = services.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setattr(jobs, "get_current_job", ProgressOnAGoneRedis)
+    monkeypatch.setattr(jobs, "get_settings", lambda: settings)
+    monkeypatch.setattr(services, "get_settings", lambda: settings)
+    result = jobs.run_job(run.id)
+    assert result["status"] == "succeeded"
+    assert services.get_run(run.id, settings).status == "succeeded"
+    assert list((settings.data_dir / jobs.EXECUTING_DIR).glob("*.json")) == []  # its marker is gone

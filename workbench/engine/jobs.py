@@ -204,9 +204,13 @@ def run_job(run_id: int) -> dict[str, Any]:
     job = get_current_job()
 
     def progress(info: dict[str, Any]) -> None:
+        """Best effort, like the events: a Redis restarting under a run must not fail the run."""
         if job is not None:
             job.meta["progress"] = info
-            job.save_meta()
+            try:
+                job.save_meta()
+            except QUEUE_FAILURES as exc:
+                log.warning("run %s: progress not saved (%s)", run_id, str(exc) or type(exc).__name__)
 
     # A marker says which process executes the run (``interrupted_runs``): written before, removed once the end
     # is recorded, marked "unrecorded" when the run could not be finished (so recovery ends it, with no wait).
