@@ -42,20 +42,25 @@ class QAPagerState(rx.State):
     @rx.event(background=True)
     async def show(self, check: str):
         """Another check's failing rows, from the first."""
-        await self._load(check, 0)
+        notice = await self._load(check, 0)
+        if notice is not None:
+            yield notice
 
     @rx.event(background=True)
     async def page(self, check: str, offset: int, delta: int):
         """The page ``delta`` pages away from the one at ``offset`` (the panel passes what it shows)."""
-        await self._load(check, offset + delta * PAGE_SIZE)
+        notice = await self._load(check, offset + delta * PAGE_SIZE)
+        if notice is not None:
+            yield notice
 
-    async def _load(self, check: str, offset: int) -> None:
+    async def _load(self, check: str, offset: int) -> Any:
+        """Read the page; a toast to show when it cannot be (None when it is shown)."""
         async with self:
             upload = await self.get_state(UploadState)
             shown, sheet, key = dict(upload._shown), upload.sheet, (upload.qa or {}).get("key", "")
             total = next((c["total"] for c in (upload.qa or {}).get("checks", []) if c["id"] == check), 0)
             if not shown or self.loading:
-                return
+                return None
             offset = max(0, min(offset, max(0, total - 1)))
             self.loading = True
         try:
@@ -63,8 +68,7 @@ class QAPagerState(rx.State):
         except WorkbenchError as exc:
             async with self:
                 self.loading = False
-            yield rx.toast.error(f"No se pudieron leer las filas: {exc.message_es}")
-            return
+            return rx.toast.error(f"No se pudieron leer las filas: {exc.message_es}")
         except BaseException:
             async with self:
                 self.loading = False
@@ -75,5 +79,4 @@ class QAPagerState(rx.State):
             if same:
                 self.key, self.check, self.offset = key, check, offset
                 self.rows, self.total, self.label = page["rows"], page["total"], page["label"]
-        if not same:
-            yield rx.toast.info("La vista previa cambió: vuelva a elegir la página.")
+        return None if same else rx.toast.info("La vista previa cambió: vuelva a elegir la página.")
