@@ -51,7 +51,10 @@ def main() -> None:
     parser.add_argument("--history", type=int, nargs=2, default=[10, 200], metavar=("SMALL", "LARGE"))
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run: checks the benchmark works (tests/integration/test_bench_smoke.py)")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.bad_rows, args.history, args.repeat = 200, 20, [1, 3], 1
 
     results = sample_results(rows=args.rows, bad_rows=args.bad_rows, custom=True)
     evaluated = sum(r["statistics"]["evaluated_expectations"] for r in results.values())

@@ -1,10 +1,11 @@
 """Preview benchmarks (issue 2): full preview vs the bare fastest read of the same file, same run.
 
-    ./dev bench            # or: .venv/bin/python bench/run.py [--repeat 7]
+    ./dev bench            # or: .venv/bin/python bench/run.py [--repeat 7] [--smoke]
 
 Generates (once, cached in bench/out/) a ~5 MB DIPRES-like xlsx program report (~60k rows x 12 columns)
 and a ~5 MB latin-1 `;` execution CSV, then prints medians, ratios and peak memory beside their targets.
-Medians, not means: these 2-core machines are noisy.
+Medians, not means: these 2-core machines are noisy. ``--smoke`` runs every measure once on tiny files in a
+temporary folder (seconds; what tests/integration/test_bench_smoke.py runs so the benchmark cannot silently break).
 """
 
 from __future__ import annotations
@@ -31,14 +32,16 @@ from workbench.engine import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
-def make_files() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    if not XLSX.exists():
-        print("generating", XLSX.name, "(openpyxl write, once) ...", file=sys.stderr)
-        program_report_xlsx(XLSX, large=72_000, zero_codes=True)  # ~5 MB: one big program, ~72k rows x 12 columns
-    if not CSV.exists():
+def make_files(xlsx: Path = XLSX, csv: Path = CSV, *, smoke: bool = False) -> None:
+    """The benchmark's files (once); ``smoke``: a few hundred rows each (tests of the benchmark itself)."""
+    xlsx.parent.mkdir(parents=True, exist_ok=True)
+    if not xlsx.exists():
+        print("generating", xlsx.name, "(openpyxl write, once) ...", file=sys.stderr)
+        # ~5 MB: one big program, ~72k rows x 12 columns
+        program_report_xlsx(xlsx, large=300 if smoke else 72_000, zero_codes=True)
+    if not csv.exists():
         programs = [(f"{p:02d}", f"{c:02d}", f"{g:02d}") for p in range(1, 31) for c in range(1, 9) for g in range(1, 7)]
-        CSV.write_bytes(execution_csv(programs))
+        csv.write_bytes(execution_csv(programs[:4] if smoke else programs))
 
 
 def _ms(func) -> float:
@@ -59,9 +62,10 @@ def paired_medians(bare, full, repeat: int) -> tuple[float, float, float]:
 def peak_rss_mb(path: Path, slug: str, qa: bool = False) -> float:
     """Peak RSS (VmHWM) of a fresh process that imports the engine and previews ``path`` once. Not
     ru_maxrss: Linux carries the forking parent's peak across exec, so it would report this script's size."""
-    code = (
+    code = (  # a fresh process acts as nobody until told: the local operator, like this script (and the CLI)
         "import sys\n"
-        "from workbench.engine import api\n"
+        "from workbench.engine import api, auth\n"
+        "auth.set_process_default(auth.SYSTEM)\n"
         f"spec = api.load_spec(api.find_spec({slug!r}, {str(ROOT / 'specs')!r}))\n"
         + ("" if qa else "spec = spec.model_copy(update={'expectations': {}})\n") +
         f"api.preview_path({str(path)!r}, spec)\n"
@@ -76,8 +80,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument("--smoke", action="store_true", help="tiny files, one run each: checks the benchmark works")
     args = parser.parse_args()
-    make_files()
+    if args.smoke:
+        import tempfile
+
+        global XLSX, CSV
+        tmp = Path(tempfile.mkdtemp(prefix="wb-bench-smoke-"))
+        XLSX, CSV, args.repeat = tmp / XLSX.name, tmp / CSV.name, 1
+        import atexit
+        import shutil
+
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    make_files(XLSX, CSV, smoke=args.smoke)
 
     import fastexcel
     import pandas as pd

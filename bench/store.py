@@ -110,7 +110,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg-admin-url", default="postgresql+psycopg://root@127.0.0.1:5432/postgres")
     parser.add_argument("--repeat", type=int, default=51)
+    parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run: checks the benchmark works (tests/integration/test_bench_smoke.py)")
     args = parser.parse_args()
+    if args.smoke:
+        global N_DATASETS, N_RUNS
+        N_DATASETS, N_RUNS, args.repeat = 20, 100, 1
     name = f"wb_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -136,10 +140,10 @@ def main() -> None:
     pg = results["PostgreSQL"]
     rows = [
         ("PostgreSQL dataset list, first page (50)", "<= 5 ms", pg["list 50"], 5),
-        ("PostgreSQL dataset list, all 1,000", "-", pg["list all"], None),
+        (f"PostgreSQL dataset list, all {N_DATASETS:,}", "-", pg["list all"], None),
         ("PostgreSQL record a run with its timeline", "<= 20 ms", pg["record run"], 20),
         ("SQLite dataset list, first page (50)", "-", results["SQLite"]["list 50"], None),
-        ("SQLite dataset list, all 1,000", "-", results["SQLite"]["list all"], None),
+        (f"SQLite dataset list, all {N_DATASETS:,}", "-", results["SQLite"]["list all"], None),
         ("SQLite record a run with its timeline", "-", results["SQLite"]["record run"], None),
     ]
     for label, target, value, limit in rows:

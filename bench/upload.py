@@ -1,6 +1,6 @@
 """Upload-to-preview in a real browser (issue: the /cargar journey), against the served product.
 
-    .venv/bin/python bench/upload.py [--repeat 5]
+    .venv/bin/python bench/upload.py [--repeat 5] [--smoke]
 
 Starts ``workbench serve`` on a temporary data directory (production build, embedded Redis), opens /cargar in
 Debian's headless chromium and times, for the ~5 MB DIPRES-like xlsx of bench/run.py, from choosing the file to
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import XLSX, make_files  # noqa: E402
+from bench.run import CSV, XLSX, make_files  # noqa: E402
 from tests.e2e.conftest import (  # noqa: E402
     ADMIN_PASSWORD, ADMIN_USER, ARGS, CHROMIUM, free_port, start_product, stop_group)
 
@@ -45,18 +45,26 @@ def _time_upload(page, url: str, path: Path) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="tiny inputs, one run: checks the benchmark works (tests/integration/test_bench_smoke.py)")
     args = parser.parse_args()
-    make_files()
+    if not CHROMIUM.exists():
+        print(f"needs Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="bench-upload-"))
+    xlsx = work / "smoke" / XLSX.name if args.smoke else XLSX
+    if args.smoke:
+        args.repeat = 1
+    make_files(xlsx, work / "smoke" / "unused.csv" if args.smoke else CSV, smoke=args.smoke)
     from playwright.sync_api import sync_playwright
 
-    work = Path(tempfile.mkdtemp(prefix="bench-upload-"))
     files = []
     for year in range(2001, 2003 + args.repeat):  # a year per upload: a cold preview cache every time
         files.append(work / f"programa_ejecucion_{year}_5mb.xlsx")
-        shutil.copyfile(XLSX, files[-1])
+        shutil.copyfile(xlsx, files[-1])
+    size_mb = files[0].stat().st_size / 1e6
     proc, url = start_product(work / "data", free_port(), example_run=False)
     try:
         with sync_playwright() as p:
@@ -77,13 +85,14 @@ def main() -> None:
         ("5 MB xlsx: choose file -> preview rendered (cold cache)", f"<= {TARGET_S:.0f} s", statistics.median(cold)),
         ("5 MB xlsx: choose file -> preview rendered (cached)", f"<= {TARGET_S:.0f} s", statistics.median(cached)),
     ]
-    print(f"{XLSX.name}: {XLSX.stat().st_size / 1e6:.1f} MB; medians of {args.repeat} after one warm-up; "
+    print(f"{XLSX.name}: {size_mb:.1f} MB; medians of {args.repeat} after one warm-up; "
           f"cold runs: {', '.join(f'{t:.2f}' for t in cold)} s")
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}} | {'target':>6} | {'measured':>8} | result")
     for name, target, seconds in rows:
         print(f"{name:<{width}} | {target:>6} | {seconds:>6.2f} s | {'PASS' if seconds <= TARGET_S else 'FAIL'}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
