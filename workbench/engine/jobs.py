@@ -220,6 +220,12 @@ def run_job(run_id: int) -> dict[str, Any]:
         _mark(marker, "executing")
     try:
         run = services.execute_run(run_id, progress=progress)
+    except WorkbenchError as exc:  # the store (or Redis) went away: a known condition, one line, no traceback
+        if ours:
+            _mark(marker, "unrecorded")
+        log.warning("run %s: its end could not be recorded (%s: %s); recovery ends it when the service is back",
+                    run_id, exc.code, exc.message)
+        return {"run_id": run_id, "status": "unrecorded", "error": exc.code}
     except BaseException:
         if ours:
             _mark(marker, "unrecorded")

@@ -1,0 +1,193 @@
+"""``workbench serve``'s supervision, piece by piece, with real processes: the restart pause, the stamped log
+lines, a killed child started again, SIGTERM stopping the loop, the embedded Redis started again on its socket,
+the run markers that tell which runs a dead process held, and browser errors summarised once."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+
+import pytest
+
+from workbench import web
+from workbench.engine import jobs
+from workbench.engine.redis_embedded import NOTIFY_KEYSPACE_EVENTS, EmbeddedRedis, _ping, process_start
+from workbench.engine.settings import Settings
+from workbench.supervisor import Child, Console, Supervisor, backoff, describe_exit, log_line
+
+SLEEPER = [sys.executable, "-c", "import time; print('sleeping', flush=True); time.sleep(60)"]
+
+
+def test_the_restart_pause_doubles_up_to_30_s():
+    assert [backoff(n) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
+
+
+def test_a_log_line_has_the_time_the_process_and_the_text():
+    line = log_line("worker-0", "run 3 started\n", datetime(2026, 12, 7, 10, 12, 3))
+    assert line == "2026-12-07 10:12:03 worker-0 | run 3 started"
+
+
+def test_exits_are_said_in_words():
+    assert describe_exit(-9) == "killed by SIGKILL" and describe_exit(-15) == "killed by SIGTERM"
+    assert describe_exit(3) == "exit code 3"
+
+
+def test_a_killed_child_is_started_again_after_a_growing_pause():
+    out = io.StringIO()
+    console = Console(out)
+    child = Child("sleeper", lambda generation: subprocess.Popen(SLEEPER, stdout=subprocess.PIPE))
+    child.check(console, stopping=False)  # due at once: first start
+    first = child.proc
+    try:
+        assert first is not None and child.running()
+        first.kill()
+        first.wait()
+        child.check(console, stopping=False)  # notices the death: restart due in 1 s
+        assert not child.running() and child.due is not None and 0.9 < child.due - time.monotonic() <= 1.0
+        while child.proc is first:
+            child.check(console, stopping=False)
+            time.sleep(0.05)
+        assert child.running() and child.generation == 2
+        child.proc.kill()  # a second quick death: 2 s
+        child.proc.wait()
+        child.check(console, stopping=False)
+        assert 1.9 < child.due - time.monotonic() <= 2.0
+    finally:
+        for proc in (first, child.proc):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    time.sleep(0.2)  # the output pumps
+    text = out.getvalue()
+    assert "serve    | sleeper stopped (killed by SIGKILL) after 0 s; starting it again in 1 s" in text
+    assert "sleeper started again (restart 1)" in text
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d sleeper  \| sleeping$", text, re.M)
+
+
+def test_only_sigterm_or_sigint_stops_the_supervisor():
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    supervisor = Supervisor([], Console(io.StringIO()))
+    supervisor.install_signals()
+    ticks: list[float] = []
+    supervisor.ticks.append(lambda: ticks.append(time.monotonic()))
+    timer = threading.Timer(0.6, os.kill, args=(os.getpid(), signal.SIGTERM))
+    try:
+        timer.start()
+        started = time.monotonic()
+        supervisor.run()  # returns only because of the signal
+        assert 0.5 < time.monotonic() - started < 5 and len(ticks) >= 2
+    finally:
+        timer.cancel()
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def test_a_failing_watch_is_logged_and_supervision_goes_on(caplog):
+    supervisor = Supervisor([], Console(io.StringIO()))
+    calls: list[int] = []
+
+    def broken() -> None:
+        calls.append(1)
+        if len(calls) >= 3:
+            supervisor.stop.set()
+        raise RuntimeError("a bug")
+
+    supervisor.ticks.append(broken)
+    with caplog.at_level(logging.ERROR, logger="workbench.supervisor"):
+        supervisor.run()
+    assert len(calls) == 3 and "supervision step broken failed" in caplog.text
+
+
+def test_the_embedded_redis_restarts_on_the_same_socket_with_keyspace_notifications(tmp_path):
+    import redis
+
+    server = EmbeddedRedis()
+    url = server.start(tmp_path)
+    try:
+        assert server.exit_code() is None
+        os.kill(server.server_pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while server.exit_code() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        old_pid = server.server_pid
+        assert server.restart() == url and server.server_pid != old_pid and _ping(server.socket_path)
+        client = redis.Redis.from_url(url)
+        flags = client.config_get("notify-keyspace-events")["notify-keyspace-events"]  # in Redis' own order
+        assert sorted(flags.decode() if isinstance(flags, bytes) else flags) == sorted(NOTIFY_KEYSPACE_EVENTS)
+        owner = json.loads((tmp_path / "redis" / "owner.json").read_text())
+        assert owner["server_pid"] == server.server_pid and owner["owner_pid"] == os.getpid()
+        client.close()
+    finally:
+        server.stop()
+
+
+def test_the_keyspace_notifications_are_the_ones_reflex_sets():
+    from reflex.istate.manager.redis import NOTIFY_KEYSPACE_EVENTS as REFLEX
+
+    assert NOTIFY_KEYSPACE_EVENTS == REFLEX
+
+
+def _marker(settings: Settings, run_id: int, pid: int, state: str) -> None:
+    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{run_id}.json").write_text(json.dumps({"pid": pid, "start": process_start(pid), "state": state}))
+
+
+def test_run_markers_name_the_runs_of_dead_processes_and_unrecorded_ends(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    _marker(settings, 7, gone.pid, "executing")  # its process died (SIGKILL, OOM)
+    _marker(settings, 8, os.getpid(), "unrecorded")  # alive, but could not record the end
+    _marker(settings, 9, os.getpid(), "executing")  # alive and executing: not interrupted
+    (settings.data_dir / jobs.EXECUTING_DIR / ".9.json.123").write_text("{")  # being written
+    found = {i.run_id: i.cause for i in jobs.interrupted_runs(settings)}
+    assert found == {7: "process-died", 8: "end-not-recorded"}
+    error = jobs.interrupted_runs(settings)[0].error().to_dict()
+    assert error["code"] == "run-abandoned" and error["details"]["reason"] == "process-died"
+    assert error["message_es"].startswith("la ejecución 7 se interrumpió: el proceso que la ejecutaba se detuvo")
+
+
+def test_a_pid_reused_by_another_process_does_not_hide_a_dead_run(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder.mkdir(parents=True)
+    # this process's pid, but another start time: the process that wrote it is gone
+    (folder / "4.json").write_text(json.dumps({"pid": os.getpid(), "start": 1, "state": "executing"}))
+    assert [i.cause for i in jobs.interrupted_runs(settings)] == ["process-died"]
+
+
+def test_a_browser_error_is_logged_once_as_one_line(caplog):
+    web._browser_errors_seen.clear()
+    report = ("[SID: abc123] TypeError: Cannot read properties of undefined (reading 'map')\n"
+              "    at Table (http://127.0.0.1:8000/assets/table-3f2a.js:1:2345)\n"
+              "    at renderWithHooks (http://127.0.0.1:8000/assets/react-dom.js:1:999)\n")
+    with caplog.at_level(logging.WARNING, logger="workbench.web"):
+        web.on_browser_error(Exception(report))
+        web.on_browser_error(Exception(report))
+        web.on_browser_error(Exception("ReferenceError: x is not defined"))
+    messages = [r.getMessage() for r in caplog.records if r.name == "workbench.web"]
+    assert messages == [
+        "browser error (logged once; 2 lines of browser stack left out): TypeError: Cannot read properties of "
+        "undefined (reading 'map')",
+        "browser error (logged once; 0 lines of browser stack left out): ReferenceError: x is not defined"]
+
+
+def test_a_long_browser_error_is_cut():
+    summary = web.browser_error_summary("Error: " + "x" * 500)
+    assert len(summary) == web.BROWSER_ERROR_SUMMARY_CHARS and summary.endswith("…")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n"])
+def test_an_empty_browser_error_still_says_something(text):
+    assert web.browser_error_summary(text) == "(no message)"
