@@ -10,6 +10,7 @@ from rich.text import Text
 
 from workbench.engine.numfmt import fmt_number
 from workbench.engine.validation.report import row_of
+from workbench.engine.validation.results import mismatch_text
 from workbench.engine.validation.sentences import sentence
 
 MAX_CELL = 40
@@ -149,9 +150,7 @@ def render_qa(console: Console, qa: dict[str, Any] | None, *, rows: int = 5) -> 
             console.print(Text(f"    row {_row_number(row)}: {_values(row.get('values') or {})}  ← RAW {_raw_cells(row)}"))
             for detail in row.get("details") or []:
                 if isinstance(detail, dict) and "parent_value" in detail:
-                    console.print(Text(f"      {detail.get('measure')}: {fmt_number(detail['parent_value'])} vs Σ "
-                                       f"{detail.get('children', '?')} children {fmt_number(detail.get('children_sum'))} "
-                                       f"(difference {fmt_number(detail.get('difference'))})", style="dim"))
+                    console.print(Text(f"      {mismatch_text(detail)}", style="dim"))
         more = (r.get("unexpected_rows_total") or 0) - min(rows, len(r.get("unexpected_rows") or []))
         if more > 0:
             console.print(Text(f"    … and {fmt_number(more)} more (workbench runs failures RUN_ID --check "

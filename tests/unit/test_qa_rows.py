@@ -62,7 +62,7 @@ def test_the_preview_names_the_failing_cell_by_its_line_in_the_csv(specs) -> Non
     assert (row["row"], row["row_label"]) == ("14", "14")
     assert {c["label"] for c in row["cells"]} >= {"I14", "J14", "K14"}
     assert "presupuesto_inicial=3.961.560" in row["values"]  # es-CL, no ",000" from the decimal(3) column
-    assert "presupuesto_inicial: total 3.961.560, suma de 2 hijos 3.961.559 (diferencia 1)" in row["details"]
+    assert "presupuesto_inicial: total 3.961.560; suma de 2 hijos: 3.961.559; diferencia: 1" in row["details"]
 
 
 def test_the_run_page_and_the_cli_show_the_same_row_and_numbers_as_the_preview(store, specs) -> None:
@@ -72,7 +72,7 @@ def test_the_run_page_and_the_cli_show_the_same_row_and_numbers_as_the_preview(s
     assert page["rows"][0]["row"] == line  # the API's row
     [row] = run_views.failure_rows(page)
     assert row["row_label"] == "14" and "presupuesto_inicial=3.961.560" in row["values"]
-    assert "presupuesto_inicial: total 3.961.560, suma de 2 hijos 3.961.559 (diferencia 1)" in row["details"]
+    assert "presupuesto_inicial: total 3.961.560; suma de 2 hijos: 3.961.559; diferencia: 1" in row["details"]
     check = next(c for c in run_views.checks(api.get_run(run.id)) if c["id"] == CHECK)
     assert check["sentence"].startswith("cada item es la suma de sus asignacion")
     assert check["message"] == "1 de 9 totales no cuadran con la suma de sus hijos (1 fila)"

@@ -13,6 +13,7 @@ from typing import Any
 
 from workbench.engine.numfmt import DASH, fmt_int, fmt_number
 from workbench.engine.validation.report import row_of
+from workbench.engine.validation.results import mismatch_text
 from workbench.engine.validation.sentences import sentence
 
 CHECK_STATUS = {"passed": ("Cumple", "green"), "failed": ("No cumple", "red"), "error": ("Error", "red")}
@@ -62,9 +63,7 @@ def details_text(details: Any) -> list[str]:
             out.append(str(d))
             continue
         if "parent_value" in d:
-            out.append(f"{d.get('measure', '')}: total {fmt_number(d['parent_value'])}, suma de "
-                       f"{fmt_int(d.get('children'))} hijos {fmt_number(d.get('children_sum'))} "
-                       f"(diferencia {fmt_number(d.get('difference'))})")
+            out.append(mismatch_text(d))
         else:
             out.append(" · ".join(f"{DETAIL_LABELS.get(k, k)}: {value_text(v)}" for k, v in d.items()
                                   if not isinstance(v, (dict, list))))

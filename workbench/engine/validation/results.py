@@ -99,6 +99,15 @@ def control_total_message(details: dict[str, Any], computed: Any, success: bool)
             f"diferencia: {fmt_number(details.get('difference'))}")
 
 
+def mismatch_text(d: dict[str, Any]) -> str:
+    """One hierarchy mismatch of a failing row, as every page shows it:
+    ``presupuesto_inicial: total 3.643.050; suma de 2 hijos: 3.642.354; diferencia: 696``."""
+    children = d.get("children")
+    return (f"{d.get('measure', '')}: total {fmt_number(d.get('parent_value'))}; suma de "
+            f"{fmt_int(children)} {'hijo' if children == 1 else 'hijos'}: {fmt_number(d.get('children_sum'))}; "
+            f"diferencia: {fmt_number(d.get('difference'))}")
+
+
 def _shown(value: Any) -> str:
     """An observed value as text: a number in es-CL, anything else as it is."""
     return fmt_number(value) if as_decimal(value) is not None else str(value)
@@ -135,4 +144,4 @@ def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-__all__ = ["GX_LIST_CAP", "control_total_message", "message", "relevant_columns", "to_result"]
+__all__ = ["GX_LIST_CAP", "control_total_message", "message", "mismatch_text", "relevant_columns", "to_result"]

@@ -18,7 +18,7 @@ import numpy as np
 
 from workbench.engine.numfmt import fmt_int, fmt_number
 from workbench.engine.validation.report import ExpectationResult, row_of
-from workbench.engine.validation.results import message
+from workbench.engine.validation.results import message, mismatch_text
 from workbench.engine.validation.sentences import sentence, value_text
 
 #: Keys of a stored GX expectation config that are ours or GX's plumbing, not the check's own arguments.
@@ -135,10 +135,8 @@ def _rows_table(failing: Mapping[str, Any], run_href: str) -> str:
         text = ", ".join(f"{k}={_observed(v) if not isinstance(v, str) else v}" for k, v in values.items())
         cells = ", ".join(f"{c.get('column')}{c.get('row')} = {'(vacía)' if c.get('text') is None else c['text']}"
                           for c in row.get("raw") or [] if isinstance(c, dict) and c.get("column"))
-        details = "; ".join(
-            f"{d.get('measure', '')}: total {fmt_number(d.get('parent_value'))}, suma de los hijos "
-            f"{fmt_number(d.get('children_sum'))} (diferencia {fmt_number(d.get('difference'))})"
-            for d in (row.get("details") or []) if isinstance(d, dict) and "parent_value" in d)
+        details = " · ".join(mismatch_text(d) for d in (row.get("details") or [])
+                             if isinstance(d, dict) and "parent_value" in d)
         body.append(f'<tr><td class="num">{"—" if number is None else fmt_int(number)}</td><td>{esc(text)}</td>'
                     f'<td class="small-muted">{esc(cells)}</td><td class="text-danger">{esc(details)}</td></tr>')
     more = (f' <a href="{esc(run_href)}">Ver todas en la página de la ejecución</a>' if run_href and total > len(rows)
