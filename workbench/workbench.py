@@ -17,6 +17,7 @@ from workbench.engine.api import get_settings
 from workbench.engine.store.db import get_engine
 from workbench.engine.store.models import Backfill, Dataset, LineageEdge, LineageNode, RawFile, Run, SpecVersion
 from workbench.state.auth import SessionBoundState, on_backend_error
+from workbench.web import on_browser_error
 
 ADMIN_MODELS = (Dataset, SpecVersion, RawFile, Run, Backfill, LineageNode, LineageEdge)
 ADMIN_SECRET_FILE = "admin_secret"
@@ -81,6 +82,7 @@ app = rx.App(
     html_lang="es-CL",
     api_transformer=create_api(),
     backend_exception_handler=on_backend_error,  # no session -> sign in; engine errors -> Spanish toast
+    frontend_exception_handler=on_browser_error,  # a browser's error: one summary line, once per message
     admin_dash=_admin(),
     head_components=[rx.el.meta(name="description", content="Data Workbench: planillas de DIPRES a tablas validadas")],
 )
