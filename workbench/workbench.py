@@ -23,6 +23,9 @@ ADMIN_MODELS = (Dataset, SpecVersion, RawFile, Run, Backfill, LineageNode, Linea
 ADMIN_SECRET_FILE = "admin_secret"
 #: Our overrides of starlette-admin templates (base.html without its outside web font).
 ADMIN_TEMPLATES = Path(__file__).resolve().parent / "components" / "admin_templates"
+#: Files of the project's assets/ folder, served at the root of the site.
+FAVICON = "/favicon.ico"
+SCROLL_SCRIPT = "/js/scroll.js"
 
 
 class ReadOnlyView(ModelView):
@@ -84,7 +87,13 @@ app = rx.App(
     backend_exception_handler=on_backend_error,  # no session -> sign in; engine errors -> Spanish toast
     frontend_exception_handler=on_browser_error,  # a browser's error: one summary line, once per message
     admin_dash=_admin(),
-    head_components=[rx.el.meta(name="description", content="Data Workbench: planillas de DIPRES a tablas validadas")],
+    head_components=[
+        rx.el.meta(name="description", content="Data Workbench: planillas de DIPRES a tablas validadas"),
+        rx.el.link(rel="icon", href=FAVICON, type="image/x-icon"),  # assets/favicon.ico (no 404 in the console)
+        # Scrolls to what the state names in a data-scroll-to attribute: a static file, so the content security
+        # policy needs no 'unsafe-eval' (rx.scroll_to sent from the server is evaluated from a string).
+        rx.el.script(src=SCROLL_SCRIPT, defer=True),
+    ],
 )
 app.add_middleware(SessionBoundState(), index=0)  # before Reflex's hydration sends the state
 pages.register(app)

@@ -145,6 +145,9 @@ class Tab:
     page: object
     outside: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: Every error the browser's console printed (a resource that answered 4xx/5xx, a blocked script, a CSP
+    #: violation...), with the page it happened on.
+    console: list[str] = field(default_factory=list)
 
     def shot(self, name: str, selector: str | None = None) -> Path:
         """The whole page, or only the element ``selector`` finds (the navigation bar: ``header``)."""
@@ -174,6 +177,8 @@ def _tab(chromium) -> tuple[object, Tab]:
 
     context.route("**/*", route)
     page.on("pageerror", lambda exc: t.errors.append(str(exc)))
+    page.on("console", lambda msg: t.console.append(f"{page.url}: {msg.text} {msg.location}")
+            if msg.type == "error" else None)
     page.on("websocket", lambda ws: None if ws.url.startswith(LOCAL) else t.outside.append(ws.url))
     return context, t
 

@@ -64,9 +64,10 @@ def test_every_page_checks_the_session_before_its_own_load() -> None:
     registered = _registered()
     served_elsewhere = {routes.API_DOCS, routes.ADMIN, routes.DATA_DOCS, routes.LOGOUT}  # not Reflex pages
     assert set(registered) == {value for name, value in vars(routes).items()
-                               if name.isupper() and isinstance(value, str) and value.startswith("/")} - served_elsewhere
+                               if name.isupper() and isinstance(value, str) and value.startswith("/")} - served_elsewhere | {routes.NOT_FOUND}
     for route, on_load in registered.items():
-        if route in (routes.HOME, routes.LOGIN):  # the home page only redirects; /login is the way in
+        if route in (routes.HOME, routes.LOGIN, routes.NOT_FOUND):  # the home page only redirects; /login is the
+            # way in; an unknown address is the same Spanish page for everyone
             continue
         assert isinstance(on_load, list) and on_load[0] == AuthState.check and len(on_load) == 2, route
 

@@ -91,7 +91,7 @@ def test_tools_page_links_reach_api_docs_admin_and_queues(tab: Tab, product: str
     page = tab.page
     hrefs = {test_id: page.get_by_test_id(test_id).get_attribute("href")
              for test_id in ("tool-api-docs", "tool-admin", "tool-data-docs", "tool-queues")}
-    assert hrefs == {"tool-api-docs": "/docs", "tool-admin": "/admin", "tool-data-docs": "/workbench/docs/",
+    assert hrefs == {"tool-api-docs": "/docs", "tool-admin": "/admin/", "tool-data-docs": "/workbench/docs/",
                      "tool-queues": "/herramientas/colas"}
     tab.shot("tools")
     page.get_by_test_id("tool-queues").click()

@@ -87,6 +87,7 @@ class _Upload:
 
     _fail = UploadState._fail
     _reset_file = UploadState._reset_file
+    _changed = UploadState._changed
 
     def __init__(self, cookie: str) -> None:
         self.router = _router(cookie)

@@ -27,4 +27,14 @@ def fmt_duration_ms(ms: float | int | None) -> str:
     return f"{fmt_number(ms, 0)} ms" if ms < 1000 else f"{fmt_number(ms / 1000, 1)} s"
 
 
-__all__ = ["DASH", "fmt_datetime", "fmt_duration_ms", "fmt_int", "fmt_number", "fmt_percent"]
+def fmt_bytes(size: int | None) -> str:
+    """A file size: ``512`` -> ``512 bytes``, ``7980`` -> ``7,8 KB``, ``5242880`` -> ``5 MB`` (1 KB = 1.024 bytes)."""
+    if size is None:
+        return DASH
+    if size < 1024:
+        return f"{fmt_int(size)} {'byte' if size == 1 else 'bytes'}"
+    value, unit = (size / 2**20, "MB") if size >= 2**20 else (size / 1024, "KB")
+    return f"{fmt_number(value, 0 if value >= 100 or value == int(value) else 1)} {unit}"
+
+
+__all__ = ["DASH", "fmt_bytes", "fmt_datetime", "fmt_duration_ms", "fmt_int", "fmt_number", "fmt_percent"]

@@ -37,7 +37,10 @@ def _row(row: rx.Var[dict[str, Any]]) -> rx.Component:
     )
 
 
-def raw_grid(columns: rx.Var[list[str]], rows: rx.Var[list[dict[str, Any]]], *, height: str = "28rem") -> rx.Component:
+def raw_grid(columns: rx.Var[list[str]], rows: rx.Var[list[dict[str, Any]]], *, height: str = "28rem",
+             scroll_to: rx.Var[str] | str = "") -> rx.Component:
+    """``scroll_to`` ("<row id>#<n>"): the page's static script (assets/js/scroll.js) brings that row into view,
+    the page and the grid both, each time the value changes."""
     return rx.box(
         rx.el.table(
             rx.el.thead(rx.el.tr(rx.el.th("", style={**HEADER_CELL, "left": "0", "z_index": "2"}),
@@ -46,6 +49,7 @@ def raw_grid(columns: rx.Var[list[str]], rows: rx.Var[list[dict[str, Any]]], *, 
             style={"border_collapse": "collapse", "background": "var(--color-panel-solid)"},
         ),
         class_name="raw-grid",
+        custom_attrs={"data-scroll-to": scroll_to},
         max_height=height,
         overflow="auto",
         width="100%",

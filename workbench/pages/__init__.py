@@ -9,6 +9,7 @@ from workbench.pages.dataset import dataset_page
 from workbench.pages.datasets import datasets_page
 from workbench.pages.lineage import lineage_page
 from workbench.pages.login import login_page
+from workbench.pages.not_found import not_found_page
 from workbench.pages.queues import queues_page
 from workbench.pages.run import run_page
 from workbench.pages.runs import runs_page
@@ -53,6 +54,8 @@ def register(app: rx.App) -> None:
     # app's own navigation loads the server's sign-in form.
     app.add_page(_home, route=routes.HOME, title=TITLE, on_load=rx.redirect(routes.DATASETS))
     app.add_page(login_page, route=routes.LOGIN, title=f"Iniciar sesión · {TITLE}")
+    # Every unknown address (Reflex's "404" page), signed in or not: in Spanish, with the way back.
+    app.add_page(not_found_page, route=routes.NOT_FOUND, title=f"Página no encontrada · {TITLE}")
 
 
 def _home() -> rx.Component:

@@ -12,11 +12,12 @@ TOOLS = "/herramientas"
 QUEUES = "/herramientas/colas"
 HOME = "/"
 LOGIN = "/login"
+NOT_FOUND = "404"  # Reflex's name for the page of every unknown address
 
 # Served by other parts of the product on the same port.
 API_DOCS = "/docs"
 LOGOUT = "/workbench/auth/logout"  # POST: ends the session, then the sign-in page
-ADMIN = "/admin"
+ADMIN = "/admin/"  # starlette-admin's mount: "/admin" itself is not a page (404)
 DATA_DOCS = "/workbench/docs/"
 
 

@@ -61,6 +61,7 @@ def _error() -> rx.Component:
         rx.vstack(
             rx.text(S.error["message"], size="2", weight="medium"),
             rx.cond(S.error["location"] != "", rx.text("Ubicación: ", S.error["location"], size="2")),
+            rx.cond(S.error["hint"] != "", rx.text(S.error["hint"], size="2", class_name="upload-error-hint")),
             rx.cond(S.error["code"] != "", rx.text("Código: ", rx.code(S.error["code"], variant="ghost"), size="1")),
             spacing="1",
         ),
@@ -75,8 +76,10 @@ def _param(p: rx.Var[dict[str, Any]]) -> rx.Component:
         rx.text(name, as_="label", size="2", weight="medium", html_for=rx.Var.create("param-") + name),
         rx.cond(
             choices.length() > 0,
-            rx.select(choices, value=p["value"].to(str), on_change=lambda v: S.set_param(name, v)),
-            rx.input(value=p["value"].to(str), on_change=lambda v: S.set_param(name, v),
+            rx.select(choices, value=p["value"].to(str), on_change=lambda v: [S.set_param(name, v), S.param_done()]),
+            # typing only marks the preview stale; leaving the field (or Enter) previews again
+            rx.input(value=p["value"].to(str), on_change=lambda v: S.set_param(name, v), on_blur=S.param_done,
+                     on_key_down=lambda key: rx.cond(key == "Enter", S.param_done(), rx.noop()),
                      id=rx.Var.create("param-") + name, type=rx.cond(p["type"] == "int", "number", "text"),
                      width="9rem"),
         ),
@@ -100,9 +103,10 @@ def _choices() -> rx.Component:
                 rx.text(S.suggestion, size="1", color=MUTED, class_name="suggestion"),
                 spacing="1",
             ),
-            rx.cond(S.sheets.length() > 1, rx.vstack(
+            rx.cond(S.sheets.length() > 1, rx.vstack(  # a workbook: always, also when its preview failed
                 rx.text("Hoja", as_="label", size="2", weight="medium", html_for="sheet-picker"),
-                rx.select(S.sheets, value=S.sheet, on_change=S.set_sheet, id="sheet-picker"),
+                rx.select(S.sheets, value=S.sheet, on_change=S.set_sheet, id="sheet-picker",
+                          placeholder="Elija la hoja"),
                 spacing="1",
             )),
             rx.foreach(S.params, _param),
@@ -112,11 +116,18 @@ def _choices() -> rx.Component:
             rx.button(rx.icon("eye", size=16), "Previsualizar", on_click=S.preview, loading=S.previewing,
                       disabled=S.dataset == "", id="preview-button"),
             rx.button(rx.icon("play", size=16), "Ejecutar", on_click=S.run, color_scheme="green",
-                      disabled=~S.has_preview | S.previewing | (S.run_status == "queued") | (S.run_status == "running"),
+                      disabled=~S.has_preview | S.previewing | S.stale | (S.run_blocked != "")
+                      | (S.run_status == "queued") | (S.run_status == "running"),
                       id="run-button", title="Guarda el archivo y lo procesa en segundo plano"),
-            rx.cond(S.previewing, rx.text("Procesando el archivo…", size="2", color=MUTED)),
-            spacing="3", align="center",
+            rx.cond(S.previewing, rx.text("Procesando el archivo…", size="2", color=MUTED),
+                    rx.cond(S.stale & S.has_preview,
+                            rx.text("Cambió una elección: la vista previa se actualiza antes de ejecutar.", size="2",
+                                    color=rx.color("amber", 11), class_name="stale-note"))),
+            spacing="3", align="center", wrap="wrap",
         ),
+        rx.cond(S.sheet_note != "", rx.text(S.sheet_note, size="2", color=MUTED, class_name="sheet-note")),
+        rx.cond(S.run_blocked != "", rx.text(S.run_blocked, size="2", color=rx.color("amber", 11),
+                                             class_name="run-blocked")),
         spacing="4", width="100%",
     )))
 
@@ -165,7 +176,7 @@ def _preview() -> rx.Component:
             rx.cond(S.raw_windowed, rx.button("Volver a las primeras filas", size="1", variant="ghost",
                                               on_click=S.raw_first_rows)),
             align="center", spacing="3"),
-            raw_grid(S.raw_columns, S.raw_rows)),
+            raw_grid(S.raw_columns, S.raw_rows, scroll_to=S.scroll_target)),
         section("Línea de tiempo de los pasos",
                 rx.text("Haga clic en un paso para ver la tabla tal como queda después de él.", size="2", color=MUTED),
                 timeline(S.timeline, S.step_key, S.show_step), _step_detail()),

@@ -13,7 +13,7 @@ from typing import Any
 import reflex as rx
 
 from workbench.api.ratelimit import RateLimitedError
-from workbench.components.numbers import fmt_int
+from workbench.components.numbers import fmt_bytes, fmt_int
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import api, auth, catalog
 from workbench.engine.errors import WorkbenchError
@@ -38,9 +38,14 @@ class UploadState(rx.State):
     suggestion: str = ""
     sheets: list[str] = []
     sheet: str = ""
+    sheet_note: str = ""
     params: list[dict[str, Any]] = []
     previewing: bool = False
     has_preview: bool = False
+    #: The dataset, sheet or a parameter changed since the preview shown: Ejecutar waits for a new one.
+    stale: bool = False
+    #: Why Ejecutar is off although a preview is shown (empty: it is not).
+    run_blocked: str = ""
     error: dict[str, str] = {}
     warnings: list[str] = []
     timings: str = ""
@@ -48,6 +53,8 @@ class UploadState(rx.State):
     raw_rows: list[dict[str, Any]] = []
     raw_label: str = ""
     raw_windowed: bool = False
+    #: "<element id>#<n>": the page's static script scrolls to that element each time it changes (no eval).
+    scroll_target: str = ""
     timeline: list[dict[str, str]] = []
     step: int = -1
     step_table: dict[str, Any] = {}
@@ -61,6 +68,11 @@ class UploadState(rx.State):
     run_note: str = ""
     run_qa_status: str = ""
     _raw: dict[str, Any] = {}
+    #: What the preview shown was made from (file, dataset, name, parameters, sheet): what a run submits.
+    _shown: dict[str, Any] = {}
+    #: The user picked the sheet (else the engine chose it), and the sheet the engine reads by itself.
+    _sheet_chosen: bool = False
+    _auto_sheet: str = ""
     _samples: list[dict[str, Any]] = []
     _highlights: dict[str, str] = {}
 
@@ -94,11 +106,16 @@ class UploadState(rx.State):
 
     @rx.var
     def max_upload_label(self) -> str:
-        limit = api.get_settings().max_upload_bytes
-        return f"{fmt_int(limit // 2**20)} MB" if limit >= 2**20 else f"{fmt_int(max(1, limit // 1024))} KB"
+        return fmt_bytes(api.get_settings().max_upload_bytes)
 
     def _fail(self, exc: WorkbenchError) -> None:
-        self.error = view.error_view(exc.to_dict())
+        self.error = calls.web_error(exc, self.params)
+
+    def _request(self) -> dict[str, Any]:
+        """The preview the page's choices ask for (the sheet only when the user picked it)."""
+        return {"sha": self.file_sha, "slug": self.dataset, "name": self.file_name,
+                "params": {p["name"]: p["value"] for p in self.params if p["value"] != ""},
+                "sheet": self.sheet if self._sheet_chosen else ""}
 
     # --- choosing the file ---------------------------------------------------------------------------------
 
@@ -111,10 +128,11 @@ class UploadState(rx.State):
         """The browser refused the drop (react-dropzone checks size and count before sending anything)."""
         codes = {e.get("code") for f in files for e in f.get("errors", [])}
         if "too-many-files" in codes:
-            self.error = {"message": "Suba un archivo a la vez.", "code": "too-many-files", "location": "", "row": ""}
+            self.error = {"message": "Suba un archivo a la vez.", "code": "too-many-files", "location": "", "row": "",
+                          "hint": ""}
             return
         limit = api.get_settings().max_upload_bytes
-        self.error = view.error_view(calls.UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)).to_dict())
+        self._fail(calls.UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)))
 
     @rx.event(background=True)
     async def receive(self, chunks: rx.UploadChunkIterator):
@@ -147,8 +165,7 @@ class UploadState(rx.State):
             if len(buffer) + len(chunk.data) > limit:
                 async with self:
                     self.uploading = False
-                    too_large = calls.UploadTooLargeError(limit=limit, limit_es=fmt_int(limit))
-                    self.error = view.error_view(too_large.to_dict())
+                    self._fail(calls.UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)))
                 return
             buffer += chunk.data
         if not name:
@@ -168,7 +185,7 @@ class UploadState(rx.State):
                 self.uploading = False
             raise
         async with self:
-            self.file_sha, self.file_name, self.file_size = sha, name, f"{fmt_int(len(data) // 1024 or 1)} KB"
+            self.file_sha, self.file_name, self.file_size = sha, name, fmt_bytes(len(data))
             self.uploading, self.upload_pct = False, 100
             self.datasets, self.dataset = choices["datasets"], choices["dataset"]
             self.suggestion, self.params = choices["suggestion"], choices["params"]
@@ -179,6 +196,13 @@ class UploadState(rx.State):
         self.file_sha = self.file_name = self.file_size = self.dataset = self.suggestion = self.sheet = ""
         self.sheets, self.params, self.error, self.upload_pct, self.has_preview = [], [], {}, 0, False
         self.run_id, self.run_status, self.run_note, self.step, self.step_table = 0, "", "", -1, {}
+        self.sheet_note = self.run_blocked = self._auto_sheet = ""
+        self._shown, self._sheet_chosen, self.stale = {}, False, False
+
+    def _changed(self):
+        """A choice changed: the preview shown no longer matches them; a new one is made at once."""
+        self.stale, self.error = True, {}
+        return UploadState.preview
 
     @rx.event
     def set_dataset(self, slug: str):
@@ -190,45 +214,92 @@ class UploadState(rx.State):
         except WorkbenchError as exc:
             self._fail(exc)
             return
-        self.dataset, self.sheet, self.params = slug, "", params
+        if slug == self.dataset and self.has_preview:
+            return
+        self.dataset, self.params, self._sheet_chosen, self._auto_sheet = slug, params, False, ""
+        return self._changed()  # another dataset may read another sheet, with other parameters
 
     @rx.event
     def set_sheet(self, sheet: str):
-        self.sheet = sheet
+        if sheet == self.sheet and (self._sheet_chosen or self.has_preview):
+            return
+        self.sheet, self._sheet_chosen = sheet, True
+        return self._changed()
 
     @rx.event
     def set_param(self, name: str, value: str):
+        """Typing in a field: Ejecutar waits until the preview is made again (on leaving the field or Enter)."""
         self.params = [{**p, "value": value, "source": "usuario"} if p["name"] == name else p for p in self.params]
+        if self.has_preview:
+            self.stale = self._request() != self._shown
+
+    @rx.event
+    def param_done(self, _value: Any = None):
+        """Leaving a field (or Enter, or picking a choice): preview again when the parameters changed."""
+        if self.file_sha and self.dataset and self._request() != self._shown:
+            return self._changed()
 
     # --- preview --------------------------------------------------------------------------------------------
 
     @rx.event(background=True)
     async def preview(self):
+        """Preview what the page's choices say. A choice changed meanwhile: this result is dropped and the
+        preview made again, so what is shown (and what Ejecutar submits) always matches the choices."""
         async with self:
             if not self.file_sha or not self.dataset or self.previewing:
                 return
             self.previewing, self.error, self.step, self.step_table, self.run_id = True, {}, -1, {}, 0
-            args = (self.file_sha, self.dataset, self.file_name,
-                    {p["name"]: p["value"] for p in self.params if p["value"] != ""}, self.sheet)
+            asked, fields = self._request(), [dict(p) for p in self.params]
         try:
-            out = await as_user(self, calls.preview, *args)
+            out = await as_user(self, calls.preview, asked["sha"], asked["slug"], asked["name"], asked["params"],
+                                asked["sheet"], fields)
         except WorkbenchError as exc:
             async with self:
-                self.previewing, self.has_preview = False, False
-                self._fail(exc)
-            return
+                self.previewing = False
+                again = self._request() != asked  # the dataset, sheet or a parameter changed meanwhile
+                if not again:
+                    self.has_preview, self.stale, self._shown, self.run_blocked = False, False, {}, ""
+                    self._fail(exc)
+                    self._offer_sheets(exc, asked["sheet"])
         except BaseException:
             async with self:
                 self.previewing = False
             raise
-        async with self:
-            self.previewing = False
-            self._raw, self._samples, self._highlights = out["doc_raw"], out["samples"], out["qa"].pop("highlights")
-            self.raw_columns, self.raw_rows = out["doc_raw"]["columns"], view.raw_rows(out["doc_raw"], self._highlights)
-            self.raw_label, self.raw_windowed = view.raw_label(out["doc_raw"]), False
-            self.timeline, self.layers, self.qa = out["timeline"], out["layers"], out["qa"]
-            self.sheets, self.sheet = out["sheets"], out["sheet"] if out["sheets"] else ""
-            self.warnings, self.timings, self.has_preview = out["warnings"], out["timings"], True
+        else:
+            async with self:
+                self.previewing = False
+                again = self._request() != asked
+                if not again:
+                    self._show(out, asked)
+        if again:
+            yield UploadState.preview
+
+    def _show(self, out: dict[str, Any], asked: dict[str, Any]) -> None:
+        self._raw, self._samples, self._highlights = out["doc_raw"], out["samples"], out["qa"].pop("highlights")
+        self.raw_columns, self.raw_rows = out["doc_raw"]["columns"], view.raw_rows(out["doc_raw"], self._highlights)
+        self.raw_label, self.raw_windowed = view.raw_label(out["doc_raw"]), False
+        self.timeline, self.layers, self.qa = out["timeline"], out["layers"], out["qa"]
+        self.sheets, self.sheet = out["sheets"], out["sheet"] if out["sheets"] else ""
+        if not asked["sheet"]:
+            self._auto_sheet = self.sheet  # what a run reads too (it names no sheet)
+        self.sheet_note = calls.sheet_note(self.sheet, self.sheets, out["default_sheet"], bool(asked["sheet"]))
+        self.run_blocked = ("" if not asked["sheet"] or asked["sheet"] == self._auto_sheet else
+                            f"Las ejecuciones leen la hoja «{self._auto_sheet or out['default_sheet']}», la que el "
+                            f"dataset encuentra por sí mismo; esta vista previa muestra otra hoja.")
+        self.warnings, self.timings, self.has_preview, self.stale = out["warnings"], out["timings"], True, False
+        self._shown = asked
+
+    def _offer_sheets(self, exc: WorkbenchError, tried: str) -> None:
+        """A workbook whose header was not found: its sheets to pick from, the engine's suggestion chosen."""
+        sheets, suggested = calls.failed_sheets(exc)
+        if len(sheets) < 2:
+            self.sheet_note = ""
+            return
+        tried = tried or str(exc.details.get("sheet") or "")
+        self.sheets = sheets
+        self.sheet, self._sheet_chosen = (suggested, True) if suggested else (tried if tried in sheets else "",
+                                                                              bool(tried in sheets))
+        self.sheet_note = calls.failed_sheet_note(tried, suggested)
 
     @rx.event(background=True)
     async def show_step(self, index: int):
@@ -239,8 +310,8 @@ class UploadState(rx.State):
                 return
             self.step, self.step_loading = index, True
             self.step_table = self._samples[index] if index < len(self._samples) else {}
-            args = (self.file_sha, self.dataset, self.file_name,
-                    {p["name"]: p["value"] for p in self.params if p["value"] != ""}, self.sheet)
+            shown = self._shown
+            args = (shown["sha"], shown["slug"], shown["name"], shown["params"], shown["sheet"] or self.sheet)
 
         def after() -> dict[str, Any]:
             sha, slug, name, params, sheet = args
@@ -267,8 +338,10 @@ class UploadState(rx.State):
     async def jump(self, row: str):
         """Show the RAW rows around a failing cell (outside the first rows shown)."""
         async with self:
-            args = (self.file_sha, self.dataset, self.file_name, self.sheet)
-        sha, slug, name, sheet = args
+            if not self.has_preview:
+                return
+            shown = self._shown
+            sha, slug, name, sheet = shown["sha"], shown["slug"], shown["name"], shown["sheet"] or self.sheet
         try:
             window = await as_user(self, lambda: api.raw_window(api.upload_bytes(sha), calls.spec(slug), row=int(row),
                                                                          filename=name, sheet=sheet or None))
@@ -279,7 +352,7 @@ class UploadState(rx.State):
         async with self:
             self.raw_rows, self.raw_windowed = view.raw_rows(window, self._highlights), True
             self.raw_label = view.raw_label(window)
-        yield rx.scroll_to(f"raw-row-{row}")
+            self.scroll_target = f"raw-row-{row}#{time.monotonic_ns()}"
 
     @rx.event
     def raw_first_rows(self):
@@ -291,10 +364,10 @@ class UploadState(rx.State):
     @rx.event(background=True)
     async def run(self):
         async with self:
-            if not self.has_preview or self.run_status in ("queued", "running"):
+            if not self.has_preview or self.stale or self.run_blocked or self.run_status in ("queued", "running"):
                 return
-            args = (self.file_sha, self.dataset, self.file_name,
-                    {p["name"]: p["value"] for p in self.params if p["value"] != ""})
+            shown = self._shown  # what the page shows, never a choice made since
+            args = (shown["sha"], shown["slug"], shown["name"], shown["params"])
             self.run_status, self.run_done, self.run_total, self.run_note = "queued", 0, len(self.timeline), ""
             self.run_qa_status = ""
         sha, slug, name, params = args
@@ -315,7 +388,7 @@ class UploadState(rx.State):
             if run.reused:
                 self.run_note = "Ya existía una ejecución idéntica de este archivo: se muestra esa."
             elif run.error:
-                self.error = view.error_view(run.error)
+                self.error = {**view.error_view(run.error), "hint": ""}
         if run.status in ("queued", "running"):
             await self._follow(run.id)
 
@@ -348,7 +421,7 @@ class UploadState(rx.State):
                     async with self:
                         self.run_status, self.run_done, self.run_qa_status = run.status, self.run_total, run.qa_status
                         if run.error:
-                            self.error = view.error_view(run.error)
+                            self.error = {**view.error_view(run.error), "hint": ""}
                     return
             await asyncio.sleep(FOLLOW_EVERY_S)
 
@@ -379,7 +452,7 @@ class UploadState(rx.State):
             return
         async with self:
             self._reset_file()
-            self.file_sha, self.file_name, self.file_size = past["sha"], past["name"], f"{fmt_int(past['size'] // 1024 or 1)} KB"
+            self.file_sha, self.file_name, self.file_size = past["sha"], past["name"], fmt_bytes(past["size"])
             self.datasets, self.dataset, self.params = past["datasets"], past["slug"], past["params"]
             self.suggestion = f"Archivo de la ejecución #{wanted}."
         yield UploadState.preview

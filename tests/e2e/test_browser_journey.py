@@ -1,0 +1,278 @@
+"""The analyst's browser journey (issue 12): every link resolves, no page prints a console error, "Ver en el
+RAW" scrolls the page, a workbook's report on another sheet, a preview never goes stale, errors in the web's
+own words, a Spanish 404 page, and the whole journey from signing in to signing out."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from tests.e2e.conftest import ROOT, Tab, sign_in
+
+pytestmark = pytest.mark.e2e
+
+DATA = ROOT / "tests" / "data" / "workbench"
+EXECUTION_CSV = DATA / "ejecucion_2017_abril_pesos.csv"
+QA_FAILING_CSV = DATA / "ejecucion_2017_abril_asignacion_no_suma.csv"
+WORKBOOK = ROOT / "examples" / "programa_ejecucion_2017_abril.xlsx"
+WAIT_MS = 30_000
+RUN_WAIT_MS = 90_000
+#: Pages the signed-in admin can reach (the session's example run is run 1).
+PAGES = ("/workbench", "/workbench/dipres_ejecucion", "/workbench/dipres_ley", "/workbench/dipres_programa_xlsx",
+         "/cargar", "/cargar?run=1", "/ejecuciones", "/ejecuciones/1", "/cargas-masivas", "/linaje",
+         "/linaje?dataset=dipres_ejecucion", "/herramientas", "/herramientas/colas")
+#: Hrefs that are not pages to fetch: the sign-out is a form (POST), not a link.
+NOT_LINKS = ("/workbench/auth/logout",)
+
+
+def _until(check, timeout_ms: int = WAIT_MS) -> None:
+    """Poll ``check()`` from Python (the product's CSP forbids the string evaluation wait_for_function uses)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not check():
+        assert time.monotonic() < deadline, "timed out waiting for the page"
+        time.sleep(0.1)
+
+
+def _open(tab: Tab, url: str) -> None:
+    tab.page.goto(url, wait_until="networkidle")
+    tab.page.wait_for_timeout(300)  # the page's on-load events fill it in after the network settles
+
+
+def _hrefs(tab: Tab) -> list[str]:
+    return tab.page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+
+
+def _upload(tab: Tab, product: str, path: Path) -> None:
+    _open(tab, product + "/cargar")
+    tab.page.locator(".dropzone input[type=file]").set_input_files(str(path))
+
+
+def _previewed(tab: Tab) -> None:
+    tab.page.locator(".timeline-step").first.wait_for(timeout=WAIT_MS)
+    tab.page.locator(".result-tabs .layer-table").first.wait_for(timeout=WAIT_MS)
+
+
+def _pick(tab: Tab, picker: str, option: str) -> None:
+    """A Radix select: open it, click the option."""
+    tab.page.locator(picker).click()
+    tab.page.get_by_role("option", name=option, exact=True).click()
+
+
+def _run_enabled(tab: Tab) -> bool:
+    return tab.page.locator("#run-button").is_enabled()
+
+
+def _clean(tab: Tab) -> None:
+    assert tab.outside == [], tab.outside
+    assert tab.errors == [], tab.errors
+    assert tab.console == [], tab.console
+
+
+def _in_view(tab: Tab, selector: str) -> bool:
+    box = tab.page.locator(selector).bounding_box()  # relative to the viewport
+    height = tab.page.viewport_size["height"]  # type: ignore[index]
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height
+
+
+# --- links and console ------------------------------------------------------------------------------------
+
+def test_every_link_on_every_page_resolves(tab: Tab, product: str) -> None:
+    """12.3: /herramientas linked to /admin, a 404 (only /admin/ is the dashboard)."""
+    seen: dict[str, str] = {}
+    for path in PAGES:
+        _open(tab, product + path)
+        tab.page.locator("main").wait_for(timeout=WAIT_MS)
+        for href in _hrefs(tab):
+            if href and not href.startswith(("#", "mailto:")) and href not in NOT_LINKS:
+                seen.setdefault(urljoin(product + path, href), path)
+    assert product + "/admin/" in seen and product + "/docs" in seen
+    broken = {}
+    for url, page in sorted(seen.items()):
+        assert urlsplit(url).netloc == urlsplit(product).netloc, f"{page} links outside: {url}"
+        answer = tab.page.request.get(url)  # with the session's cookie, following redirects
+        if answer.status >= 400 or not answer.body():
+            broken[url] = (answer.status, page)
+    assert broken == {}
+    _clean(tab)
+
+
+def test_no_page_prints_a_console_error(tab: Tab, product: str) -> None:
+    """12.6: a favicon 404, a CSP violation (eval) or any other error in the console fails the page."""
+    for path in PAGES:
+        _open(tab, product + path)
+    assert tab.page.request.get(product + "/favicon.ico").headers["content-type"].startswith("image/")
+    _clean(tab)
+
+
+def test_unknown_address_is_a_spanish_page_with_a_way_back(tab: Tab, product: str) -> None:
+    """12.7: Reflex's own page said "404: Page not found"."""
+    answer = tab.page.goto(product + "/no-existe-esta-pagina", wait_until="networkidle")
+    assert answer is not None and answer.status == 404
+    tab.page.get_by_role("heading", name="Página no encontrada").wait_for(timeout=WAIT_MS)
+    assert "Page not found" not in tab.page.content()
+    assert tab.page.title().startswith("Página no encontrada")
+    tab.page.locator("#not-found-back").click()
+    tab.page.wait_for_url(product + "/workbench", timeout=WAIT_MS)
+    tab.console[:] = [c for c in tab.console if "/no-existe-esta-pagina" not in c]  # the 404 answer itself
+    _clean(tab)
+
+
+# --- the upload page --------------------------------------------------------------------------------------
+
+def test_ver_en_el_raw_scrolls_the_page_to_the_row_without_eval(tab: Tab, product: str) -> None:
+    """12.6: the grid showed the row but the page stayed at the QA panel, and the console said EvalError."""
+    page = tab.page
+    _upload(tab, product, QA_FAILING_CSV)
+    _previewed(tab)
+    jump = page.locator(".qa-failure .jump-raw").first
+    jump.scroll_into_view_if_needed()
+    assert not _in_view(tab, "#raw-row-3")  # the QA panel is far below the grid
+    jump.click()
+    page.get_by_text("Volver a las primeras filas").wait_for(timeout=WAIT_MS)
+    _until(lambda: _in_view(tab, "#raw-row-3"))
+    assert page.evaluate("window.scrollY") < 2000
+    _clean(tab)
+
+
+def _notas_workbook(tmp_path: Path) -> Path:
+    """The example workbook with a "Notas" sheet first and the report on sheets 2 and 3."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(WORKBOOK)
+    book.copy_worksheet(book["Reporte"]).title = "Reporte (copia)"
+    notes = book.create_sheet("Notas", 0)
+    notes["A1"] = "Notas de la Dirección de Presupuestos"
+    notes["A2"] = "El informe está en las hojas siguientes."
+    path = tmp_path / "programa_ejecucion_2017_abril_notas.xlsx"
+    book.save(path)
+    return path
+
+
+def test_report_on_another_sheet_is_found_and_the_sheets_stay_offered(tab: Tab, product: str,
+                                                                         tmp_path: Path) -> None:
+    """12.4: the app read "Notas", failed with header-not-found, offered no sheet and disabled Ejecutar."""
+    page = tab.page
+    _upload(tab, product, _notas_workbook(tmp_path))
+    _previewed(tab)
+    assert page.locator("#sheet-picker").inner_text() == "Reporte"
+    note = page.locator(".sheet-note").inner_text()
+    assert "«Reporte»" in note and "«Notas»" in note and "encabezado" in note
+    _until(lambda: _run_enabled(tab))
+    # the user forces the notes sheet: the header is not there; the picker stays, the report sheet suggested
+    _pick(tab, "#sheet-picker", "Notas")
+    error = page.locator(".upload-error")
+    error.wait_for(timeout=WAIT_MS)
+    assert "header-not-found" in error.inner_text()
+    assert page.locator("#sheet-picker").is_visible()
+    _until(lambda: page.locator("#sheet-picker").inner_text() == "Reporte")
+    assert "«Reporte»" in page.locator(".sheet-note").inner_text()
+    assert not _run_enabled(tab)
+    page.locator("#preview-button").click()
+    _previewed(tab)
+    _until(lambda: _run_enabled(tab))
+    tab.shot("cargar_hoja_sugerida")
+    _clean(tab)
+
+
+def test_a_changed_dataset_or_parameter_never_runs_the_old_preview(tab: Tab, product: str) -> None:
+    """12.5: switching the dataset left Ejecutar on, and the run went against the old preview and failed."""
+    page = tab.page
+    _upload(tab, product, EXECUTION_CSV)
+    _previewed(tab)
+    _until(lambda: _run_enabled(tab))
+    _pick(tab, "#dataset-picker", "Ley de Presupuestos (DIPRES)")
+    _until(lambda: not _run_enabled(tab))  # the preview shown is the other dataset's
+    page.locator(".upload-error").wait_for(timeout=WAIT_MS)  # the execution CSV is not a budget law
+    assert page.locator(".timeline-step").count() == 0 and not _run_enabled(tab)
+    _pick(tab, "#dataset-picker", "Ejecución presupuestaria mensual por programa (DIPRES)")
+    _previewed(tab)
+    _until(lambda: _run_enabled(tab))
+    # a parameter: typing disables Ejecutar, leaving the field previews again
+    page.locator("#param-anio").fill("2016")
+    _until(lambda: not _run_enabled(tab))
+    page.locator(".stale-note").wait_for(timeout=WAIT_MS)
+    page.locator("#param-anio").press("Tab")
+    _until(lambda: _run_enabled(tab))
+    assert "2016" in page.locator(".result-tabs").inner_text()
+    page.locator("#run-button").click()
+    page.locator(".run-status").get_by_text("Exitosa").wait_for(timeout=RUN_WAIT_MS)
+    run_page = page.locator("#run-link").get_attribute("href")
+    _open(tab, product + str(run_page))
+    params = page.get_by_text("Parámetros", exact=True).locator("xpath=..")  # the fact's row: label and value
+    _until(lambda: "anio = 2016" in params.inner_text())  # the run used the parameter shown
+    assert "dipres_ejecucion" in page.get_by_text("Dataset", exact=True).locator("xpath=..").inner_text()
+    _clean(tab)
+
+
+def test_garbage_csv_names_the_header_first_then_the_form_field(tab: Tab, product: str, tmp_path: Path) -> None:
+    """12.10: the page asked for "--param anio=..." (the command line's words) and hid the real cause."""
+    garbage = tmp_path / "planilla_rara.csv"
+    size = garbage.write_bytes(b"hola;mundo\nesto no es;un informe\n1;2\n")
+    _upload(tab, product, garbage)
+    error = tab.page.locator(".upload-error")
+    error.wait_for(timeout=WAIT_MS)
+    text = error.inner_text()
+    assert "--param" not in text
+    assert text.index("ninguna de las primeras") < text.index("complete el campo «anio» del formulario")
+    assert "'Partida'" in text  # what was looked for
+    assert tab.page.locator(".file-name").locator("xpath=..").inner_text().endswith(f"{size} bytes")
+    assert not _run_enabled(tab)
+    tab.shot("cargar_error_archivo_raro")
+    _clean(tab)
+
+
+# --- the whole journey ---------------------------------------------------------------------------------------
+
+def test_analyst_journey_from_sign_in_to_sign_out(chromium, product: str) -> None:
+    """Issue 12's "done when": sign in, upload, preview, Ver en el RAW, run, export csv/xlsx/parquet, lineage,
+    the tools page's links, /docs, /admin/, sign out: zero console errors."""
+    from tests.e2e.conftest import _tab
+
+    context, tab = _tab(chromium)
+    page = tab.page
+    try:
+        sign_in(tab, product)
+        _upload(tab, product, QA_FAILING_CSV)
+        _previewed(tab)
+        page.locator(".qa-failure .jump-raw").first.click()
+        _until(lambda: _in_view(tab, "#raw-row-3"))
+        _upload(tab, product, EXECUTION_CSV)
+        _previewed(tab)
+        page.evaluate("window.scrollTo(0, 0)")
+        tab.shot("journey_cargar")
+        page.locator("#run-button").click()
+        page.locator(".run-status").get_by_text("Exitosa").wait_for(timeout=RUN_WAIT_MS)
+        run_href = page.locator("#run-link").get_attribute("href")
+        page.locator("#run-link").click()
+        page.wait_for_url(product + str(run_href), timeout=WAIT_MS)
+        exports = {}
+        _until(lambda: page.locator("a[href*='/export?']").count() >= 3)
+        for href in _hrefs(tab):
+            match = re.search(r"/export\?layer=(\w+)&format=(\w+)", href)
+            if match:
+                exports[match.groups()] = href
+        layer = "gold" if ("gold", "csv") in exports else "silver"
+        for fmt in ("csv", "xlsx", "parquet"):
+            answer = page.request.get(urljoin(product, exports[(layer, fmt)]))
+            assert answer.status == 200 and len(answer.body()) > 0, (fmt, answer.status)
+        _open(tab, product + "/linaje")
+        page.locator("main").get_by_text("dipres_ejecucion").first.wait_for(timeout=WAIT_MS)
+        _open(tab, product + "/herramientas")
+        for href in _hrefs(tab):
+            if href.startswith("/") and href not in NOT_LINKS:
+                assert page.request.get(product + href).status == 200, href
+        page.get_by_test_id("tool-admin").click()
+        page.wait_for_url(product + "/admin/**", timeout=WAIT_MS)
+        assert page.title().startswith("Data Workbench")
+        _open(tab, product + "/docs")
+        page.locator(".swagger-ui").first.wait_for(timeout=WAIT_MS)
+        _open(tab, product + "/workbench")
+        page.locator("#logout-button").click()
+        page.wait_for_url(re.compile(r".*/login$"), timeout=WAIT_MS)
+        page.locator("#login-submit").wait_for(timeout=WAIT_MS)
+        _clean(tab)
+    finally:
+        context.close()  # type: ignore[attr-defined]
