@@ -10,8 +10,9 @@ import pandas as pd
 
 from workbench.engine.params import resolve_params
 from workbench.engine.pipeline import PipelineResult, run_pipeline
-from workbench.engine.readers import build_table, header_row, read_raw, title_rows
+from workbench.engine.readers import build_table, header_row, title_rows
 from workbench.engine.readers.base import RawGrid
+from workbench.engine.readers.sheets import read_report_sheet
 from workbench.engine.serialize import records
 from workbench.engine.spec.models import Spec
 from workbench.engine.spec.source import HeaderOptions, SourceOptions
@@ -119,13 +120,16 @@ def preview_file(
     sample_rows: int = RAW_SAMPLE_ROWS,
     on_step: Callable[[Any, int, int], None] | None = None,
 ) -> Preview:
-    """Read ``data`` and, with a spec, run every layer. Raises WorkbenchError subclasses on user errors."""
+    """Read ``data`` and, with a spec, run every layer. Raises WorkbenchError subclasses on user errors.
+
+    Without a ``sheet``, the sheet read is the spec's, or the first sheet that has the spec's header labels
+    when the spec's has not (readers/sheets.py): the same file and spec always give the same sheet."""
     t0 = time.perf_counter()
     options = spec.source if spec else SourceOptions()
     if sheet is not None:
         options = options.model_copy(update={"sheet": sheet})
     resolved = resolve_params(spec, params or {}, filename) if spec else {}
-    grid = read_raw(data, options, filename=filename)
+    grid = read_report_sheet(data, options, filename=filename, sheet_chosen=sheet is not None)
     t_read = time.perf_counter()
     warnings: list[str] = [issue["message"] for issue in grid.issues[:20]]
     if len(grid.issues) > 20:

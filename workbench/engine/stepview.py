@@ -17,9 +17,10 @@ from workbench.engine.events import EventStream
 from workbench.engine.params import _from_filename, resolve_params
 from workbench.engine.pipeline import run_pipeline
 from workbench.engine.preview import layer_summary, preview_file
-from workbench.engine.readers import WORKBOOK_FORMATS, build_table, read_raw, title_rows
+from workbench.engine.readers import WORKBOOK_FORMATS, build_table, title_rows
 from workbench.engine.readers.header import find_header_row
 from workbench.engine.readers.sniff import sniff_format
+from workbench.engine.readers.sheets import read_report_sheet
 from workbench.engine.serialize import records
 from workbench.engine.settings import Settings, get_settings
 from workbench.engine.spec.models import Spec
@@ -84,7 +85,7 @@ def _header_found(head: bytes, spec: Spec, filename: str | None) -> bool | None:
     if not header.find:
         return None
     try:
-        grid = read_raw(head, spec.source, filename=filename)
+        grid = read_report_sheet(head, spec.source, filename=filename)
         find_header_row(grid, header.find, header.search_rows)
     except WorkbenchError:
         return False
@@ -96,7 +97,7 @@ def _steps_run(head: bytes, spec: Spec, filename: str | None) -> bool:
     labels; only the right one finds every column it renames, casts and selects)."""
     try:
         params = resolve_params(spec, _probe_params(spec, filename), filename)
-        grid = read_raw(head, spec.source, filename=filename)
+        grid = read_report_sheet(head, spec.source, filename=filename)
         table, raw_header, _ = build_table(grid, spec.source)
         run_pipeline(spec, table, params=params, raw_header=raw_header, preamble=title_rows(grid, spec.source),
                      source_file=filename, sample_rows=0)
@@ -150,7 +151,7 @@ def table_after_step(data: bytes, spec: Spec, *, step: int, filename: str | None
     as ``{layer, index, type, columns, row_count, sample}``: the file is read and the steps re-run up to it."""
     options = _options(spec, sheet)
     resolved = resolve_params(spec, params or {}, filename)
-    grid = read_raw(data, options, filename=filename)
+    grid = read_report_sheet(data, options, filename=filename, sheet_chosen=sheet not in (None, ""))
     table, raw_header, _ = build_table(grid, options)
     ctx = StepContext(params=resolved, raw_header=raw_header, preamble=title_rows(grid, options),
                       source_file=filename)
@@ -200,7 +201,8 @@ def raw_window(data: bytes, spec: Spec | None, *, row: int, filename: str | None
                before: int = RAW_WINDOW_BEFORE) -> dict[str, Any]:
     """RAW rows around RAW row ``row`` (1-based): ``{columns, sample (with _row), first, last, row_count}``."""
     options = _options(spec, sheet) if spec is not None else SourceOptions()
-    grid = read_raw(data, options, filename=filename)
+    grid = read_report_sheet(data, options, filename=filename, sheet_chosen=sheet not in (None, ""),
+                              strict=False)
     at = bisect.bisect_left(grid.rows, row)
     start = max(0, min(at - before, len(grid.rows) - rows))
     part = grid.df.iloc[start:start + rows]
