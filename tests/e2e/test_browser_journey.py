@@ -214,10 +214,11 @@ def test_garbage_csv_names_the_header_first_then_the_form_field(tab: Tab, produc
     _upload(tab, product, garbage)
     error = tab.page.locator(".upload-error")
     error.wait_for(timeout=WAIT_MS)
-    text = error.inner_text()
+    text = error.inner_text().lower()
     assert "--param" not in text
     assert text.index("ninguna de las primeras") < text.index("complete el campo «anio» del formulario")
-    assert "'Partida'" in text  # what was looked for
+    assert tab.page.locator(".param-missing").count() == 1
+    assert "'partida'" in text  # what was looked for
     assert tab.page.locator(".file-name").locator("xpath=..").inner_text().endswith(f"{size} bytes")
     assert not _run_enabled(tab)
     tab.shot("cargar_error_archivo_raro")

@@ -105,7 +105,7 @@ def test_csv_without_header_labels_is_a_spanish_error_with_location(tab: Tab, pr
     tab.page.locator("#preview-button").click()  # not recognised: the user picks the dataset and previews
     error = tab.page.locator(".upload-error")
     error.wait_for(timeout=WAIT_MS)
-    assert "ninguna de las primeras 50 filas contiene" in error.inner_text()
+    assert "ninguna de las primeras 50 filas contiene" in error.inner_text().lower()
     assert "Archivo: ejecucion_2017_sin_encabezado.csv" in error.inner_text()
     assert tab.outside == [] and tab.errors == []
 

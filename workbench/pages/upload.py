@@ -83,9 +83,11 @@ def _param(p: rx.Var[dict[str, Any]]) -> rx.Component:
                      id=rx.Var.create("param-") + name, type=rx.cond(p["type"] == "int", "number", "text"),
                      width="9rem"),
         ),
-        rx.text(p["description"].to(str),
-                rx.cond(p["source"] == "archivo", " (tomado del nombre del archivo)", ""),
-                size="1", color=MUTED, max_width="22rem"),
+        rx.text(p["description"].to(str), size="1", color=MUTED, max_width="22rem"),
+        rx.cond(p["source"] == "archivo", rx.text("Valor tomado del nombre del archivo.", size="1", color=MUTED)),
+        rx.cond(p["required"].to(bool) & (p["value"].to(str) == ""),
+                rx.text("Obligatorio: indique un valor.", size="1", color=rx.color("red", 11),
+                        class_name="param-missing")),
         spacing="1", class_name="param",
     )
 

@@ -153,6 +153,10 @@ def web_error(exc: WorkbenchError, fields: list[dict[str, Any]]) -> dict[str, st
     """An error as the upload page shows it: the engine's Spanish message, a form field named as the form
     shows it, and (when the file could not be read) the empty fields as a second line."""
     out = {**view.error_view(exc.to_dict()), "hint": ""}
+    where = exc._location("es")  # the engine's "file sheet 'x'" prefix: the page shows it on its own line
+    if where and out["message"].startswith(f"{where}: ") and out["location"]:
+        out["message"] = out["message"][len(where) + 2:]
+    out["message"] = out["message"][:1].upper() + out["message"][1:]
     if isinstance(exc, ParameterError) and exc.details.get("name"):
         out["message"] = f"Revise el campo «{exc.details['name']}» del formulario: {exc.details.get('message_es') or exc.message_es}"
         out["location"] = ""
