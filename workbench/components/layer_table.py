@@ -32,7 +32,7 @@ def layer_table(table: rx.Var[dict[str, Any]], *, height: str = "24rem", class_n
     return rx.box(
         rx.el.table(
             rx.el.thead(rx.el.tr(rx.el.th("RAW", style={**HEADER_CELL, "left": "0", "z_index": "2"},
-                                          title="Fila del archivo RAW de donde viene la fila"),
+                                          title="Fila del archivo RAW de donde viene la fila (la que muestra Excel, o la línea del CSV en un editor)"),
                                  rx.foreach(columns, _header))),
             rx.el.tbody(rx.foreach(rows, lambda row: _row(row, align))),
             style={"border_collapse": "collapse", "background": "var(--color-panel-solid)"},
