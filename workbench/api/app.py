@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from workbench.api import apidocs, login_page, backfills, datasets, docs_site, health, lineage, previews, problems, runs, session
 from workbench.api.cache import ResponseCache, StoreCachedGet
 from workbench.api.guards import AdminGuard
 from workbench.api.security import SecurityHeaders
+from workbench.api.server_errors import MethodCheck, PlainErrors
 from workbench.api.ratelimit import UploadRateLimit
 from workbench.engine.api import ENGINE_VERSION, Settings, get_settings
 
@@ -23,9 +25,19 @@ Errors are RFC 9457 problem documents (`application/problem+json`) carrying the 
 the Spanish message `message_es` and the location of the problem (file, sheet, row, column, spec line)."""
 
 
+class WorkbenchAPI(FastAPI):
+    """FastAPI whose outermost layers are ours: security headers and problem documents wrap even Starlette's
+    ``ServerErrorMiddleware`` (which ``add_middleware`` puts outside every user middleware, so a 500 left
+    without the security headers) and the frameworks' plain-text errors."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(PlainErrors(super().build_middleware_stack()),
+                               production=self.state.settings.environment == "production")
+
+
 def create_api(settings: Settings | None = None) -> FastAPI:
     """The API over ``settings`` (default: the process's ``WORKBENCH_*`` settings), read once here."""
-    app = FastAPI(title="Data Workbench API", version=ENGINE_VERSION, description=DESCRIPTION,
+    app = WorkbenchAPI(title="Data Workbench API", version=ENGINE_VERSION, description=DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.settings = settings or get_settings()
     app.state.principal = None
@@ -36,6 +48,5 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StoreCachedGet, paths=CACHED_PATHS, settings=app.state.settings, cache=ResponseCache())
     app.add_middleware(UploadRateLimit, settings=app.state.settings)
     app.add_middleware(AdminGuard, settings=app.state.settings)  # /admin (mounted by Reflex) for admins only
-    app.add_middleware(SecurityHeaders,  # outermost: every response, pages and admin included
-                       production=app.state.settings.environment == "production")
-    return app
+    app.add_middleware(MethodCheck, routes=lambda: app.router.routes)  # before Reflex's mount can answer 405
+    return app  # SecurityHeaders and PlainErrors wrap everything (WorkbenchAPI.build_middleware_stack)

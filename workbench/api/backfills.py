@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from workbench.api import problems
-from workbench.api.deps import Principal, current_principal, require, settings_of
+from workbench.api.deps import MAX_INT, Principal, current_principal, require, settings_of
 from workbench.engine import api
 from workbench.engine.store.models import BackfillPublic
 
 router = APIRouter(prefix="/workbench/backfills", tags=["backfills"], dependencies=[Depends(require("read"))])
-BACKFILL_ID = Path(ge=1, description="Backfill id.")
+BACKFILL_ID = Path(ge=1, le=MAX_INT, description="Backfill id.")
+#: Text a file pattern may not hold: control characters (a NUL byte made the server's path functions raise).
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class BackfillRequest(BaseModel):
@@ -23,6 +26,13 @@ class BackfillRequest(BaseModel):
     params: dict[str, str | int] = Field(default_factory=dict, description="Parameters for every file.")
     param_from_filename: str | None = Field(default=None, description=r"Named groups, e.g. (?P<anio>\d{4}).")
     force: bool = Field(default=False, description="Also run files already run with the same spec and parameters.")
+
+    @field_validator("files", "param_from_filename")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        if value is not None and CONTROL.search(value):
+            raise ValueError("control characters (such as a NUL byte) are not allowed")
+        return value
 
 
 @router.post("", status_code=202, response_model=BackfillPublic, summary="Start a backfill",

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
-from workbench.api.deps import require, settings_of
+from workbench.api.deps import MAX_INT, require, settings_of
 from workbench.engine import api, catalog
 
 router = APIRouter(prefix="/workbench/datasets", tags=["datasets"], dependencies=[Depends(require("read"))])
@@ -25,7 +25,7 @@ class DatasetQuery(BaseModel):
     q: str | None = Field(default=None, max_length=200, description="Text searched in slug, title and description.")
     sort: catalog.DatasetSort = Field(default="slug", description="Sort key; a leading '-' sorts descending.")
     limit: int = Field(default=50, ge=1, le=catalog.MAX_PAGE, description="Page size.")
-    offset: int = Field(default=0, ge=0, description="Datasets skipped before the page.")
+    offset: int = Field(default=0, ge=0, le=MAX_INT, description="Datasets skipped before the page.")
 
 
 SLUG = Path(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Dataset slug (the spec's file stem).")

@@ -19,6 +19,10 @@ from workbench.engine.api import Settings
 
 Principal = auth.Principal
 
+#: The largest integer a client may send (ids, offsets): the store's integers are signed 64-bit, and a larger
+#: one made SQLite raise OverflowError (a 500).
+MAX_INT = 2**63 - 1
+
 
 def settings_of(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]

@@ -14,9 +14,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
-from workbench.api import problems
+from workbench.api import files, problems
 from workbench.api.deps import require, settings_of
 
 router = APIRouter(prefix="/workbench/docs", tags=["data docs"], dependencies=[Depends(require("read"))])
@@ -60,18 +60,18 @@ def _not_found(request: Request) -> JSONResponse:
 
 def serve(request: Request, relative: str) -> Response:
     found = site_file(settings_of(request).site_dir, relative)
-    if found is None:
-        return _not_found(request)
-    return FileResponse(found, media_type=media_type(found), headers=HEADERS)
+    # opened here, sent from the descriptor: a page rebuilt or removed meanwhile cannot become the server's bare 404
+    response = files.opened(found, media_type=media_type(found), headers=HEADERS) if found else None
+    return response if response is not None else _not_found(request)
 
 
-@router.get("/", summary="The Data Docs site's index (every run's quality report)", response_class=FileResponse,
+@router.get("/", summary="The Data Docs site's index (every run's quality report)", response_class=Response,
             responses={200: {"content": {"text/html": {}}}, **problems.responses(404)})
 def index(request: Request) -> Response:
     return serve(request, INDEX)
 
 
-@router.get("/{path:path}", summary="A Data Docs page or asset", response_class=FileResponse,
+@router.get("/{path:path}", summary="A Data Docs page or asset", response_class=Response,
             responses={200: {"content": {"text/html": {}, "text/css": {}, "text/javascript": {}}},
                        **problems.responses(404)})
 def site_path(request: Request, path: Annotated[str, PathParam(description="Path inside the site.")]

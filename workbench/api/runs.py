@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
+import re
 from datetime import date, datetime, time, timezone
 from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
-from workbench.api import problems
-from workbench.api.deps import Principal, current_principal, require, settings_of
+from workbench.api import files, problems
+from workbench.api.deps import MAX_INT, Principal, current_principal, require, settings_of
 from workbench.api.uploads import UploadFormError, flag, multipart_body, params_of, read_upload
 from workbench.engine import api, catalog
 from workbench.engine.api import QA_STATUSES, RUN_STATUSES
@@ -23,7 +23,18 @@ router = APIRouter(prefix="/workbench/runs", tags=["runs"], dependencies=[Depend
 
 RunStatus = Literal[RUN_STATUSES]  # type: ignore[valid-type]
 QaStatus = Literal[QA_STATUSES]  # type: ignore[valid-type]
-RUN_ID = Path(ge=1, description="Run id.")
+RUN_ID = Path(ge=1, le=MAX_INT, description="Run id.")
+#: ISO 8601 only: pydantic would also take a number (``0.5``) as seconds since 1970.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}(:?\d{2})?)?)?", re.ASCII)
+
+
+def _iso_only(value: object) -> object:
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError("use an ISO 8601 date or time (2026-04-30 or 2026-04-30T12:00:00Z)")
+    return value
+
+
+IsoTime = Annotated[datetime | date, BeforeValidator(_iso_only)]
 
 
 def _utc(value: date | datetime | None) -> datetime | None:
@@ -74,10 +85,10 @@ def list_runs(
     dataset: Annotated[str | None, Query(max_length=63, description="Dataset slug.")] = None,
     status: RunStatus | None = None,
     qa_status: QaStatus | None = None,
-    since: Annotated[datetime | date | None, Query(description="Created at or after (ISO date or time, UTC).")] = None,
-    until: Annotated[datetime | date | None, Query(description="Created before (ISO date or time, UTC).")] = None,
+    since: Annotated[IsoTime | None, Query(description="Created at or after (ISO date or time, UTC).")] = None,
+    until: Annotated[IsoTime | None, Query(description="Created before (ISO date or time, UTC).")] = None,
     limit: Annotated[int, Query(ge=1, le=catalog.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> catalog.RunPage:
     return catalog.list_runs(settings_of(request), dataset=dataset, status=status, qa_status=qa_status,
                              since=_utc(since), until=_utc(until), limit=limit, offset=offset)
@@ -88,7 +99,7 @@ def get_run(request: Request, run_id: Annotated[int, RUN_ID]) -> RunPublic:
     return api.get_run(run_id, settings_of(request))
 
 
-@router.get("/{run_id}/export", summary="Download one layer of a run", response_class=FileResponse,
+@router.get("/{run_id}/export", summary="Download one layer of a run", response_class=Response,
             response_description="The file, as an attachment.",
             responses={200: {"content": {media: {} for media in catalog.EXPORT_MEDIA_TYPES.values()}},
                        **problems.responses(404, 409, 422, 503)})
@@ -98,10 +109,12 @@ def export_run(
     layer: Annotated[Literal["bronze", "silver", "gold"], Query(description="Layer to export.")] = "silver",
     format: Annotated[Literal["csv", "parquet", "xlsx"], Query(description="File format.")] = "csv",
     provenance: Annotated[bool, Query(description="Also the _raw_* provenance columns.")] = False,
-) -> FileResponse:
+) -> Response:
+    """The file comes from the export cache (built once per run, layer, format and provenance, never deleted
+    by a request) and is sent from a descriptor opened here: every answer for it carries the same bytes."""
     out = catalog.export_run(run_id, layer, format, settings_of(request), provenance=provenance)
-    return FileResponse(out.path, media_type=out.media_type, filename=out.filename,
-                        background=BackgroundTask(shutil.rmtree, out.path.parent, ignore_errors=True))
+    return files.OpenedFileResponse(out.path, media_type=out.media_type, headers={
+        "Content-Disposition": content_disposition(out.filename), "ETag": f'"{out.key}"'})
 
 
 @router.get("/{run_id}/raw", summary="Download the RAW file a run read", response_class=Response,

@@ -8,10 +8,10 @@ Reads are single queries (no N+1): the dataset list finds each dataset's last ru
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sqlite3
-import tempfile
 import threading
 import itertools
 import math
@@ -27,7 +27,9 @@ from pydantic import BaseModel
 
 from workbench.engine import auth, services
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.export import FORMULA_START, export_table
+from workbench.engine import export_cache, qa
+from workbench.engine.export import FORMULA_START, table_frame, write_frame
+from workbench.engine.preview import ENGINE_VERSION
 from workbench.engine.settings import Settings, get_settings
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import DatabaseUnavailableError, get_engine, read_scope, where
@@ -248,26 +250,44 @@ class ExportFile:
     path: Path
     filename: str
     media_type: str
+    #: The export cache key (run, output sha256, layer, format, provenance, engine version): the answer's ETag.
+    key: str
 
 
 @auth.requires("read")
 def export_run(run_id: int, layer: str, fmt: str, settings: Settings | None = None, *,
                provenance: bool = False) -> ExportFile:
-    """One layer of a succeeded run as a file in a fresh temporary folder (the caller streams then deletes it).
+    """One layer of a succeeded run as a file in the export cache (``export_cache``): built on the first ask,
+    then the same file, never deleted by a request, so every answer for it carries the same bytes.
     A run whose QA failed is never exported: publication is blocked (``qa-failed``)."""
     settings = settings or get_settings()
     if fmt not in EXPORT_FORMATS:
         raise ExportFormatError(format=fmt, formats=", ".join(EXPORT_FORMATS))
     run = services.get_run(run_id, settings)
-    table = services.run_table(run_id, layer, settings, publish=True)
     filename = f"{run.dataset_slug}-run{run_id}-{layer}.{fmt}"
-    path = Path(tempfile.mkdtemp(prefix="workbench-export-")) / filename
-    if fmt == "xlsx":
-        columns = table.data_columns + (table.provenance_columns if provenance else [])
-        write_xlsx(table.df[columns], path, sheet=layer)
-    else:
-        export_table(table, path, provenance=provenance)
-    return ExportFile(path=path, filename=filename, media_type=EXPORT_MEDIA_TYPES[fmt])
+    meta = ((run.outputs or {}).get("layers") or {}).get(layer) or {}
+    path, key = _cache_entry(run_id, meta.get("sha256"), layer, fmt, provenance, settings)
+    if path is not None and run.status == "succeeded" and path.is_file():
+        qa.ensure_publishable(run)  # what run_table(publish=True) checks, without reading the table again
+    else:  # run_table refuses a missing, failed, modified or unpublishable output with its typed error
+        table = services.run_table(run_id, layer, settings, publish=True)
+        if path is None:  # a run recorded before outputs carried their sha256: key on the stored file's bytes
+            digest = hashlib.sha256((settings.outputs_dir / meta["path"]).read_bytes()).hexdigest()
+            path, key = _cache_entry(run_id, digest, layer, fmt, provenance, settings)
+        assert path is not None
+        df = table_frame(table, provenance=provenance)
+        export_cache.cached(path, (lambda p: write_xlsx(df, p, sheet=layer)) if fmt == "xlsx"
+                            else (lambda p: write_frame(df, p)))
+    return ExportFile(path=path, filename=filename, media_type=EXPORT_MEDIA_TYPES[fmt], key=key)
+
+
+def _cache_entry(run_id: int, sha: str | None, layer: str, fmt: str, provenance: bool,
+                 settings: Settings) -> tuple[Path | None, str]:
+    if not sha:
+        return None, ""
+    key = export_cache.export_key(run_id=run_id, output_sha256=sha, layer=layer, fmt=fmt, provenance=provenance,
+                                  engine=ENGINE_VERSION)
+    return export_cache.cache_path(settings.data_dir, key, fmt), key
 
 
 def write_xlsx(df: Any, path: Path, *, sheet: str = "data") -> Path:

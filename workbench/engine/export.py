@@ -29,18 +29,22 @@ def neutralise_formulas(series: pd.Series) -> pd.Series:
 def export_table(table: Table, path: str | Path, *, provenance: bool = False) -> Path:
     """Write ``table`` to ``path``; the format follows the suffix (.csv, .parquet)."""
     path = Path(path)
-    columns = table.data_columns + (table.provenance_columns if provenance else [])
-    df = table.df[columns]
-    suffix = path.suffix.lower()
     try:
-        _write(df, path, suffix)
+        write_frame(table_frame(table, provenance=provenance), path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ExportError(f"cannot write {path}: {reason}", message_es=f"no se puede escribir {path}: {reason}") from exc
     return path
 
 
-def _write(df: pd.DataFrame, path: Path, suffix: str) -> None:
+def table_frame(table: Table, *, provenance: bool = False) -> pd.DataFrame:
+    """The columns an export carries: the data, and the ``_raw_*`` provenance columns when asked."""
+    return table.df[table.data_columns + (table.provenance_columns if provenance else [])]
+
+
+def write_frame(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` in the format of ``path``'s suffix; OSError (a full disk) is left to the caller."""
+    suffix = path.suffix.lower()
     if suffix == ".csv":
         df = df.copy()
         for col in df.columns:

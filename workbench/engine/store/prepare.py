@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 from workbench.engine.settings import Settings, get_settings
@@ -12,6 +13,8 @@ from workbench.engine.store.migrate import ensure_current, upgrade
 log = logging.getLogger(__name__)
 
 _prepared: set[str] = set()
+#: Alembic's command context is process-global: two threads migrating at once failed (KeyError 'config').
+_lock = threading.Lock()
 
 
 def prepare_store(settings: Settings | None = None) -> str:
@@ -20,12 +23,14 @@ def prepare_store(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     url = settings.db_url
     if url not in _prepared:
-        private_dir(settings.data_dir)
-        if settings.database_url is None:
-            upgrade(url)
-        else:
-            ensure_current(url)
-        _prepared.add(url)
+        with _lock:  # the first requests of a fresh web worker arrive together
+            if url not in _prepared:
+                private_dir(settings.data_dir)
+                if settings.database_url is None:
+                    upgrade(url)
+                else:
+                    ensure_current(url)
+                _prepared.add(url)
     return url
 
 

@@ -1,0 +1,122 @@
+"""Errors the frameworks answer by themselves, made problem documents like ours.
+
+- ``MethodCheck``: a method an API path does not have is ``405`` with ``Allow`` listing every method of every
+  route on that path, and ``OPTIONS`` is ``204`` with that ``Allow``. Without it the request fell through to
+  the frontend's static mount (Reflex mounts it under ``/``), which answered ``405 Method Not Allowed`` in
+  plain text with ``Allow: GET, HEAD`` even where the API accepts POST.
+- ``PlainErrors``: any other error a framework writes as plain text (Starlette's default 404/405/500 of the
+  mounted Reflex app, its ``ServerErrorMiddleware``) leaves as a problem document with the same status and
+  headers (``Allow``, ``Retry-After``), never the framework's text. HTML error pages (the frontend's 404 page)
+  are pages for people and stay as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fastapi.routing import iter_route_contexts
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from workbench.api import problems
+
+#: Headers of a framework's error kept on the problem that replaces it.
+KEPT_HEADERS = (b"allow", b"retry-after", b"www-authenticate")
+#: English and Spanish text of the statuses frameworks answer by themselves.
+TEXTS: dict[int, tuple[str, str, str]] = {
+    400: ("bad-request", "the request is malformed", "la solicitud está mal formada"),
+    404: ("not-found", "no such resource", "no existe ese recurso"),
+    405: ("method-not-allowed", "this resource does not accept that method; see the Allow header",
+          "este recurso no acepta ese método; vea la cabecera Allow"),
+    413: ("upload-too-large", "the request is too large", "la solicitud es demasiado grande"),
+    500: ("internal-error", "an unexpected error occurred; it was logged for the team",
+          "ocurrió un error inesperado; quedó registrado para el equipo"),
+}
+
+
+def route_table(routes: Iterable[Any]) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """(path pattern, methods) of every route, those of included routers too (FastAPI nests them)."""
+    table = []
+    for context in iter_route_contexts(list(routes)):
+        route = context.route
+        if isinstance(route, Route) and route.methods:
+            table.append((route.path_regex, frozenset(route.methods)))
+    return table
+
+
+def allowed_methods(table: Iterable[tuple[re.Pattern[str], frozenset[str]]], path: str) -> set[str]:
+    """Every method of the API routes whose path matches ``path`` (empty: not an API path). FastAPI's GET routes
+    do not answer HEAD: it is 405 there, not the frontend's page that the request would otherwise reach."""
+    methods: set[str] = set()
+    for pattern, route_methods in table:
+        if pattern.match(path):
+            methods |= route_methods
+    return methods
+
+
+def allow_header(methods: set[str]) -> str:
+    return ", ".join(sorted(methods | {"OPTIONS"}))
+
+
+class MethodCheck:
+    """405 (problem) or the OPTIONS answer for API paths, before the request can reach the frontend's mount."""
+
+    def __init__(self, app: ASGIApp, *, routes: Callable[[], Iterable[Any]]) -> None:
+        self.app = app
+        self.routes = routes  # read at the first request: routes are added after the middleware
+        self._table: list[tuple[re.Pattern[str], frozenset[str]]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            method = scope["method"].upper()
+            if self._table is None:
+                self._table = route_table(self.routes())
+            methods = allowed_methods(self._table, scope["path"])
+            if methods and method not in methods:
+                if method == "OPTIONS":
+                    response = Response(status_code=204, headers={"Allow": allow_header(methods)})
+                else:
+                    response = _problem(405, scope["path"], {"Allow": allow_header(methods)})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _problem(status: int, path: str, headers: dict[str, str]) -> Any:
+    code, detail, detail_es = TEXTS.get(status, (f"http-{status}", f"HTTP error {status}", f"error HTTP {status}"))
+    return problems.problem(status, code=code, title=detail.split(";")[0].capitalize(), detail=detail,
+                            message_es=detail_es, instance=path, headers=headers)
+
+
+class PlainErrors:
+    """A framework's plain-text error answer becomes a problem document (status and key headers kept)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def checked(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                headers = dict(message.get("headers", []))
+                if headers.get(b"content-type", b"").startswith(b"text/plain"):
+                    replaced = True
+                    kept = {k.decode(): headers[k].decode("latin-1") for k in KEPT_HEADERS if k in headers}
+                    await _problem(message["status"], scope.get("path", ""), kept)(scope, receive, send)
+                    return
+            if replaced:  # the framework's own body: dropped
+                return
+            await send(message)
+
+        await self.app(scope, receive, checked)
+
+
+__all__ = ["MethodCheck", "PlainErrors", "allow_header", "allowed_methods", "route_table"]
