@@ -82,3 +82,26 @@ def test_law_files_pass_their_spec(shared_data):
         report = qa(shared_data / "dipres" / name, "dipres_ley", **params)
         assert report.status == "passed", (name, [(r.id, r.message) for r in report.results if not r.passed])
         assert {r.layer for r in report.results} == {"bronze", "silver"}
+
+
+def test_the_issue_cell_reads_the_same_on_every_page(shared_data: Path) -> None:
+    """Issue 12.8 on the real file: the preview said 'Fila RAW 86' and '976.368.290,000', the run page 'Fila 84'
+    and 'presupuesto_inicial=976368290', the control total '-10253120970'. Now: line 86 and es-CL everywhere."""
+    from workbench.state import preview_view as view
+    from workbench.state.qa_rows import failure_row
+
+    path = shared_data / "dipres" / "goby_ejecucion2017abr_programa_articles-160296_doc_csv.csv"
+    assert raw_lines(path)[85].startswith("50;01;05;27;10;;P;MINISTERIO DE JUSTICIA")  # line 86 in an editor
+    doc = api.preview_path(path, SPECS["dipres_ejecucion"], params={"anio": "2017"}).to_dict()
+    shown = view.qa_view(doc["qa"])
+    [row] = shown["fail_rows"]
+    assert (row["row"], row["row_label"]) == ("86", "86")
+    assert "presupuesto_inicial=976.368.290" in row["values"] and ",000" not in " ".join(row["details"])
+    # the run page formats the stored rows with the same function: the same text from the stored shape
+    result = next(r for r in doc["qa"]["results"] if r["id"] == "asignaciones_suman_item")
+    stored = {**result["unexpected_rows"][0], "expectation_id": result["id"]}
+    assert failure_row(stored)["row_label"] == "86" and failure_row(stored)["values"] == row["values"]
+    [total] = [c for c in shown["checks"] if c["id"] == "cuadra_resultado"]
+    assert total["observed"] == "-10.253.120.970"
+    assert total["message"] == ("cuadra: RESULTADO del archivo (celda K193): -10.253.120.970; calculado: "
+                                "-10.253.120.970; diferencia: 0")

@@ -1,0 +1,28 @@
+"""The one number formatter (web, CLI, QA messages, Data Docs): es-CL, exact, no spurious decimals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from workbench.engine.numfmt import fmt_number, fmt_percent
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("976368290.000", "976.368.290"),  # a decimal(3) amount: was 976.368.290,000 in the preview
+    (Decimal("976368290.000"), "976.368.290"), (976368290, "976.368.290"),
+    ("-10253120970", "-10.253.120.970"),  # a RAW control total: was shown as -10253120970
+    ("0.001", "0,001"), (Decimal("1234.50"), "1.234,5"), (Decimal("-0.000"), "0"), (12.5, "12,5"),
+    ("1" + "0" * 40, "10" + ".000" * 13), (None, "—"), ("3 de 84 totales no cuadran", "3 de 84 totales no cuadran"),
+])
+def test_numbers_are_exact_es_cl_without_spurious_decimals(value, text) -> None:
+    assert fmt_number(value) == text
+
+
+def test_fixed_decimals_round_half_even_and_keep_their_places() -> None:
+    assert (fmt_number(1234567.891, 2), fmt_number(2.5, 0), fmt_number(3, 1)) == ("1.234.567,89", "2", "3,0")
+
+
+def test_percentages() -> None:
+    assert (fmt_percent(1), fmt_percent(0.95), fmt_percent(0.995), fmt_percent(None)) == ("100 %", "95 %", "99,5 %", "—")
