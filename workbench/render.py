@@ -34,7 +34,7 @@ def _grid(title: str, rows: list[dict[str, Any]], columns: list[str]) -> RichTab
 
 def render_preview(console: Console, doc: Any, *, rows: int) -> None:
     source = doc.source
-    facts = [f"{source.get('filename') or '(bytes)'}", f"format {source['format']}", f"{source['bytes']:,} bytes",
+    facts = [f"{source.get('filename') or '(bytes)'}", f"format {source['format']}", f"{fmt_number(source['bytes'])} bytes",
              f"sha256 {source['sha256'][:12]}"]
     if source.get("encoding"):
         facts.append(f"encoding {source['encoding']}, delimiter {source.get('delimiter')!r}")
@@ -46,8 +46,8 @@ def render_preview(console: Console, doc: Any, *, rows: int) -> None:
                            + (f", parameters {doc.params}" if doc.params else "")))
     raw = doc.raw
     header = raw.get("header", {})
-    console.print(Text(f"RAW: {raw['row_count']:,} rows x {len(raw['columns'])} columns; header row {header.get('row')}"
-                       f" -> {header.get('data_rows', 0):,} data rows"))
+    console.print(Text(f"RAW: {fmt_number(raw['row_count'])} rows x {len(raw['columns'])} columns; header row {header.get('row')}"
+                       f" -> {fmt_number(header.get('data_rows', 0))} data rows"))
     console.print(_grid("RAW (first rows)", raw["sample"][:rows], ["_row", *raw["columns"]]))
     if doc.timeline:
         timeline = RichTable(title="Timeline", title_justify="left")
@@ -59,15 +59,15 @@ def render_preview(console: Console, doc: Any, *, rows: int) -> None:
                 cols.append("+" + ",".join(step["columns_added"]))
             if step["columns_removed"]:
                 cols.append("-" + ",".join(step["columns_removed"]))
-            changed = [f"{c}:{n:,}" for c, n in step["cells_changed"].items() if n]
+            changed = [f"{c}:{fmt_number(n)}" for c, n in step["cells_changed"].items() if n]
             changed += [f"{c}→{t}" for c, t in step["retyped"].items()]
             timeline.add_row(step["layer"], str(step["index"]), Text(step["label"]),
-                             f"{step['rows_in']:,} → {step['rows_out']:,}", Text(" ".join(cols)),
-                             Text(" ".join(changed)), f"{step['duration_ms']:.1f}")
+                             f"{fmt_number(step['rows_in'])} → {fmt_number(step['rows_out'])}", Text(" ".join(cols)),
+                             Text(" ".join(changed)), fmt_number(step['duration_ms'], 1))
         console.print(timeline)
     for name, layer in doc.layers.items():
         columns = [c["name"] for c in layer["columns"]]
-        console.print(_grid(f"{name}: {layer['row_count']:,} rows · "
+        console.print(_grid(f"{name}: {fmt_number(layer['row_count'])} rows · "
                             + ", ".join(f"{c['name']}:{c['dtype']}" for c in layer["columns"]),
                             layer["sample"][:rows], columns))
     if doc.control_totals:
