@@ -34,7 +34,8 @@ def _grid(title: str, rows: list[dict[str, Any]], columns: list[str]) -> RichTab
 
 def render_preview(console: Console, doc: Any, *, rows: int) -> None:
     source = doc.source
-    facts = [f"{source.get('filename') or '(bytes)'}", f"format {source['format']}", f"{fmt_number(source['bytes'])} bytes",
+    facts = [f"{source.get('filename') or '(bytes)'}", f"format {source['format']}",
+             f"{fmt_number(source['bytes'])} bytes",
              f"sha256 {source['sha256'][:12]}"]
     if source.get("encoding"):
         facts.append(f"encoding {source['encoding']}, delimiter {source.get('delimiter')!r}")
@@ -46,7 +47,8 @@ def render_preview(console: Console, doc: Any, *, rows: int) -> None:
                            + (f", parameters {doc.params}" if doc.params else "")))
     raw = doc.raw
     header = raw.get("header", {})
-    console.print(Text(f"RAW: {fmt_number(raw['row_count'])} rows x {len(raw['columns'])} columns; header row {header.get('row')}"
+    console.print(Text(f"RAW: {fmt_number(raw['row_count'])} rows x {len(raw['columns'])} columns; "
+                       f"header row {header.get('row')}"
                        f" -> {fmt_number(header.get('data_rows', 0))} data rows"))
     console.print(_grid("RAW (first rows)", raw["sample"][:rows], ["_row", *raw["columns"]]))
     if doc.timeline:
@@ -147,7 +149,8 @@ def render_qa(console: Console, qa: dict[str, Any] | None, *, rows: int = 5) -> 
         console.print(Text(f"✗ {r.get('id')} {r.get('type')}: {r.get('message') or ''}",
                            style=QA_STYLES["failed" if r.get("severity") == "error" else "warning"]))
         for row in (r.get("unexpected_rows") or [])[:rows]:
-            console.print(Text(f"    row {_row_number(row)}: {_values(row.get('values') or {})}  ← RAW {_raw_cells(row)}"))
+            console.print(Text(f"    row {_row_number(row)}: {_values(row.get('values') or {})}  "
+                               f"← RAW {_raw_cells(row)}"))
             for detail in row.get("details") or []:
                 if isinstance(detail, dict) and "parent_value" in detail:
                     console.print(Text(f"      {mismatch_text(detail)}", style="dim"))

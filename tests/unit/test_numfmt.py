@@ -25,4 +25,5 @@ def test_fixed_decimals_round_half_even_and_keep_their_places() -> None:
 
 
 def test_percentages() -> None:
-    assert (fmt_percent(1), fmt_percent(0.95), fmt_percent(0.995), fmt_percent(None)) == ("100 %", "95 %", "99,5 %", "—")
+    shown = (fmt_percent(1), fmt_percent(0.95), fmt_percent(0.995), fmt_percent(None))
+    assert shown == ("100 %", "95 %", "99,5 %", "—")

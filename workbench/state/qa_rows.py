@@ -79,7 +79,8 @@ def failure_row(row: dict[str, Any], check: str = "", layer: str = "") -> dict[s
     for c in row.get("raw") or []:
         if not isinstance(c, dict) or c.get("row") is None or not c.get("column"):
             continue
-        cells.append({"label": f"{c['column']}{c['row']}", "row": str(c["row"]), "column": str(c["column"]), "sheet": str(c.get("sheet") or ""),
+        cells.append({"label": f"{c['column']}{c['row']}", "row": str(c["row"]), "column": str(c["column"]),
+                      "sheet": str(c.get("sheet") or ""),
                       "text": "(vacía)" if c.get("text") is None else str(c.get("text")).strip() or "(vacía)"})
     text = ", ".join(f"{k}={value_text(v)}" for k, v in values.items()) if isinstance(values, dict) else str(values)
     return {"check": str(row.get("expectation_id") or check), "layer": str(row.get("layer") or layer),

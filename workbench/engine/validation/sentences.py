@@ -69,7 +69,8 @@ def _counted(value: Any, unit: str) -> str:
 
 
 def _share_range(kw: Kw) -> str:
-    shares = {k: (fmt_percent(kw[k]) if as_decimal(kw.get(k)) is not None else None) for k in ("min_value", "max_value")}
+    shares = {k: fmt_percent(kw[k]) if as_decimal(kw.get(k)) is not None else None
+              for k in ("min_value", "max_value")}
     low, high = shares["min_value"], shares["max_value"]
     if low and high:
         return f"entre {low} y {high}"
