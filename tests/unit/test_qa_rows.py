@@ -138,3 +138,24 @@ def test_every_failing_row_of_a_preview_is_reachable_page_by_page() -> None:
     assert seen == list(range(2, 47))  # lines 2..46: every one of the 45, once
     assert page_label(40, 5, 45) == "Filas 41–45 de 45"
     assert page_label(20, 20, 101) == "Filas 21–40 de 101"
+
+
+def test_the_dataset_page_shows_each_declared_expectation_as_a_sentence(specs) -> None:
+    from workbench.state.dataset import expectation_row
+
+    declared = specs["dipres_ejecucion"].model_dump(mode="json", exclude_none=False)["expectations"]["silver"][0]
+    assert declared["mostly"] is None  # what the page used to print as "mostly: None"
+    row = expectation_row("silver", 1, declared)
+    assert row["sentence"] == "monto no vacío en el 100 % de las filas" and row["severity"] == "advertencia"
+    assert "None" not in str(row) and "expect_" not in row["sentence"]
+
+
+def test_a_check_stored_before_sentences_existed_still_reads_as_one() -> None:
+    from workbench.state.qa_rows import check_row
+
+    old = {"id": "monto_presente", "type": "expect_column_values_to_not_be_null", "kwargs": {"column": "monto"},
+           "mostly": 0.95, "status": "failed", "severity": "warning", "unexpected_rows_total": 3,
+           "observed_value": None, "message": "3 de 60 filas no cumplen (5,00 %)"}
+    row = check_row(old)
+    assert row["sentence"] == "monto no vacío en el 95 % de las filas"
+    assert (row["label"], row["colour"], row["failing"], row["severity"]) == ("Advertencia", "amber", "3", "advertencia")
