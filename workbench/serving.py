@@ -198,6 +198,12 @@ class Plan:
         self.recoverer.poke()  # its run (if any) ends failed now, not after its heartbeat goes stale
 
     def _web_exited(self, child: Child, code: int) -> None:
+        """Its server processes go with it: a worker process left behind would keep the port, and every new
+        server would exit at start."""
+        from workbench import web
+
+        if child.proc is not None:
+            web.stop(child.proc, timeout_s=1.0)
         self._web_down_at = self._web_down_at or time.monotonic()
 
     def _watch_web(self) -> None:

@@ -144,6 +144,13 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
+def _redis_pid(served: Served) -> int | None:
+    try:
+        return json.loads((served.data_dir / "redis" / "owner.json").read_text())["server_pid"]
+    except (OSError, ValueError, KeyError):  # being replaced
+        return None
+
+
 def _read(proc: subprocess.Popen, lines: list[str]) -> None:
     for line in iter(proc.stdout.readline, ""):  # type: ignore[union-attr]
         lines.append(line)
@@ -250,6 +257,47 @@ def test_the_embedded_redis_stopped_mid_run_is_restarted_and_nothing_stays_runni
     record_property("run_ended_after_redis_stop_s", round(seconds, 2))
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"]
+
+
+def test_pages_signed_in_before_the_embedded_redis_restarts_still_work_after(served: Served, record_property):
+    """The web app keeps its state in the embedded Redis (Reflex's state manager): after a restart it must
+    reconnect by itself, and pages must still hydrate (the navigation bar shows the signed-in user)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("WORKBENCH_REQUIRE_BROWSER"):
+            pytest.fail("needs Debian's chromium at /usr/bin/chromium")
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{served.base}/login?next=/workbench")
+            page.locator("#username").fill(ADMIN)
+            page.locator("#password").fill(PASSWORD)
+            page.locator("#login-submit").click()
+            page.wait_for_url(f"{served.base}/workbench**")
+            page.get_by_text(ADMIN).first.wait_for(timeout=30_000)
+            owner = json.loads((served.data_dir / "redis" / "owner.json").read_text())
+            os.kill(owner["server_pid"], signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while _redis_pid(served) in (owner["server_pid"], None):  # until the new server runs
+                assert time.monotonic() < deadline, "the embedded Redis was not started again"
+                time.sleep(0.05)
+            started = time.monotonic()
+            for path in ("/workbench", "/cargar"):
+                page.goto(served.base + path)
+                page.get_by_text(ADMIN).first.wait_for(timeout=30_000)
+            seconds = time.monotonic() - started
+        finally:
+            browser.close()
+    MEASURED.update(redis_restarted_two_pages_hydrated_s=round(seconds, 2))
+    record_property("two_pages_after_redis_restart_s", round(seconds, 2))
+
+
 def test_postgres_stopped_mid_run_the_run_fails_when_it_is_back_and_service_returns(
         served: Served, private_pg: PrivatePostgres, record_property):
     mark = len(served.lines)
@@ -279,3 +327,30 @@ def test_postgres_stopped_mid_run_the_run_fails_when_it_is_back_and_service_retu
     MEASURED.update(postgres_down_s=round(time.monotonic() - down_at - seconds - retry_seconds, 2),
                     postgres_back_run_failed_s=round(seconds, 2), postgres_back_retry_done_s=round(retry_seconds, 2))
     record_property("run_failed_after_postgres_back_s", round(seconds, 2))
+
+
+def test_the_web_server_killed_is_started_again_and_answers(served: Served, record_property):
+    mark = len(served.lines)
+    [server] = [pid for pid in _children(served.proc.pid) if b"workbench.web" in _cmdline(pid)]
+    os.kill(server, signal.SIGKILL)  # the leader only, as the OOM killer does: its worker processes stay behind
+    killed_at = time.monotonic()
+    while True:
+        try:
+            if httpx.get(served.base + "/login", timeout=2).status_code == 200 and \
+                    served.call("GET", "/workbench/health").status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() - killed_at < 120, "the web app did not come back:\n" + served.log_after(mark)
+        time.sleep(0.2)
+    seconds = time.monotonic() - killed_at
+    log = served.log_after(mark)
+    assert "web stopped (killed by SIGKILL)" in log and "web started again" in log
+    assert [pid for pid in _children(served.proc.pid) if b"workbench.web" in _cmdline(pid)] != [server]
+    assert served.proc.poll() is None
+    # runs still work end to end through the new server
+    run = served.submit(seed=26)
+    done, _ = served.wait_status(run["id"], ("queued", "running"), 60)
+    assert done["status"] == "succeeded"
+    MEASURED.update(web_killed_back_s=round(seconds, 2))
+    record_property("web_back_after_kill_s", round(seconds, 2))
