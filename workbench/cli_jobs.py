@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,10 @@ def _first_admin(base: str, console: Console) -> None:
                              f"{base}/login?setup={secret}")
 
 
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address of the web app (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port of the web app.")
@@ -174,7 +179,7 @@ def serve(host: str, port: int, workers: int, no_web: bool) -> None:
     plan = serving.Plan(settings=settings, console=console, env=env, workers=workers, host=host, port=port,
                         web_env=web_env, redis=owned_embedded(settings))
     supervisor = plan.supervisor()
-    supervisor.install_signals()
+    signal.signal(signal.SIGTERM, _interrupt)  # while starting: stop at once, as Ctrl-C does
     try:
         public = plan.start()
         if not no_web:
@@ -183,7 +188,10 @@ def serve(host: str, port: int, workers: int, no_web: bool) -> None:
         console.say("serve", f"ready: specs synced ({len(report.added) + len(report.updated) + len(report.unchanged)}"
                              f" datasets), Redis at {url.split('?')[0]}, {workers} worker(s){where}. "
                              "Ctrl-C stops everything.")
+        supervisor.install_signals()
         supervisor.run()
+    except KeyboardInterrupt:
+        pass
     finally:
         plan.stop_all()
         console.say("serve", "stopped")
