@@ -19,13 +19,8 @@ from workbench.engine import api, auth, catalog
 from workbench.engine.errors import WorkbenchError
 from workbench.state import preview_view as view
 from workbench.state import upload_calls as calls
+from workbench.state import upload_run
 from workbench.state.auth import acting, as_user
-
-#: How often a followed run is looked at, and for how long at most, seconds.
-FOLLOW_EVERY_S = 0.3
-FOLLOW_FOR_S = 1800.0
-STATUS_EVERY_S = 2.0
-
 
 class UploadState(rx.State):
     file_sha: str = ""
@@ -363,67 +358,8 @@ class UploadState(rx.State):
 
     @rx.event(background=True)
     async def run(self):
-        async with self:
-            if not self.has_preview or self.stale or self.run_blocked or self.run_status in ("queued", "running"):
-                return
-            shown = self._shown  # what the page shows, never a choice made since
-            args = (shown["sha"], shown["slug"], shown["name"], shown["params"])
-            self.run_status, self.run_done, self.run_total, self.run_note = "queued", 0, len(self.timeline), ""
-            self.run_qa_status = ""
-        sha, slug, name, params = args
-        try:  # the engine records the signed-in user as who ran it
-            run = await as_user(self, lambda: api.submit_run(slug, api.upload_bytes(sha), filename=name, params=params))
-        except WorkbenchError as exc:
-            async with self:
-                self.run_status = ""
-                self._fail(exc)
-            return
-        except BaseException:
-            async with self:
-                self.run_status = ""
-            raise
-        async with self:
-            self.run_id, self.run_status = run.id, run.status
-            self.run_qa_status = run.qa_status if run.status in ("succeeded", "failed") else ""
-            if run.reused:
-                self.run_note = "Ya existía una ejecución idéntica de este archivo: se muestra esa."
-            elif run.error:
-                self.error = {**view.error_view(run.error), "hint": ""}
-        if run.status in ("queued", "running"):
-            await self._follow(run.id)
-
-    async def _follow(self, run_id: int) -> None:
-        """Live progress from the event stream; the store's status every few seconds (events may be lost)."""
-        after, started, checked = None, time.monotonic(), time.monotonic()
-        while time.monotonic() - started < FOLLOW_FOR_S:
-            status = ""
-            try:
-                events, after = await as_user(self, api.run_events, run_id, after)
-            except WorkbenchError:
-                events = []
-            for event in events:
-                data = event["data"]
-                async with self:
-                    if event["type"] == "run.step":
-                        self.run_status, self.run_done, self.run_total = "running", data["done"], data["total"]
-                    elif event["type"] == "run.started":
-                        self.run_status = "running"
-                if event["type"] in ("run.succeeded", "run.failed"):
-                    status = event["type"].split(".")[1]
-            if status or time.monotonic() - checked > STATUS_EVERY_S:
-                checked = time.monotonic()
-                try:
-                    run = await as_user(self, api.get_run, run_id)
-                except WorkbenchError:  # the store is briefly unavailable: look again later
-                    await asyncio.sleep(FOLLOW_EVERY_S)
-                    continue
-                if run.status in ("succeeded", "failed", "cancelled"):
-                    async with self:
-                        self.run_status, self.run_done, self.run_qa_status = run.status, self.run_total, run.qa_status
-                        if run.error:
-                            self.error = {**view.error_view(run.error), "hint": ""}
-                    return
-            await asyncio.sleep(FOLLOW_EVERY_S)
+        """Submit what the preview shows (never a choice made since) and follow it live."""
+        await upload_run.submit_and_follow(self)
 
     # --- a past run (/cargar?run=<id>) ----------------------------------------------------------------------
 
