@@ -80,10 +80,19 @@ def _in_view(tab: Tab, selector: str) -> bool:
 
 # --- links and console ------------------------------------------------------------------------------------
 
+def _a_backfill(tab: Tab, product: str) -> str:
+    """The page of a backfill of the bundled example (already run: its file is skipped, no new run)."""
+    answer = tab.page.request.post(product + "/workbench/backfills", headers={"origin": product},
+                                   data={"dataset": "dipres_ejecucion", "params": {"anio": 2017},
+                                         "files": "examples/ejecucion_2017_abril_programa.csv"})
+    assert answer.status == 202, answer.text()
+    return f"/cargas-masivas/{answer.json()['id']}"
+
+
 def test_every_link_on_every_page_resolves(tab: Tab, product: str) -> None:
     """12.3: /herramientas linked to /admin, a 404 (only /admin/ is the dashboard)."""
     seen: dict[str, str] = {}
-    for path in PAGES:
+    for path in (*PAGES, _a_backfill(tab, product)):
         _open(tab, product + path)
         tab.page.locator("main").wait_for(timeout=WAIT_MS)
         for href in _hrefs(tab):
@@ -259,6 +268,9 @@ def test_analyst_journey_from_sign_in_to_sign_out(chromium, product: str) -> Non
         for fmt in ("csv", "xlsx", "parquet"):
             answer = page.request.get(urljoin(product, exports[(layer, fmt)]))
             assert answer.status == 200 and len(answer.body()) > 0, (fmt, answer.status)
+        docs = next(href for href in _hrefs(tab) if href.endswith("/docs") and "/runs/" in href)
+        _open(tab, urljoin(product, docs))  # the run's Data Docs page (its own CSP allows vega's eval)
+        assert "/workbench/docs/" in page.url
         _open(tab, product + "/linaje")
         page.locator("main").get_by_text("dipres_ejecucion").first.wait_for(timeout=WAIT_MS)
         _open(tab, product + "/herramientas")
