@@ -316,7 +316,8 @@ def _run_server(host: str, port: int) -> None:
     os.chdir(ROOT)
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
     environment.REFLEX_SKIP_COMPILE.set(True)
-    rx_exec.run_backend_prod(host, port, constants.LogLevel.WARNING, mount_frontend_compiled_app=True)
+    environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.set(True)  # (what run_backend_prod does, with our outer app)
+    rx_exec.run_granian_backend_prod(host, port, constants.LogLevel.WARNING, app_target="workbench.asgi:server")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from workbench.api import apidocs, login_page, backfills, datasets, docs_site, health, lineage, previews, problems, runs, session
+from workbench.api import apidocs, login_page, openapi, backfills, datasets, docs_site, health, lineage, previews, problems, runs, session
 from workbench.api.cache import ResponseCache, StoreCachedGet
 from workbench.api.guards import AdminGuard
 from workbench.api.security import SecurityHeaders
@@ -42,6 +42,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or get_settings()
     app.state.principal = None
     problems.install(app)
+    openapi.install(app)  # every error a problem document, the statuses every route may answer
     apidocs.install(app)  # /docs with Swagger UI from a package, not a CDN
     for router in ROUTERS:
         app.include_router(router)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
 from workbench.api.deps import require, settings_of
-from workbench.api.uploads import multipart_body, params_of, read_upload
+from workbench.api.uploads import dataset_of, multipart_body, params_of, read_upload
 from workbench.engine import api
 from workbench.engine.api import Settings
 
@@ -34,10 +34,11 @@ def _preview(slug: str | None, data: bytes, filename: str, params: dict[str, Any
 @router.post("/preview", summary="Preview an uploaded file under a dataset's spec",
              response_description="The preview document: source facts, per-layer samples, timeline, QA, warnings.",
              responses={200: {"content": {"application/json": {}}}, **problems.responses(404, 413, 415, 422, 503)},
-             openapi_extra=multipart_body(("sheet", {"type": "string", "description": "Sheet name or 0-based index."})))
+             openapi_extra=multipart_body(("sheet", {"type": "string", "description": "Sheet name or 0-based index."}),
+                                          dataset_required=False))
 async def preview(request: Request) -> JSONResponse:
     settings = settings_of(request)
     upload = await read_upload(request, max_bytes=settings.max_upload_bytes)
-    doc = await run_in_threadpool(_preview, upload.one("dataset"), upload.data, upload.filename, params_of(upload),
+    doc = await run_in_threadpool(_preview, dataset_of(upload, required=False), upload.data, upload.filename, params_of(upload),
                                   _sheet(upload.one("sheet")), settings)
     return JSONResponse(doc)

@@ -129,11 +129,30 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
                    details={"errors": errors})
 
 
+#: Code, English and Spanish text of the statuses the frameworks answer by themselves.
+HTTP_TEXTS: dict[int, tuple[str, str, str]] = {
+    400: ("bad-request", "the request is malformed (for instance, a body that is not valid JSON)",
+          "la solicitud está mal formada (por ejemplo, un cuerpo que no es JSON válido)"),
+    404: ("not-found", "no such resource", "no existe ese recurso"),
+    405: ("method-not-allowed", "this resource does not accept that method; see the Allow header",
+          "este recurso no acepta ese método; vea la cabecera Allow"),
+    413: ("upload-too-large", "the request is too large", "la solicitud es demasiado grande"),
+    500: ("internal-error", "an unexpected error occurred; it was logged for the team",
+          "ocurrió un error inesperado; quedó registrado para el equipo"),
+}
+
+
+def http_problem(status: int, *, instance: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A framework's own error (no route raised it, or Starlette did) in English and Spanish."""
+    code, detail, detail_es = HTTP_TEXTS.get(status, (f"http-{status}", f"HTTP error {status}",
+                                                      f"error HTTP {status}"))
+    return problem(status, code=code, title=detail.split(";")[0].split(" (")[0].capitalize(), detail=detail,
+                   message_es=detail_es, instance=instance, headers=headers)
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, f"http-{exc.status_code}")
-    return problem(exc.status_code, code=code, title=str(exc.detail), detail=str(exc.detail),
-                   instance=request.url.path, headers=getattr(exc, "headers", None))
+    return http_problem(exc.status_code, instance=request.url.path, headers=getattr(exc, "headers", None))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

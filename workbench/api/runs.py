@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from workbench.api import files, problems
 from workbench.api.deps import MAX_INT, Principal, current_principal, require, settings_of
-from workbench.api.uploads import UploadFormError, flag, multipart_body, params_of, read_upload
+from workbench.api.uploads import dataset_of, flag, multipart_body, params_of, read_upload
 from workbench.engine import api, catalog
 from workbench.engine.api import QA_STATUSES, RUN_STATUSES
 from workbench.engine.store.models import RunPublic
@@ -58,9 +58,7 @@ def _utc(value: date | datetime | None) -> datetime | None:
 async def submit_run(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     settings = settings_of(request)
     upload = await read_upload(request, max_bytes=settings.max_upload_bytes)
-    slug = upload.one("dataset")
-    if not slug:
-        raise UploadFormError("the form has no 'dataset' field", message_es="falta el campo 'dataset'", field="dataset")
+    slug = dataset_of(upload, required=True)
     try:
         run = await run_in_threadpool(api.submit_run, slug, upload.data, filename=upload.filename,
                                       params=params_of(upload), force=flag(upload.one("force")),

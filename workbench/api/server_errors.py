@@ -25,18 +25,6 @@ from workbench.api import problems
 
 #: Headers of a framework's error kept on the problem that replaces it.
 KEPT_HEADERS = (b"allow", b"retry-after", b"www-authenticate")
-#: English and Spanish text of the statuses frameworks answer by themselves.
-TEXTS: dict[int, tuple[str, str, str]] = {
-    400: ("bad-request", "the request is malformed", "la solicitud está mal formada"),
-    404: ("not-found", "no such resource", "no existe ese recurso"),
-    405: ("method-not-allowed", "this resource does not accept that method; see the Allow header",
-          "este recurso no acepta ese método; vea la cabecera Allow"),
-    413: ("upload-too-large", "the request is too large", "la solicitud es demasiado grande"),
-    500: ("internal-error", "an unexpected error occurred; it was logged for the team",
-          "ocurrió un error inesperado; quedó registrado para el equipo"),
-}
-
-
 def route_table(routes: Iterable[Any]) -> list[tuple[re.Pattern[str], frozenset[str]]]:
     """(path pattern, methods) of every route, those of included routers too (FastAPI nests them)."""
     table = []
@@ -86,9 +74,7 @@ class MethodCheck:
 
 
 def _problem(status: int, path: str, headers: dict[str, str]) -> Any:
-    code, detail, detail_es = TEXTS.get(status, (f"http-{status}", f"HTTP error {status}", f"error HTTP {status}"))
-    return problems.problem(status, code=code, title=detail.split(";")[0].capitalize(), detail=detail,
-                            message_es=detail_es, instance=path, headers=headers)
+    return problems.http_problem(status, instance=path, headers=headers)
 
 
 class PlainErrors:

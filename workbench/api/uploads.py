@@ -102,10 +102,36 @@ async def read_upload(request: Request, *, max_bytes: int, file_field: str = "fi
     return Upload(filename=sanitize_filename(upload.filename), data=data, fields=fields)
 
 
+TRUE, FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+#: A dataset slug (a spec's file stem), as the form field must give it.
+SLUG = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+def flag(value: str | None, name: str = "force") -> bool:
+    """A form checkbox: true/1/yes/on, false/0/no/off or empty; anything else is refused (not read as false)."""
+    text = (value or "").strip().lower()
+    if text not in TRUE + FALSE:
+        raise UploadFormError(f"{name!r} must be true or false", message_es=f"{name!r} debe ser true o false",
+                              field=name)
+    return text in TRUE
+
+
+def dataset_of(upload: Upload, *, required: bool) -> str | None:
+    """The form's dataset slug: missing is an error only when ``required``; an empty field is always one (it
+    is neither a slug nor "no dataset"). Any other text goes to the spec lookup, which answers spec-not-found."""
+    slug = upload.one("dataset")
+    if slug is None and not required:
+        return None
+    if not slug:
+        raise UploadFormError("the form's 'dataset' field is missing or empty",
+                              message_es="falta el campo 'dataset' o está vacío", field="dataset")
+    return slug
+
+
 def params_of(upload: Upload, name: str = "params") -> dict[str, Any]:
     """Run parameters from the form: one JSON object (``params={"anio": 2017}``) or repeated ``NAME=VALUE``
     fields (``params=anio=2017``)."""
-    values = upload.fields.get(name, [])
+    values = [v for v in upload.fields.get(name, []) if v.strip()]  # an empty field: no parameters
     if len(values) == 1 and values[0].lstrip().startswith("{"):
         try:
             parsed = json.loads(values[0])
@@ -131,19 +157,15 @@ def params_of(upload: Upload, name: str = "params") -> dict[str, Any]:
     return out
 
 
-def flag(value: str | None) -> bool:
-    """A form checkbox: true/1/yes/on."""
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
 #: OpenAPI request bodies of the upload routes (parsed by ``read_upload``, not by FastAPI).
-def multipart_body(*extra: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+def multipart_body(*extra: tuple[str, dict[str, Any]], dataset_required: bool = True) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "file": {"type": "string", "format": "binary", "description": "The RAW file (CSV or Excel)."},
-        "dataset": {"type": "string", "description": "Dataset slug."},
+        "dataset": {"type": "string", "pattern": SLUG, "description": "Dataset slug."},
         "params": {"type": "string", "description": 'Run parameters: a JSON object ({"anio": 2017}) or '
                                                     "repeated NAME=VALUE fields."},
     }
     properties.update(dict(extra))
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["file", "dataset"], "properties": properties}}}}}
+        "type": "object", "required": ["file", "dataset"] if dataset_required else ["file"],
+        "properties": properties}}}}}

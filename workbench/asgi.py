@@ -1,0 +1,24 @@
+"""The ASGI application the production server runs (``workbench serve`` -> Granian -> ``server()``): the
+Reflex app (pages, events, the REST API, /admin) inside our outermost layers.
+
+Reflex wraps our API in a top-level Starlette app of its own, whose router answers by itself when nothing
+matches (a path holding an encoded newline, ``/workbench/docs/a%0Ab``, matches no route): a plain-text
+``404 Not Found`` without security headers. Here every answer, those included, carries the security headers,
+and a framework's plain-text error becomes a problem document."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp
+
+
+def server() -> ASGIApp:
+    """Granian's factory: build the Reflex app's ASGI application and wrap it."""
+    from workbench.api.security import SecurityHeaders
+    from workbench.api.server_errors import PlainErrors
+    from workbench.engine.api import get_settings
+    from workbench.workbench import app
+
+    return SecurityHeaders(PlainErrors(app()), production=get_settings().environment == "production")
+
+
+__all__ = ["server"]
