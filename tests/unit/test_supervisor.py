@@ -167,6 +167,15 @@ def test_a_pid_reused_by_another_process_does_not_hide_a_dead_run(tmp_path):
     assert [i.cause for i in jobs.interrupted_runs(settings)] == ["process-died"]
 
 
+def test_markers_of_another_machine_sharing_the_data_folder_are_left_alone(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder.mkdir(parents=True)
+    (folder / "5.json").write_text(json.dumps({"pid": 999_999_999, "start": 1, "host": "another-machine",
+                                               "state": "executing"}))
+    assert jobs.interrupted_runs(settings) == []
+
+
 def test_a_browser_error_is_logged_once_as_one_line(caplog):
     web._browser_errors_seen.clear()
     report = ("[SID: abc123] TypeError: Cannot read properties of undefined (reading 'map')\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,8 @@ def _marker(run_id: int, settings: Settings) -> Path:
 def _mark(path: Path, state: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "start": process_start(os.getpid()), "state": state}))
+    tmp.write_text(json.dumps({"pid": os.getpid(), "start": process_start(os.getpid()), "host": socket.gethostname(),
+                               "state": state}))
     os.replace(tmp, path)
 
 
@@ -105,6 +107,8 @@ def interrupted_runs(settings: Settings | None = None) -> list[Interrupted]:
             run_id, pid, start, state = int(path.stem), int(info["pid"]), info.get("start"), info["state"]
         except (OSError, ValueError, KeyError, TypeError):
             continue  # being written (renamed into place atomically), or not ours
+        if info.get("host", socket.gethostname()) != socket.gethostname():
+            continue  # a data folder shared with another machine: its pids mean nothing here
         if state == "unrecorded":
             found.append(Interrupted(run_id, "end-not-recorded", path))
         elif not process_alive(pid, start):
