@@ -96,3 +96,41 @@ def test_a_worker_killed_mid_backfill_fails_only_the_run_it_held_and_the_backfil
     resumed = backfill.resume_backfill(started.id, settings)
     assert resumed.status == "finished" and resumed.progress["queued"] == 0
     assert len(services.list_runs(settings)) == len(runs)
+
+
+def test_recovery_ends_the_runs_of_dead_processes_at_once_and_leaves_the_others(settings):
+    """Markers, not heartbeats: a run whose process is gone ends failed on the next recovery (no wait for 3 lock
+    TTLs), is retried once; a marker of a run that did finish, or of a run this database does not have, is only
+    cleared."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.faults.conftest import CSV
+    from workbench.engine import jobs
+    from workbench.engine.redis_embedded import process_start
+    from workbench.engine.store import runs
+    from workbench.engine.store.db import session_scope
+    from workbench.engine.store.prepare import prepare_store
+
+    services.sync_specs(settings)
+    held = services.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+    done = services.register_run("dipres_ejecucion", b"x" + CSV.read_bytes(), filename="otro.csv", settings=settings)
+    with session_scope(prepare_store(settings)) as session:
+        runs.update_run(held.id, session=session, status="running")  # its heartbeat is fresh: not stale
+        runs.update_run(done.id, session=session, status="succeeded")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder.mkdir(parents=True)
+    for run_id in (held.id, done.id, 999_999):
+        (folder / f"{run_id}.json").write_text(json.dumps({"pid": gone.pid, "start": process_start(gone.pid),
+                                                           "state": "executing"}))
+    requeued = services.recover_abandoned(settings, full=False)
+    failed = services.get_run(held.id, settings)
+    assert failed.status == "failed" and failed.error["details"]["reason"] == "process-died"
+    assert services.get_run(done.id, settings).status == "succeeded"
+    [retry] = [r for r in services.list_runs(settings) if r.triggered_by == f"retry of {held.id}"]
+    assert requeued == [retry.id] and retry.status == "queued"
+    assert list(folder.glob("*.json")) == []
+    assert services.recover_abandoned(settings, full=False) == []  # nothing left to do
