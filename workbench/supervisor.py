@@ -150,5 +150,8 @@ class Supervisor:
                 except Exception:  # a bug in one watch: logged with its traceback; the others go on
                     log.exception("supervision step %s failed", getattr(tick, "__name__", tick))
             for child in self.children:
-                child.check(self.console, stopping=self.stop.is_set())
+                try:
+                    child.check(self.console, stopping=self.stop.is_set())
+                except Exception:  # a bug in an after-death step: logged; the child is looked at again next round
+                    log.exception("supervising %s failed", child.name)
             self.stop.wait(TICK_S)
