@@ -183,6 +183,12 @@ def test_report_on_another_sheet_is_found_and_the_sheets_stay_offered(tab: Tab, 
     _previewed(tab)
     _until(lambda: _run_enabled(tab))
     tab.shot("cargar_hoja_sugerida")
+    # another sheet with the header previews, but a run reads the sheet the engine finds by itself (it takes
+    # no sheet): Ejecutar stays off and says why, rather than run something other than what is shown
+    _pick(tab, "#sheet-picker", "Reporte (copia)")
+    page.locator(".run-blocked").wait_for(timeout=WAIT_MS)
+    _previewed(tab)
+    assert "«Reporte (copia)»" in page.locator(".sheet-note").inner_text() and not _run_enabled(tab)
     _clean(tab)
 
 
