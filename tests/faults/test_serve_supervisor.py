@@ -249,6 +249,8 @@ def test_the_embedded_redis_stopped_mid_run_is_restarted_and_nothing_stays_runni
     if ended["status"] == "failed":  # the run may also have finished: it ran in a live worker
         assert ended["error"]["code"] == "run-abandoned", ended["error"]
     assert ended["status"] in ("succeeded", "failed") and done["status"] == "succeeded"
+    raw = served.call("GET", f"/workbench/runs/{run['id']}/raw")  # the upload is kept
+    assert raw.status_code == 200 and hashlib.sha256(raw.content).hexdigest() == run["inputs"][0]["sha256"]
     assert probe.answers > 0 and probe.failures == []
     health = served.call("GET", "/workbench/health").json()
     assert health["checks"]["redis"]["status"] == "ok" and health["checks"]["workers"]["count"] == 1
