@@ -1,0 +1,40 @@
+"""A run on a workbook whose report is not on the first sheet reads the sheet its preview showed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workbench.engine import services
+from workbench.engine.preview import preview_file
+from workbench.engine.settings import Settings
+from workbench.engine.spec.loader import parse_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTES_FIRST = ROOT / "tests" / "data" / "workbench" / "readers" / "programa_con_notas.xlsx"
+SPEC = ROOT / "specs" / "dipres_programa_xlsx.yaml"
+
+
+@pytest.fixture
+def settings(db_url, tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    shutil.copy(SPEC, specs / SPEC.name)
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, specs_dir=specs, user="tester")
+
+
+def test_run_reads_the_sheet_the_preview_showed(settings):
+    data, name = NOTES_FIRST.read_bytes(), "programa_ejecucion_2017_abril.xlsx"
+    shown = preview_file(data, parse_spec(SPEC.read_text(encoding="utf-8"), str(SPEC)), filename=name)
+    result = services.run_file("dipres_programa_xlsx", data, filename=name, settings=settings)
+    assert result.status == "succeeded", result.error
+    assert shown.source["sheet"] == "Reporte"
+    assert result.row_counts == {layer: t["row_count"] for layer, t in shown.layers.items()}
+    assert result.warnings[0].startswith("the header (Subt., Ítem, Asig.) is not on sheet 'Notas'")
+    silver = services.run_table(result.id, "silver", settings)
+    assert silver.sheet == "Reporte"
+    assert silver.df.drop(columns=[c for c in silver.df.columns if c.startswith("_raw")]).astype(str).values.tolist() \
+        == shown.tables["silver"].df.drop(columns=[c for c in shown.tables["silver"].df.columns
+                                                   if c.startswith("_raw")]).astype(str).values.tolist()
