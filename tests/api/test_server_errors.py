@@ -1,0 +1,54 @@
+"""The frameworks' own answers as problem documents: 405 with the path's real Allow, OPTIONS, plain-text
+errors replaced, and the security headers on a 500 (TestClient; tests/api/test_live_server.py does the same
+against Granian with the Reflex app around the API)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from starlette.responses import PlainTextResponse
+
+from workbench.api.app import create_api
+from workbench.api.server_errors import PlainErrors
+from workbench.engine.settings import Settings
+
+
+def _client(tmp_path) -> TestClient:
+    return TestClient(create_api(Settings(data_dir=tmp_path)), raise_server_exceptions=False)
+
+
+def test_a_method_a_path_lacks_is_a_405_problem_with_every_method_of_the_path(tmp_path):
+    with _client(tmp_path) as client:
+        put, options = client.put("/workbench/runs"), client.options("/workbench/runs")
+    assert put.status_code == 405 and put.headers["allow"] == "GET, OPTIONS, POST"
+    assert put.headers["content-type"] == "application/problem+json"
+    assert put.json()["code"] == "method-not-allowed" and "Allow" in put.json()["message_es"]
+    assert (options.status_code, options.headers["allow"], options.content) == (204, "GET, OPTIONS, POST", b"")
+
+
+def test_a_500_carries_the_security_headers(tmp_path):
+    app = create_api(Settings(data_dir=tmp_path))
+
+    @app.get("/workbench/boom")
+    def boom() -> None:
+        raise RuntimeError("/srv/secret/path")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/workbench/boom")
+    assert r.status_code == 500 and r.json()["code"] == "internal-error"
+    assert "/srv/secret" not in r.text
+    assert "content-security-policy" in r.headers and r.headers["x-frame-options"] == "DENY"
+
+
+def test_a_plain_text_error_becomes_a_problem_with_its_allow_header():
+    app = PlainErrors(PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": "GET, HEAD"}))
+    r = TestClient(app).post("/anything")
+    assert r.status_code == 405 and r.headers["content-type"] == "application/problem+json"
+    assert r.headers["allow"] == "GET, HEAD" and r.json()["message_es"].startswith("este recurso no acepta")
+    assert "Method Not Allowed" not in r.text
+
+
+def test_html_error_pages_stay_pages():
+    from starlette.responses import HTMLResponse
+
+    r = TestClient(PlainErrors(HTMLResponse("<h1>No encontrada</h1>", status_code=404))).get("/x")
+    assert r.status_code == 404 and r.text == "<h1>No encontrada</h1>"
