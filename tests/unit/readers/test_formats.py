@@ -101,3 +101,34 @@ def test_xls_with_a_workbook_stream_in_capitals_reads():
 
 def test_xlsx_is_still_xlsx_next_to_xlsb():
     assert sniff_format(xlsx({"Hoja1": {"A1": "x"}})) == "xlsx"
+
+
+def test_xlsb_walk_gives_the_same_extent_whatever_the_chunking():
+    """Records split across inflate chunks (4 MiB in production) are resumed, not misread."""
+    from workbench.engine.readers.xlsb import _Walk
+
+    part = xlsb_sheet({(r, c): f"celda {r} {c}" if c % 2 else r * 1.5 for r in range(300) for c in range(7)})
+    whole = _Walk()
+    whole.feed(part)
+    for step in (1, 2, 3, 5, 7, 64):
+        walk, pending = _Walk(), b""
+        for at in range(0, len(part), step):
+            pending += part[at : at + step]
+            pending = pending[walk.feed(pending) :]
+        assert (walk.rows, walk.columns, walk.done) == (whole.rows, whole.columns, whole.done) == (300, 7, True)
+
+
+def test_xlsb_extent_matches_what_calamine_reads():
+    grid = read((FIXTURES / "programa_notas.xlsb").read_bytes(), sheet="Reporte")
+    from workbench.engine import zipcheck
+    from workbench.engine.limits import InputLimits
+    from workbench.engine.readers.xlsb import sheet_extent, sheet_part
+
+    data = (FIXTURES / "programa_notas.xlsb").read_bytes()
+    entry = {e.name: e for e in zipcheck.zip_entries(data, InputLimits(), "x")}[sheet_part(data, "Reporte")]
+    assert sheet_extent(data, entry, "x") == (grid.rows[-1], len(grid.letters)) == (34, 12)
+
+
+def test_xlsb_merged_cells_cannot_be_filled_and_say_so():
+    grid = read(xlsb({"Hoja1": {"A1": "Título", "A2": "x"}}), fill_merged=True)
+    assert [issue["kind"] for issue in grid.issues] == ["merged-unavailable"]

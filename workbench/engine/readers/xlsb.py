@@ -34,7 +34,7 @@ class _Walk:
 
     def feed(self, buf: bytes) -> int:
         """Consume every complete record in ``buf``; return where the first incomplete one starts.
-        (Written for speed: about 0.6 us a record, a 60,000 x 12 sheet in about 0.5 s.)"""
+        (Written for speed: about 0.8 us a record; a 60,000 x 12 sheet in 0.6-0.7 s.)"""
         at, n, cells, unpack = 0, len(buf), CELL_RECORDS, _U32.unpack_from
         row, rows, columns = self.row, self.rows, self.columns
         while at < n:
@@ -43,6 +43,7 @@ class _Walk:
             at += 1
             if kind & 0x80:
                 if at >= n:
+                    at = start
                     break
                 kind = (kind & 0x7F) | ((buf[at] & 0x7F) << 7)
                 at += 1
