@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from workbench.engine.memory import releases_after
 from workbench.engine.params import resolve_params
 from workbench.engine.pipeline import PipelineResult, run_pipeline
 from workbench.engine.readers import build_table, header_row, title_rows
@@ -110,6 +111,7 @@ def guess_header_row(grid: RawGrid) -> int | None:
     return None
 
 
+@releases_after  # its memory goes back to the system once no preview or run is left in the process
 def preview_file(
     data: bytes,
     spec: Spec | None,

@@ -9,6 +9,7 @@ from typing import Any
 from workbench.engine import auth
 from workbench.engine.cache import PreviewCache
 from workbench.engine.limits import sanitize_filename
+from workbench.engine.memory import releases_after
 from workbench.engine.params import resolve_params
 from workbench.engine.preview import ENGINE_VERSION, preview_file
 from workbench.engine.redis_conn import get_redis
@@ -18,6 +19,7 @@ from workbench.engine.store.files import RawFileStore
 
 
 @auth.requires("preview")
+@releases_after  # the document and the cache's compression too, not only the preview itself
 def preview_cached(data: bytes, spec: Any, *, filename: str, params: dict[str, Any] | None = None,
                    sheet: int | str | None = None, sample_rows: int = 20,
                    settings: Settings | None = None) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from workbench.engine.redis_conn import get_redis
 from workbench.engine.store import backfills, datasets, lineage, runs
 from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.limits import sanitize_filename
+from workbench.engine.memory import releases_after
 from workbench.engine.store.files import RawFileStore, StorageFullError
 from workbench.engine.store.prepare import prepare_store
 from workbench.engine.store.models import RunPublic
@@ -233,6 +234,7 @@ def _backfill_progress(backfill_id: int, url: str, bus: EventStream) -> None:
     bus.publish("backfill.finished" if finished else "backfill.progress", backfill_id=backfill_id, **counts)
 
 
+@releases_after  # the run's tables are freed inside malloc: handed back to the system once the process is idle
 def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[str, Any], dataset_id: int, slug: str,
              sha: str, spec_version: int, url: str, settings: Settings,
              on_step: Callable[[Any, int, int], None] | None = None) -> None:
