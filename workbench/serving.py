@@ -106,7 +106,8 @@ class Recoverer:
         if full:
             self._last_full = time.monotonic()
         if requeued:
-            self.console.say("serve", f"runs queued (again): {', '.join(map(str, requeued))}")
+            self.console.say("serve", f"runs {', '.join(map(str, requeued))} queued for the workers (retries of "
+                                      "interrupted runs, or jobs a restarted Redis lost)")
 
 
 @dataclass
