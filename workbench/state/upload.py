@@ -1,13 +1,14 @@
 """/cargar: upload a RAW file, pick its dataset, sheet and parameters, preview it, run it and follow the run.
 
 The uploaded bytes never live in a var: they go once into the engine's RAW store (content-addressed) and the
-state keeps their sha256. Vars hold view-ready rows (capped samples); every engine call runs in a thread from
-a background event."""
+state keeps their sha256. What the preview was made from is kept (``_shown``): a change of dataset, sheet or
+parameter previews again, and a run (``upload_run``), a step's table and the RAW around a cell
+(``upload_inspect``) use what is shown, never a choice made since. Vars hold view-ready rows (capped
+samples); every engine call runs in a thread from a background event."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import reflex as rx
@@ -19,7 +20,7 @@ from workbench.engine import api, auth, catalog
 from workbench.engine.errors import WorkbenchError
 from workbench.state import preview_view as view
 from workbench.state import upload_calls as calls
-from workbench.state import upload_run
+from workbench.state import upload_inspect, upload_run
 from workbench.state.auth import acting, as_user
 
 class UploadState(rx.State):
@@ -299,55 +300,12 @@ class UploadState(rx.State):
     @rx.event(background=True)
     async def show_step(self, index: int):
         """A timeline step: its own sample at once, then the table right after it (re-run up to the step)."""
-        async with self:
-            if self.step == index or not self.has_preview:
-                self.step, self.step_table = -1, {}
-                return
-            self.step, self.step_loading = index, True
-            self.step_table = self._samples[index] if index < len(self._samples) else {}
-            shown = self._shown
-            args = (shown["sha"], shown["slug"], shown["name"], shown["params"], shown["sheet"] or self.sheet)
-
-        def after() -> dict[str, Any]:
-            sha, slug, name, params, sheet = args
-            out = api.table_after_step(api.upload_bytes(sha), calls.spec(slug), step=index, filename=name,
-                                       params=params, sheet=sheet or None, sample_rows=calls.SAMPLE_ROWS)
-            return view.table_view(f"{out['layer']} · paso {index + 1} · {out['type']}", out)
-
-        try:
-            table = await as_user(self, after)
-        except WorkbenchError as exc:
-            async with self:
-                self.step_loading = False
-                self._fail(exc)
-            return
-        except BaseException:
-            async with self:
-                self.step_loading = False
-            raise
-        async with self:
-            if self.step == index:
-                self.step_table, self.step_loading = table, False
+        await upload_inspect.step_table(self, index)
 
     @rx.event(background=True)
     async def jump(self, row: str):
-        """Show the RAW rows around a failing cell (outside the first rows shown)."""
-        async with self:
-            if not self.has_preview:
-                return
-            shown = self._shown
-            sha, slug, name, sheet = shown["sha"], shown["slug"], shown["name"], shown["sheet"] or self.sheet
-        try:
-            window = await as_user(self, lambda: api.raw_window(api.upload_bytes(sha), calls.spec(slug), row=int(row),
-                                                                         filename=name, sheet=sheet or None))
-        except WorkbenchError as exc:
-            async with self:
-                self._fail(exc)
-            return
-        async with self:
-            self.raw_rows, self.raw_windowed = view.raw_rows(window, self._highlights), True
-            self.raw_label = view.raw_label(window)
-            self.scroll_target = f"raw-row-{row}#{time.monotonic_ns()}"
+        """Show the RAW rows around a failing cell, and bring the row into view."""
+        await upload_inspect.raw_around(self, row)
 
     @rx.event
     def raw_first_rows(self):
