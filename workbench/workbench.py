@@ -8,10 +8,13 @@ import secrets
 from pathlib import Path
 
 import reflex as rx
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from jinja2 import PackageLoader, PrefixLoader
 from starlette_admin.contrib.sqla import Admin, ModelView
 
 from workbench import pages
+from workbench.pages import routes
 from workbench.api.app import create_api
 from workbench.engine.api import get_settings
 from workbench.engine.store.db import get_engine
@@ -81,9 +84,18 @@ def _admin() -> rx.AdminDash:
                         view_overrides={model: ReadOnlyView for model in ADMIN_MODELS})
 
 
+def _api() -> FastAPI:
+    """The REST API, plus ``/admin`` -> ``/admin/``: starlette-admin is mounted at ``/admin/`` only, and a typed
+    or bookmarked ``/admin`` was a 404."""
+    api = create_api()
+    api.add_api_route(routes.ADMIN.rstrip("/"), lambda: RedirectResponse(routes.ADMIN, status_code=308),
+                      methods=["GET", "HEAD"], include_in_schema=False)
+    return api
+
+
 app = rx.App(
     html_lang="es-CL",
-    api_transformer=create_api(),
+    api_transformer=_api(),
     backend_exception_handler=on_backend_error,  # no session -> sign in; engine errors -> Spanish toast
     frontend_exception_handler=on_browser_error,  # a browser's error: one summary line, once per message
     admin_dash=_admin(),

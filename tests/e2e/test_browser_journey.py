@@ -106,6 +106,8 @@ def test_every_link_on_every_page_resolves(tab: Tab, product: str) -> None:
         if answer.status >= 400 or not answer.body():
             broken[url] = (answer.status, page)
     assert broken == {}
+    typed = tab.page.request.get(product + "/admin")  # the dashboard's address without its slash, typed
+    assert typed.status == 200 and typed.url == product + "/admin/"
     _clean(tab)
 
 
