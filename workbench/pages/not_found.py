@@ -12,7 +12,7 @@ def not_found_page() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading("Página no encontrada", size="6", as_="h1"),
-                rx.text("La dirección que abrió no existe en Data Workbench (o ya no existe).", size="3",
+                rx.text("Esta dirección no corresponde a ninguna página de Data Workbench.", size="3",
                         color=rx.color("gray", 11)),
                 rx.link(rx.hstack(rx.icon("arrow_left", size=16), rx.text("Volver a los datasets"), align="center",
                                   spacing="2"),
