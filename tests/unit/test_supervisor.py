@@ -184,6 +184,18 @@ def test_run_markers_name_the_runs_of_dead_processes_and_unrecorded_ends(tmp_pat
     assert error["message_es"].startswith("la ejecución 7 se interrumpió: el proceso que la ejecutaba se detuvo")
 
 
+def test_a_run_stopped_by_another_error_says_which(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder.mkdir(parents=True)
+    (folder / "6.json").write_text(json.dumps({"pid": os.getpid(), "start": process_start(os.getpid()),
+                                               "state": "unrecorded", "error": "raw-file-missing"}))
+    [found] = jobs.interrupted_runs(settings)
+    assert found.cause == "stopped-on-error"
+    assert found.error().message_es == ("la ejecución 6 se interrumpió: se detuvo por un error (raw-file-missing) antes "
+                                        "de registrar su término; se reintenta una vez")
+
+
 def test_a_pid_reused_by_another_process_does_not_hide_a_dead_run(tmp_path):
     settings = Settings(data_dir=tmp_path)
     folder = settings.data_dir / jobs.EXECUTING_DIR

@@ -64,7 +64,11 @@ CAUSES = {
                      "el proceso que la ejecutaba se detuvo (terminado o sin memoria) antes de terminar"),
     "end-not-recorded": ("its end could not be recorded (the database or Redis was unreachable)",
                          "no se pudo registrar su término (la base de datos o Redis no respondía)"),
+    "stopped-on-error": ("it stopped on an error ({error}) before its end was recorded",
+                         "se detuvo por un error ({error}) antes de registrar su término"),
 }
+#: Errors that mean a service went away while a run executed (its end is then recorded by recovery).
+UNAVAILABLE = ("database-unavailable", "redis-unavailable")
 #: ``<data_dir>/executing/<run id>.json``: runs being executed on this machine, with the process executing each.
 EXECUTING_DIR = "executing"
 
@@ -76,9 +80,10 @@ class Interrupted:
     run_id: int
     cause: str
     marker: Path
+    error_code: str | None = None  # the error that stopped it, when one did
 
     def error(self) -> RunInterruptedError:
-        en, es = CAUSES[self.cause]
+        en, es = (text.format(error=self.error_code) for text in CAUSES[self.cause])
         return RunInterruptedError(run_id=self.run_id, cause=en, cause_es=es, reason=self.cause)
 
 
@@ -86,11 +91,11 @@ def _marker(run_id: int, settings: Settings) -> Path:
     return Path(settings.data_dir) / EXECUTING_DIR / f"{run_id}.json"
 
 
-def _mark(path: Path, state: str) -> None:
+def _mark(path: Path, state: str, error: str | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(json.dumps({"pid": os.getpid(), "start": process_start(os.getpid()), "host": socket.gethostname(),
-                               "state": state}))
+                               "state": state, "error": error}))
     os.replace(tmp, path)
 
 
@@ -110,7 +115,8 @@ def interrupted_runs(settings: Settings | None = None) -> list[Interrupted]:
         if info.get("host", socket.gethostname()) != socket.gethostname():
             continue  # a data folder shared with another machine: its pids mean nothing here
         if state == "unrecorded":
-            found.append(Interrupted(run_id, "end-not-recorded", path))
+            cause = "end-not-recorded" if info.get("error") in (None, *UNAVAILABLE) else "stopped-on-error"
+            found.append(Interrupted(run_id, cause, path, info.get("error")))
         elif not process_alive(pid, start):
             found.append(Interrupted(run_id, "process-died", path))
     return found
@@ -224,15 +230,18 @@ def run_job(run_id: int) -> dict[str, Any]:
         _mark(marker, "executing")
     try:
         run = services.execute_run(run_id, progress=progress)
-    except WorkbenchError as exc:  # the store (or Redis) went away: a known condition, one line, no traceback
+    except WorkbenchError as exc:
         if ours:
-            _mark(marker, "unrecorded")
+            _mark(marker, "unrecorded", error=exc.code)
+        if exc.code not in UNAVAILABLE:  # a run that does not exist, a missing file: the job fails, with its trace
+            raise
+        # the store (or Redis) went away: a known condition, one line, no traceback
         log.warning("run %s: its end could not be recorded (%s: %s); recovery ends it when the service is back",
                     run_id, exc.code, exc.message)
         return {"run_id": run_id, "status": "unrecorded", "error": exc.code}
-    except BaseException:
+    except BaseException as exc:  # a bug (recorded as internal-error by the run if it got that far), a shutdown
         if ours:
-            _mark(marker, "unrecorded")
+            _mark(marker, "unrecorded", error=type(exc).__name__)
         raise
     if ours or run.status != "running":
         marker.unlink(missing_ok=True)
