@@ -90,10 +90,10 @@ def test_data_docs_and_raw_files_are_sent_whole_under_load(live: tuple[str, str]
 
 
 @pytest.mark.parametrize(("method", "path", "status", "allow"), [
-    ("DELETE", "/workbench/runs/1", 405, "GET, OPTIONS"),
-    ("PUT", "/workbench/runs", 405, "GET, OPTIONS, POST"),
-    ("POST", "/workbench/auth/me", 405, "GET, OPTIONS"),
-    ("PATCH", "/workbench/docs/index.html", 405, "GET, OPTIONS"),
+    ("DELETE", "/workbench/runs/1", 405, "GET, HEAD, OPTIONS"),
+    ("PUT", "/workbench/runs", 405, "GET, HEAD, OPTIONS, POST"),
+    ("POST", "/workbench/auth/me", 405, "GET, HEAD, OPTIONS"),
+    ("PATCH", "/workbench/docs/index.html", 405, "GET, HEAD, OPTIONS"),
     ("GET", f"/workbench/runs/{2**63}", 422, None),
     ("GET", f"/workbench/runs/{2**64 + 1}/export", 422, None),
     ("GET", "/workbench/runs?offset=10000000000000000001", 422, None),
@@ -118,14 +118,14 @@ def test_errors_are_problem_documents_with_the_security_headers(live: tuple[str,
 def test_options_lists_exactly_the_methods_of_the_path(live: tuple[str, str]):
     with client(live) as http:
         runs, one = http.options("/workbench/runs"), http.options("/workbench/backfills/1/cancel")
-    assert (runs.status_code, runs.headers["allow"]) == (204, "GET, OPTIONS, POST")
+    assert (runs.status_code, runs.headers["allow"]) == (204, "GET, HEAD, OPTIONS, POST")
     assert (one.status_code, one.headers["allow"]) == (204, "OPTIONS, POST")
 
 
 def test_a_nul_byte_in_a_backfill_pattern_is_refused(live: tuple[str, str]):
     with client(live) as http:
         r = http.post("/workbench/backfills", json={"dataset": "dipres_ejecucion", "files": "examples/\x00*.csv"})
-    assert r.status_code == 422 and r.json()["code"] == "request-invalid"
+    assert r.status_code == 422 and r.json()["code"] == "backfill-pattern-invalid"  # the engine's typed error
 
 
 def test_refused_uploads_always_get_their_429(live: tuple[str, str]):

@@ -19,10 +19,21 @@ def _client(tmp_path) -> TestClient:
 def test_a_method_a_path_lacks_is_a_405_problem_with_every_method_of_the_path(tmp_path):
     with _client(tmp_path) as client:
         put, options = client.put("/workbench/runs"), client.options("/workbench/runs")
-    assert put.status_code == 405 and put.headers["allow"] == "GET, OPTIONS, POST"
+    assert put.status_code == 405 and put.headers["allow"] == "GET, HEAD, OPTIONS, POST"
     assert put.headers["content-type"] == "application/problem+json"
     assert put.json()["code"] == "method-not-allowed" and "Allow" in put.json()["message_es"]
-    assert (options.status_code, options.headers["allow"], options.content) == (204, "GET, OPTIONS, POST", b"")
+    assert (options.status_code, options.headers["allow"], options.content) == (204, "GET, HEAD, OPTIONS, POST",
+                                                                                 b"")
+
+
+def test_head_is_the_get_without_its_body(tmp_path):
+    """FastAPI's GET routes do not answer HEAD: the request went on to the frontend's page (a 200 of HTML)."""
+    with _client(tmp_path) as client:
+        get, head = client.get("/openapi.json"), client.head("/workbench/health")
+        health = client.get("/workbench/health")
+    assert head.status_code == health.status_code and head.content == b""
+    assert head.headers["content-type"] == health.headers["content-type"] == "application/json"
+    assert get.status_code == 200
 
 
 def test_a_500_carries_the_security_headers(tmp_path):

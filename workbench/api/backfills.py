@@ -15,18 +15,15 @@ from workbench.engine.store.models import BackfillPublic
 
 router = APIRouter(prefix="/workbench/backfills", tags=["backfills"], dependencies=[Depends(require("read"))])
 BACKFILL_ID = Path(ge=1, le=MAX_INT, description="Backfill id.")
-#: Text without control characters: a NUL byte in a file pattern made the server's path functions raise (a 500).
-NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 #: A run parameter's whole-number value fits the store's integers.
 ParamValue = str | Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)]
 
 
 class BackfillRequest(BaseModel):
     dataset: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Dataset slug.")
-    files: str = Field(min_length=1, max_length=1000, pattern=NO_CONTROL, description="A directory or a glob pattern on the server, under the incoming folder (`WORKBENCH_INCOMING_DIR`, default <data_dir>/incoming) or `examples/`; relative paths start at the product's folder.")
+    files: str = Field(min_length=1, max_length=1000, description="A directory or a glob pattern on the server, under the incoming folder (`WORKBENCH_INCOMING_DIR`, default <data_dir>/incoming) or `examples/`; relative paths start at the product's folder.")
     params: dict[str, ParamValue] = Field(default_factory=dict, description="Parameters for every file.")
-    param_from_filename: str | None = Field(default=None, max_length=1000, pattern=NO_CONTROL,
-                                            description=r"Named groups, e.g. (?P<anio>\d{4}).")
+    param_from_filename: str | None = Field(default=None, max_length=1000, description=r"Named groups, e.g. (?P<anio>\d{4}).")
     force: bool = Field(default=False, description="Also run files already run with the same spec and parameters.")
 
 

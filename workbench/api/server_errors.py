@@ -1,7 +1,7 @@
 """Errors the frameworks answer by themselves, made problem documents like ours.
 
 - ``MethodCheck``: a method an API path does not have is ``405`` with ``Allow`` listing every method of every
-  route on that path, and ``OPTIONS`` is ``204`` with that ``Allow``. Without it the request fell through to
+  route on that path, ``OPTIONS`` is ``204`` with that ``Allow``, and ``HEAD`` is the GET's headers. Without it the request fell through to
   the frontend's static mount (Reflex mounts it under ``/``), which answered ``405 Method Not Allowed`` in
   plain text with ``Allow: GET, HEAD`` even where the API accepts POST.
 - ``PlainErrors``: any other error a framework writes as plain text (Starlette's default 404/405/500 of the
@@ -36,13 +36,13 @@ def route_table(routes: Iterable[Any]) -> list[tuple[re.Pattern[str], frozenset[
 
 
 def allowed_methods(table: Iterable[tuple[re.Pattern[str], frozenset[str]]], path: str) -> set[str]:
-    """Every method of the API routes whose path matches ``path`` (empty: not an API path). FastAPI's GET routes
-    do not answer HEAD: it is 405 there, not the frontend's page that the request would otherwise reach."""
+    """Every method of the API routes whose path matches ``path`` (empty: not an API path). GET implies HEAD
+    (``MethodCheck`` answers it: FastAPI's GET routes do not, and the request reached the frontend's page)."""
     methods: set[str] = set()
     for pattern, route_methods in table:
         if pattern.match(path):
             methods |= route_methods
-    return methods
+    return methods | {"HEAD"} if "GET" in methods else methods
 
 
 def allow_header(methods: set[str]) -> str:
@@ -63,6 +63,9 @@ class MethodCheck:
             if self._table is None:
                 self._table = route_table(self.routes())
             methods = allowed_methods(self._table, scope["path"])
+            if method == "HEAD" and "GET" in methods:
+                await self.app({**scope, "method": "GET"}, receive, _headers_only(send))
+                return
             if methods and method not in methods:
                 if method == "OPTIONS":
                     response = Response(status_code=204, headers={"Allow": allow_header(methods)})
@@ -71,6 +74,18 @@ class MethodCheck:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _headers_only(send: Send) -> Send:
+    """A GET's answer without its body (HEAD): the headers, Content-Length included, then an empty end."""
+    async def headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return headers_only
 
 
 def _problem(status: int, path: str, headers: dict[str, str]) -> Any:
