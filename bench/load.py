@@ -67,6 +67,14 @@ def worker_rss_mb(proc: subprocess.Popen) -> list[float]:
         return []
 
 
+def worker_threads(proc: subprocess.Popen) -> list[int]:
+    """Threads of each worker process (idle thread-pool threads keep their stacks' pages)."""
+    try:
+        return [p.num_threads() for p in psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
 def server_rss_mb(proc: subprocess.Popen) -> tuple[float, float]:
     """RSS of the server's processes, MB: their sum and the largest one (a worker)."""
     try:
@@ -107,6 +115,7 @@ def main() -> None:
               else {})}
     for key in ("WORKBENCH_DATABASE_URL", "WORKBENCH_REDIS_URL"):
         env.pop(key, None)
+    env.setdefault("MALLOC_ARENA_MAX", "2")  # as `workbench serve` runs its web server (web.web_env)
     os.environ.update({k: v for k, v in env.items() if k.startswith("WORKBENCH_")})
     from workbench.engine import accounts, auth, services
     from workbench.engine.redis_conn import EmbeddedRedis
@@ -166,7 +175,7 @@ def main() -> None:
         from workbench.engine.memory import SETTLE_S, TRIM_AFTER_S
 
         time.sleep(TRIM_AFTER_S + (0 if args.smoke else SETTLE_S) + 1)  # what the warm-up freed is handed back
-        started_rss = server_rss_mb(server)
+        started_rss, started_threads = server_rss_mb(server), worker_threads(server)
         rss: list[tuple[float, float, float]] = []
         start = time.perf_counter()
         stop = start + args.seconds
@@ -194,7 +203,7 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         loaded = [r for r in rss if r[0] <= elapsed]
         time.sleep(args.idle)  # no requests: what the server keeps
-        idle = server_rss_mb(server)
+        idle, idle_threads = server_rss_mb(server), worker_threads(server)
         sampling.set()
         sampler.join(timeout=5)
     finally:
@@ -210,7 +219,8 @@ def main() -> None:
     errors = sum(c for s, c in statuses.items() if s not in ("200", "429"))
     done = sum(len(v) for v in latencies.values())
     print(f"{args.users} users, {elapsed:.0f} s, {args.workers} Granian workers, then {args.idle:.0f} s idle; "
-          f"statuses {dict(statuses)}; MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}")
+          f"statuses {dict(statuses)}; MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}; "
+          f"worker threads at start {started_threads}, idle {idle_threads}")
     rows = [("errors (other than deliberate 429)", "0", f"{errors}", errors == 0),
             ("previews completed", "-", f"{done} ({done / elapsed:.1f}/s)", None)]
     for kind, values in latencies.items():

@@ -146,6 +146,8 @@ def web_env(host: str, port: int, *, state_redis_url: str | None = None, workers
     })
     if bun.exists():
         env["REFLEX_BUN_PATH"] = str(bun)
+    # 2 malloc arenas from the first thread on: freed preview memory is not stranded in 16 (engine/memory.py)
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     if state_redis_url:
         env["REFLEX_REDIS_URL"] = state_redis_url
     return env

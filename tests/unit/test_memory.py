@@ -87,3 +87,12 @@ def test_previews_and_runs_release_their_memory():
     from workbench.engine import preview, services
 
     assert preview.preview_file.__wrapped__ and services._execute.__wrapped__
+
+
+def test_the_web_server_starts_with_two_malloc_arenas():
+    """Set before the process starts (mallopt later only helps if no thread made an arena yet): the 4-minute
+    soak kept +34 % of its start RSS idle without it, +21 % with it."""
+    from workbench import web
+
+    assert web.web_env("127.0.0.1", 8123, base={})["MALLOC_ARENA_MAX"] == "2"
+    assert web.web_env("127.0.0.1", 8123, base={"MALLOC_ARENA_MAX": "4"})["MALLOC_ARENA_MAX"] == "4"  # operator's

@@ -6,9 +6,13 @@ and kept it idle. Measured in one process (20 threads previewing the 5 MB CSV fo
 memory was free, not held by caches or objects, but kept by the allocators: glibc's per-thread arenas (returned
 only by ``malloc_trim``) and Arrow's mimalloc heaps (returned only from the thread that owns them). So:
 
+- ``workbench serve`` starts its web server with ``MALLOC_ARENA_MAX=2`` (``web.web_env``): glibc's default of 8
+  arenas per core strands freed memory in up to 16 heaps (the 4-minute soak: idle +34 % of start without it,
+  +21 % with it). A process started otherwise gets the same limit from its first heavy operation
+  (``mallopt``; effective only before its threads have made more arenas);
 - ``heavy()`` wraps each heavy operation (every preview and run: ``preview_file``, ``preview_cached``, a run's
-  execution); the first one in a process limits it to ARENA_MAX malloc arenas and moves Arrow's allocations to
-  glibc, unless the operator set ``MALLOC_ARENA_MAX`` or ``ARROW_DEFAULT_MEMORY_POOL``;
+  execution); the first one in a process moves Arrow's allocations to glibc (unless the operator set
+  ``ARROW_DEFAULT_MEMORY_POOL``);
 - TRIM_AFTER_S seconds after the last heavy operation of the process ends (none running), a daemon thread
   hands free memory back: cyclic garbage (``gc.collect``), Arrow's pool and glibc's arenas (``malloc_trim(0)``,
   0.2-0.5 s, never while heavy work runs); once more at SETTLE_S for what callers freed after the operation.
