@@ -46,6 +46,20 @@ def _hrefs(tab: Tab) -> list[str]:
     return tab.page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
 
 
+def _settled_hrefs(tab: Tab, timeout_s: float = 15.0) -> list[str]:
+    """The page's links once it is filled in: the sign-in check has answered (the account shows in the bar)
+    and the links stopped changing (the page's own data arrived)."""
+    tab.page.locator(".nav-account").wait_for(timeout=WAIT_MS)
+    deadline, last = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        hrefs = _hrefs(tab)
+        if hrefs == last:
+            return hrefs
+        last = hrefs
+        time.sleep(0.5)
+    return last or []
+
+
 def _upload(tab: Tab, product: str, path: Path) -> None:
     _open(tab, product + "/cargar")
     tab.page.locator(".dropzone input[type=file]").set_input_files(str(path))
@@ -94,8 +108,7 @@ def test_every_link_on_every_page_resolves(tab: Tab, product: str) -> None:
     seen: dict[str, str] = {}
     for path in (*PAGES, _a_backfill(tab, product)):
         _open(tab, product + path)
-        tab.page.locator("main").wait_for(timeout=WAIT_MS)
-        for href in _hrefs(tab):
+        for href in _settled_hrefs(tab):
             if href and not href.startswith(("#", "mailto:")) and href not in NOT_LINKS:
                 seen.setdefault(urljoin(product + path, href), path)
     assert product + "/admin/" in seen and product + "/docs" in seen
@@ -282,7 +295,7 @@ def test_analyst_journey_from_sign_in_to_sign_out(chromium, product: str) -> Non
         _open(tab, product + "/linaje")
         page.locator("main").get_by_text("dipres_ejecucion").first.wait_for(timeout=WAIT_MS)
         _open(tab, product + "/herramientas")
-        for href in _hrefs(tab):
+        for href in _settled_hrefs(tab):
             if href.startswith("/") and href not in NOT_LINKS:
                 assert page.request.get(product + href).status == 200, href
         page.get_by_test_id("tool-admin").click()
