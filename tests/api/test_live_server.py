@@ -146,3 +146,26 @@ def test_refused_uploads_always_get_their_429(live: tuple[str, str]):
             total = sum(pool.map(uploads, range(8)), collections.Counter())
     assert set(total) <= {"200", "429"}, total
     assert total["429"] >= 1600 - 2 * RATE_PER_PRINCIPAL and sum(total.values()) == 1600
+
+
+def test_uploads_refused_before_their_body_is_read_always_get_their_answer(live: tuple[str, str]):
+    """Not only the rate limit: a 401 (no credentials) or 415 (not multipart) is decided before the body is
+    read too, and Granian dropped keep-alive connections whose body was left unread."""
+    url, _ = live
+    with httpx.Client(base_url=url, timeout=60, limits=httpx.Limits(max_connections=8)) as anonymous:
+        def uploads(i: int) -> collections.Counter[str]:
+            seen: collections.Counter[str] = collections.Counter()
+            for _ in range(100):
+                try:
+                    if i % 2:
+                        r = anonymous.post("/workbench/preview", files={"file": ("a.csv", UPLOAD)})
+                    else:
+                        r = anonymous.post("/workbench/runs", content=UPLOAD, headers={"content-type": "text/csv"})
+                    seen[str(r.status_code)] += 1
+                except httpx.TransportError as exc:
+                    seen[type(exc).__name__] += 1
+            return seen
+
+        with ThreadPoolExecutor(8) as pool:
+            total = sum(pool.map(uploads, range(8)), collections.Counter())
+    assert total == {"401": 800}, total

@@ -8,9 +8,11 @@ from starlette.types import ASGIApp
 
 from workbench.api import apidocs, login_page, openapi, backfills, datasets, docs_site, health, lineage, previews, problems, runs, session
 from workbench.api.cache import ResponseCache, StoreCachedGet
+from workbench.api.drain import DrainBody
 from workbench.api.guards import AdminGuard
 from workbench.api.security import SecurityHeaders
 from workbench.api.server_errors import MethodCheck, PlainErrors
+from workbench.api.uploads import FORM_OVERHEAD_BYTES
 from workbench.api.ratelimit import UploadRateLimit
 from workbench.engine.api import ENGINE_VERSION, Settings, get_settings
 
@@ -28,11 +30,13 @@ the Spanish message `message_es` and the location of the problem (file, sheet, r
 class WorkbenchAPI(FastAPI):
     """FastAPI whose outermost layers are ours: security headers and problem documents wrap even Starlette's
     ``ServerErrorMiddleware`` (which ``add_middleware`` puts outside every user middleware, so a 500 left
-    without the security headers) and the frameworks' plain-text errors."""
+    without the security headers) and the frameworks' plain-text errors; a request body a route left unread
+    is read before the request ends (``drain``)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(PlainErrors(super().build_middleware_stack()),
-                               production=self.state.settings.environment == "production")
+        settings = self.state.settings
+        drained = DrainBody(super().build_middleware_stack(), limit=settings.max_upload_bytes + FORM_OVERHEAD_BYTES)
+        return SecurityHeaders(PlainErrors(drained), production=settings.environment == "production")
 
 
 def create_api(settings: Settings | None = None) -> FastAPI:

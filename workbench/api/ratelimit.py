@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from workbench.api import problems
 from workbench.api.deps import current_principal
+from workbench.api.drain import drain
 from workbench.api.uploads import FORM_OVERHEAD_BYTES
 from workbench.engine.api import Settings, WorkbenchError
 
@@ -208,19 +209,3 @@ class UploadRateLimit:
             return
         await self.app(scope, receive, send)
 
-
-async def drain(receive: Receive, limit: int) -> bool:
-    """Read and drop the request body (up to ``limit`` bytes) before a refusal is sent. Answering while the
-    client is still sending made the server close a keep-alive connection under it: about 1 in 400 refused
-    uploads ended "Server disconnected without sending a response" instead of the 429. False when the body was
-    larger than ``limit`` or the client left."""
-    read = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return False
-        read += len(message.get("body", b""))
-        if not message.get("more_body", False):
-            return True
-        if read > limit:
-            return False
