@@ -9,7 +9,9 @@ import pytest
 
 from workbench.components.numbers import fmt_bytes
 from workbench.engine.errors import FileFormatError, HeaderNotFoundError, ParameterError
+from workbench.engine.params import parse_assignments
 from workbench.state import upload_calls as calls
+from workbench.state.backfills import form_message
 
 SHEETS = ["Notas", "Reporte", "Reporte (copia)"]
 ANIO = {"name": "anio", "type": "int", "description": "Año del informe.", "required": True, "choices": [],
@@ -72,3 +74,14 @@ def test_missing_fields_are_the_required_ones_left_empty() -> None:
     optional = {**ANIO, "name": "moneda", "required": False}
     assert calls.missing_fields([ANIO, optional, {**ANIO, "name": "mes", "value": "4"}]) == [ANIO]
     assert calls.missing_fields([{**ANIO, "value": "  "}]) == [{**ANIO, "value": "  "}]
+
+
+def test_backfill_form_errors_name_the_form_field_not_the_command_line_option() -> None:
+    too_long = ParameterError("--param-from-filename is longer than 500 characters",
+                              message_es="la expresión tiene más de 500 caracteres", name="param_from_filename")
+    assert form_message(too_long) == ("Campo «Parámetros desde el nombre del archivo»: la expresión tiene más de "
+                                      "500 caracteres")
+    with pytest.raises(ParameterError) as typed:
+        parse_assignments(["anio2017"])
+    assert form_message(typed.value) == "Campo «Parámetros», «anio2017»: se esperaba NOMBRE=VALOR, se recibió 'anio2017'"
+    assert form_message(FileFormatError("x", file="a.csv")) == FileFormatError("x", file="a.csv").message_es

@@ -35,6 +35,22 @@ def backfill_row(b: Any) -> dict[str, Any]:
             "regex": b.param_from_filename or "—"}
 
 
+#: Fields of the backfill form as the page labels them (the engine's errors name its own keys).
+FORM_LABELS = {"param_from_filename": "Parámetros desde el nombre del archivo"}
+
+
+def form_message(exc: WorkbenchError) -> str:
+    """A refused backfill in the form's words: a parameter problem names the form field it came from, never a
+    command-line option (``--param-from-filename``)."""
+    name = str(exc.details.get("name") or "")
+    if not isinstance(exc, api.ParameterError) or not name:
+        return exc.message_es
+    detail = str(exc.details.get("message_es") or exc.message_es)
+    if name in FORM_LABELS:
+        return f"Campo «{FORM_LABELS[name]}»: {detail}"
+    return f"Campo «Parámetros», «{name}»: {detail}"
+
+
 def _list() -> dict[str, Any]:
     page = api.list_backfills(limit=100)
     return {"rows": [backfill_row(b) for b in page.items], "total": page.total,
@@ -87,7 +103,7 @@ class BackfillsState(rx.State):
             backfill_id = await as_user(self, _start, form)
         except WorkbenchError as exc:
             async with self:
-                self.starting, self.form_error = False, exc.message_es
+                self.starting, self.form_error = False, form_message(exc)
             return
         except BaseException:  # signed out (the sign-in page follows) or a bug: the form works again
             async with self:
