@@ -219,7 +219,7 @@ def main() -> None:
     errors = sum(c for s, c in statuses.items() if s not in ("200", "429"))
     done = sum(len(v) for v in latencies.values())
     print(f"{args.users} users, {elapsed:.0f} s, {args.workers} Granian workers, then {args.idle:.0f} s idle; "
-          f"statuses {dict(statuses)}; MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}; "
+          f"statuses {dict(statuses)}; server MALLOC_ARENA_MAX={env.get('MALLOC_ARENA_MAX', 'unset')}; "
           f"worker threads at start {started_threads}, idle {idle_threads}")
     rows = [("errors (other than deliberate 429)", "0", f"{errors}", errors == 0),
             ("previews completed", "-", f"{done} ({done / elapsed:.1f}/s)", None)]
