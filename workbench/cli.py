@@ -176,13 +176,16 @@ def _run_line(run: Any) -> Text:
 @click.option("--param", "-p", "params", multiple=True, metavar="K=V", help="Run parameter (repeatable).")
 @click.option("--force", is_flag=True, help="Run even if the same file, spec and parameters already ran.")
 @click.option("--background", is_flag=True, help="Queue the run for a worker instead of running it here.")
+@click.option("--sheet", default=None, help="Workbook sheet, name or 0-based index (default: the one with the header).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON.")
 @user_errors
-def run_cmd(slug: str, file: Path, params: tuple[str, ...], force: bool, background: bool, as_json: bool) -> None:
+def run_cmd(slug: str, file: Path, params: tuple[str, ...], force: bool, background: bool, sheet: str | None,
+            as_json: bool) -> None:
     """Store FILE, record and execute a run of dataset SLUG; prints the run id. Exit 2 if the run failed."""
     data = api.read_input(file)
     submit = api.submit_run if background else api.run_file
-    run = submit(slug, data, filename=file.name, params=api.parse_assignments(params), force=force)
+    run = submit(slug, data, filename=file.name, params=api.parse_assignments(params), force=force,
+                 sheet=int(sheet) if sheet is not None and sheet.isdigit() else sheet)
     if as_json:
         click.echo(run.model_dump_json(indent=2))
     else:

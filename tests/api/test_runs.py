@@ -135,3 +135,16 @@ def test_xlsx_cells_keep_their_types(tmp_path):
     assert [r[0] for r in rows[1:]] == ["'=1+1", "'+56 9", "ok", None]
     assert rows[1][1] == 1.5 and rows[2][1] == -2 and rows[3][1] is None and rows[4][1] == 0.001
     assert rows[1][2] == datetime(2017, 4, 30, 12)
+
+
+def test_a_run_takes_the_sheet_chosen_in_the_form(client, settings):
+    """``sheet`` (name or 0-based index) goes with the run's input; a run on another sheet is not a reuse."""
+    book = ROOT / "tests" / "data" / "workbench" / "readers" / "programa_con_notas.xlsx"
+    by_name = run_now(client, settings, book, dataset="dipres_programa_xlsx", sheet="Reporte (2)",
+                      params='{"anio": "2017"}')
+    assert by_name["status"] == "succeeded", by_name["error"]
+    assert by_name["inputs"][0]["sheet"] == "Reporte (2)"
+    by_index = run_now(client, settings, book, dataset="dipres_programa_xlsx", sheet="0",
+                       params='{"anio": "2017"}')  # "Notas": no header
+    assert by_index["inputs"][0]["sheet"] == 0
+    assert by_index["status"] == "failed" and by_index["error"]["code"] == "header-not-found"

@@ -198,12 +198,16 @@ def test_report_on_another_sheet_is_found_and_the_sheets_stay_offered(tab: Tab, 
     _previewed(tab)
     _until(lambda: _run_enabled(tab))
     tab.shot("cargar_hoja_sugerida")
-    # another sheet with the header previews, but a run reads the sheet the engine finds by itself (it takes
-    # no sheet): Ejecutar stays off and says why, rather than run something other than what is shown
+    # another sheet with the header: the preview shows it and the run reads that same sheet
     _pick(tab, "#sheet-picker", "Reporte (copia)")
-    page.locator(".run-blocked").wait_for(timeout=WAIT_MS)
     _previewed(tab)
-    assert "«Reporte (copia)»" in page.locator(".sheet-note").inner_text() and not _run_enabled(tab)
+    _until(lambda: "«Reporte (copia)»" in page.locator(".sheet-note").inner_text())
+    _until(lambda: _run_enabled(tab))
+    page.locator("#run-button").click()
+    page.locator(".run-status").get_by_text("Exitosa").wait_for(timeout=RUN_WAIT_MS)
+    _open(tab, product + str(page.locator("#run-link").get_attribute("href")))
+    _until(lambda: page.locator(".run-sheet").count() == 1)
+    assert page.locator(".run-sheet").inner_text() == "Reporte (copia)"
     _clean(tab)
 
 

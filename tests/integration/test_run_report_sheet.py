@@ -38,3 +38,21 @@ def test_run_reads_the_sheet_the_preview_showed(settings):
     assert silver.df.drop(columns=[c for c in silver.df.columns if c.startswith("_raw")]).astype(str).values.tolist() \
         == shown.tables["silver"].df.drop(columns=[c for c in shown.tables["silver"].df.columns
                                                    if c.startswith("_raw")]).astype(str).values.tolist()
+
+
+def test_a_run_reads_the_sheet_the_user_chose_and_keeps_it_with_its_input(settings):
+    """The upload page runs the sheet it shows: a chosen sheet goes with the run (and with its retries)."""
+    data, name = NOTES_FIRST.read_bytes(), "programa_ejecucion_2017_abril.xlsx"
+    auto = services.run_file("dipres_programa_xlsx", data, filename=name, settings=settings)
+    assert auto.status == "succeeded" and "sheet" not in auto.inputs[0]
+    # the same file with a chosen sheet is not the same run: it is not reused, and it reads that sheet
+    notes = services.run_file("dipres_programa_xlsx", data, filename=name, sheet="Notas", settings=settings)
+    assert not notes.reused and notes.id != auto.id
+    assert notes.inputs[0]["sheet"] == "Notas"
+    assert notes.status == "failed" and notes.error["code"] == "header-not-found"
+    assert notes.error["details"]["suggested_sheet"] == "Reporte"
+    chosen = services.run_file("dipres_programa_xlsx", data, filename=name, sheet="Reporte", settings=settings)
+    assert chosen.status == "succeeded" and chosen.inputs[0]["sheet"] == "Reporte" and not chosen.reused
+    assert services.run_table(chosen.id, "silver", settings).sheet == "Reporte"
+    again = services.run_file("dipres_programa_xlsx", data, filename=name, sheet="Reporte", settings=settings)
+    assert again.reused and again.id == chosen.id

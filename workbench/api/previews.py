@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
 from workbench.api.deps import require, settings_of
-from workbench.api.uploads import dataset_of, multipart_body, params_of, read_upload
+from workbench.api.uploads import dataset_of, multipart_body, params_of, read_upload, sheet_of
 from workbench.engine import api
 from workbench.engine.api import Settings
 
@@ -18,10 +18,6 @@ router = APIRouter(prefix="/workbench", tags=["previews"], dependencies=[Depends
 
 #: Sample rows per layer in a preview document.
 SAMPLE_ROWS = 20
-
-
-def _sheet(value: str | None) -> int | str | None:
-    return int(value) if value is not None and value.isdigit() else (value or None)
 
 
 def _preview(slug: str | None, data: bytes, filename: str, params: dict[str, Any], sheet: int | str | None,
@@ -40,5 +36,5 @@ async def preview(request: Request) -> JSONResponse:
     settings = settings_of(request)
     upload = await read_upload(request, max_bytes=settings.max_upload_bytes)
     doc = await run_in_threadpool(_preview, dataset_of(upload, required=False), upload.data, upload.filename, params_of(upload),
-                                  _sheet(upload.one("sheet")), settings)
+                                  sheet_of(upload.one("sheet")), settings)
     return JSONResponse(doc)

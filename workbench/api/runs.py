@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from workbench.api import files, problems
 from workbench.api.deps import MAX_INT, Principal, current_principal, require, settings_of
-from workbench.api.uploads import dataset_of, flag, multipart_body, params_of, read_upload
+from workbench.api.uploads import dataset_of, flag, multipart_body, params_of, read_upload, sheet_of
 from workbench.engine import api, catalog
 from workbench.engine.api import QA_STATUSES, RUN_STATUSES
 from workbench.engine.store.models import RunPublic
@@ -54,7 +54,11 @@ def _utc(value: date | datetime | None) -> datetime | None:
              responses={200: {"model": RunPublic, "description": "An identical earlier run (same file, spec and "
                                                                  "parameters) was reused"},
                         **problems.responses(404, 413, 415, 422, 503, 507)},
-             openapi_extra=multipart_body(("force", {"type": "boolean", "description": "Run even if identical."})))
+             openapi_extra=multipart_body(("force", {"type": "boolean", "description": "Run even if identical."}),
+                                          ("sheet", {"type": "string", "maxLength": 255,
+                                                     "description": "Workbook sheet: name or 0-based index (default: "
+                                                                    "the sheet with the spec's header, as the preview "
+                                                                    "reads it)."})))
 async def submit_run(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     settings = settings_of(request)
     upload = await read_upload(request, max_bytes=settings.max_upload_bytes)
@@ -62,7 +66,8 @@ async def submit_run(request: Request, principal: Annotated[Principal, Depends(c
     try:
         run = await run_in_threadpool(api.submit_run, slug, upload.data, filename=upload.filename,
                                       params=params_of(upload), force=flag(upload.one("force")),
-                                      triggered_by=principal.name, settings=settings)
+                                      sheet=sheet_of(upload.one("sheet")), triggered_by=principal.name,
+                                      settings=settings)
     except api.WorkbenchError as exc:
         if exc.code == "redis-unavailable" and isinstance(exc.details.get("run_id"), int):
             # not queued: the file is kept and the attempt recorded as a failed run, named here so it can be found

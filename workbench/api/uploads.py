@@ -116,6 +116,11 @@ def flag(value: str | None, name: str = "force") -> bool:
     return text in TRUE
 
 
+def sheet_of(value: str | None) -> int | str | None:
+    """A workbook sheet from a form: digits are a 0-based index, other text a name, empty or missing none."""
+    return int(value) if value is not None and value.isdigit() else (value or None)
+
+
 def dataset_of(upload: Upload, *, required: bool) -> str | None:
     """The form's dataset slug: missing is an error only when ``required``; an empty field is always one (it
     is neither a slug nor "no dataset"). Any other text goes to the spec lookup, which answers spec-not-found."""

@@ -99,8 +99,10 @@ def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: An
 @auth.requires("run")
 def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None,
                  force: bool = False, triggered_by: str | None = None, backfill_id: int | None = None,
-                 settings: Settings | None = None) -> RunPublic:
+                 sheet: int | str | None = None, settings: Settings | None = None) -> RunPublic:
     """Store the RAW file and record a ``queued`` run of ``slug``'s current spec on it (nothing executes).
+    ``sheet``: the workbook sheet the user chose (kept with the run's input; none: the sheet the engine finds,
+    as the preview does), so a run reads what the preview showed.
     Returns instead an identical earlier succeeded run (``reused=True``) unless ``force``, or a ``failed``
     run when the parameters are wrong: the file is kept either way, so the user can fix and retry."""
     settings = settings or get_settings()
@@ -116,17 +118,18 @@ def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any
         dataset, version, _ = datasets.sync_spec(spec, yaml_text, session=session, path=str(spec_path))
         file = runs.record_file(session=session, sha256=sha, size=len(data), storage_key=key,
                                 original_name=filename, uploaded_by=user)
-        inputs = [{"file_id": file.id, "sha256": sha, "name": filename, "bytes": len(data)}]
+        inputs = [{"file_id": file.id, "sha256": sha, "name": filename, "bytes": len(data),
+                   **({"sheet": sheet} if sheet is not None and sheet != "" else {})}]
         common = {"session": session, "dataset_id": dataset.id, "spec_version_id": version.id, "file_id": file.id,
                   "inputs": inputs, "triggered_by": user, "backfill_id": backfill_id, "engine_version": ENGINE_VERSION}
         try:
             resolved = resolve_params(spec, given, filename)
         except ParameterError as exc:
-            run_id = runs.create_run(key=runs.inputs_key(spec.content_hash(), sha, given), params=given,
+            run_id = runs.create_run(key=runs.inputs_key(spec.content_hash(), sha, given, sheet), params=given,
                                      status="failed", **common)
             runs.update_run(run_id, session=session, status="failed", error=exc.to_dict())
             return runs.get_run(run_id, session=session)  # type: ignore[return-value]
-        key_ = runs.inputs_key(spec.content_hash(), sha, resolved)
+        key_ = runs.inputs_key(spec.content_hash(), sha, resolved, sheet)
         if not force and (previous := runs.find_identical(key_, session=session)):
             found = runs.get_run(previous, session=session)
             return found.model_copy(update={"reused": True})  # type: ignore[union-attr]
@@ -136,11 +139,11 @@ def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any
 
 @auth.requires("run")
 def run_file(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
-             triggered_by: str | None = None, backfill_id: int | None = None,
+             triggered_by: str | None = None, backfill_id: int | None = None, sheet: int | str | None = None,
              settings: Settings | None = None) -> RunPublic:
     """Store the RAW file, record a run and execute it here, now (the CLI's ``workbench run``)."""
     run = register_run(slug, data, filename=filename, params=params, force=force, triggered_by=triggered_by,
-                       backfill_id=backfill_id, settings=settings)
+                       backfill_id=backfill_id, sheet=sheet, settings=settings)
     if run.reused or run.status != "queued":
         return run
     return execute_run(run.id, settings=settings)
@@ -186,7 +189,8 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
 
         with _Heartbeat(url, run_id, every_s=max(1.0, settings.lock_ttl_s / 3)):
             _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id, run.dataset_slug,
-                     run.inputs[0]["sha256"], version.version, url, settings, on_step)  # type: ignore[union-attr]
+                     run.inputs[0]["sha256"], version.version, url, settings, on_step,  # type: ignore[union-attr]
+                     sheet=run.inputs[0].get("sheet"))
     finally:
         if lock.lost:  # another process may have taken the dataset meanwhile: say so on the run
             log.warning("run %s lost the lock of %s while running", run_id, run.dataset_slug)
@@ -237,12 +241,13 @@ def _backfill_progress(backfill_id: int, url: str, bus: EventStream) -> None:
 @releases_after  # the run's tables are freed inside malloc: handed back to the system once the process is idle
 def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[str, Any], dataset_id: int, slug: str,
              sha: str, spec_version: int, url: str, settings: Settings,
-             on_step: Callable[[Any, int, int], None] | None = None) -> None:
+             on_step: Callable[[Any, int, int], None] | None = None, *, sheet: int | str | None = None) -> None:
     """Run the pipeline and record the outcome. Every exit path ends the run: user errors as ``failed`` with
     their error JSON, anything else as ``failed`` (internal-error) and re-raised for the logged handler."""
     started = time.perf_counter()
     try:
-        result = preview_file(data, spec, filename=filename, params=params, sample_rows=5, on_step=on_step)
+        result = preview_file(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=5,
+                              on_step=on_step)
         outputs = _write_outputs(run_id, result.tables, settings.outputs_dir, result.qa_report)
         report = result.qa_report
         timings = dict(result.timings_ms, run_total=round((time.perf_counter() - started) * 1000, 1))
@@ -297,7 +302,8 @@ def _finish(url: str, run_id: int, **values: Any) -> None:
 
 @auth.requires("run")
 def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
-               triggered_by: str | None = None, settings: Settings | None = None) -> RunPublic:
+               triggered_by: str | None = None, sheet: int | str | None = None,
+               settings: Settings | None = None) -> RunPublic:
     """Record a run and queue it for a worker (``workbench run --background``, the web app). When Redis does not
     take the job, the run is recorded as failed (its file kept) and ``jobs.QueueUnavailableError``
     (``redis-unavailable``) is raised: the user sees the attempt and submits again; nothing runs later unasked."""
@@ -305,7 +311,7 @@ def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] 
 
     settings = settings or get_settings()
     run = register_run(slug, data, filename=filename, params=params, force=force, triggered_by=triggered_by,
-                       settings=settings)
+                       sheet=sheet, settings=settings)
     if run.status == "queued" and not run.reused:
         jobs.enqueue_run(run.id, queue_name="runs", settings=settings)
         EventStream(get_redis(settings), maxlen=settings.events_maxlen).publish(

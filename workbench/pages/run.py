@@ -31,6 +31,7 @@ def _inputs() -> rx.Component:
                                        spacing="3", align="center")),
         _fact("Tamaño y formato", rx.text(i["size"], " · ", i["format"])),
         _fact("SHA-256", rx.code(i["sha256"], size="1", word_break="break-all", class_name="run-sha256")),
+        rx.cond(i["sheet"] != "", _fact("Hoja elegida", rx.text(i["sheet"], class_name="run-sheet"))),
         _fact("Parámetros", rx.hstack(rx.foreach(i["params"].to(list[dict[str, str]]), lambda p: rx.badge(
             p["name"], " = ", p["value"], variant="outline", color_scheme="gray")), spacing="2", wrap="wrap")),
         _fact("Iniciada por", rx.text(i["triggered_by"])),

@@ -118,7 +118,7 @@ def _choices() -> rx.Component:
             rx.button(rx.icon("eye", size=16), "Previsualizar", on_click=S.preview, loading=S.previewing,
                       disabled=S.dataset == "", id="preview-button"),
             rx.button(rx.icon("play", size=16), "Ejecutar", on_click=S.run, color_scheme="green",
-                      disabled=~S.has_preview | S.previewing | S.stale | (S.run_blocked != "")
+                      disabled=~S.has_preview | S.previewing | S.stale
                       | (S.run_status == "queued") | (S.run_status == "running"),
                       id="run-button", title="Guarda el archivo y lo procesa en segundo plano"),
             rx.cond(S.previewing, rx.text("Procesando el archivo…", size="2", color=MUTED),
@@ -128,8 +128,6 @@ def _choices() -> rx.Component:
             spacing="3", align="center", wrap="wrap",
         ),
         rx.cond(S.sheet_note != "", rx.text(S.sheet_note, size="2", color=MUTED, class_name="sheet-note")),
-        rx.cond(S.run_blocked != "", rx.text(S.run_blocked, size="2", color=rx.color("amber", 11),
-                                             class_name="run-blocked")),
         spacing="4", width="100%",
     )))
 

@@ -27,6 +27,7 @@ def facts(view: Any) -> dict[str, Any]:
         "qa_label": qa_label, "qa_colour": qa_colour, "file": str(item.get("name") or "—"),
         "size": f"{fmt_int(item.get('bytes') or (file.size if file else None))} bytes",
         "sha256": str(item.get("sha256") or ""), "format": _format(file),
+        "sheet": "" if item.get("sheet") in (None, "") else str(item["sheet"]),  # a sheet the user chose
         "params": [{"name": k, "value": str(v)} for k, v in (run.params or {}).items()],
         "triggered_by": run.triggered_by or "—", "created": fmt_datetime(run.created_at),
         "started": fmt_datetime(run.started_at), "finished": fmt_datetime(run.finished_at),

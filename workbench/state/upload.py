@@ -40,8 +40,6 @@ class UploadState(rx.State):
     has_preview: bool = False
     #: The dataset, sheet or a parameter changed since the preview shown: Ejecutar waits for a new one.
     stale: bool = False
-    #: Why Ejecutar is off although a preview is shown (empty: it is not).
-    run_blocked: str = ""
     error: dict[str, str] = {}
     warnings: list[str] = []
     timings: str = ""
@@ -66,9 +64,8 @@ class UploadState(rx.State):
     _raw: dict[str, Any] = {}
     #: What the preview shown was made from (file, dataset, name, parameters, sheet): what a run submits.
     _shown: dict[str, Any] = {}
-    #: The user picked the sheet (else the engine chose it), and the sheet the engine reads by itself.
+    #: The user picked the sheet (else the engine chose it; a run then names it, else it reads the same one).
     _sheet_chosen: bool = False
-    _auto_sheet: str = ""
     _samples: list[dict[str, Any]] = []
     _highlights: dict[str, str] = {}
 
@@ -192,7 +189,7 @@ class UploadState(rx.State):
         self.file_sha = self.file_name = self.file_size = self.dataset = self.suggestion = self.sheet = ""
         self.sheets, self.params, self.error, self.upload_pct, self.has_preview = [], [], {}, 0, False
         self.run_id, self.run_status, self.run_note, self.step, self.step_table = 0, "", "", -1, {}
-        self.sheet_note = self.run_blocked = self._auto_sheet = ""
+        self.sheet_note = ""
         self._shown, self._sheet_chosen, self.stale = {}, False, False
 
     def _changed(self):
@@ -212,7 +209,7 @@ class UploadState(rx.State):
             return
         if slug == self.dataset and self.has_preview:
             return
-        self.dataset, self.params, self._sheet_chosen, self._auto_sheet = slug, params, False, ""
+        self.dataset, self.params, self._sheet_chosen = slug, params, False
         return self._changed()  # another dataset may read another sheet, with other parameters
 
     @rx.event
@@ -254,7 +251,7 @@ class UploadState(rx.State):
                 self.previewing = False
                 again = self._request() != asked  # the dataset, sheet or a parameter changed meanwhile
                 if not again:
-                    self.has_preview, self.stale, self._shown, self.run_blocked = False, False, {}, ""
+                    self.has_preview, self.stale, self._shown = False, False, {}
                     self._fail(exc)
                     self._offer_sheets(exc, asked["sheet"])
         except BaseException:
@@ -276,12 +273,7 @@ class UploadState(rx.State):
         self.raw_label, self.raw_windowed = view.raw_label(out["doc_raw"]), False
         self.timeline, self.layers, self.qa = out["timeline"], out["layers"], out["qa"]
         self.sheets, self.sheet = out["sheets"], out["sheet"] if out["sheets"] else ""
-        if not asked["sheet"]:
-            self._auto_sheet = self.sheet  # what a run reads too (it names no sheet)
         self.sheet_note = calls.sheet_note(self.sheet, self.sheets, out["default_sheet"], bool(asked["sheet"]))
-        self.run_blocked = ("" if not asked["sheet"] or asked["sheet"] == self._auto_sheet else
-                            f"Las ejecuciones leen la hoja «{self._auto_sheet or out['default_sheet']}», la que el "
-                            f"dataset encuentra por sí mismo; esta vista previa muestra otra hoja.")
         self.warnings, self.timings, self.has_preview, self.stale = out["warnings"], out["timings"], True, False
         self._shown = asked
 

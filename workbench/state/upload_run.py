@@ -26,15 +26,16 @@ async def submit_and_follow(state: UploadState) -> None:
     """Submit the run of the preview shown (its file, dataset and parameters: never a choice made since), then
     follow it until it ends."""
     async with state:
-        if not state.has_preview or state.stale or state.run_blocked or state.run_status in ("queued", "running"):
+        if not state.has_preview or state.stale or state.run_status in ("queued", "running"):
             return
         shown = state._shown  # what the page shows, never a choice made since
-        args = (shown["sha"], shown["slug"], shown["name"], shown["params"])
+        args = (shown["sha"], shown["slug"], shown["name"], shown["params"], shown["sheet"] or None)
         state.run_status, state.run_done, state.run_total, state.run_note = "queued", 0, len(state.timeline), ""
         state.run_qa_status = ""
-    sha, slug, name, params = args
-    try:  # the engine records the signed-in user as who ran it
-        run = await as_user(state, lambda: api.submit_run(slug, api.upload_bytes(sha), filename=name, params=params))
+    sha, slug, name, params, sheet = args
+    try:  # the engine records the signed-in user as who ran it; a sheet the user picked goes with the run
+        run = await as_user(state, lambda: api.submit_run(slug, api.upload_bytes(sha), filename=name, params=params,
+                                                          sheet=sheet))
     except WorkbenchError as exc:
         async with state:
             state.run_status = ""

@@ -21,13 +21,16 @@ log = logging.getLogger(__name__)
 STALE_RUN_SECONDS = 15 * 60
 
 
-def inputs_key(spec_hash: str, file_sha256: str, params: dict[str, Any]) -> str:
-    """What makes two runs the same: the spec content, the RAW bytes, the parameters and the engine version
-    (an engine fix must not be hidden behind an earlier result)."""
+def inputs_key(spec_hash: str, file_sha256: str, params: dict[str, Any], sheet: int | str | None = None) -> str:
+    """What makes two runs the same: the spec content, the RAW bytes, the parameters, the sheet the user chose
+    (none: the one the engine finds) and the engine version (an engine fix must not be hidden behind an earlier
+    result)."""
     from workbench.engine.preview import ENGINE_VERSION
 
-    canonical = json.dumps({"spec": spec_hash, "file": file_sha256, "params": params, "engine": ENGINE_VERSION},
-                           sort_keys=True, default=str)
+    what: dict[str, Any] = {"spec": spec_hash, "file": file_sha256, "params": params, "engine": ENGINE_VERSION}
+    if sheet is not None and sheet != "":  # only when chosen, so the keys of runs recorded before sheets could be chosen stay the same
+        what["sheet"] = sheet
+    canonical = json.dumps(what, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
