@@ -33,6 +33,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"WORKBENCH_REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium)")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last (in each xdist worker too: the scheduler hands tests out in this order). The
+    session's Playwright keeps its event loop marked as running in the main thread until the session ends, so a
+    test after it that calls ``asyncio.run`` would fail with "cannot be called from a running event loop"."""
+    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))  # stable: order kept otherwise
+
+
 @pytest.fixture(autouse=True)
 def _operator_acts() -> None:
     """Tests call the engine as the CLI does: as the local operator (``auth.SYSTEM``), unless a test signs in

@@ -102,7 +102,10 @@ def test_a_failed_check_is_kept_whole_announced_and_blocks_publication(db_url, t
     page_path = services.run_docs_path(run.id, settings)
     assert page_path == settings.site_dir / "runs" / str(run.id) / "index.html"
     page_text = page_path.read_text(encoding="utf-8")
-    assert "greater than or equal to" in page_text and "250 unexpected values" in page_text
+    # in Spanish: the check as a sentence, the failing rows counted
+    assert "monto está al menos 0 en el 100 % de las filas" in page_text
+    assert "250 de 300 filas no cumplen" in page_text and "Filas que no cumplen: 20 de 250" in page_text
+    assert "monto=-0,5" in page_text and "B2 = -0,50" in page_text  # the value in es-CL beside its RAW cell
     assert "https://" not in page_text.split("</head>")[0]  # styles and scripts are local
 
 

@@ -27,3 +27,14 @@ def test_fixed_decimals_round_half_even_and_keep_their_places() -> None:
 def test_percentages() -> None:
     shown = (fmt_percent(1), fmt_percent(0.95), fmt_percent(0.995), fmt_percent(None))
     assert shown == ("100 %", "95 %", "99,5 %", "—")
+
+
+def test_a_stored_cell_shows_amounts_in_es_cl_and_codes_as_they_are():
+    """Failing rows keep exact non-integral amounts as text ("-0.5"): shown like every other number, while
+    codes (leading zeros, grouping dots) and years stored as text are left alone."""
+    from workbench.engine.numfmt import fmt_value
+
+    assert [fmt_value(v) for v in ("-0.5", "976368290.25", 976368290, -10253120970, None)] == [
+        "-0,5", "976.368.290,25", "976.368.290", "-10.253.120.970", "—"]
+    assert [fmt_value(v) for v in ("01", "35.12.605", "2017", "0102", " texto ")] == [
+        "01", "35.12.605", "2017", "0102", "texto"]

@@ -66,7 +66,8 @@ class _Releaser:
         self.running = 0
         self.ended_at: float | None = None
         self.wake = threading.Event()
-        self.trims = 0
+        self.trims = 0  # releases done
+        self.started = 0  # releases begun (decided under the lock, so never while an operation runs)
         if self.libc is not None and "MALLOC_ARENA_MAX" not in os.environ:
             self.libc.mallopt(_M_ARENA_MAX, ARENA_MAX)
         if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
@@ -92,8 +93,11 @@ class _Releaser:
                 settle_at = None  # SETTLE_S after the end and nothing new: what callers freed late goes back too
                 with self.lock:
                     quiet = not self.running and self.ended_at is None
+                    if quiet:
+                        self.started += 1  # counted when decided: an operation entering now finds it counted
                 if quiet:
-                    self._release()
+                    release()
+                    self.trims += 1
                 continue
             time.sleep(TRIM_AFTER_S)
             with self.lock:
@@ -105,11 +109,9 @@ class _Releaser:
                 settle_at = self.ended_at + SETTLE_S
                 self.ended_at = None
                 self.wake.clear()
-            self._release()
-
-    def _release(self) -> None:
-        release()
-        self.trims += 1
+                self.started += 1
+            release()
+            self.trims += 1
 
 
 def _arrow_on_malloc() -> None:
@@ -191,4 +193,9 @@ def trims() -> int:
     return _current().trims
 
 
-__all__ = ["ARENA_MAX", "SETTLE_S", "TRIM_AFTER_S", "heavy", "release", "releases_after", "trims"]
+def trims_started() -> int:
+    """How many releases this process began (tests: none begins while a heavy operation runs)."""
+    return _current().started
+
+
+__all__ = ["ARENA_MAX", "SETTLE_S", "TRIM_AFTER_S", "heavy", "release", "releases_after", "trims", "trims_started"]

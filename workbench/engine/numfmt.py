@@ -7,6 +7,7 @@ Data Docs, and ``-10253120970`` (a RAW control total) is ``-10.253.120.970``.
 
 from __future__ import annotations
 
+import re
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
@@ -55,6 +56,23 @@ def fmt_number(value: Any, decimals: int | None = None) -> str:
     return f"{sign}{_group(whole)}" + (f",{frac}" if frac else "")
 
 
+#: How a stored row keeps an exact non-integral amount (``serialize.json_value``: ``Decimal('-0.50')`` -> ``"-0.5"``);
+#: codes never look like this (their zeros lead, or their dots group: ``35.12.605``).
+_EXACT_DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)\.\d*[1-9]")
+
+
+def fmt_value(value: Any) -> str:
+    """A cell of a stored row as shown to the analyst: numbers (and exact decimals kept as text) in es-CL,
+    other text as it is (codes keep their zeros), missing as an em dash."""
+    if value is None:
+        return DASH
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float, Decimal)) or (isinstance(value, str) and _EXACT_DECIMAL.fullmatch(value)):
+        return fmt_number(value)
+    return str(value).strip()
+
+
 def fmt_int(value: Any) -> str:
     return fmt_number(value, 0)
 
@@ -67,4 +85,4 @@ def fmt_percent(share: Any) -> str:
     return f"{fmt_number((number * 100).quantize(Decimal('0.01'), context=_WIDE))} %"
 
 
-__all__ = ["DASH", "as_decimal", "fmt_int", "fmt_number", "fmt_percent"]
+__all__ = ["DASH", "as_decimal", "fmt_int", "fmt_number", "fmt_percent", "fmt_value"]

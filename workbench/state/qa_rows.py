@@ -8,10 +8,9 @@ page of failing rows says ``Filas 1–20 de 101``.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from workbench.engine.numfmt import DASH, fmt_int, fmt_number
+from workbench.engine.numfmt import DASH, fmt_int, fmt_number, fmt_value
 from workbench.engine.validation.report import row_of
 from workbench.engine.validation.results import mismatch_text
 from workbench.engine.validation.sentences import sentence
@@ -27,11 +26,7 @@ DETAIL_LABELS = {"parent_value": "total", "children_sum": "suma de los hijos", "
 
 def value_text(value: Any) -> str:
     """A value of a failing row: numbers in es-CL (codes are text and stay as they are), missing as a dash."""
-    if value is None:
-        return DASH
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        return fmt_number(value)
-    return str(value).strip()
+    return fmt_value(value)
 
 
 def check_row(r: dict[str, Any]) -> dict[str, Any]:

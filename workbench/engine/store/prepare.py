@@ -23,14 +23,14 @@ def prepare_store(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     url = settings.db_url
     if url not in _prepared:
-        with _lock:  # the first requests of a fresh web worker arrive together
-            if url not in _prepared:
-                private_dir(settings.data_dir)
-                if settings.database_url is None:
+        private_dir(settings.data_dir)
+        if settings.database_url is None:
+            with _lock:  # the first requests of a fresh web worker arrive together
+                if url not in _prepared:
                     upgrade(url)
-                else:
-                    ensure_current(url)
-                _prepared.add(url)
+        else:  # only reads the revision: no lock, so requests to an unreachable server each time out alone
+            ensure_current(url)
+        _prepared.add(url)
     return url
 
 

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from workbench.engine.numfmt import fmt_int, fmt_number
+from workbench.engine.numfmt import fmt_int, fmt_number, fmt_value
 from workbench.engine.validation.report import ExpectationResult, row_of
 from workbench.engine.validation.results import message, mismatch_text
 from workbench.engine.validation.sentences import sentence, value_text
@@ -132,7 +132,7 @@ def _rows_table(failing: Mapping[str, Any], run_href: str) -> str:
     for row in rows:
         number = row_of(row)
         values = row.get("values") or {}
-        text = ", ".join(f"{k}={_observed(v) if not isinstance(v, str) else v}" for k, v in values.items())
+        text = ", ".join(f"{k}={fmt_value(v)}" for k, v in values.items())
         cells = ", ".join(f"{c.get('column')}{c.get('row')} = {'(vacía)' if c.get('text') is None else c['text']}"
                           for c in row.get("raw") or [] if isinstance(c, dict) and c.get("column"))
         details = " · ".join(mismatch_text(d) for d in (row.get("details") or [])

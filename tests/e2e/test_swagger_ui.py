@@ -7,12 +7,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import Tab, anon_tab, chromium, product  # noqa: F401  (fixtures)
+from tests.e2e.conftest import Tab
 
 pytestmark = pytest.mark.e2e
 
 
-def test_docs_renders_every_operation(anon_tab: Tab, product: str):  # noqa: F811
+def test_docs_renders_every_operation(anon_tab: Tab, product: str):
     described = httpx.get(f"{product}/openapi.json", timeout=30).json()
     operations = sum(len(item) for item in described["paths"].values())
     page = anon_tab.page
