@@ -13,7 +13,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection, make_url
 
-from workbench.engine.settings import get_settings
+from workbench.engine.core.settings import get_settings
 from workbench.engine.store.migrate import connect, context_options
 
 config = context.config

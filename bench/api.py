@@ -51,7 +51,7 @@ PATHS = [
 ]
 
 
-from workbench.engine import auth as _auth  # noqa: E402
+from workbench.engine.app import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
@@ -182,8 +182,8 @@ def main() -> None:
     upgrade(url)
     t0 = time.perf_counter()
     seed(url)
-    from workbench.engine import accounts, auth
-    from workbench.engine.settings import Settings
+    from workbench.engine.app import accounts, auth
+    from workbench.engine.core.settings import Settings
 
     signed = Settings(data_dir=tmp, database_url=url)
     accounts.add_user("lector", "clave-de-lectura-2026", "viewer", signed)

@@ -22,14 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench.engine.validation.docs import build_run_docs  # noqa: E402
-from workbench.engine.validation.docs.sample import sample_results  # noqa: E402
+from workbench.engine.core.validation.docs import build_run_docs  # noqa: E402
+from workbench.engine.core.validation.docs.sample import sample_results  # noqa: E402
 
 TARGET_S = 0.3
 FLAT_RATIO = 1.25
 
 
-from workbench.engine import auth as _auth  # noqa: E402
+from workbench.engine.app import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 

@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from workbench.engine import backfill, previews, services  # noqa: E402
-from workbench.engine.redis_conn import EmbeddedRedis  # noqa: E402
-from workbench.engine.settings import Settings  # noqa: E402
+from workbench.engine.app import backfill, previews, services  # noqa: E402
+from workbench.engine.infra.redis_conn import EmbeddedRedis  # noqa: E402
+from workbench.engine.core.settings import Settings  # noqa: E402
 from workbench.engine.store.db import dispose_engines  # noqa: E402
 from workbench.engine.store.migrate import upgrade  # noqa: E402
 
@@ -39,7 +39,7 @@ FILES = ROOT.parent / "shared" / "data" / "dipres" / "ejecucion_2017_04"
 XLSX = ROOT / "bench" / "out" / "programa_ejecucion_2017_5mb.xlsx"
 
 
-from workbench.engine import auth as _auth  # noqa: E402
+from workbench.engine.app import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
@@ -64,7 +64,7 @@ def one_backfill(settings: Settings, workers: int, folder: Path = FILES) -> tupl
     run has finished, with ``workers`` workers already running (as under ``workbench serve``); and the files."""
     from rq import Worker
 
-    from workbench.engine.redis_conn import get_redis
+    from workbench.engine.infra.redis_conn import get_redis
 
     procs = [subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--queues=backfills"],
                               env=env_of(settings), cwd=ROOT) for _ in range(workers)]

@@ -40,7 +40,7 @@ from run import CSV, XLSX, make_files  # noqa: E402  (the 5 MB benchmark files)
 PASSWORD = "clave-de-carga-2026"
 
 
-from workbench.engine import auth as _auth  # noqa: E402
+from workbench.engine.app import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
@@ -117,9 +117,9 @@ def main() -> None:
         env.pop(key, None)
     env.setdefault("MALLOC_ARENA_MAX", "2")  # as `workbench serve` runs its web server (web.web_env)
     os.environ.update({k: v for k, v in env.items() if k.startswith("WORKBENCH_")})
-    from workbench.engine import accounts, auth, services
-    from workbench.engine.redis_conn import EmbeddedRedis
-    from workbench.engine.settings import get_settings
+    from workbench.engine.app import accounts, auth, services
+    from workbench.engine.infra.redis_conn import EmbeddedRedis
+    from workbench.engine.core.settings import get_settings
 
     redis = EmbeddedRedis()
     env["WORKBENCH_REDIS_URL"] = os.environ["WORKBENCH_REDIS_URL"] = redis.start(tmp / "redis")
@@ -172,7 +172,7 @@ def main() -> None:
             grown = [now - before for now, before in zip(worker_rss_mb(server), fresh_workers)]
             if attempt >= 1 and grown and min(grown) > 100:
                 break
-        from workbench.engine.memory import SETTLE_S, TRIM_AFTER_S
+        from workbench.engine.core.memory import SETTLE_S, TRIM_AFTER_S
 
         time.sleep(TRIM_AFTER_S + (0 if args.smoke else SETTLE_S) + 1)  # what the warm-up freed is handed back
         started_rss, started_threads = server_rss_mb(server), worker_threads(server)

@@ -28,7 +28,7 @@ XLSX = OUT / "programa_ejecucion_2017_5mb.xlsx"
 CSV = OUT / "ejecucion_2017_abril_5mb.csv"
 
 
-from workbench.engine import auth as _auth  # noqa: E402
+from workbench.engine.app import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 

@@ -32,7 +32,7 @@ from workbench.engine.store.models import Dataset, Run, SpecVersion, utcnow  # n
 N_DATASETS, N_RUNS = 1_000, 10_000
 
 
-from workbench.engine import auth as _auth  # noqa: E402
+from workbench.engine.app import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 

@@ -30,7 +30,7 @@ TARGET_S = 2.0
 TIMEOUT_MS = 60_000
 
 
-from workbench.engine import auth as _auth  # noqa: E402
+from workbench.engine.app import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 

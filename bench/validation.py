@@ -24,8 +24,8 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench.engine.table import Table  # noqa: E402
-from workbench.engine.validation import ExpectationSpec, validate  # noqa: E402
+from workbench.engine.core.table import Table  # noqa: E402
+from workbench.engine.core.validation import ExpectationSpec, validate  # noqa: E402
 
 TARGET_S = 0.5
 MEASURES = ("presupuesto_inicial", "presupuesto_vigente", "ejecucion_acumulada")
@@ -35,7 +35,7 @@ BROKEN_ITEMS = 12  # items whose asignaciones no longer add up
 BAD_CODES = 30  # rows whose partida is not two digits
 
 
-from workbench.engine import auth as _auth  # noqa: E402
+from workbench.engine.app import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 

@@ -34,7 +34,7 @@ DATASETS_WITH_RUNS = 100
 WARM_UPS = 3
 
 
-from workbench.engine import auth as _auth  # noqa: E402
+from workbench.engine.app import auth as _auth  # noqa: E402
 _auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
@@ -52,7 +52,7 @@ def make_specs(specs_dir: Path, n: int) -> None:
 def seed_runs(data_dir: Path, specs_dir: Path) -> None:
     """Recorded runs (statuses and row counts only: the list never reads their tables)."""
     os.environ.update({"WORKBENCH_DATA_DIR": str(data_dir), "WORKBENCH_SPECS_DIR": str(specs_dir)})
-    from workbench.engine import services
+    from workbench.engine.app import services
     from workbench.engine.store import runs
     from workbench.engine.store.db import session_scope
     from workbench.engine.store.models import Dataset, SpecVersion

@@ -25,7 +25,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     Fixtures of any scope call the engine as the local operator (see ``_operator_acts``)."""
     import os
 
-    from workbench.engine import auth
+    from workbench.engine.app import auth
 
     auth.set_process_default(auth.SYSTEM)
 
@@ -45,6 +45,6 @@ def _operator_acts() -> None:
     """Tests call the engine as the CLI does: as the local operator (``auth.SYSTEM``), unless a test signs in
     as someone (``auth.acting_as``) or clears it to test the closed default. Set before every test, so a test
     that changes it cannot leak its choice into the next."""
-    from workbench.engine import auth
+    from workbench.engine.app import auth
 
     auth.set_process_default(auth.SYSTEM)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.engine.steps.base import StepContext
-from workbench.engine.table import RAW_ROW, Table, column_letter
+from workbench.engine.core.steps.base import StepContext
+from workbench.engine.core.table import RAW_ROW, Table, column_letter
 
 
 def make_table(columns: dict[str, list[Any]], *, first_row: int = 2, sheet: str | None = None) -> Table:

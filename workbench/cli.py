@@ -25,7 +25,7 @@ def _sheet(value: str | None) -> int | str | None:
 @click.pass_context
 def cli(ctx: click.Context, specs_dir: Path | None) -> None:
     """Data Workbench: turn RAW spreadsheets into tidy, validated, traceable tables."""
-    from workbench.engine import auth
+    from workbench.engine.app import auth
 
     auth.set_process_default(auth.SYSTEM)  # the operator on the server's shell acts as the local system
     try:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from workbench.cli_common import user_errors
-from workbench.engine.settings import get_settings
+from workbench.engine.core.settings import get_settings
 
 
 def _url() -> str:

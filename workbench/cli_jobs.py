@@ -50,8 +50,8 @@ def events() -> None:
 @user_errors
 def events_tail(follow: bool, last: int, as_json: bool) -> None:
     """Print the latest events (run.queued/started/step/succeeded/failed, backfill.*), and follow new ones."""
-    from workbench.engine.events import EventStream
-    from workbench.engine.redis_conn import get_redis
+    from workbench.engine.infra.events import EventStream
+    from workbench.engine.infra.redis_conn import get_redis
 
     stream = EventStream(get_redis())
     try:
@@ -129,7 +129,7 @@ def backfills_resume(backfill_id: int) -> None:
 def _first_admin(base: str, console: Console) -> None:
     """No account yet: create the admin from WORKBENCH_ADMIN_USERNAME/PASSWORD (logged by the engine), or print
     a one-time link (valid 24 h) with which the first visitor creates it. There is never a default password."""
-    from workbench.engine import accounts
+    from workbench.engine.app import accounts
 
     secret = accounts.bootstrap()
     if secret:
@@ -154,8 +154,8 @@ def serve(host: str, port: int, workers: int, no_web: bool) -> None:
     seconds and is retried once. Every log line is stamped with the time and its process. Ctrl-C (or SIGTERM)
     stops them all."""
     from workbench import serving
-    from workbench.engine.redis_conn import owned_embedded, redis_url, state_db_url
-    from workbench.engine.settings import get_settings
+    from workbench.engine.infra.redis_conn import owned_embedded, redis_url, state_db_url
+    from workbench.engine.core.settings import get_settings
 
     console = Console()
     serving.log_to(console)

@@ -33,7 +33,7 @@ def users() -> None:
 @user_errors
 def users_add(username: str, role: str, password_stdin: bool) -> None:
     """Create USERNAME with a password (asked for, at least 10 characters)."""
-    from workbench.engine import accounts
+    from workbench.engine.app import accounts
 
     user = accounts.add_user(username, _password(password_stdin), role)
     console.print(Text(f"created {user.username} ({user.role})"))
@@ -45,7 +45,7 @@ def users_add(username: str, role: str, password_stdin: bool) -> None:
 @user_errors
 def users_passwd(username: str, password_stdin: bool) -> None:
     """Set USERNAME's password; their open browser sessions end."""
-    from workbench.engine import accounts
+    from workbench.engine.app import accounts
 
     accounts.set_password(username, _password(password_stdin))
     console.print(Text(f"password of {username} changed; its sessions were ended"))
@@ -56,7 +56,7 @@ def users_passwd(username: str, password_stdin: bool) -> None:
 @user_errors
 def users_disable(username: str) -> None:
     """Disable USERNAME: sign-in, sessions and tokens stop working at once (the last admin can't be)."""
-    from workbench.engine import accounts
+    from workbench.engine.app import accounts
 
     accounts.set_disabled(username, True)
     console.print(Text(f"{username} disabled"))
@@ -67,7 +67,7 @@ def users_disable(username: str) -> None:
 @user_errors
 def users_enable(username: str) -> None:
     """Enable a disabled USERNAME again."""
-    from workbench.engine import accounts
+    from workbench.engine.app import accounts
 
     accounts.set_disabled(username, False)
     console.print(Text(f"{username} enabled"))
@@ -79,7 +79,7 @@ def users_enable(username: str) -> None:
 @user_errors
 def users_role(username: str, role: str) -> None:
     """Change USERNAME's role (viewer reads; analyst uploads, previews, runs; admin manages)."""
-    from workbench.engine import accounts
+    from workbench.engine.app import accounts
 
     accounts.set_role(username, role)
     console.print(Text(f"{username} is now {role}"))
@@ -89,7 +89,7 @@ def users_role(username: str, role: str) -> None:
 @user_errors
 def users_list() -> None:
     """Every account with its role and state."""
-    from workbench.engine import accounts
+    from workbench.engine.app import accounts
 
     table = RichTable("username", "role", "state", "created (UTC)", "last sign-in (UTC)")
     for u in accounts.list_users():
@@ -111,7 +111,7 @@ def tokens() -> None:
 @user_errors
 def tokens_create(username: str, name: str, days: int | None) -> None:
     """Create a token acting as USERNAME (with its role); it is printed once and stored only as a hash."""
-    from workbench.engine import auth
+    from workbench.engine.app import auth
 
     secret = auth.create_token(username, name, days=days)
     click.echo(secret)
@@ -123,7 +123,7 @@ def tokens_create(username: str, name: str, days: int | None) -> None:
 @user_errors
 def tokens_list(username: str | None) -> None:
     """Tokens (id, prefix, user, name, expiry, state); never the secrets."""
-    from workbench.engine import auth
+    from workbench.engine.app import auth
 
     table = RichTable("id", "prefix", "user", "name", "expires (UTC)", "last used (UTC)", "state")
     for t in auth.list_tokens(username):
@@ -139,7 +139,7 @@ def tokens_list(username: str | None) -> None:
 @user_errors
 def tokens_revoke(token_id_or_prefix: str) -> None:
     """Revoke a token by its id or by its prefix (at least 8 characters, as listed)."""
-    from workbench.engine import auth
+    from workbench.engine.app import auth
 
     n = auth.revoke_token(token_id_or_prefix)
     if not n:

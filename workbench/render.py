@@ -8,10 +8,10 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from workbench.engine.numfmt import fmt_number
-from workbench.engine.validation.report import row_of
-from workbench.engine.validation.results import mismatch_text
-from workbench.engine.validation.sentences import sentence
+from workbench.engine.core.numfmt import fmt_number
+from workbench.engine.core.validation.report import row_of
+from workbench.engine.core.validation.results import mismatch_text
+from workbench.engine.core.validation.sentences import sentence
 
 MAX_CELL = 40
 

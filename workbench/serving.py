@@ -190,7 +190,7 @@ class Plan:
     # --- after a death -------------------------------------------------------------------------------
 
     def _worker_exited(self, child: Child, code: int) -> None:
-        from workbench.engine.jobs import forget_worker
+        from workbench.engine.app.jobs import forget_worker
 
         name = self._worker_names[child.name]
         try:
@@ -256,6 +256,6 @@ class Plan:
 
 def _dies_with_us():
     """Supervised workers get SIGTERM when ``serve`` dies, even by SIGKILL (no orphan keeps taking jobs)."""
-    from workbench.engine.redis_embedded import pdeathsig_preexec
+    from workbench.engine.infra.redis_embedded import pdeathsig_preexec
 
     return pdeathsig_preexec()

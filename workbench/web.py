@@ -29,8 +29,8 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.redis_embedded import pdeathsig_preexec
+from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.infra.redis_embedded import pdeathsig_preexec
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def web_env(host: str, port: int, *, state_redis_url: str | None = None, workers
     })
     if bun.exists():
         env["REFLEX_BUN_PATH"] = str(bun)
-    # 2 malloc arenas from the first thread on: freed preview memory is not stranded in 16 (engine/memory.py)
+    # 2 malloc arenas from the first thread on: freed preview memory is not stranded in 16 (engine/core/memory.py)
     env.setdefault("MALLOC_ARENA_MAX", "2")
     if state_redis_url:
         env["REFLEX_REDIS_URL"] = state_redis_url

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import redis_server  # noqa: F401  (fixture)
 from tests.abuse.hostile import ROOT
 from workbench.api.app import create_api
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 
 MAX_UPLOAD = 8 * 1024 * 1024
 
@@ -38,7 +38,7 @@ def abuse_settings(abuse_dirs: dict[str, Path], redis_server: str) -> Settings: 
 @pytest.fixture(scope="module")
 def abuse_client(abuse_settings: Settings) -> Iterator[TestClient]:
     """The API as a signed-in analyst: hostile input comes from people who can upload."""
-    from workbench.engine import accounts, auth
+    from workbench.engine.app import accounts, auth
     from workbench.engine.store.migrate import upgrade
 
     upgrade(abuse_settings.db_url)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests.abuse.hostile import CASES, OK, ROOT, SCRIPT, Case
 from workbench.engine import api
-from workbench.engine.limits import MAX_FILENAME_CHARS
+from workbench.engine.core.limits import MAX_FILENAME_CHARS
 
 SECONDS = 10.0
 LEAKS = ("Traceback", 'File "', "site-packages", ".venv", "/tmp/", "/work/", str(ROOT))

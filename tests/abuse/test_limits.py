@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.abuse.hostile import far_cells, lying_sheet, many_entries, small_xlsx
-from workbench.engine import limits as lim
-from workbench.engine import zipcheck
-from workbench.engine.readers import read_raw
-from workbench.engine.readers.excel_reader import _guard
-from workbench.engine.spec.source import SourceOptions
+from workbench.engine.core import limits as lim
+from workbench.engine.core import zipcheck
+from workbench.engine.core.readers import read_raw
+from workbench.engine.core.readers.excel_reader import _guard
+from workbench.engine.core.spec.source import SourceOptions
 
 TIGHT = lim.InputLimits(max_rows=5, max_columns=3, max_cells=12, max_cell_chars=10, max_zip_entries=20,
                         max_xls_bytes=4096)
@@ -92,7 +92,7 @@ def test_a_normal_workbook_passes_every_check():
 
 
 def test_limits_come_from_settings():
-    from workbench.engine.settings import Settings
+    from workbench.engine.core.settings import Settings
 
     limits = lim.InputLimits.from_settings(Settings(max_rows=7, max_zip_ratio=50))
     assert (limits.max_rows, limits.max_zip_ratio, limits.max_columns) == (7, 50, 2_000)
@@ -102,8 +102,8 @@ def test_a_crash_of_the_isolated_xls_reader_is_a_corrupt_workbook(monkeypatch: p
     """What an abort inside calamine looks like from here: the child dies, the caller gets a clean error."""
     from pathlib import Path
 
-    from workbench.engine.errors import CorruptWorkbookError
-    from workbench.engine.readers import isolated
+    from workbench.engine.core.errors import CorruptWorkbookError
+    from workbench.engine.core.readers import isolated
 
     monkeypatch.setattr(isolated, "_CHILD", "import os, sys; sys.stdin.buffer.read(); os.abort()")
     data = (Path(__file__).resolve().parents[1] / "data" / "abuse" / "base.xls").read_bytes()

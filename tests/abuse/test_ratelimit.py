@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.abuse.hostile import csv_with
 from workbench.api.app import create_api
 from workbench.api.ratelimit import RateLimitedError, UploadLimiter
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 
 
 def _settings(tmp_path: Path, redis_url: str | None = None, **limits: int) -> Settings:
@@ -32,7 +32,7 @@ def flushed(redis_server: str) -> str:
 
 def _signed_in(settings) -> TestClient:
     """The API as a signed-in analyst (the limits count per principal)."""
-    from workbench.engine import accounts, auth
+    from workbench.engine.app import accounts, auth
     from workbench.engine.store.migrate import upgrade
 
     upgrade(settings.db_url)

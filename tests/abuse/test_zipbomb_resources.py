@@ -12,9 +12,9 @@ from tests.abuse.hostile import MIB, ROOT, xlsx_with, zeros_entry
 
 PROBE = """
 import json, resource, sys, time
-from workbench.engine.readers import read_raw
-from workbench.engine.spec.source import SourceOptions
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.core.readers import read_raw
+from workbench.engine.core.spec.source import SourceOptions
+from workbench.engine.core.errors import WorkbenchError
 import fastexcel, pandas, pyarrow  # imported before measuring: the refusal, not the imports, is measured
 data = open(sys.argv[1], "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

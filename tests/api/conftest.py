@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from tests.integration.conftest import db_url, postgres_admin_url  # noqa: F401  (fixtures)
 from workbench.api.app import create_api
-from workbench.engine import services
-from workbench.engine.redis_conn import EmbeddedRedis
-from workbench.engine.settings import Settings
+from workbench.engine.app import services
+from workbench.engine.infra.redis_conn import EmbeddedRedis
+from workbench.engine.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "workbench"
@@ -53,7 +53,7 @@ TESTER_PASSWORD = "clave-de-pruebas-api"
 @pytest.fixture
 def token(settings: Settings) -> str:
     """An API token of ``tester``, an admin (the name runs record as who triggered them)."""
-    from workbench.engine import accounts, auth
+    from workbench.engine.app import accounts, auth
 
     accounts.add_user("tester", TESTER_PASSWORD, "admin", settings)
     return auth.create_token("tester", "api tests", settings=settings)

@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import CSV, run_now, upload
 from workbench.api.app import create_api
-from workbench.engine import accounts, auth, services
-from workbench.engine.settings import Settings
+from workbench.engine.app import accounts, auth, services
+from workbench.engine.core.settings import Settings
 
 #: Public on purpose: signing in (the form, the JSON route, the first-admin link, signing out), the health
 #: endpoint (load balancers; up/down only) and the API's own documentation (its schema and Swagger UI).

@@ -3,7 +3,7 @@
 import shutil
 
 from tests.api.conftest import CSV, HTML
-from workbench.engine import services
+from workbench.engine.app import services
 
 
 def test_start_status_cancel(client, settings):

@@ -1,7 +1,7 @@
 """The dataset list's answers are cached under the store's change marker: hits skip the query, any committed
 change (here or in another process) is seen at once, and the cache never mixes principals or keeps errors."""
 
-from workbench.engine import catalog, services
+from workbench.engine.app import catalog, services
 
 
 def _counting(monkeypatch) -> list[int]:
@@ -29,7 +29,7 @@ def test_a_hit_skips_the_query_until_the_store_changes(client, settings, monkeyp
 
 
 def test_principals_do_not_share_entries(client, settings, monkeypatch):
-    from workbench.engine import accounts, auth
+    from workbench.engine.app import accounts, auth
 
     calls = _counting(monkeypatch)
     client.get("/workbench/datasets")
@@ -53,7 +53,7 @@ def test_a_server_marker_read_is_shared_only_by_requests_that_arrived_before_it(
     import time
 
     from workbench.api import cache
-    from workbench.engine.settings import Settings
+    from workbench.engine.core.settings import Settings
 
     reads: list[int] = []
 

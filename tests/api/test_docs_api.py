@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from workbench.api.app import create_api
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 

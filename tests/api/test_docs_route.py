@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import CSV, run_now
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from workbench.api.files import OpenedFileResponse, opened
-from workbench.engine import export_cache
-from workbench.engine.export import ExportError
+from workbench.engine.app import export_cache
+from workbench.engine.core.export import ExportError
 from workbench.engine.store.files import StorageFullError
 
 

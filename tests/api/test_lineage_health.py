@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import run_now
 from workbench.api.app import create_api
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 
 
 def test_lineage_graph_json_and_jsonld(client, settings):

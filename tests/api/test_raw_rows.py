@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.api.conftest import CSV, upload
-from workbench.engine import api, auth
+from workbench.engine import api
+from workbench.engine.app import auth
 
 
 def test_preview_rows_are_the_rows_of_the_raw_file(client):

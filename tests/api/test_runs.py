@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from tests.api.conftest import CSV, ROOT, run_now, upload
 from tests.integration.test_jobs import env_of
-from workbench.engine import services
-from workbench.engine.catalog import write_xlsx
+from workbench.engine.app import services
+from workbench.engine.app.catalog import write_xlsx
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import session_scope
 

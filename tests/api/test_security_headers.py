@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 
 from workbench.api.app import create_api
 from workbench.api.security import CSP, DATA_DOCS_CSP
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 
 
 def test_every_response_has_the_security_headers(tmp_path):

@@ -9,7 +9,7 @@ from starlette.responses import PlainTextResponse
 
 from workbench.api.app import create_api
 from workbench.api.server_errors import PlainErrors
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 
 
 def _client(tmp_path) -> TestClient:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from workbench.api.app import create_api
 from workbench.api.session import COOKIE, principal_of
-from workbench.engine import accounts, auth
+from workbench.engine.app import accounts, auth
 
 PASSWORD = "una-clave-larga-2026"
 HTML = {"accept": "text/html"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 from workbench.engine.store import prepare
 
 

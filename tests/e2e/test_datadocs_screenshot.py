@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.e2e,
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from workbench.engine.validation.docs import build_run_docs
-    from workbench.engine.validation.docs.sample import sample_results
+    from workbench.engine.core.validation.docs import build_run_docs
+    from workbench.engine.core.validation.docs.sample import sample_results
 
     out = tmp_path_factory.mktemp("datadocs")
     build_run_docs(sample_results(rows=300, bad_rows=40, hostile=True, custom=True), run_id=1,

@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USER, ROOT, Tab, add_user, signed_in_tab
 from workbench import pages
-from workbench.engine import auth
+from workbench.engine.app import auth
 from workbench.pages import routes
 from workbench.state.auth import AuthState
 

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from workbench.engine import auth
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.app import auth
+from workbench.engine.core.errors import WorkbenchError
 from workbench.state import auth as web_auth
 
 ANA = auth.Principal("ana", "viewer", "session", 7)

@@ -24,8 +24,8 @@ from fastapi.testclient import TestClient
 
 from tests.faults.servers import PrivatePostgres, PrivateRedis, ServerSetupError
 from workbench.api.app import create_api
-from workbench.engine import accounts, auth, services
-from workbench.engine.settings import Settings
+from workbench.engine.app import accounts, auth, services
+from workbench.engine.core.settings import Settings
 from workbench.engine.store import db, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,7 +160,7 @@ def start_worker(settings: Settings, *queues: str) -> subprocess.Popen:
     stopped; returns once it listens on its queues (it exits when Redis is down while it starts)."""
     from rq import Worker
 
-    from workbench.engine.redis_conn import get_redis
+    from workbench.engine.infra.redis_conn import get_redis
 
     proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", *(f"--queues={q}" for q in queues)],
                             env={**os.environ, **worker_env(settings)}, cwd=ROOT, start_new_session=True,
@@ -187,8 +187,8 @@ def work_burst(settings: Settings, *queues: str) -> bool:
     """A real RQ worker (the product's ``jobs.work``) in this process until its queues are empty: it recovers
     abandoned runs first, as every worker start does. In-process to save a Python start and the GX import per
     test; configured like a worker process (environment), and RQ's signal handlers are put back afterwards."""
-    from workbench.engine import jobs
-    from workbench.engine.settings import get_settings
+    from workbench.engine.app import jobs
+    from workbench.engine.core.settings import get_settings
 
     env = worker_env(settings)
     saved_env = {name: os.environ.get(name) for name in env}

@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from tests.faults.conftest import CSV, make_settings, upload
 from tests.faults.servers import fill, small_disk
 from workbench.api.app import create_api
-from workbench.engine import services
-from workbench.engine.settings import Settings
+from workbench.engine.app import services
+from workbench.engine.core.settings import Settings
 from workbench.engine.store import files
 
 #: Size of the small file system, KB (tmpfs rounds to 4 KB pages).

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from rq import Worker
 
 from workbench.api.app import create_api
-from workbench.engine import jobs
-from workbench.engine.redis_conn import get_redis
-from workbench.engine.settings import Settings
+from workbench.engine.app import jobs
+from workbench.engine.infra.redis_conn import get_redis
+from workbench.engine.core.settings import Settings
 
 CHECKS = {"database", "redis", "workers", "queues", "disk"}
 
@@ -40,7 +40,7 @@ def secrets_of(settings: Settings, pg, private_redis) -> list[str]:
 
 
 def test_all_up_is_200_ok_with_each_check_timed_and_nothing_revealed(settings, anonymous, worker, pg, private_redis):
-    jobs.queue("runs", settings).enqueue_call("workbench.engine.jobs.run_job", args=(999,), job_id="run-999")
+    jobs.queue("runs", settings).enqueue_call("workbench.engine.app.jobs.run_job", args=(999,), job_id="run-999")
     response = anonymous.get("/workbench/health")  # no credentials: probes and load balancers
     assert response.status_code == 200, response.text
     body = response.json()
@@ -76,7 +76,7 @@ def test_both_stores_down_is_503_down_quickly_and_still_reveals_nothing(settings
 
 
 def test_signed_in_callers_also_get_worker_names_and_free_space(settings, anonymous, worker):
-    from workbench.engine import accounts, auth
+    from workbench.engine.app import accounts, auth
 
     accounts.add_user("operadora", "clave-de-operacion-1", "viewer", settings)
     token = auth.create_token("operadora", "health", settings=settings)

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from tests.faults.conftest import CSV, make_settings, new_token, upload
 from tests.faults.servers import hung_server
 from workbench.api.app import create_api
-from workbench.engine import auth, previews, services
-from workbench.engine.spec.loader import parse_spec
+from workbench.engine.app import auth, previews, services
+from workbench.engine.core.spec.loader import parse_spec
 from workbench.engine.store.db import CONNECT_TIMEOUT_S
 from workbench.engine.store.files import RawFileStore
 

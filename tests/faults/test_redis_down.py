@@ -12,11 +12,11 @@ import pytest
 
 from tests.faults.conftest import CSV, DATA, ROOT, make_settings, start_worker, stop_worker, upload, work_burst
 from tests.faults.servers import hung_server
-from workbench.engine import previews, runview, services
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.redis_conn import RETRIES, SOCKET_TIMEOUT_S
-from workbench.engine.settings import Settings
-from workbench.engine.spec.loader import parse_spec
+from workbench.engine.app import previews, runview, services
+from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.infra.redis_conn import RETRIES, SOCKET_TIMEOUT_S
+from workbench.engine.core.settings import Settings
+from workbench.engine.core.spec.loader import parse_spec
 
 
 def test_previews_work_uncached_with_a_warning_and_cache_again_after_the_restart(private_redis, client):
@@ -145,7 +145,7 @@ def test_a_run_whose_redis_goes_away_mid_run_still_records_its_outcome(private_r
     embedded one restarted by `workbench serve`) must not turn the run into an internal error."""
     import redis
 
-    from workbench.engine import jobs
+    from workbench.engine.app import jobs
 
     class ProgressOnAGoneRedis:
         meta: dict = {}
@@ -168,8 +168,8 @@ def test_a_run_whose_redis_goes_away_mid_run_still_records_its_outcome(private_r
 def test_a_job_for_a_run_that_does_not_exist_fails_and_leaves_no_marker_behind(private_redis, settings, monkeypatch):
     """Only a service going away is absorbed by run_job (one line, recovery ends the run); other engine errors
     still fail the job, with their traceback in the worker's log."""
-    from workbench.engine import jobs
-    from workbench.engine.runs_read import RunNotFoundError
+    from workbench.engine.app import jobs
+    from workbench.engine.app.runs_read import RunNotFoundError
 
     services.sync_specs(settings)
     monkeypatch.setattr(jobs, "get_settings", lambda: settings)

@@ -27,8 +27,8 @@ import pytest
 from tests.data.workbench.generate import execution_csv
 from tests.faults.conftest import ROOT
 from tests.faults.servers import PrivatePostgres, free_port
-from workbench.engine import auth
-from workbench.engine.settings import Settings
+from workbench.engine.app import auth
+from workbench.engine.core.settings import Settings
 from workbench.engine.store import db, migrate
 
 #: A run must not stay ``running`` longer than this after its process (or its database) is gone, seconds.

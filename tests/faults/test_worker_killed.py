@@ -14,9 +14,9 @@ import time
 
 from tests.data.workbench.generate import execution_csv
 from tests.faults.conftest import ROOT, start_worker, stop_worker, work_burst
-from workbench.engine import backfill, services
-from workbench.engine.locks import DatasetLock
-from workbench.engine.redis_conn import get_redis
+from workbench.engine.app import backfill, services
+from workbench.engine.infra.locks import DatasetLock
+from workbench.engine.infra.redis_conn import get_redis
 
 #: The other fault tests that live with their feature.
 FAULT_SUITE = (
@@ -107,8 +107,8 @@ def test_recovery_ends_the_runs_of_dead_processes_at_once_and_leaves_the_others(
     import sys
 
     from tests.faults.conftest import CSV
-    from workbench.engine import jobs
-    from workbench.engine.redis_embedded import process_start
+    from workbench.engine.app import jobs
+    from workbench.engine.infra.redis_embedded import process_start
     from workbench.engine.store import runs
     from workbench.engine.store.db import session_scope
     from workbench.engine.store.prepare import prepare_store

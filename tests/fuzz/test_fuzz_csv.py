@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from tests.abuse.hostile import small_xlsx
 from tests.unit.readers.workbooks import ods
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.limits import InputLimits
-from workbench.engine.readers import read_raw
-from workbench.engine.readers.base import SourceInfo
-from workbench.engine.readers.csv_reader import read_csv
-from workbench.engine.spec.source import SourceOptions
+from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.core.limits import InputLimits
+from workbench.engine.core.readers import read_raw
+from workbench.engine.core.readers.base import SourceInfo
+from workbench.engine.core.readers.csv_reader import read_csv
+from workbench.engine.core.spec.source import SourceOptions
 
 pytestmark = pytest.mark.fuzz
 

@@ -7,10 +7,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench.engine.errors import SpecError
-from workbench.engine.spec.loader import parse_spec
-from workbench.engine.spec.models import Spec
-from workbench.engine.steps.registry import step_names
+from workbench.engine.core.errors import SpecError
+from workbench.engine.core.spec.loader import parse_spec
+from workbench.engine.core.spec.models import Spec
+from workbench.engine.core.steps.registry import step_names
 
 pytestmark = pytest.mark.fuzz
 

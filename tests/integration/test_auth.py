@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from workbench.engine import accounts, auth
-from workbench.engine.settings import Settings
+from workbench.engine.app import accounts, auth
+from workbench.engine.core.settings import Settings
 from workbench.engine.store.db import session_scope
 from workbench.engine.store.models import Credential, User
 from sqlmodel import select
@@ -164,7 +164,7 @@ def test_concurrent_uses_of_the_setup_link_create_one_admin(settings):
 
 def test_cli_manages_users_and_tokens(settings, monkeypatch):
     from workbench.cli import cli
-    from workbench.engine.settings import get_settings
+    from workbench.engine.core.settings import get_settings
 
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", settings.db_url)
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(settings.data_dir))
@@ -204,8 +204,8 @@ def test_a_revocation_reaches_other_processes_at_once(db_url, tmp_path):
     token = auth.create_token("maquina", "script", settings=settings)
     code = f"""
 import sys, time
-from workbench.engine import auth
-from workbench.engine.settings import Settings
+from workbench.engine.app import auth
+from workbench.engine.core.settings import Settings
 auth.RESOLVE_CACHE_S = 60.0
 s = Settings(data_dir={str(tmp_path / "data")!r}, database_url={db_url!r}, redis_url={redis_url!r})
 auth.resolve(sys.argv[1], s)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import cli
-from workbench.engine.settings import get_settings
+from workbench.engine.core.settings import get_settings
 
 SPEC = """\
 dataset: {slug: montos, title: Montos}

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine import backfill, previews, services
-from workbench.engine.events import EventStream
-from workbench.engine.locks import DatasetLock
-from workbench.engine.redis_conn import EmbeddedRedis, get_redis
-from workbench.engine.settings import Settings
+from workbench.engine.app import backfill, previews, services
+from workbench.engine.infra.events import EventStream
+from workbench.engine.infra.locks import DatasetLock
+from workbench.engine.infra.redis_conn import EmbeddedRedis, get_redis
+from workbench.engine.core.settings import Settings
 from tests.helpers import real_redis_db
 
 ROOT = Path(__file__).resolve().parents[2]

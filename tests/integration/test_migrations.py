@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import SQLModel
 
 from workbench.cli_db import db as db_group
-from workbench.engine.settings import get_settings
+from workbench.engine.core.settings import get_settings
 from workbench.engine.store import db, migrate
 from workbench.engine.store.models import SpecVersion
 

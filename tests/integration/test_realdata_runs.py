@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from workbench.engine import services
-from workbench.engine.settings import Settings
+from workbench.engine.app import services
+from workbench.engine.core.settings import Settings
 from workbench.engine.store.db import session_scope
 from workbench.engine.store.models import LineageEdge, RawFile, Run
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine import services
-from workbench.engine.errors import ParameterError, RedisUnavailableError, public_record, record_of
-from workbench.engine.jobs import QueueUnavailableError
-from workbench.engine.locks import DatasetLock
-from workbench.engine.redis_conn import EmbeddedRedis
-from workbench.engine.runs_read import RunOutputMissingError
-from workbench.engine.settings import Settings
+from workbench.engine.app import services
+from workbench.engine.core.errors import ParameterError, RedisUnavailableError, public_record, record_of
+from workbench.engine.app.jobs import QueueUnavailableError
+from workbench.engine.infra.locks import DatasetLock
+from workbench.engine.infra.redis_conn import EmbeddedRedis
+from workbench.engine.app.runs_read import RunOutputMissingError
+from workbench.engine.core.settings import Settings
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import session_scope
 from workbench.engine.store.files import StorageFullError
@@ -53,7 +53,7 @@ def test_a_bug_during_a_run_is_recorded_without_its_text(settings, monkeypatch, 
         raise ConnectionError(f"Error 2 connecting to {SOCKET}. No such file or directory.")
 
     monkeypatch.setattr(services, "preview_file", broken)
-    with caplog.at_level(logging.ERROR, logger="workbench.engine.services"), pytest.raises(ConnectionError):
+    with caplog.at_level(logging.ERROR, logger="workbench.engine.app.services"), pytest.raises(ConnectionError):
         run_csv(settings)
     run = services.list_runs(settings)[0]
     error = run.error
@@ -70,7 +70,7 @@ def test_redis_down_at_the_lock_is_recorded_without_the_servers_address(settings
         raise RedisUnavailableError(where=f"unix://{SOCKET}", reason="Connection refused")
 
     monkeypatch.setattr(DatasetLock, "acquire", unreachable)
-    with caplog.at_level(logging.WARNING, logger="workbench.engine.services"):
+    with caplog.at_level(logging.WARNING, logger="workbench.engine.app.services"):
         run = run_csv(settings)
     assert run.status == "failed" and run.error["code"] == "redis-unavailable"
     assert SOCKET not in json.dumps(run.error) and run.error["message_es"].startswith(
@@ -116,8 +116,8 @@ def test_a_failed_jobs_exception_is_shown_to_admins_only(settings):
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
-    from workbench.engine import auth, jobs, queues_info
-    from workbench.engine.redis_conn import get_redis
+    from workbench.engine.app import auth, jobs, queues_info
+    from workbench.engine.infra.redis_conn import get_redis
 
     # a job whose exception names a server path (as a Redis socket or a data folder would)
     jobs.queue("runs", settings).enqueue_call("os.stat", args=(SOCKET,), job_id="run-987654")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine import qa, services
-from workbench.engine.events import EventStream
-from workbench.engine.redis_conn import get_redis
-from workbench.engine.settings import Settings
+from workbench.engine.app import qa, services
+from workbench.engine.infra.events import EventStream
+from workbench.engine.infra.redis_conn import get_redis
+from workbench.engine.core.settings import Settings
 
 SPEC = """\
 dataset: {slug: montos, title: Montos}

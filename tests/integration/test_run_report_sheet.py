@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine import services
-from workbench.engine.preview import preview_file
-from workbench.engine.settings import Settings
-from workbench.engine.spec.loader import parse_spec
+from workbench.engine.app import services
+from workbench.engine.core.preview import preview_file
+from workbench.engine.core.settings import Settings
+from workbench.engine.core.spec.loader import parse_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTES_FIRST = ROOT / "tests" / "data" / "workbench" / "readers" / "programa_con_notas.xlsx"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench.engine import services
-from workbench.engine.settings import Settings
-from workbench.engine.spec.loader import parse_spec
-from workbench.engine.preview import preview_file
+from workbench.engine.app import services
+from workbench.engine.core.settings import Settings
+from workbench.engine.core.spec.loader import parse_spec
+from workbench.engine.core.preview import preview_file
 from workbench.engine.store import datasets, runs
 from workbench.engine.store.db import session_scope
 from workbench.engine.store.models import RawFile, Run, SpecVersion
@@ -198,8 +198,8 @@ def test_the_data_directory_is_private_to_the_products_user(tmp_path):
     """Unpublished RAW files, the SQLite database and the admin secret live there: mode 0700."""
     import stat
 
-    from workbench.engine import services
-    from workbench.engine.settings import Settings
+    from workbench.engine.app import services
+    from workbench.engine.core.settings import Settings
 
     fresh = Settings(data_dir=tmp_path / "nuevo" / "data")
     services.prepare_store(fresh)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.readers import RawGrid, list_sheets, read_raw
-from workbench.engine.spec.source import SourceOptions
+from workbench.engine.core.readers import RawGrid, list_sheets, read_raw
+from workbench.engine.core.spec.source import SourceOptions
 
 pytestmark = pytest.mark.realdata
 

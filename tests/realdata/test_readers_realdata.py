@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import rows
-from workbench.engine.errors import EmptyFileError, EncryptedWorkbookError, FileFormatError, SheetNotFoundError
-from workbench.engine.readers import RawGrid, build_table, list_sheets, read_raw
-from workbench.engine.spec.source import SourceOptions
+from workbench.engine.core.errors import EmptyFileError, EncryptedWorkbookError, FileFormatError, SheetNotFoundError
+from workbench.engine.core.readers import RawGrid, build_table, list_sheets, read_raw
+from workbench.engine.core.spec.source import SourceOptions
 
 pytestmark = pytest.mark.realdata
 

@@ -10,8 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from workbench.engine import alerts
-from workbench.engine.settings import Settings
+from workbench.engine.app import alerts
+from workbench.engine.core.settings import Settings
 
 
 class Receiver:

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine import auth, backfill_paths
-from workbench.engine.backfill import expand_files
-from workbench.engine.backfill_paths import (BackfillPathError, BackfillPatternError, NoFilesError,
+from workbench.engine.app import auth
+
+from workbench.engine.core import backfill_paths
+from workbench.engine.app.backfill import expand_files
+from workbench.engine.core.backfill_paths import (BackfillPathError, BackfillPatternError, NoFilesError,
                                              WalkTooLargeError)
-from workbench.engine.runview import backfill_files
-from workbench.engine.settings import Settings
+from workbench.engine.app.runview import backfill_files
+from workbench.engine.core.settings import Settings
 
 ANALYST = auth.Principal("ana", "analyst")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import click
 
 from workbench.cli import cli
-from workbench.engine.settings import Settings
-from workbench.engine.steps.registry import step_names
+from workbench.engine.core.settings import Settings
+from workbench.engine.core.steps.registry import step_names
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -1,6 +1,6 @@
 """The one canonical JSON error shape, pinned: the CLI, API and run records all use it."""
 
-from workbench.engine.errors import ColumnNotFoundError, FileFormatError, StepError
+from workbench.engine.core.errors import ColumnNotFoundError, FileFormatError, StepError
 
 
 def test_error_shape_is_stable():

@@ -9,7 +9,7 @@ import time
 import psutil
 import pytest
 
-from workbench.engine import memory
+from workbench.engine.core import memory
 
 
 def rss_mb() -> float:
@@ -85,7 +85,8 @@ def test_memory_is_released_again_once_things_settle(monkeypatch):
 
 def test_previews_and_runs_release_their_memory():
     """Every preview and run goes through these (the API, the web app, jobs, the CLI)."""
-    from workbench.engine import preview, services
+    from workbench.engine.core import preview
+    from workbench.engine.app import services
 
     assert preview.preview_file.__wrapped__ and services._execute.__wrapped__
 

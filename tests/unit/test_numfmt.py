@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from workbench.engine.numfmt import fmt_number, fmt_percent
+from workbench.engine.core.numfmt import fmt_number, fmt_percent
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -32,7 +32,7 @@ def test_percentages() -> None:
 def test_a_stored_cell_shows_amounts_in_es_cl_and_codes_as_they_are():
     """Failing rows keep exact non-integral amounts as text ("-0.5"): shown like every other number, while
     codes (leading zeros, grouping dots) and years stored as text are left alone."""
-    from workbench.engine.numfmt import fmt_value
+    from workbench.engine.core.numfmt import fmt_value
 
     assert [fmt_value(v) for v in ("-0.5", "976368290.25", 976368290, -10253120970, None)] == [
         "-0,5", "976.368.290,25", "976.368.290", "-10.253.120.970", "—"]

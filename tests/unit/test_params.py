@@ -2,9 +2,9 @@
 
 import pytest
 
-from workbench.engine.errors import ParameterError
-from workbench.engine.params import parse_assignments, resolve_params
-from workbench.engine.spec.loader import parse_spec
+from workbench.engine.core.errors import ParameterError
+from workbench.engine.core.params import parse_assignments, resolve_params
+from workbench.engine.core.spec.loader import parse_spec
 
 SPEC = """\
 dataset: {slug: demo, title: Demo}

@@ -9,7 +9,9 @@ import inspect
 
 import pytest
 
-from workbench.engine import api, auth
+from workbench.engine import api
+
+from workbench.engine.app import auth
 
 #: Functions that need no permission, and why.
 EXEMPT = {
@@ -29,9 +31,9 @@ EXEMPT = {
     "accounts.bootstrap", "accounts.complete_setup", "accounts.check_password_rules", "accounts.check_username",
 }
 
-MODULES = {"catalog": "workbench.engine.catalog", "queues_info": "workbench.engine.queues_info",
-           "accounts": "workbench.engine.accounts", "runview": "workbench.engine.runview",
-           "health": "workbench.engine.health"}
+MODULES = {"catalog": "workbench.engine.app.catalog", "queues_info": "workbench.engine.app.queues_info",
+           "accounts": "workbench.engine.app.accounts", "runview": "workbench.engine.app.runview",
+           "health": "workbench.engine.app.health"}
 
 EXPECTED = {
     "api.preview_cached": "preview", "api.submit_run": "run", "api.run_file": "run", "api.execute_run": "run",

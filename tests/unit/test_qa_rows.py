@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import cli
-from workbench.engine import api, stepview
-from workbench.engine.settings import get_settings
+from workbench.engine import api
+from workbench.engine.app import stepview
+from workbench.engine.core.settings import get_settings
 from workbench.state import preview_view as view
 from workbench.state import run_views
 from workbench.state.qa_rows import failure_row, page_label

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine import auth
-from workbench.engine.runview import BackfillPathError, backfill_files, spec_diff
-from workbench.engine.settings import Settings
+from workbench.engine.app import auth
+from workbench.engine.app.runview import BackfillPathError, backfill_files, spec_diff
+from workbench.engine.core.settings import Settings
 from workbench.state.lineage import layout, node_qa
 
 
@@ -74,15 +74,15 @@ def test_layout_puts_kinds_in_columns_left_to_right_and_colours_by_qa() -> None:
 @pytest.mark.parametrize("regex", [r"(?P<a>a+)+b", r"(?P<a>(a|ab)*)c", r"(?P<a>.*.*.*.*x)", r"(?P<a>(\w+\s?)*)$",
                                    r"(?P<a>(?:x+y?)*)z", "(?P<a>" + "x" * 300 + ")"])
 def test_file_name_patterns_that_could_backtrack_for_minutes_are_refused(regex: str) -> None:
-    from workbench.engine.backfill import params_from_filename
-    from workbench.engine.errors import ParameterError
+    from workbench.engine.app.backfill import params_from_filename
+    from workbench.engine.core.errors import ParameterError
 
     with pytest.raises(ParameterError):
         params_from_filename(regex, "a" * 40 + "c")
 
 
 def test_usual_file_name_patterns_still_work() -> None:
-    from workbench.engine.backfill import params_from_filename
+    from workbench.engine.app.backfill import params_from_filename
 
     name = "ejecucion_2017_04_enero.csv"
     assert params_from_filename(r"(?P<anio>\d{4})_(?P<mes>\d{2})", name) == {"anio": "2017", "mes": "04"}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 
 
 def test_production_refuses_placeholder_secrets(monkeypatch):
-    from workbench.engine.settings import SettingsError, get_settings
+    from workbench.engine.core.settings import SettingsError, get_settings
 
     monkeypatch.setenv("WORKBENCH_ENVIRONMENT", "production")
     monkeypatch.setenv("WORKBENCH_ADMIN_SECRET", "changeme")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.errors import SpecError
-from workbench.engine.spec.loader import SCHEMA_COMMENT, find_spec, load_all, load_spec, parse_spec
+from workbench.engine.core.errors import SpecError
+from workbench.engine.core.spec.loader import SCHEMA_COMMENT, find_spec, load_all, load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,7 +143,7 @@ def test_yaml_aliases_are_refused_before_they_can_expand():
 
 
 def test_a_slug_cannot_walk_out_of_the_specs_directory(tmp_path):
-    from workbench.engine.errors import SpecNotFoundError
+    from workbench.engine.core.errors import SpecNotFoundError
 
     (tmp_path / "x.yaml").write_text(GOOD)
     (tmp_path / "specs").mkdir()

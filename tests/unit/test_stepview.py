@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine import api, stepview
+from workbench.engine import api
+
+from workbench.engine.app import stepview
 from workbench.state import preview_view as view
 
 ROOT = Path(__file__).resolve().parents[2]

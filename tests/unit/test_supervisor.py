@@ -19,9 +19,9 @@ from datetime import datetime
 import pytest
 
 from workbench import web
-from workbench.engine import jobs
-from workbench.engine.redis_embedded import NOTIFY_KEYSPACE_EVENTS, EmbeddedRedis, _ping, process_start
-from workbench.engine.settings import Settings
+from workbench.engine.app import jobs
+from workbench.engine.infra.redis_embedded import NOTIFY_KEYSPACE_EVENTS, EmbeddedRedis, _ping, process_start
+from workbench.engine.core.settings import Settings
 from workbench.supervisor import Child, Console, Supervisor, backoff, describe_exit, log_line
 
 SLEEPER = [sys.executable, "-c", "import time; print('sleeping', flush=True); time.sleep(60)"]

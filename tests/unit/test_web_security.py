@@ -19,9 +19,9 @@ import pytest
 
 from workbench import web
 from workbench.api.ratelimit import RateLimitedError, UploadLimiter
-from workbench.engine import auth
-from workbench.engine.errors import SpecNotFoundError
-from workbench.engine.settings import Settings
+from workbench.engine.app import auth
+from workbench.engine.core.errors import SpecNotFoundError
+from workbench.engine.core.settings import Settings
 from workbench.state import auth as web_auth
 from workbench.state import tools as tools_state
 from workbench.state import upload as upload_state

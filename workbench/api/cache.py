@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workbench.api.deps import current_principal
 from workbench.engine.api import Settings, WorkbenchError
-from workbench.engine.catalog import store_version
+from workbench.engine.app.catalog import store_version
 
 #: Answers kept per process (bounded: a few hundred small JSON pages).
 MAX_ENTRIES = 256

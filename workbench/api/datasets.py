@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
 from workbench.api.deps import MAX_INT, require, settings_of
-from workbench.engine import api, catalog
+from workbench.engine import api
+from workbench.engine.app import catalog
 
 router = APIRouter(prefix="/workbench/datasets", tags=["datasets"], dependencies=[Depends(require("read"))])
 

@@ -14,7 +14,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import session
-from workbench.engine import auth
+from workbench.engine.app import auth
 from workbench.engine.api import Settings
 
 Principal = auth.Principal

@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from workbench.engine import auth
+from workbench.engine.app import auth
 from workbench.engine.api import Settings, WorkbenchError
 
 COOKIE = "wb_session"

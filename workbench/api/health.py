@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from workbench.api.deps import optional_principal, settings_of
 from workbench.api.problems import RETRY_AFTER_UNAVAILABLE_S
-from workbench.engine.health import health as check_health
+from workbench.engine.app.health import health as check_health
 from workbench.engine.api import WorkbenchError
 
 router = APIRouter(prefix="/workbench", tags=["health"])

@@ -117,7 +117,7 @@ class UploadLimiter:
 
     def _client(self) -> Any:
         if self._redis is None:
-            from workbench.engine.redis_conn import get_redis
+            from workbench.engine.infra.redis_conn import get_redis
 
             self._redis = get_redis(self.settings)
         return self._redis

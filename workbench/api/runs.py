@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from workbench.api import files, problems
 from workbench.api.deps import MAX_INT, Principal, current_principal, require, settings_of
 from workbench.api.uploads import dataset_of, flag, multipart_body, params_of, read_upload, sheet_of
-from workbench.engine import api, catalog
+from workbench.engine import api
+from workbench.engine.app import catalog
 from workbench.engine.api import QA_STATUSES, RUN_STATUSES
 from workbench.engine.store.models import RunPublic
 

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from workbench.engine import accounts, auth
+from workbench.engine.app import accounts, auth
 from workbench.engine.api import Settings, WorkbenchError
 
 COOKIE = "wb_session"

@@ -1,6 +1,6 @@
 """Numbers and dates the way Chilean readers write them: 1.234.567,89 and 25-11-2026 14:05 (UTC shown as such).
 
-Numbers come from the engine's one formatter (``workbench.engine.numfmt``), so the web app, the CLI, QA
+Numbers come from the engine's one formatter (``workbench.engine.core.numfmt``), so the web app, the CLI, QA
 messages and Data Docs agree on every value. Pure functions used by the states, so the vars they send already
 hold display text."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from workbench.engine.numfmt import DASH, fmt_int, fmt_number, fmt_percent
+from workbench.engine.core.numfmt import DASH, fmt_int, fmt_number, fmt_percent
 
 
 def fmt_datetime(value: datetime | None) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workbench.engine import auth
-from workbench.engine.errors import (
+from workbench.engine.app import auth
+from workbench.engine.core.errors import (
     ColumnNotFoundError,
     EmptyFileError,
     EncodingError,
@@ -20,40 +20,40 @@ from workbench.engine.errors import (
     WorkbenchError,
     WorkbookError,
 )
-from workbench.engine.export import ExportError, export_table
-from workbench.engine.params import parse_assignments, resolve_params
-from workbench.engine.preview import ENGINE_VERSION, Preview, preview_file
-from workbench.engine.settings import Settings, get_settings
-from workbench.engine.spec.loader import find_spec, load_all, load_spec, parse_spec
-from workbench.engine.spec.models import Spec, json_schema as spec_json_schema
-from workbench.engine.statuses import QA_STATUSES, RUN_STATUSES
-from workbench.engine.table import Table
+from workbench.engine.core.export import ExportError, export_table
+from workbench.engine.core.params import parse_assignments, resolve_params
+from workbench.engine.core.preview import ENGINE_VERSION, Preview, preview_file
+from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.core.spec.loader import find_spec, load_all, load_spec, parse_spec
+from workbench.engine.core.spec.models import Spec, json_schema as spec_json_schema
+from workbench.engine.core.statuses import QA_STATUSES, RUN_STATUSES
+from workbench.engine.core.table import Table
 
 # The store and run use cases import SQLAlchemy: loaded on first use, so previews stay light.
 _LAZY = {
-    "run_file": "workbench.engine.services", "get_run": "workbench.engine.runs_read",
-    "submit_run": "workbench.engine.services", "execute_run": "workbench.engine.services",
-    "preview_cached": "workbench.engine.previews", "recover_abandoned": "workbench.engine.services",
-    "start_backfill": "workbench.engine.backfill", "backfill_status": "workbench.engine.backfill",
-    "cancel_backfill": "workbench.engine.backfill", "resume_backfill": "workbench.engine.backfill",
-    "expand_files": "workbench.engine.backfill", "work": "workbench.engine.jobs",
-    "list_runs": "workbench.engine.runs_read", "run_table": "workbench.engine.runs_read",
-    "raw_bytes": "workbench.engine.runs_read", "sync_specs": "workbench.engine.services",
-    "lineage_graph": "workbench.engine.runs_read", "prepare_store": "workbench.engine.store.prepare",
-    "RunNotFoundError": "workbench.engine.runs_read", "RunOutputMissingError": "workbench.engine.runs_read",
-    "DatasetNotFoundError": "workbench.engine.runs_read",
-    "QAFailedError": "workbench.engine.qa", "QADocsMissingError": "workbench.engine.qa",
-    "ensure_publishable_preview": "workbench.engine.qa", "run_failures": "workbench.engine.runs_read",
-    "build_run_docs": "workbench.engine.runs_read", "run_docs_path": "workbench.engine.runs_read",
+    "run_file": "workbench.engine.app.services", "get_run": "workbench.engine.app.runs_read",
+    "submit_run": "workbench.engine.app.services", "execute_run": "workbench.engine.app.services",
+    "preview_cached": "workbench.engine.app.previews", "recover_abandoned": "workbench.engine.app.services",
+    "start_backfill": "workbench.engine.app.backfill", "backfill_status": "workbench.engine.app.backfill",
+    "cancel_backfill": "workbench.engine.app.backfill", "resume_backfill": "workbench.engine.app.backfill",
+    "expand_files": "workbench.engine.app.backfill", "work": "workbench.engine.app.jobs",
+    "list_runs": "workbench.engine.app.runs_read", "run_table": "workbench.engine.app.runs_read",
+    "raw_bytes": "workbench.engine.app.runs_read", "sync_specs": "workbench.engine.app.services",
+    "lineage_graph": "workbench.engine.app.runs_read", "prepare_store": "workbench.engine.store.prepare",
+    "RunNotFoundError": "workbench.engine.app.runs_read", "RunOutputMissingError": "workbench.engine.app.runs_read",
+    "DatasetNotFoundError": "workbench.engine.app.runs_read",
+    "QAFailedError": "workbench.engine.app.qa", "QADocsMissingError": "workbench.engine.app.qa",
+    "ensure_publishable_preview": "workbench.engine.app.qa", "run_failures": "workbench.engine.app.runs_read",
+    "build_run_docs": "workbench.engine.app.runs_read", "run_docs_path": "workbench.engine.app.runs_read",
     "DatabaseUnavailableError": "workbench.engine.store.db", "DatabaseNotMigratedError": "workbench.engine.store.db",
-    "run_view": "workbench.engine.runview", "list_backfills": "workbench.engine.runview",
-    "backfill_runs": "workbench.engine.runview", "backfill_files": "workbench.engine.runview",
-    "BackfillPathError": "workbench.engine.runview",
+    "run_view": "workbench.engine.app.runview", "list_backfills": "workbench.engine.app.runview",
+    "backfill_runs": "workbench.engine.app.runview", "backfill_files": "workbench.engine.app.runview",
+    "BackfillPathError": "workbench.engine.app.runview",
     # the upload page: dataset suggestion, parameter fields, the table after a step, RAW windows, run events
-    "suggest_datasets": "workbench.engine.stepview", "parameter_fields": "workbench.engine.stepview",
-    "table_after_step": "workbench.engine.stepview", "raw_window": "workbench.engine.stepview",
-    "run_events": "workbench.engine.stepview", "warm_validation": "workbench.engine.stepview",
-    "keep_upload": "workbench.engine.stepview", "upload_bytes": "workbench.engine.stepview",
+    "suggest_datasets": "workbench.engine.app.stepview", "parameter_fields": "workbench.engine.app.stepview",
+    "table_after_step": "workbench.engine.app.stepview", "raw_window": "workbench.engine.app.stepview",
+    "run_events": "workbench.engine.app.stepview", "warm_validation": "workbench.engine.app.stepview",
+    "keep_upload": "workbench.engine.app.stepview", "upload_bytes": "workbench.engine.app.stepview",
 }
 
 

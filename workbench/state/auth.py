@@ -28,7 +28,7 @@ from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
 from reflex.state import StateUpdate
 
-from workbench.engine import auth
+from workbench.engine.app import auth
 from workbench.engine.api import WorkbenchError
 
 log = logging.getLogger(__name__)

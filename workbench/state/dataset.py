@@ -6,10 +6,12 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.engine import api, catalog
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.validation.models import OWN_KEYS
-from workbench.engine.validation.sentences import sentence
+from workbench.engine import api
+
+from workbench.engine.app import catalog
+from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.core.validation.models import OWN_KEYS
+from workbench.engine.core.validation.sentences import sentence
 from workbench.state.auth import as_user
 from workbench.state.qa_rows import SEVERITY
 from workbench.state.views import lineage_edges, run_row, step_rows

@@ -9,8 +9,8 @@ import reflex as rx
 
 from workbench.components.numbers import fmt_datetime, fmt_int
 from workbench.components.status import qa_badge, run_badge
-from workbench.engine import catalog
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.app import catalog
+from workbench.engine.core.errors import WorkbenchError
 from workbench.state.auth import acting, as_user
 from workbench.state.views import history_bars, output_rows, short
 

@@ -9,8 +9,9 @@ import reflex as rx
 
 from workbench.components.numbers import fmt_datetime, fmt_int
 from workbench.components.status import CHART_COLOURS, qa_badge, run_badge
-from workbench.engine import api, catalog
-from workbench.engine.errors import WorkbenchError
+from workbench.engine import api
+from workbench.engine.app import catalog
+from workbench.engine.core.errors import WorkbenchError
 from workbench.state.auth import as_user
 from workbench.state.views import KIND_LABELS
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.engine import stepview
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.app import stepview
+from workbench.engine.core.errors import WorkbenchError
 from workbench.state import upload_calls as calls
 from workbench.state.auth import as_user
 from workbench.state.preview_view import qa_key

@@ -7,8 +7,8 @@ from typing import Any
 import reflex as rx
 
 from workbench.components.numbers import fmt_datetime, fmt_int
-from workbench.engine import queues_info
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.app import queues_info
+from workbench.engine.core.errors import WorkbenchError
 from workbench.state.auth import as_user
 
 WORKER_STATES = {"idle": ("Libre", "green"), "busy": ("Trabajando", "blue"), "suspended": ("Suspendido", "amber"),

@@ -11,8 +11,8 @@ from typing import Any
 import reflex as rx
 
 from workbench.engine import api
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.events import RUN_FAILED, RUN_STEP, RUN_SUCCEEDED, EventStream
+from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.infra.events import RUN_FAILED, RUN_STEP, RUN_SUCCEEDED, EventStream
 from workbench.state import run_views
 from workbench.state.auth import as_user
 from workbench.state.qa_rows import PAGE_SIZE, page_label

@@ -10,8 +10,8 @@ import reflex as rx
 
 from workbench.components.numbers import fmt_int
 from workbench.components.status import QA_BADGES, RUN_BADGES
-from workbench.engine import catalog
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.app import catalog
+from workbench.engine.core.errors import WorkbenchError
 from workbench.state.auth import as_user
 from workbench.state.views import run_row
 

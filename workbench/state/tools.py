@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workbench.engine import auth
+from workbench.engine.app import auth
 from workbench.engine.api import get_settings
 from workbench.state.auth import acting, principal_of
 

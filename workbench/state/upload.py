@@ -16,8 +16,9 @@ import reflex as rx
 from workbench.api.ratelimit import RateLimitedError
 from workbench.components.numbers import fmt_bytes, fmt_int
 from workbench.components.status import qa_badge, run_badge
-from workbench.engine import api, auth, catalog
-from workbench.engine.errors import WorkbenchError
+from workbench.engine import api
+from workbench.engine.app import auth, catalog
+from workbench.engine.core.errors import WorkbenchError
 from workbench.state import preview_view as view
 from workbench.state import upload_calls as calls
 from workbench.state import upload_inspect, upload_run

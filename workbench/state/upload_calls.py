@@ -9,10 +9,11 @@ from typing import Any
 
 from workbench.api.ratelimit import RateLimitedError, UploadLimiter
 from workbench.components.numbers import fmt_int
-from workbench.engine import api, auth, catalog
+from workbench.engine import api
+from workbench.engine.app import auth, catalog
 from workbench.engine.api import (EmptyFileError, EncodingError, FileFormatError, HeaderNotFoundError,
                                   ParameterError, SheetNotFoundError, WorkbookError)
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.core.errors import WorkbenchError
 from workbench.state import preview_view as view
 
 #: Rows of the RAW grid and of each layer's sample.

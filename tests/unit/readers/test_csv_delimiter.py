@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.readers.util import cells, read
-from workbench.engine.readers import sniff_delimiter
+from workbench.engine.core.readers import sniff_delimiter
 
 
 @pytest.mark.parametrize("delimiter", [";", ",", "\t", "|"])

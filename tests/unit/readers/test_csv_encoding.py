@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.readers.util import cells, read
-from workbench.engine.errors import EncodingError, SpecError
-from workbench.engine.readers import detect_encoding
+from workbench.engine.core.errors import EncodingError, SpecError
+from workbench.engine.core.readers import detect_encoding
 
 TEXT = "Capítulo;Denominación\n01;Educación Pública\n"
 

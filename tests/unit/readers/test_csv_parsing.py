@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.errors import FileFormatError
+from workbench.engine.core.errors import FileFormatError
 
 from tests.unit.readers.util import cells, read
-from workbench.engine.readers.base import SourceInfo
-from workbench.engine.readers.csv_reader import _fast_path_ok, read_csv
-from workbench.engine.spec.source import SourceOptions
+from workbench.engine.core.readers.base import SourceInfo
+from workbench.engine.core.readers.csv_reader import _fast_path_ok, read_csv
+from workbench.engine.core.spec.source import SourceOptions
 
 FIXTURES = Path(__file__).parents[2] / "data" / "workbench" / "readers"
 

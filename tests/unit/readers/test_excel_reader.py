@@ -9,8 +9,8 @@ import pytest
 from tests.helpers import rows
 from tests.unit.readers.util import cells, read, table
 from tests.unit.readers.workbooks import ods, xlsx
-from workbench.engine.errors import CorruptWorkbookError, SheetNotFoundError
-from workbench.engine.readers import list_sheets
+from workbench.engine.core.errors import CorruptWorkbookError, SheetNotFoundError
+from workbench.engine.core.readers import list_sheets
 
 # A DIPRES-style report: two title rows, the header at row 3 starting in column C, a blank row 6.
 REPORT = {

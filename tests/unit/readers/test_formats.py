@@ -9,10 +9,10 @@ import pytest
 
 from tests.unit.readers.util import cells, read, table
 from tests.unit.readers.workbooks import ole, xlsb, xlsb_sheet, xlsx, zip_of
-from workbench.engine.errors import FileFormatError
-from workbench.engine.limits import TooManyCellsError, TooManyColumnsError, ZipLimitError
-from workbench.engine.readers import list_sheets, sniff_format
-from workbench.engine.readers.ole import workbook_stream
+from workbench.engine.core.errors import FileFormatError
+from workbench.engine.core.limits import TooManyCellsError, TooManyColumnsError, ZipLimitError
+from workbench.engine.core.readers import list_sheets, sniff_format
+from workbench.engine.core.readers.ole import workbook_stream
 
 FIXTURES = Path(__file__).parents[2] / "data" / "workbench" / "readers"
 REPORT_HEADER = ["Subt.", "Ítem", "Asig."]
@@ -105,7 +105,7 @@ def test_xlsx_is_still_xlsx_next_to_xlsb():
 
 def test_xlsb_walk_gives_the_same_extent_whatever_the_chunking():
     """Records split across inflate chunks (4 MiB in production) are resumed, not misread."""
-    from workbench.engine.readers.xlsb import _Walk
+    from workbench.engine.core.readers.xlsb import _Walk
 
     part = xlsb_sheet({(r, c): f"celda {r} {c}" if c % 2 else r * 1.5 for r in range(300) for c in range(7)})
     whole = _Walk()
@@ -120,9 +120,9 @@ def test_xlsb_walk_gives_the_same_extent_whatever_the_chunking():
 
 def test_xlsb_extent_matches_what_calamine_reads():
     grid = read((FIXTURES / "programa_notas.xlsb").read_bytes(), sheet="Reporte")
-    from workbench.engine import zipcheck
-    from workbench.engine.limits import InputLimits
-    from workbench.engine.readers.xlsb import sheet_extent, sheet_part
+    from workbench.engine.core import zipcheck
+    from workbench.engine.core.limits import InputLimits
+    from workbench.engine.core.readers.xlsb import sheet_extent, sheet_part
 
     data = (FIXTURES / "programa_notas.xlsb").read_bytes()
     entry = {e.name: e for e in zipcheck.zip_entries(data, InputLimits(), "x")}[sheet_part(data, "Reporte")]

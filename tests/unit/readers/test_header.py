@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from tests.helpers import rows
-from workbench.engine.errors import HeaderNotFoundError, HeaderRowError
-from workbench.engine.readers import RawGrid, SourceInfo, build_table, normalize_label, title_rows
-from workbench.engine.spec.source import SourceOptions
+from workbench.engine.core.errors import HeaderNotFoundError, HeaderRowError
+from workbench.engine.core.readers import RawGrid, SourceInfo, build_table, normalize_label, title_rows
+from workbench.engine.core.spec.source import SourceOptions
 
 
 def grid(data: list[list[str | None]], *, rows_: list[int] | None = None, letters: list[str] | None = None,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-import workbench.engine.readers as readers
+import workbench.engine.core.readers as readers
 from tests.unit.readers.util import cells, read, table
 from tests.unit.readers.workbooks import xlsx
-from workbench.engine.spec.source import SourceOptions
+from workbench.engine.core.spec.source import SourceOptions
 
 CSV = "Partida;Capítulo;Denominación;Monto Pesos\r\n01;01;GASTOS EN PERSONAL;1050\r\n".encode("latin-1")
 
@@ -62,9 +62,9 @@ def test_a_workbook_given_to_a_csv_spec_is_named_for_what_it_is():
     import openpyxl
     import pytest
 
-    from workbench.engine.errors import FileFormatError
-    from workbench.engine.readers import read_raw
-    from workbench.engine.spec.source import SourceOptions
+    from workbench.engine.core.errors import FileFormatError
+    from workbench.engine.core.readers import read_raw
+    from workbench.engine.core.spec.source import SourceOptions
 
     book = openpyxl.Workbook()
     book.active["A1"] = "Partida"

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.unit.readers.workbooks import xlsx
-from workbench.engine import stepview
-from workbench.engine.errors import HeaderNotFoundError
-from workbench.engine.preview import preview_file
-from workbench.engine.readers import sheets as sheets_module
-from workbench.engine.readers.sheets import read_report_sheet
-from workbench.engine.spec.loader import parse_spec
-from workbench.engine.spec.source import SourceOptions
+from workbench.engine.app import stepview
+from workbench.engine.core.errors import HeaderNotFoundError
+from workbench.engine.core.preview import preview_file
+from workbench.engine.core.readers import sheets as sheets_module
+from workbench.engine.core.readers.sheets import read_report_sheet
+from workbench.engine.core.spec.loader import parse_spec
+from workbench.engine.core.spec.source import SourceOptions
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "data" / "workbench" / "readers"

@@ -6,14 +6,14 @@ import pytest
 
 from tests.unit.readers.util import read
 from tests.unit.readers.workbooks import ods, ole, xlsx, zip_of
-from workbench.engine.errors import (
+from workbench.engine.core.errors import (
     CorruptWorkbookError,
     EmptyFileError,
     EncryptedWorkbookError,
     FileFormatError,
     WorkbookError,
 )
-from workbench.engine.readers import sniff_format
+from workbench.engine.core.readers import sniff_format
 
 HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>Nivel Nacional - W3 DIPRES</title></head></html>"
 

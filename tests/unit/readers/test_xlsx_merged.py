@@ -5,7 +5,7 @@ import io
 import python_calamine
 
 from tests.unit.readers.workbooks import xlsx
-from workbench.engine.readers.xlsx_merged import xlsx_merged_ranges
+from workbench.engine.core.readers.xlsx_merged import xlsx_merged_ranges
 
 
 def calamine_ranges(data: bytes, sheet: str):

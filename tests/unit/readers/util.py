@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.engine.readers import RawGrid, build_table, read_raw
-from workbench.engine.spec.source import SourceOptions
-from workbench.engine.table import Table
+from workbench.engine.core.readers import RawGrid, build_table, read_raw
+from workbench.engine.core.spec.source import SourceOptions
+from workbench.engine.core.table import Table
 
 
 def read(data: bytes, **options: Any) -> RawGrid:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from workbench.engine.redis_conn import EmbeddedRedis, client_retry
+from workbench.engine.infra.redis_conn import EmbeddedRedis, client_retry
 
 REAL_HOST, REAL_PORT, REAL_DB = "127.0.0.1", 6379, 13
 

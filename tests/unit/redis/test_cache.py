@@ -11,8 +11,8 @@ import time
 import pytest
 import redis
 
-from workbench.engine.cache import PreviewCache
-from workbench.engine.redis_conn import EmbeddedRedis
+from workbench.engine.infra.cache import PreviewCache
+from workbench.engine.infra.redis_conn import EmbeddedRedis
 
 MB = 1024 * 1024
 
@@ -147,7 +147,7 @@ def test_clear_deletes_only_this_caches_keys(redis_client, prefix):
 
 def test_a_dead_redis_gives_misses_and_a_warning_never_an_exception(dead_redis, caplog):
     cache = PreviewCache(dead_redis, ttl_s=60, max_entry_bytes=MB, max_total_bytes=8 * MB)
-    with caplog.at_level(logging.WARNING, logger="workbench.engine.cache"):
+    with caplog.at_level(logging.WARNING, logger="workbench.engine.infra.cache"):
         assert cache.get(key(1)) is None
     assert cache.last_error == "preview cache unavailable (get: Redis not reachable)"
     assert len(caplog.records) == 1 and "ConnectionError" in caplog.records[0].getMessage()  # the detail: log only

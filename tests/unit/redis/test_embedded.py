@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from workbench.engine import redis_conn, redis_embedded
-from workbench.engine.redis_conn import (
+from workbench.engine.infra import redis_conn, redis_embedded
+from workbench.engine.infra.redis_conn import (
     EmbeddedRedis,
     RedisUnavailableError,
     describe_url,
@@ -26,7 +26,7 @@ from workbench.engine.redis_conn import (
     state_db_url,
     stop_embedded,
 )
-from workbench.engine.settings import Settings
+from workbench.engine.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -52,7 +52,7 @@ def gone_within(pid: int, seconds: float) -> bool:
 
 def start_in_subprocess(data_dir: Path) -> tuple[subprocess.Popen, dict]:
     """A separate Python process that starts (or reuses) the embedded server and then sleeps."""
-    code = ("import json, sys, time; from pathlib import Path; from workbench.engine.redis_conn import EmbeddedRedis\n"
+    code = ("import json, sys, time; from pathlib import Path; from workbench.engine.infra.redis_conn import EmbeddedRedis\n"
             "e = EmbeddedRedis(); url = e.start(Path(sys.argv[1]))\n"
             "print(json.dumps({'url': url, 'owned': e.owned, 'server_pid': e.server_pid}), flush=True)\n"
             "time.sleep(60)\n")
@@ -221,9 +221,9 @@ def test_unreachable_redis_is_a_typed_error(dead_redis: redis.Redis):
 
 
 def test_the_engine_objects_are_built_from_settings(redis_real):
-    from workbench.engine.cache import PreviewCache
-    from workbench.engine.events import EventStream
-    from workbench.engine.locks import DatasetLock
+    from workbench.engine.infra.cache import PreviewCache
+    from workbench.engine.infra.events import EventStream
+    from workbench.engine.infra.locks import DatasetLock
 
     settings = Settings(redis_url="redis://127.0.0.1:6379/13", cache_ttl_s=120, cache_max_entry_bytes=4096,
                         cache_max_total_bytes=8192, lock_ttl_s=7, events_maxlen=500)

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from workbench.engine import events
-from workbench.engine.events import EVENT_TYPES, Event, EventStream
-from workbench.engine.redis_conn import RedisUnavailableError
+from workbench.engine.infra import events
+from workbench.engine.infra.events import EVENT_TYPES, Event, EventStream
+from workbench.engine.infra.redis_conn import RedisUnavailableError
 
 
 def stream(client, prefix, **options) -> EventStream:
@@ -140,7 +140,7 @@ def test_the_stream_is_trimmed_to_about_maxlen(redis_client, prefix):
 
 def test_publish_on_a_dead_redis_returns_none_and_warns(dead_redis, caplog):
     s = EventStream(dead_redis)
-    with caplog.at_level(logging.WARNING, logger="workbench.engine.events"):
+    with caplog.at_level(logging.WARNING, logger="workbench.engine.infra.events"):
         assert s.publish(events.RUN_FAILED, run_id=1) is None
     assert "run.failed not published" in s.last_error and len(caplog.records) == 1
 

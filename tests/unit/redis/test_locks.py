@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from workbench.engine.locks import DatasetBusyError, DatasetLock
-from workbench.engine.redis_conn import RedisUnavailableError
+from workbench.engine.infra.locks import DatasetBusyError, DatasetLock
+from workbench.engine.infra.redis_conn import RedisUnavailableError
 
 from .conftest import client_url
 
@@ -126,7 +126,7 @@ def test_the_heartbeat_notices_a_lost_lock_and_release_leaves_the_new_holder_alo
 
 def test_the_lock_of_a_holder_killed_with_sigkill_expires_within_its_ttl(redis_client, prefix):
     code = ("import sys, time, redis\n"
-            "from workbench.engine.locks import DatasetLock\n"
+            "from workbench.engine.infra.locks import DatasetLock\n"
             "lock = DatasetLock(redis.Redis.from_url(sys.argv[1]), 'dipres_ley', ttl_s=1, owner='run 9',"
             " prefix=sys.argv[2])\n"
             "lock.acquire(wait=False)\n"
@@ -172,7 +172,7 @@ def test_releasing_on_a_dead_redis_does_not_raise(redis_embedded):
 
 
 def test_group_members_share_the_lock_and_others_wait(redis_client, prefix):
-    from workbench.engine.locks import DatasetBusyError, DatasetLock, GroupLock
+    from workbench.engine.infra.locks import DatasetBusyError, DatasetLock, GroupLock
 
     a = GroupLock(redis_client, "ds", group="backfill 1", ttl_s=5, prefix=prefix)
     b = GroupLock(redis_client, "ds", group="backfill 1", ttl_s=5, prefix=prefix)

@@ -5,8 +5,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table
-from workbench.engine.errors import ColumnNotFoundError
-from workbench.engine.steps.conditions import Condition, blank_mask
+from workbench.engine.core.errors import ColumnNotFoundError
+from workbench.engine.core.steps.conditions import Condition, blank_mask
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_invalid_conditions_fail_at_load(condition, message):
 
 
 def test_number_comparison_on_locale_formatted_text_is_an_error_not_a_guess():
-    from workbench.engine.errors import StepError
+    from workbench.engine.core.errors import StepError
 
     table = make_table({"monto": ["1.500", "2.000.000", "999"]})
     with pytest.raises(StepError, match="depends on the locale"):

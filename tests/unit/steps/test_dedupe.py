@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError, StepError
-from workbench.engine.steps.dedupe import DedupeStep
+from workbench.engine.core.errors import ColumnNotFoundError, StepError
+from workbench.engine.core.steps.dedupe import DedupeStep
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError, StepError
-from workbench.engine.steps.base import StepContext
-from workbench.engine.steps.derive import DeriveStep
+from workbench.engine.core.errors import ColumnNotFoundError, StepError
+from workbench.engine.core.steps.base import StepContext
+from workbench.engine.core.steps.derive import DeriveStep
 
 HEADER = ["Partida", "Capítulo", "Moneda", "Presupuesto Inicial", "Ejecución Acumulada al ABRIL"]
 MONTH = r"Ejecuci[oó]n Acumulada al? (\w+)"

@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError
-from workbench.engine.steps.drop import DropStep
+from workbench.engine.core.errors import ColumnNotFoundError
+from workbench.engine.core.steps.drop import DropStep
 
 
 @pytest.fixture

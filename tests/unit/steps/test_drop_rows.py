@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError, StepError
-from workbench.engine.steps.drop_rows import DropRowsStep
+from workbench.engine.core.errors import ColumnNotFoundError, StepError
+from workbench.engine.core.steps.drop_rows import DropRowsStep
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError
-from workbench.engine.steps.fill_down import FillDownStep
+from workbench.engine.core.errors import ColumnNotFoundError
+from workbench.engine.core.steps.fill_down import FillDownStep
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError, StepError
-from workbench.engine.steps.hierarchy_level import HierarchyLevelStep
+from workbench.engine.core.errors import ColumnNotFoundError, StepError
+from workbench.engine.core.steps.hierarchy_level import HierarchyLevelStep
 
 CODES = ["subtitulo", "item", "asignacion"]
 

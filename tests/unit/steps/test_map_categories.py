@@ -5,8 +5,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError, StepError
-from workbench.engine.steps.map_categories import MapCategoriesStep
+from workbench.engine.core.errors import ColumnNotFoundError, StepError
+from workbench.engine.core.steps.map_categories import MapCategoriesStep
 
 MONTHS = {"ENERO": "01", "FEBRERO": "02", "MARZO": "03", "ABRIL": "04"}
 

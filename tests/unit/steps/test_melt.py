@@ -7,9 +7,9 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError, StepError
-from workbench.engine.steps.melt import MeltStep
-from workbench.engine.steps.type_cast import TypeCastStep
+from workbench.engine.core.errors import ColumnNotFoundError, StepError
+from workbench.engine.core.steps.melt import MeltStep
+from workbench.engine.core.steps.type_cast import TypeCastStep
 
 MEASURES = ["presupuesto_inicial", "presupuesto_vigente", "ejecucion_acumulada"]
 

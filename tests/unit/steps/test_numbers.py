@@ -5,7 +5,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from workbench.engine.steps._numbers import parse_numbers
+from workbench.engine.core.steps._numbers import parse_numbers
 
 BAD = "invalid"
 

@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import StepError
-from workbench.engine.steps.rename import RenameStep, snake_case
+from workbench.engine.core.errors import StepError
+from workbench.engine.core.steps.rename import RenameStep, snake_case
 
 HEADER = ["Partida", "Capítulo", "Subtítulo", "Denominación", "Monto Dólar", "Ejecución Acumulada al ABRIL"]
 

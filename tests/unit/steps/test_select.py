@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError
-from workbench.engine.steps.select import SelectStep
+from workbench.engine.core.errors import ColumnNotFoundError
+from workbench.engine.core.steps.select import SelectStep
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError
-from workbench.engine.steps.sort import SortStep
+from workbench.engine.core.errors import ColumnNotFoundError
+from workbench.engine.core.steps.sort import SortStep
 
 
 @pytest.fixture

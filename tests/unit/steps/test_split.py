@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError, StepError
-from workbench.engine.steps.split import SplitStep
+from workbench.engine.core.errors import ColumnNotFoundError, StepError
+from workbench.engine.core.steps.split import SplitStep
 
 TITLE = r"^(?P<codigo>\d{6})\s*:\s*(?P<nombre>.+)$"
 

@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
-from workbench.engine.errors import ColumnNotFoundError, StepError
-from workbench.engine.steps.type_cast import TypeCastStep
+from workbench.engine.core.errors import ColumnNotFoundError, StepError
+from workbench.engine.core.steps.type_cast import TypeCastStep
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from workbench.engine.table import RAW_ROW, Table
-from workbench.engine.validation import ExpectationSpec, QAReport, validate
+from workbench.engine.core.table import RAW_ROW, Table
+from workbench.engine.core.validation import ExpectationSpec, QAReport, validate
 
 DEC = pd.ArrowDtype(pa.decimal128(38, 3))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from workbench.engine.validation.catalog import CATALOG_PATH, build_catalog, core_catalog
+from workbench.engine.core.validation.catalog import CATALOG_PATH, build_catalog, core_catalog
 
 
 def test_catalog_equals_installed_great_expectations():
@@ -14,7 +14,7 @@ def test_catalog_equals_installed_great_expectations():
     assert shipped["great_expectations"] == great_expectations.__version__
     assert shipped["expectations"] == build_catalog(), (
         "catalog.json is stale: regenerate it with "
-        "python -c 'from workbench.engine.validation.catalog import write_catalog; write_catalog()'")
+        "python -c 'from workbench.engine.core.validation.catalog import write_catalog; write_catalog()'")
 
 
 def test_catalog_has_the_core_types_with_kwargs():

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.unit.validation.support import dec, only, run, table, text
-from workbench.engine.validation.control_total import parse_control
+from workbench.engine.core.validation.control_total import parse_control
 
 SUBTITULO = {"column": "nivel", "equals": "subtitulo"}
 BALANCE = {"type": "expect_control_total", "control": "resultado", "terms": [

@@ -14,9 +14,9 @@ import pytest
 from great_expectations.expectations.expectation import BatchExpectation
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-from workbench.engine.validation.docs import RunDocsNotFoundError, build_run_docs, open_run_docs
-from workbench.engine.validation.docs.offline import RemoteAssetError, check_offline
-from workbench.engine.validation.docs.sample import CUSTOM_TYPES, HOSTILE, UNKNOWN_TYPE, sample_results
+from workbench.engine.core.validation.docs import RunDocsNotFoundError, build_run_docs, open_run_docs
+from workbench.engine.core.validation.docs.offline import RemoteAssetError, check_offline
+from workbench.engine.core.validation.docs.sample import CUSTOM_TYPES, HOSTILE, UNKNOWN_TYPE, sample_results
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -219,7 +219,7 @@ def test_an_unknown_remote_asset_fails_the_build_rather_than_shipping() -> None:
 
 
 def test_importing_the_package_does_not_import_great_expectations() -> None:
-    code = "import sys, workbench.engine.validation.docs; print('great_expectations' in sys.modules)"
+    code = "import sys, workbench.engine.core.validation.docs; print('great_expectations' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
 

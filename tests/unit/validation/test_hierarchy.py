@@ -7,7 +7,7 @@ from decimal import Decimal
 import pandas as pd
 
 from tests.unit.validation.support import dec, only, run, table, text
-from workbench.engine.validation.hierarchy import HierarchyKwargs, check_hierarchy
+from workbench.engine.core.validation.hierarchy import HierarchyKwargs, check_hierarchy
 
 LEVELS = ["subtitulo", "item", "asignacion"]
 
@@ -121,7 +121,7 @@ def test_a_missing_group_value_still_meets_its_children():
 
 
 def test_too_many_key_combinations_fall_back_to_text_keys(monkeypatch):
-    from workbench.engine.validation import hierarchy
+    from workbench.engine.core.validation import hierarchy
 
     df = pd.DataFrame(budget(["10.5", "7.5", "7.499", "0.002", "3", "99"]))
     kw = HierarchyKwargs(levels=LEVELS, group_by=["programa"], measures=["inicial"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench.engine import api
-from workbench.engine.validation import validate
+from workbench.engine.core.validation import validate
 
 pytestmark = pytest.mark.realdata
 ROOT = Path(__file__).resolve().parents[3]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from tests.unit.validation.support import dec, only, run, specs, table, text
-from workbench.engine.table import RAW_COL, RAW_ROW, Table
-from workbench.engine.validation import validate
+from workbench.engine.core.table import RAW_COL, RAW_ROW, Table
+from workbench.engine.core.validation import validate
 
 IN_SET = {"type": "expect_column_values_to_be_in_set", "column": "moneda", "value_set": ["CLP"]}
 

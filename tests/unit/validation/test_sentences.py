@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from workbench.engine.validation.catalog import core_catalog
-from workbench.engine.validation.checks import CONTROL_TOTAL, HIERARCHY
-from workbench.engine.validation.models import known_types
-from workbench.engine.validation.sentences import SENTENCES, sentence
+from workbench.engine.core.validation.catalog import core_catalog
+from workbench.engine.core.validation.checks import CONTROL_TOTAL, HIERARCHY
+from workbench.engine.core.validation.models import known_types
+from workbench.engine.core.validation.sentences import SENTENCES, sentence
 
 #: A value of each coarse catalog type, to build every kind's required kwargs.
 SAMPLES = {"string": "monto", "number": 1500.5, "integer": 3, "boolean": True, "array": ["CLP", "USD"],

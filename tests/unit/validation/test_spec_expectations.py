@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.errors import SpecError
-from workbench.engine.spec.loader import load_spec, parse_spec
+from workbench.engine.core.errors import SpecError
+from workbench.engine.core.spec.loader import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 HEAD = textwrap.dedent("""\
@@ -103,7 +103,7 @@ def test_shipped_specs_declare_expectations():
 
 
 def test_loading_specs_and_the_package_does_not_import_great_expectations():
-    code = ("import sys; import workbench.engine.validation; from workbench.engine.spec.loader import load_spec; "
+    code = ("import sys; import workbench.engine.core.validation; from workbench.engine.core.spec.loader import load_spec; "
             "load_spec('specs/dipres_ejecucion.yaml'); print('great_expectations' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.spec.loader import load_spec
-from workbench.engine.spec.models import Spec
+from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.core.spec.loader import load_spec
+from workbench.engine.core.spec.models import Spec
 from workbench.engine.store.models import Dataset, DatasetPublic, Run, SpecVersion, SpecVersionPublic, utcnow
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.core.errors import WorkbenchError
 
 #: Longest wait for a new PostgreSQL connection, seconds (libpq's minimum is 2): a down or hung server is
 #: reported within this, not after the operating system's TCP timeout.

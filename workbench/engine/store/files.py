@@ -8,7 +8,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.core.errors import WorkbenchError
 
 
 class FileStoreError(WorkbenchError):

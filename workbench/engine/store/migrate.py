@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import SQLModel
 
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.store.db import (
     DatabaseNotMigratedError,
     DatabaseUnavailableError,

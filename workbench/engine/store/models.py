@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from workbench.engine.statuses import BACKFILL_STATUSES, QA_STATUSES, RUN_STATUSES
+from workbench.engine.core.statuses import BACKFILL_STATUSES, QA_STATUSES, RUN_STATUSES
 
 # Deterministic constraint names, so Alembic migrations are the same on every backend.
 SQLModel.metadata.naming_convention = {

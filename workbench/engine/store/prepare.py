@@ -7,7 +7,7 @@ import os
 import threading
 from pathlib import Path
 
-from workbench.engine.settings import Settings, get_settings
+from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.store.migrate import ensure_current, upgrade
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,154 @@
+"""Accounts: create users, change passwords, roles and state, and the first admin (from the environment or a
+one-time setup link). Sign-in, sessions, tokens and the acting principal live in ``auth``."""
+
+from __future__ import annotations
+
+import logging
+
+from workbench.engine.app import auth
+from workbench.engine.app.auth import (
+    ROLES, SETUP_PREFIX, SETUP_TTL, AuthError, UserError, _existing, _hash_secret, _revoking, _issue, _now,
+    _scope, hash_password,
+)
+from workbench.engine.core.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
+MIN_PASSWORD = 10
+
+
+def check_password_rules(username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must have at least {MIN_PASSWORD} characters",
+                        message_es=f"la contraseña debe tener al menos {MIN_PASSWORD} caracteres")
+    if password.lower() in (username.lower(), "password", "contraseña", "changeme", "admin"):
+        raise UserError("that password is too easy to guess", message_es="esa contraseña es demasiado fácil de adivinar")
+
+
+def check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not (2 <= len(name) <= 100) or not set(name) <= USERNAME_CHARS:
+        raise UserError("usernames are 2-100 characters: letters, digits, . _ - @",
+                        message_es="el nombre de usuario tiene 2 a 100 caracteres: letras, dígitos, . _ - @")
+    return name
+
+
+@auth.requires("manage_users")
+def add_user(username: str, password: str, role: str = "viewer", settings: Settings | None = None):
+    settings = settings or get_settings()
+    with _scope(settings) as session:
+        return _create_user(username, password, role, session)
+
+
+def _create_user(username: str, password: str, role: str, session):
+    """A new account in ``session``'s transaction (no role check: ``add_user`` and the first-admin paths)."""
+    from workbench.engine.store import users
+
+    name = check_username(username)
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}; use {', '.join(ROLES)}", message_es=f"rol desconocido {role!r}")
+    check_password_rules(name, password)
+    if users.get_user(name, session=session) is not None:
+        raise UserError(f"user {name!r} already exists", message_es=f"el usuario {name!r} ya existe")
+    return users.add_user(name, hash_password(password), role, session=session)
+
+
+@auth.requires("manage_users")
+def set_password(username: str, password: str, settings: Settings | None = None) -> None:
+    """New password; every open session of the user ends."""
+    from workbench.engine.store import users
+
+    settings = settings or get_settings()
+    with _revoking(settings), _scope(settings) as session:
+        user = _existing(username, session)
+        check_password_rules(user.username, password)
+        users.update_user(user, session=session, password_hash=hash_password(password), password_changed_at=_now())
+        users.revoke_all(user.id, session=session, kinds=("session",))
+
+
+@auth.requires("manage_users")
+def set_disabled(username: str, disabled: bool = True, settings: Settings | None = None):
+    """Disable (or enable) a user; a disabled user's sessions and tokens stop working at once."""
+    from workbench.engine.store import users
+
+    settings = settings or get_settings()
+    with _revoking(settings), _scope(settings) as session:
+        user = _existing(username, session)
+        if disabled and user.role == "admin" and not user.disabled and users.count_admins(session=session) <= 1:
+            raise UserError("the last admin cannot be disabled", message_es="no se puede desactivar al último administrador")
+        out = users.update_user(user, session=session, disabled=disabled)
+        if disabled:
+            users.revoke_all(user.id, session=session, kinds=("session",))
+        return out
+
+
+@auth.requires("manage_users")
+def set_role(username: str, role: str, settings: Settings | None = None):
+    from workbench.engine.store import users
+
+    settings = settings or get_settings()
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}; use {', '.join(ROLES)}", message_es=f"rol desconocido {role!r}")
+    with _revoking(settings), _scope(settings) as session:
+        user = _existing(username, session)
+        if user.role == "admin" and role != "admin" and users.count_admins(session=session) <= 1:
+            raise UserError("the last admin must stay admin", message_es="el último administrador debe seguir siéndolo")
+        return users.update_user(user, session=session, role=role)
+
+
+@auth.requires("manage_users")
+def list_users(settings: Settings | None = None):
+    from workbench.engine.store import users
+
+    with _scope(settings or get_settings()) as session:
+        return users.list_users(session=session)
+
+
+
+
+def bootstrap(settings: Settings | None = None) -> str | None:
+    """First start: with no user yet, create the admin from WORKBENCH_ADMIN_USERNAME/PASSWORD, or return a
+    one-time setup secret (for a link printed on the console) that lets the first visitor create the admin.
+    Returns None when users exist or the admin was created. (Run by ``serve`` on the server: no role check.)"""
+    from workbench.engine.store import users
+
+    settings = settings or get_settings()
+    with _scope(settings) as session:
+        if users.list_users(session=session):
+            return None
+        if settings.admin_username and settings.admin_password:
+            _create_user(settings.admin_username, settings.admin_password.get_secret_value(), "admin", session)
+            log.warning("created the first admin %r from WORKBENCH_ADMIN_USERNAME", settings.admin_username)
+            return None
+    return _issue("setup", SETUP_PREFIX, None, "first admin", SETUP_TTL, settings)
+
+
+def complete_setup(secret: str, username: str, password: str, settings: Settings | None = None):
+    """Spend the one-time setup secret to create the first admin, in one transaction: the secret is checked
+    (setup kind, not used, not expired, no account exists yet), the admin created, and the secret revoked
+    by a conditional update, so two concurrent uses cannot both create an admin. Nobody is signed in yet:
+    the secret is the credential, so there is no role check. A refused attempt leaves the link usable."""
+    import sqlalchemy as sa
+
+    from workbench.engine.store import users
+    from workbench.engine.store.models import Credential
+
+    settings = settings or get_settings()
+    invalid = AuthError("the setup link is not valid (used, expired or unknown)",
+                        message_es="el enlace de configuración no es válido (usado, vencido o desconocido)")
+    with _scope(settings) as session:
+        cred = users.find_credential(_hash_secret(secret), session=session) if secret.startswith(SETUP_PREFIX) else None
+        if (cred is None or cred.kind != "setup" or cred.revoked_at is not None
+                or (cred.expires_at is not None and cred.expires_at <= _now()) or users.list_users(session=session)):
+            raise invalid
+        user = _create_user(username, password, "admin", session)  # a bad name or password: link still valid
+        spent = session.execute(sa.update(Credential).where(Credential.id == cred.id,  # type: ignore[arg-type]
+                                                            Credential.revoked_at.is_(None))  # type: ignore[union-attr]
+                                .values(revoked_at=_now()).execution_options(synchronize_session=False))
+        if spent.rowcount != 1:
+            raise invalid  # used concurrently: this transaction (and its admin) is rolled back
+        return user
+
+
+__all__ = ["add_user", "bootstrap", "check_password_rules", "check_username", "complete_setup", "list_users",
+           "set_disabled", "set_password", "set_role"]

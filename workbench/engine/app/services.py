@@ -1,0 +1,377 @@
+"""Use cases the CLI, web states, API routes and jobs all call: sync specs, run a file, export a run.
+
+A run never ends stuck as ``running``: user errors (bad file, spec, parameters) end it as ``failed`` with the
+canonical error JSON; a bug also ends it ``failed`` (code ``internal-error``) and then propagates to the
+caller's logged handler. The RAW file is stored before anything can fail, so the user can fix and retry.
+"""
+
+from __future__ import annotations
+
+import errno
+import getpass
+import hashlib
+import logging
+import shutil
+import uuid
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from workbench.engine.app import auth, qa
+from workbench.engine.core.errors import SERVER_SIDE, ParameterError, WorkbenchError, record_of
+from workbench.engine.core.params import resolve_params
+from workbench.engine.core.preview import ENGINE_VERSION, preview_file
+from workbench.engine.core.serialize import jsonable
+from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.core.spec.loader import find_spec, parse_spec
+from workbench.engine.infra.events import EventStream
+from workbench.engine.infra.locks import DatasetLock, GroupLock
+from workbench.engine.infra.redis_conn import get_redis
+from workbench.engine.store import backfills, datasets, lineage, runs
+from workbench.engine.store.db import read_scope, session_scope
+from workbench.engine.core.limits import sanitize_filename
+from workbench.engine.core.memory import releases_after
+from workbench.engine.store.files import RawFileStore, StorageFullError
+from workbench.engine.store.prepare import prepare_store
+from workbench.engine.store.models import RunPublic
+from workbench.engine.core.table import Table
+from workbench.engine.app.runs_read import (  # the read use cases, re-exported: callers know them as services.*
+    DatasetNotFoundError, RunNotFoundError, RunOutputMissingError, build_run_docs, get_run, lineage_graph, list_runs,
+    raw_bytes, run_docs_path, run_failures, run_table,
+)
+
+log = logging.getLogger(__name__)
+
+
+def current_user(settings: Settings | None = None) -> str:
+    """Who runs records name: the signed-in user acting now, else the configured or operating-system user (the
+    CLI on the server's shell)."""
+    if name := auth.acting_name():
+        return name
+    settings = settings or get_settings()
+    if settings.user:
+        return settings.user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@auth.requires("sync_specs")
+def sync_specs(settings: Settings | None = None) -> datasets.SyncReport:
+    """Bring the store's datasets and spec versions in line with the specs folder (admins; ``serve`` at start)."""
+    return sync_specs_now(settings)
+
+
+def sync_specs_now(settings: Settings | None = None) -> datasets.SyncReport:
+    """``sync_specs`` without its role check, for use cases that need the store current first (backfills)."""
+    settings = settings or get_settings()
+    url = prepare_store(settings)
+    with session_scope(url) as session:
+        return datasets.sync_specs_dir(settings.specs_dir, session=session)
+
+
+def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: Any = None) -> dict[str, Any]:
+    """Each layer's full table (with provenance) as Parquet in a folder of its own (``<run_id>-<random>``:
+    several stores may share one data directory and number their runs alike), with its sha256; plus the QA
+    report's failing rows and GX results."""
+    name = f"{run_id}-{uuid.uuid4().hex[:12]}"
+    folder = root / f".{name}.partial"  # renamed into place only when every file is written (disk full: no trace)
+    folder.mkdir(parents=True, exist_ok=False)
+    try:
+        out: dict[str, Any] = {}
+        for layer, table in tables.items():
+            path = folder / f"{layer}.parquet"
+            table.df.to_parquet(path, index=False)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            path.chmod(0o444)
+            out[layer] = {"path": f"{name}/{layer}.parquet", "sha256": digest, "rows": len(table.df),
+                          "columns": table.data_columns, "origins": table.origins, "sheet": table.sheet}
+        written = {"layers": out, **(qa.write_qa_outputs(report, folder, name) if report is not None else {})}
+        folder.rename(root / name)
+        return written
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+@auth.requires("run")
+def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None,
+                 force: bool = False, triggered_by: str | None = None, backfill_id: int | None = None,
+                 sheet: int | str | None = None, settings: Settings | None = None) -> RunPublic:
+    """Store the RAW file and record a ``queued`` run of ``slug``'s current spec on it (nothing executes).
+    ``sheet``: the workbook sheet the user chose (kept with the run's input; none: the sheet the engine finds,
+    as the preview does), so a run reads what the preview showed.
+    Returns instead an identical earlier succeeded run (``reused=True``) unless ``force``, or a ``failed``
+    run when the parameters are wrong: the file is kept either way, so the user can fix and retry."""
+    settings = settings or get_settings()
+    filename = sanitize_filename(filename)  # stored, shown and used in messages: never a path or control chars
+    url = prepare_store(settings)
+    spec_path = find_spec(slug, settings.specs_dir, slug_only=True)
+    yaml_text = spec_path.read_text(encoding="utf-8")
+    spec = parse_spec(yaml_text, str(spec_path))
+    user = triggered_by or current_user(settings)
+    sha, key, _ = RawFileStore(settings.raw_dir).put(data)
+    given = dict(params or {})
+    with session_scope(url) as session:
+        dataset, version, _ = datasets.sync_spec(spec, yaml_text, session=session, path=str(spec_path))
+        file = runs.record_file(session=session, sha256=sha, size=len(data), storage_key=key,
+                                original_name=filename, uploaded_by=user)
+        inputs = [{"file_id": file.id, "sha256": sha, "name": filename, "bytes": len(data),
+                   **({"sheet": sheet} if sheet is not None and sheet != "" else {})}]
+        common = {"session": session, "dataset_id": dataset.id, "spec_version_id": version.id, "file_id": file.id,
+                  "inputs": inputs, "triggered_by": user, "backfill_id": backfill_id, "engine_version": ENGINE_VERSION}
+        try:
+            resolved = resolve_params(spec, given, filename)
+        except ParameterError as exc:
+            run_id = runs.create_run(key=runs.inputs_key(spec.content_hash(), sha, given, sheet), params=given,
+                                     status="failed", **common)
+            runs.update_run(run_id, session=session, status="failed", error=exc.to_dict())
+            return runs.get_run(run_id, session=session)  # type: ignore[return-value]
+        key_ = runs.inputs_key(spec.content_hash(), sha, resolved, sheet)
+        if not force and (previous := runs.find_identical(key_, session=session)):
+            found = runs.get_run(previous, session=session)
+            return found.model_copy(update={"reused": True})  # type: ignore[union-attr]
+        run_id = runs.create_run(key=key_, params=resolved, status="queued", **common)
+        return runs.get_run(run_id, session=session)  # type: ignore[return-value]
+
+
+@auth.requires("run")
+def run_file(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
+             triggered_by: str | None = None, backfill_id: int | None = None, sheet: int | str | None = None,
+             settings: Settings | None = None) -> RunPublic:
+    """Store the RAW file, record a run and execute it here, now (the CLI's ``workbench run``)."""
+    run = register_run(slug, data, filename=filename, params=params, force=force, triggered_by=triggered_by,
+                       backfill_id=backfill_id, sheet=sheet, settings=settings)
+    if run.reused or run.status != "queued":
+        return run
+    return execute_run(run.id, settings=settings)
+
+
+@auth.requires("run")
+def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | None = None,
+                progress: Callable[[dict[str, Any]], None] | None = None) -> RunPublic:
+    """Execute a queued run under its dataset's lock: the stored spec version on the stored RAW bytes, so a
+    run reproduces exactly. Idempotent: a run that is no longer queued is returned as it is."""
+    settings = settings or get_settings()
+    url = prepare_store(settings)
+    with read_scope(url) as session:
+        run = runs.get_run(run_id, session=session)
+        if run is None:
+            raise RunNotFoundError(run_id=run_id)
+        version = datasets.get_spec_version(run.spec_version_id, session=session)
+    if run.status != "queued":
+        return run
+    bus = EventStream(get_redis(settings), maxlen=settings.events_maxlen)
+    lock = (DatasetLock(get_redis(settings), run.dataset_slug, ttl_s=settings.lock_ttl_s, owner=f"run {run_id}")
+            if run.backfill_id is None else  # a backfill's runs share the dataset's lock and run in parallel
+            GroupLock(get_redis(settings), run.dataset_slug, ttl_s=settings.lock_ttl_s, group=f"backfill {run.backfill_id}"))
+    try:
+        lock.acquire(wait=settings.lock_wait if wait is None else wait, timeout_s=settings.lock_wait_timeout_s)
+    except WorkbenchError as exc:  # busy dataset (refused or waited too long) or Redis unavailable
+        _failed(url, run_id, exc)
+        bus.publish("run.failed", run_id=run_id, dataset=run.dataset_slug, code=exc.code)
+        return get_run(run_id, settings)
+    try:
+        with session_scope(url) as session:
+            runs.update_run(run_id, session=session, status="running")
+        bus.publish("run.started", run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id)
+        spec = parse_spec(version.yaml_text, f"{run.dataset_slug}.yaml")  # type: ignore[union-attr]
+        data = RawFileStore(settings.raw_dir).get(run.inputs[0]["sha256"])
+
+        def on_step(record: Any, done: int, total: int) -> None:
+            info = {"run_id": run_id, "dataset": run.dataset_slug, "step": f"{record.layer}[{record.index}] {record.type}",
+                    "done": done, "total": total, "rows_out": record.rows_out}
+            bus.publish("run.step", **info)
+            if progress is not None:
+                progress(info)
+
+        with _Heartbeat(url, run_id, every_s=max(1.0, settings.lock_ttl_s / 3)):
+            _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id, run.dataset_slug,
+                     run.inputs[0]["sha256"], version.version, url, settings, on_step,  # type: ignore[union-attr]
+                     sheet=run.inputs[0].get("sheet"))
+    finally:
+        if lock.lost:  # another process may have taken the dataset meanwhile: say so on the run
+            log.warning("run %s lost the lock of %s while running", run_id, run.dataset_slug)
+        lock.release()
+        final = get_run(run_id, settings)
+        if final.status == "succeeded":
+            qa.announce(final, settings, bus)
+        bus.publish(f"run.{final.status}" if final.status in ("succeeded", "failed") else "run.failed",
+                    run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id, qa_status=final.qa_status,
+                    row_counts=final.row_counts, code=(final.error or {}).get("code"))
+        if run.backfill_id is not None:
+            _backfill_progress(run.backfill_id, url, bus)
+    return final
+
+
+class _Heartbeat:
+    """Stamps the run's heartbeat while it executes, so a run whose process died is recognised."""
+
+    def __init__(self, url: str, run_id: int, every_s: float) -> None:
+        self.url, self.run_id, self.every_s = url, run_id, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"run-{run_id}-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                with session_scope(self.url) as session:
+                    runs.touch(self.run_id, session=session)
+            except WorkbenchError as exc:
+                log.warning("heartbeat of run %s failed: %s", self.run_id, exc.message)
+
+    def __enter__(self) -> "_Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _backfill_progress(backfill_id: int, url: str, bus: EventStream) -> None:
+    with session_scope(url) as session:
+        finished = backfills.finish_if_done(backfill_id, session=session)
+        counts = backfills.progress(backfill_id, session=session)
+    bus.publish("backfill.finished" if finished else "backfill.progress", backfill_id=backfill_id, **counts)
+
+
+@releases_after  # the run's tables are freed inside malloc: handed back to the system once the process is idle
+def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[str, Any], dataset_id: int, slug: str,
+             sha: str, spec_version: int, url: str, settings: Settings,
+             on_step: Callable[[Any, int, int], None] | None = None, *, sheet: int | str | None = None) -> None:
+    """Run the pipeline and record the outcome. Every exit path ends the run: user errors as ``failed`` with
+    their error JSON, anything else as ``failed`` (internal-error) and re-raised for the logged handler."""
+    started = time.perf_counter()
+    try:
+        result = preview_file(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=5,
+                              on_step=on_step)
+        outputs = _write_outputs(run_id, result.tables, settings.outputs_dir, result.qa_report)
+        report = result.qa_report
+        timings = dict(result.timings_ms, run_total=round((time.perf_counter() - started) * 1000, 1))
+        with session_scope(url) as session:
+            runs.set_file_facts(sha, result.source, session=session)
+            runs.update_run(run_id, session=session, only_if=("running",), status="succeeded", error=None,
+                            timings_ms=timings, row_counts={name: t["row_count"] for name, t in result.layers.items()},
+                            timeline=jsonable(result.timeline), control_totals=jsonable(result.control_totals),
+                            warnings=[str(w) for w in result.warnings], outputs=outputs,
+                            qa_status=report.status if report is not None else "not_run",
+                            qa=jsonable(report.to_dict(page_size=qa.RUN_PAGE_SIZE)) if report is not None else None)
+            lineage.record_run_lineage(session=session, run_id=run_id, dataset_id=dataset_id, slug=slug,
+                                       file_sha256=sha, file_name=filename, layers=list(result.tables),
+                                       spec_version=spec_version)
+    except WorkbenchError as exc:
+        _failed(url, run_id, exc)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            _internal_error(url, run_id, exc)
+            raise
+        full = StorageFullError("the disk is full: the run's tables were not written; free space and run it again",
+                                message_es="el disco está lleno: no se guardaron las tablas de la ejecución; libere "
+                                           "espacio y vuelva a ejecutarla")
+        _finish(url, run_id, status="failed", error=full.to_dict())
+    except BaseException as exc:
+        _internal_error(url, run_id, exc)
+        raise
+
+
+def _internal_error(url: str, run_id: int, exc: BaseException) -> None:
+    """A bug: the record (readable by every viewer) gets a generic text and a reference; the log gets the rest."""
+    reference = uuid.uuid4().hex[:12]
+    log.error("run %s failed with an internal error (reference %s)", run_id, reference, exc_info=exc)
+    _finish(url, run_id, status="failed", error=record_of(exc, reference=reference))
+
+
+def _failed(url: str, run_id: int, exc: WorkbenchError) -> None:
+    """A typed failure: a user error is recorded as it is; a server-side one (Redis, the database, the file store)
+    with a generic text (``record_of``), its detail (addresses, paths, the driver's text) only in the log."""
+    if exc.code in SERVER_SIDE and not getattr(exc, "public", False):
+        reference = uuid.uuid4().hex[:12]
+        log.warning("run %s failed: %s (%s, reference %s)", run_id, exc.message, exc.code, reference)
+        _finish(url, run_id, status="failed", error=record_of(exc, reference=reference))
+    else:
+        _finish(url, run_id, status="failed", error=exc.to_dict())
+
+
+def _finish(url: str, run_id: int, **values: Any) -> None:
+    with session_scope(url) as session:
+        runs.update_run(run_id, session=session, **values)
+
+
+@auth.requires("run")
+def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
+               triggered_by: str | None = None, sheet: int | str | None = None,
+               settings: Settings | None = None) -> RunPublic:
+    """Record a run and queue it for a worker (``workbench run --background``, the web app). When Redis does not
+    take the job, the run is recorded as failed (its file kept) and ``jobs.QueueUnavailableError``
+    (``redis-unavailable``) is raised: the user sees the attempt and submits again; nothing runs later unasked."""
+    from workbench.engine.app import jobs
+
+    settings = settings or get_settings()
+    run = register_run(slug, data, filename=filename, params=params, force=force, triggered_by=triggered_by,
+                       sheet=sheet, settings=settings)
+    if run.status == "queued" and not run.reused:
+        jobs.enqueue_run(run.id, queue_name="runs", settings=settings)
+        EventStream(get_redis(settings), maxlen=settings.events_maxlen).publish(
+            "run.queued", run_id=run.id, dataset=run.dataset_slug)
+    return run
+
+
+@auth.requires("admin")
+def recover_abandoned(settings: Settings | None = None, *, full: bool = True) -> list[int]:
+    """Make the store and the queues agree (at worker start, and every few seconds under ``serve``):
+    - runs that a process of this machine was executing and will not finish (``jobs.interrupted_runs``: the
+      process died, or it could not record the end) end as failed at once, with the cause;
+    - with ``full``, also runs left ``running`` by a dead process elsewhere (no heartbeat for 3 lock TTLs, so
+      their lock expired too) end as failed, and queued runs whose job is gone (the embedded Redis keeps nothing
+      across restarts) are queued again.
+    Every run ended here is retried once, as a new queued run with the same inputs (a retry is not retried).
+    Returns the ids of the runs (re)queued."""
+    from workbench.engine.app import jobs
+
+    settings = settings or get_settings()
+    interrupted = jobs.interrupted_runs(settings)
+    if not full and not interrupted:
+        return []
+    url = prepare_store(settings)
+    with session_scope(url) as session:
+        ended = []
+        for found in interrupted:
+            try:
+                if runs.update_run(found.run_id, session=session, only_if=("running",), status="failed",
+                                   error=found.error().to_dict()):
+                    ended.append(found.run_id)
+            except LookupError:  # a marker of another database's run (the data folder was reused)
+                continue
+        stale = runs.fail_stale_runs(session=session, older_than_s=max(3 * settings.lock_ttl_s, 6)) if full else []
+        retries = [retry for run_id in ended + stale if (retry := _retry(run_id, session)) is not None]
+        queued = runs.queued_ids(session=session) if full else retries
+    for found in interrupted:  # resolved: failed now, or already ended by its own process or another recovery
+        found.marker.unlink(missing_ok=True)
+    if ended:
+        log.warning("interrupted runs %s marked failed (%s) and retried", ended,
+                    ", ".join(sorted({f.cause for f in interrupted if f.run_id in ended})))
+    if stale:
+        log.warning("abandoned runs %s marked failed and retried", stale)
+    return [run_id for run_id in queued if jobs.ensure_enqueued(run_id, settings=settings)]
+
+
+def _retry(run_id: int, session: Any) -> int | None:
+    """Queue a new run with the inputs of an ended one, unless that one was already a retry."""
+    old = runs.get_run(run_id, session=session)
+    if old is None or old.triggered_by.startswith("retry of "):
+        return None
+    return runs.create_run(session=session, dataset_id=old.dataset_id, spec_version_id=old.spec_version_id,
+                           file_id=old.file_id, inputs=old.inputs, key=runs.inputs_key_of(run_id, session=session),
+                           params=old.params, triggered_by=f"retry of {run_id}", status="queued",
+                           backfill_id=old.backfill_id, engine_version=ENGINE_VERSION)
+
+
+__all__ = [  # the write use cases, and the read ones of runs_read under the names callers know
+    "DatasetNotFoundError", "RunNotFoundError", "RunOutputMissingError", "build_run_docs", "current_user",
+    "execute_run", "get_run", "lineage_graph", "list_runs", "prepare_store", "raw_bytes", "recover_abandoned",
+    "register_run", "run_docs_path", "run_failures", "run_file", "run_table", "submit_run", "sync_specs",
+    "sync_specs_now",
+]

@@ -1,0 +1,209 @@
+"""``expect_hierarchy_consistency``: children add up to their parent, per measure, exactly.
+
+DIPRES budget rows mix levels in one table: a subtítulo row, then its items, then each item's asignaciones.
+A parent at level k must equal the sum of its children at level k+1 (same group columns, same codes up to
+level k). Sums are pyarrow decimal sums (exact); a parent without children is not checked. Works on the wide
+bronze shape (``measures: [presupuesto_inicial, ...]``) and on the long silver shape (``measure_column: medida``,
+``value_column: monto``: the measure becomes part of the key). Pure pyarrow: the GX adapter calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from workbench.engine.core.validation.frames import EXACT, arrow_column, exact, require
+
+POSITION = "__position"
+MISSING = "\x00"  # stands for a missing key value
+KEY = "__key"
+KEY_LIMIT = 2**62
+#: Amounts are summed as decimal256 of this precision: any sum and difference of decimal128 values fits exactly
+#: (decimal128 sums could overflow; arrow widens a difference by one digit).
+WIDE_PRECISION = 70
+
+
+class HierarchyKwargs(BaseModel):
+    """Arguments of expect_hierarchy_consistency."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    supports_mostly: ClassVar[bool] = True
+
+    levels: list[str] = Field(min_length=2, description="Code columns from the top level down, e.g. "
+                              "[subtitulo, item, asignacion]; each is also a value of `level_column`.")
+    level_column: str = Field(default="nivel", description="The column naming each row's level.")
+    parents: list[str] | None = Field(default=None, description="Levels checked as parents (default: all but the "
+                                      "last); e.g. [item] checks only asignaciones against their item.")
+    group_by: list[str] = Field(default_factory=list, description="Columns a parent and its children share "
+                                "besides the codes, e.g. [partida, capitulo, programa, moneda].")
+    measures: list[str] | None = Field(default=None, min_length=1, description="Wide shape: the amount columns.")
+    measure_column: str | None = Field(default=None, description="Long shape: the column naming the measure.")
+    value_column: str | None = Field(default=None, description="Long shape: the amount column.")
+    tolerance: Decimal = Field(default=Decimal(0), ge=0, description="Allowed absolute difference (exact decimal).")
+
+    @model_validator(mode="after")
+    def _shape(self) -> HierarchyKwargs:
+        long = self.measure_column is not None or self.value_column is not None
+        if long == (self.measures is not None):
+            raise ValueError("give either `measures` (wide) or `measure_column` + `value_column` (long)")
+        if long and (self.measure_column is None or self.value_column is None):
+            raise ValueError("the long shape needs both `measure_column` and `value_column`")
+        unknown = [p for p in self.parents or [] if p not in self.levels[:-1]]
+        if unknown:
+            raise ValueError(f"`parents` must be levels that have children: {self.levels[:-1]} (got {unknown})")
+        return self
+
+    @property
+    def parent_levels(self) -> list[str]:
+        return self.parents or self.levels[:-1]
+
+    def columns(self) -> list[str]:
+        extra = self.measures or [self.measure_column, self.value_column]
+        return [self.level_column, *self.levels, *self.group_by, *extra]  # type: ignore[list-item]
+
+
+@dataclass
+class Mismatch:
+    """One parent row (0-based position) whose children do not add up for one measure."""
+
+    position: int
+    measure: str
+    parent_value: Decimal
+    children_sum: Decimal
+    difference: Decimal
+    children: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"position": self.position, "measure": self.measure, "parent_value": str(self.parent_value),
+                "children_sum": str(self.children_sum), "difference": str(self.difference), "children": self.children}
+
+
+@dataclass
+class HierarchyOutcome:
+    parents_checked: int  # (parent row, measure) pairs that have children
+    mismatches: list[Mismatch]
+
+
+def check_hierarchy(df: pd.DataFrame, kw: HierarchyKwargs, scales: dict[str, int] | None = None) -> HierarchyOutcome:
+    """Every (parent, measure) whose children's exact sum differs from it by more than the tolerance.
+    ``df`` is positional (0..n-1); ``scales`` names float64 columns holding decimals (see frames.gx_frame)."""
+    require(df, kw.columns(), "expect_hierarchy_consistency")
+    scales = scales or {}
+    long = kw.measures is None
+    values = [kw.value_column] if long else list(kw.measures)  # type: ignore[list-item]
+    amounts = {v: arrow_column(df[v], scales.get(v)) for v in values}
+    scale = max([_scale(a.type) for a in amounts.values()] + [-int(kw.tolerance.as_tuple().exponent), 0])
+    wide = pa.decimal256(WIDE_PRECISION, scale)
+    shown = [kw.measure_column] if long else []
+    table = pa.table({**{c: _key(df[c]) for c in [kw.level_column, *shown]}, **amounts, POSITION: np.arange(len(df))})
+    levels, encoder = table[kw.level_column], _Encoder(df)
+    checked, found = 0, []
+    for depth, parent_level in enumerate(kw.levels[:-1]):
+        if parent_level not in kw.parent_levels:
+            continue
+        keys = [*kw.group_by, *kw.levels[: depth + 1], *shown]
+        keyed, on = encoder.keyed(table, keys)
+        # only the two levels' rows are widened to exact decimal256 (a cast over the whole table costs more)
+        parents = keyed.filter(pc.equal(levels, parent_level))
+        parents = _widen(parents.select(list(dict.fromkeys([POSITION, *on, *shown, *values]))), values, wide)
+        children = _widen(keyed.filter(pc.equal(levels, kw.levels[depth + 1])).select([*on, *values]), values, wide)
+        sums = children.group_by(on, use_threads=False).aggregate([(v, "sum") for v in values] + [([], "count_all")])
+        sums = sums.rename_columns({**{f"{v}_sum": f"{v}__sum" for v in values}, "count_all": "__children"})
+        sums = sums.cast(pa.schema([f.with_type(wide) if f.name.endswith("__sum") else f for f in sums.schema]))
+        joined = parents.join(sums, keys=on, join_type="inner", use_threads=False).sort_by(POSITION)
+        for value in values:
+            n, bad = _compare(joined, value, pa.scalar(kw.tolerance, wide))
+            checked += n
+            if len(bad):
+                found += _mismatches(joined.take(bad), value, kw.measure_column if long else None)
+    found.sort(key=lambda m: (m.position, m.measure))
+    return HierarchyOutcome(checked, found)
+
+
+class _Encoder:
+    """Key columns as one int64 per row (each column dictionary-encoded once, codes combined in mixed radix):
+    grouping and joining on one integer is several times faster than on seven text columns. Falls back to
+    the text columns when the combined code would not fit in 63 bits."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self.codes: dict[str, tuple[np.ndarray, int]] = {}
+
+    def _code(self, column: str) -> tuple[np.ndarray, int]:
+        if column not in self.codes:
+            values = _key(self.df[column])
+            if isinstance(values, pa.ChunkedArray):
+                values = values.combine_chunks()
+            encoded = pc.dictionary_encode(values)
+            self.codes[column] = (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                                  max(len(encoded.dictionary), 1))
+        return self.codes[column]
+
+    def keyed(self, table: pa.Table, keys: list[str]) -> tuple[pa.Table, list[str]]:
+        """``table`` with the join key column(s) added, and their names."""
+        combined, radix = np.zeros(table.num_rows, dtype=np.int64), 1
+        for column in keys:
+            codes, size = self._code(column)
+            if radix > KEY_LIMIT // size:
+                return self._text_keys(table, keys), keys
+            combined, radix = combined * size + codes, radix * size
+        return table.append_column(KEY, pa.array(combined)), [KEY]
+
+    def _text_keys(self, table: pa.Table, keys: list[str]) -> pa.Table:
+        for column in keys:
+            if column not in table.column_names:
+                table = table.append_column(column, _key(self.df[column]))
+        return table
+
+
+def _mismatches(rows: pa.Table, value: str, measure_column: str | None) -> list[Mismatch]:
+    positions, parents = rows[POSITION].to_pylist(), rows[value].to_pylist()
+    sums, counts = rows[f"{value}__sum"].to_pylist(), rows["__children"].to_pylist()
+    measures = rows[measure_column].to_pylist() if measure_column else [value] * rows.num_rows
+    out = []
+    for position, measure, parent, total, count in zip(positions, measures, parents, sums, counts):
+        parent, total = _dec(parent), _dec(total)
+        out.append(Mismatch(int(position), measure, parent, total, EXACT.subtract(parent, total), int(count)))
+    return out
+
+
+def _compare(joined: pa.Table, value: str, tolerance: pa.Scalar) -> tuple[int, np.ndarray]:
+    """(pairs compared, indexes of the joined rows whose |parent - Σ children| > tolerance)."""
+    if joined.num_rows == 0:
+        return 0, np.array([], dtype=int)
+    diff = pc.abs(pc.subtract(joined[value], joined[f"{value}__sum"]))
+    bad = pc.greater(diff, tolerance).to_numpy(zero_copy_only=False)
+    return joined.num_rows, np.flatnonzero(bad)
+
+
+def _widen(table: pa.Table, values: list[str], wide: pa.DataType) -> pa.Table:
+    for value in values:
+        table = table.set_column(table.schema.get_field_index(value), value, exact(table[value], wide))
+    return table
+
+
+def _key(series: pd.Series) -> pa.Array:
+    """A key column as text with missing values as a marker: a join never matches nulls, and a parent whose
+    group value is missing must still meet its children."""
+    values = arrow_column(series)
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = pc.cast(values, pa.string())
+    return pc.fill_null(values, MISSING) if values.null_count else values
+
+
+def _scale(typ: pa.DataType) -> int:
+    return typ.scale if pa.types.is_decimal(typ) else 0
+
+
+def _dec(value: object) -> Decimal:
+    return Decimal(0) if value is None else Decimal(value)  # type: ignore[arg-type]
+
+
+__all__ = ["HierarchyKwargs", "HierarchyOutcome", "Mismatch", "check_hierarchy"]
