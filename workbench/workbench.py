@@ -14,7 +14,7 @@ from jinja2 import PackageLoader, PrefixLoader
 from starlette_admin.contrib.sqla import Admin, ModelView
 
 from workbench import pages
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.api.app import create_api
 from workbench.engine.api import get_settings
 from workbench.engine.store.db import get_engine

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 
 from workbench.api.app import create_api
-from workbench.api.session import COOKIE, principal_of
+from workbench.api.credentials import COOKIE, principal_of
 from workbench.engine.app import accounts, auth
 
 PASSWORD = "una-clave-larga-2026"
@@ -165,7 +165,7 @@ def test_rotating_usernames_from_one_address_is_limited_too(web, settings, app):
 def test_the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy(settings):
     from starlette.requests import Request as StarletteRequest
 
-    from workbench.api.session import _client_address
+    from workbench.api.credentials import _client_address
 
     def request(peer: str, xff: str, trusted: list[str]):
         app = type("App", (), {})()

@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USER, ROOT, Tab, add_user, signed_in_tab
 from workbench import pages
 from workbench.engine.app import auth
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.auth import AuthState
 
 pytestmark = pytest.mark.e2e

@@ -1,7 +1,7 @@
 """Dependencies every route shares: the settings the app was built with, and who is calling.
 
 ``current_principal`` authenticates the request (a Bearer token, the browser's session cookie, or HTTP Basic
-when enabled; see ``session.principal_of``) and makes that principal the engine's acting principal for the
+when enabled; see ``credentials.principal_of``) and makes that principal the engine's acting principal for the
 rest of the request, so the engine's role checks apply to API calls exactly as to the web app and the CLI.
 Without valid credentials it raises ``AuthError`` (401 problem).
 """
@@ -13,7 +13,7 @@ import functools
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from workbench.api import session
+from workbench.api import credentials
 from workbench.engine.app import auth
 from workbench.engine.api import Settings
 
@@ -33,8 +33,8 @@ async def current_principal(request: Request) -> Principal:
     principal = getattr(request.state, "principal", None)
     if principal is None:
         settings = settings_of(request)
-        principal = session.cached_principal(request, settings) or await run_in_threadpool(
-            session.principal_of, request, settings)
+        principal = credentials.cached_principal(request, settings) or await run_in_threadpool(
+            credentials.principal_of, request, settings)
         request.state.principal = principal
     auth._current.set(principal)  # this request's task (and the threads it hands work to) act as the caller
     return principal

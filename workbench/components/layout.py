@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.el.elements.base import BaseHTML
 
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.auth import AuthState
 
 #: (label, route, only for roles that upload and run)

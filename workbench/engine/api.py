@@ -21,6 +21,7 @@ from workbench.engine.core.errors import (
     WorkbookError,
 )
 from workbench.engine.core.export import ExportError, export_table
+from workbench.engine.core.inputs import InputFileError, read_input
 from workbench.engine.core.params import parse_assignments, resolve_params
 from workbench.engine.core.preview import ENGINE_VERSION, Preview, preview_file
 from workbench.engine.core.settings import Settings, get_settings
@@ -63,32 +64,6 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class InputFileError(WorkbenchError):
-    code = "file-unavailable"
-    title = "File cannot be opened"
-    template = "{message}"
-    template_es = "{message_es}"
-
-
-def read_input(path: str | Path, *, max_bytes: int | None = None) -> bytes:
-    """The bytes of a RAW file on disk, bounded by the configured maximum size."""
-    path = Path(path)
-    limit = max_bytes or get_settings().max_upload_bytes
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InputFileError(
-                f"{path.name} is {size:,} bytes; the limit is {limit:,}",
-                message_es=f"{path.name} pesa {size:,} bytes; el máximo es {limit:,}",
-                file=path.name,
-            )
-        return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        raise InputFileError(
-            f"cannot open {path}: {exc.strerror}", message_es=f"no se puede abrir {path}: {exc.strerror}", file=str(path)
-        ) from exc
 
 
 @auth.requires("preview")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.pages.dataset import dataset_page
 from workbench.pages.datasets import datasets_page
 from workbench.pages.lineage import lineage_page

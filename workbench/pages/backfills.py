@@ -9,7 +9,7 @@ from workbench.components.layout import error_callout, loading, only_for_runners
 from workbench.components.run_progress import backfill_progress
 from workbench.components.status import badge
 from workbench.components.tables import run_columns, simple_table, text
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.backfills import BackfillsState, BackfillState
 
 

@@ -8,7 +8,7 @@ import reflex as rx
 
 from workbench.components.layout import error_callout, loading, page, section
 from workbench.components.tables import check_cell, code, run_columns, simple_table, text
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.dataset import DatasetState
 
 

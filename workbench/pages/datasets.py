@@ -9,7 +9,7 @@ import reflex as rx
 from workbench.components.charts import run_history
 from workbench.components.layout import error_callout, page
 from workbench.components.status import badge
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.datasets import SORTS, DatasetsState
 
 

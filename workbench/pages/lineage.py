@@ -8,7 +8,7 @@ import reflex as rx
 from workbench.components.layout import error_callout, loading, page
 from workbench.components.lineage_graph import lineage_graph
 from workbench.components.status import CHART_COLOURS, badge
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.lineage import LineageState
 
 LEGEND = (("QA aprobada", "green"), ("QA con advertencias", "amber"), ("QA fallida", "red"),

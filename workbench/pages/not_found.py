@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workbench.pages import routes
+from workbench.components import routes
 
 
 def not_found_page() -> rx.Component:

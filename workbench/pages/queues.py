@@ -7,7 +7,7 @@ import reflex as rx
 from workbench.components.layout import error_callout, loading, page, section
 from workbench.components.status import badge
 from workbench.components.tables import code, simple_table, text
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.queues import QueuesState
 
 

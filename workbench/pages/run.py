@@ -10,7 +10,7 @@ from workbench.components.layout import error_callout, loading, only_for_runners
 from workbench.components.run_progress import run_progress
 from workbench.components.status import badge
 from workbench.components.tables import check_cell, code, simple_table, text
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.run import RunState
 
 EXPORT_FORMATS = (("CSV", "csv"), ("Parquet", "parquet"), ("Excel", "xlsx"))

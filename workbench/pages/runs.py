@@ -7,7 +7,7 @@ import reflex as rx
 
 from workbench.components.layout import error_callout, loading, only_for_runners, page
 from workbench.components.tables import run_columns, simple_table
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.runs import RunsState
 
 

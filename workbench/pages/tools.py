@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from workbench.components.layout import page
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.auth import AuthState
 from workbench.state.tools import ToolsState
 

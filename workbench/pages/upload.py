@@ -13,7 +13,7 @@ from workbench.components.progress import run_progress, upload_progress
 from workbench.components.qa_panel import qa_banner, qa_panel
 from workbench.components.raw_grid import raw_grid
 from workbench.components.timeline import timeline
-from workbench.pages import routes
+from workbench.components import routes
 from workbench.state.upload import UploadState as S
 
 UPLOAD_ID = "raw-upload"

@@ -14,6 +14,7 @@ from typing import Any
 import reflex as rx
 
 from workbench.api.ratelimit import RateLimitedError
+from workbench.components import routes
 from workbench.components.numbers import fmt_bytes, fmt_int
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import api
@@ -90,8 +91,6 @@ class UploadState(rx.State):
 
     @rx.var(deps=["run_id"], auto_deps=False)
     def run_href(self) -> str:
-        from workbench.pages import routes  # not at import: the pages package imports this state
-
         return routes.run(self.run_id) if self.run_id else ""
 
     @rx.var

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.engine.app import auth, jobs, services
-from workbench.engine.api import read_input
+from workbench.engine.core.inputs import read_input
 from workbench.engine.core.backfill_paths import (  # re-exported: callers know them as backfill.*
     EXAMPLES_DIR, MAX_FILES, BackfillPathError, BackfillPatternError, NoFilesError, TooManyFilesError,
     WalkTooLargeError, check_text, inside, list_files, refuse,
