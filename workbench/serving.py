@@ -190,7 +190,7 @@ class Plan:
     # --- after a death -------------------------------------------------------------------------------
 
     def _worker_exited(self, child: Child, code: int) -> None:
-        from workbench.engine.app.jobs import forget_worker
+        from workbench.engine.infra.queue import forget_worker
 
         name = self._worker_names[child.name]
         try:

@@ -81,7 +81,7 @@ def test_server_side_failures_never_tell_clients_where_the_services_are():
     """A 5xx names no host, port, database, socket path or driver text (that goes to the log)."""
     from workbench.api.problems import public_error
     from workbench.engine.core.errors import RedisUnavailableError
-    from workbench.engine.app.jobs import QueueUnavailableError
+    from workbench.engine.infra.queue import QueueUnavailableError
     from workbench.engine.store.db import DatabaseUnavailableError
 
     db = DatabaseUnavailableError(where="10.20.30.40:5432/budget_prod", reason="connection refused by pg_hba")

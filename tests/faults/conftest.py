@@ -184,10 +184,10 @@ def stop_worker(proc: subprocess.Popen) -> None:
 
 
 def work_burst(settings: Settings, *queues: str) -> bool:
-    """A real RQ worker (the product's ``jobs.work``) in this process until its queues are empty: it recovers
+    """A real RQ worker (the product's ``tasks.work``) in this process until its queues are empty: it recovers
     abandoned runs first, as every worker start does. In-process to save a Python start and the GX import per
     test; configured like a worker process (environment), and RQ's signal handlers are put back afterwards."""
-    from workbench.engine.app import jobs
+    from workbench.engine.app import tasks
     from workbench.engine.core.settings import get_settings
 
     env = worker_env(settings)
@@ -196,7 +196,7 @@ def work_burst(settings: Settings, *queues: str) -> bool:
     os.environ.update(env)
     get_settings.cache_clear()
     try:
-        return jobs.work(list(queues) or None, burst=True, settings=get_settings())
+        return tasks.work(list(queues) or None, burst=True, settings=get_settings())
     finally:
         for name, value in saved_env.items():
             if value is None:

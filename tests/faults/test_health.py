@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from rq import Worker
 
 from workbench.api.app import create_api
-from workbench.engine.app import jobs
+from workbench.engine.infra import queue as rq_queue
 from workbench.engine.infra.redis_conn import get_redis
 from workbench.engine.core.settings import Settings
 
@@ -26,7 +26,7 @@ def anonymous(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def worker(settings: Settings) -> Iterator[Worker]:
     """An RQ worker registered in Redis (what `workbench worker` does at start), unregistered afterwards."""
-    found = Worker([jobs.queue(q, settings) for q in jobs.QUEUES], connection=get_redis(settings),
+    found = Worker([rq_queue.queue(q, settings) for q in rq_queue.QUEUES], connection=get_redis(settings),
                    name="health-check-worker")
     found.register_birth()
     yield found
@@ -40,7 +40,7 @@ def secrets_of(settings: Settings, pg, private_redis) -> list[str]:
 
 
 def test_all_up_is_200_ok_with_each_check_timed_and_nothing_revealed(settings, anonymous, worker, pg, private_redis):
-    jobs.queue("runs", settings).enqueue_call("workbench.engine.app.jobs.run_job", args=(999,), job_id="run-999")
+    rq_queue.queue("runs", settings).enqueue_call("workbench.engine.jobs.run_job", args=(999,), job_id="run-999")
     response = anonymous.get("/workbench/health")  # no credentials: probes and load balancers
     assert response.status_code == 200, response.text
     body = response.json()

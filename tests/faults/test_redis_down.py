@@ -145,7 +145,7 @@ def test_a_run_whose_redis_goes_away_mid_run_still_records_its_outcome(private_r
     embedded one restarted by `workbench serve`) must not turn the run into an internal error."""
     import redis
 
-    from workbench.engine.app import jobs
+    from workbench.engine.app import jobs, tasks
 
     class ProgressOnAGoneRedis:
         meta: dict = {}
@@ -156,10 +156,10 @@ def test_a_run_whose_redis_goes_away_mid_run_still_records_its_outcome(private_r
     services.sync_specs(settings)
     run = services.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setattr(jobs, "get_current_job", ProgressOnAGoneRedis)
-    monkeypatch.setattr(jobs, "get_settings", lambda: settings)
+    monkeypatch.setattr(tasks, "get_current_job", ProgressOnAGoneRedis)
+    monkeypatch.setattr(tasks, "get_settings", lambda: settings)
     monkeypatch.setattr(services, "get_settings", lambda: settings)
-    result = jobs.run_job(run.id)
+    result = tasks.run_job(run.id)
     assert result["status"] == "succeeded"
     assert services.get_run(run.id, settings).status == "succeeded"
     assert list((settings.data_dir / jobs.EXECUTING_DIR).glob("*.json")) == []  # its marker is gone
@@ -168,14 +168,14 @@ def test_a_run_whose_redis_goes_away_mid_run_still_records_its_outcome(private_r
 def test_a_job_for_a_run_that_does_not_exist_fails_and_leaves_no_marker_behind(private_redis, settings, monkeypatch):
     """Only a service going away is absorbed by run_job (one line, recovery ends the run); other engine errors
     still fail the job, with their traceback in the worker's log."""
-    from workbench.engine.app import jobs
+    from workbench.engine.app import jobs, tasks
     from workbench.engine.app.runs_read import RunNotFoundError
 
     services.sync_specs(settings)
-    monkeypatch.setattr(jobs, "get_settings", lambda: settings)
+    monkeypatch.setattr(tasks, "get_settings", lambda: settings)
     monkeypatch.setattr(services, "get_settings", lambda: settings)
     with pytest.raises(RunNotFoundError):
-        jobs.run_job(987_654)
+        tasks.run_job(987_654)
     [found] = jobs.interrupted_runs(settings)  # resolved at the next recovery: there is no such run
     assert found.run_id == 987_654 and found.cause == "stopped-on-error"
     assert services.recover_abandoned(settings, full=False) == []

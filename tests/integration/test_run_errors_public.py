@@ -13,7 +13,7 @@ import pytest
 
 from workbench.engine.app import services
 from workbench.engine.core.errors import ParameterError, RedisUnavailableError, public_record, record_of
-from workbench.engine.app.jobs import QueueUnavailableError
+from workbench.engine.infra.queue import QueueUnavailableError
 from workbench.engine.infra.locks import DatasetLock
 from workbench.engine.infra.redis_conn import EmbeddedRedis
 from workbench.engine.app.runs_read import RunOutputMissingError
@@ -116,12 +116,13 @@ def test_a_failed_jobs_exception_is_shown_to_admins_only(settings):
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
-    from workbench.engine.app import auth, jobs, queues_info
+    from workbench.engine.app import auth, queues_info
+    from workbench.engine.infra import queue as rq_queue
     from workbench.engine.infra.redis_conn import get_redis
 
     # a job whose exception names a server path (as a Redis socket or a data folder would)
-    jobs.queue("runs", settings).enqueue_call("os.stat", args=(SOCKET,), job_id="run-987654")
-    SimpleWorker([jobs.queue("runs", settings)], connection=get_redis(settings),
+    rq_queue.queue("runs", settings).enqueue_call("os.stat", args=(SOCKET,), job_id="run-987654")
+    SimpleWorker([rq_queue.queue("runs", settings)], connection=get_redis(settings),
                  serializer=JSONSerializer).work(burst=True)
     with auth.acting_as(auth.Principal("vera", "viewer")):
         seen = [f["error"] for f in queues_info.overview(settings)["failed"] if f["id"] == "run-987654"]

@@ -11,11 +11,7 @@ PACKAGE = ROOT / "workbench"
 
 # Known cycles not yet removed (debt, listed in the issue 14 closing note). Each entry is one strongly connected
 # component. The test fails on any other cycle, and when a listed one is gone (so the list only shrinks).
-KNOWN_CYCLES: list[frozenset[str]] = [
-    # debt: the run use cases and the queue call each other (split of jobs into queue + tasks pending)
-    frozenset({"workbench.engine.app.auth", "workbench.engine.app.jobs", "workbench.engine.app.previews",
-               "workbench.engine.app.runs_read", "workbench.engine.app.services"}),
-]
+KNOWN_CYCLES: list[frozenset[str]] = []
 
 
 def module_name(path: Path) -> str:

@@ -37,7 +37,7 @@ _LAZY = {
     "preview_cached": "workbench.engine.app.previews", "recover_abandoned": "workbench.engine.app.services",
     "start_backfill": "workbench.engine.app.backfill", "backfill_status": "workbench.engine.app.backfill",
     "cancel_backfill": "workbench.engine.app.backfill", "resume_backfill": "workbench.engine.app.backfill",
-    "expand_files": "workbench.engine.app.backfill", "work": "workbench.engine.app.jobs",
+    "expand_files": "workbench.engine.app.backfill", "work": "workbench.engine.app.tasks",
     "list_runs": "workbench.engine.app.runs_read", "run_table": "workbench.engine.app.runs_read",
     "raw_bytes": "workbench.engine.app.runs_read", "sync_specs": "workbench.engine.app.services",
     "lineage_graph": "workbench.engine.app.runs_read", "prepare_store": "workbench.engine.store.prepare",

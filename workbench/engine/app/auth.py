@@ -195,10 +195,10 @@ def _verify_password(stored: str, password: str) -> bool:
 
 
 def _scope(settings: Settings):
-    from workbench.engine.app import services
     from workbench.engine.store.db import session_scope
+    from workbench.engine.store.prepare import prepare_store
 
-    return session_scope(services.prepare_store(settings))
+    return session_scope(prepare_store(settings))
 
 
 def _now() -> datetime:

@@ -97,11 +97,11 @@ def _workers_check(client: Any) -> dict[str, Any]:
 
 
 def _queues_check(settings: Settings) -> dict[str, Any]:
-    from workbench.engine.app import jobs
+    from workbench.engine.infra import queue as rq_queue
     from workbench.engine.infra.redis_conn import CONNECTION_ERRORS
 
     try:
-        depth = {name: jobs.queue(name, settings).count for name in jobs.QUEUES}
+        depth = {name: rq_queue.queue(name, settings).count for name in rq_queue.QUEUES}
     except CONNECTION_ERRORS as exc:
         return {"status": "unknown", "detail": type(exc).__name__}
     return {"status": "ok", "waiting": depth}

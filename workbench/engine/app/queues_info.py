@@ -13,7 +13,7 @@ from rq.registry import DeferredJobRegistry, FailedJobRegistry, FinishedJobRegis
 from rq.serializers import JSONSerializer
 
 from workbench.engine.app import auth
-from workbench.engine.app.jobs import QUEUES
+from workbench.engine.infra.queue import QUEUES
 from workbench.engine.infra.redis_conn import ensure_reachable, get_redis
 from workbench.engine.core.settings import Settings, get_settings
 

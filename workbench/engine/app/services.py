@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from workbench.engine.app import auth, qa
+from workbench.engine.app import auth, jobs, qa
 from workbench.engine.core.errors import SERVER_SIDE, ParameterError, WorkbenchError, record_of
 from workbench.engine.core.params import resolve_params
 from workbench.engine.core.preview import ENGINE_VERSION, preview_file
@@ -307,8 +307,6 @@ def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] 
     """Record a run and queue it for a worker (``workbench run --background``, the web app). When Redis does not
     take the job, the run is recorded as failed (its file kept) and ``jobs.QueueUnavailableError``
     (``redis-unavailable``) is raised: the user sees the attempt and submits again; nothing runs later unasked."""
-    from workbench.engine.app import jobs
-
     settings = settings or get_settings()
     run = register_run(slug, data, filename=filename, params=params, force=force, triggered_by=triggered_by,
                        sheet=sheet, settings=settings)
@@ -329,8 +327,6 @@ def recover_abandoned(settings: Settings | None = None, *, full: bool = True) ->
       across restarts) are queued again.
     Every run ended here is retried once, as a new queued run with the same inputs (a retry is not retried).
     Returns the ids of the runs (re)queued."""
-    from workbench.engine.app import jobs
-
     settings = settings or get_settings()
     interrupted = jobs.interrupted_runs(settings)
     if not full and not interrupted:
