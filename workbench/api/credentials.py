@@ -52,6 +52,7 @@ def _client_address(request: Request) -> str:
 
 class CrossSiteError(WorkbenchError):
     code = "cross-site"
+    kind = "forbidden"
     title = "Cross-site request refused"
     template = "sign-in forms must be posted from the workbench's own pages"
     template_es = "los formularios de inicio de sesión deben enviarse desde las páginas del workbench"

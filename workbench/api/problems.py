@@ -22,15 +22,11 @@ TYPE_PREFIX = "/workbench/problems/"
 #: Detail keys that locate a problem; copied to the top level of the document.
 LOCATION_KEYS = ("file", "sheet", "row", "column", "line", "path", "layer", "step")
 
-#: HTTP status of engine error codes; any other user error is 422.
-STATUS_BY_CODE: dict[str, int] = {
-    "dataset-not-found": 404, "spec-not-found": 404, "run-not-found": 404, "backfill-not-found": 404,
-    "not-authenticated": 401, "forbidden": 403, "backfill-path": 403, "cross-site": 403, "too-many-attempts": 429, "user-invalid": 422,
-    "qa-docs-missing": 404, "run-docs-not-found": 404,
-    "dataset-busy": 409, "qa-failed": 409, "run-output-missing": 409,
-    "upload-too-large": 413, "unsupported-media-type": 415, "rate-limited": 429, "storage-full": 507,
-    "database-unavailable": 503, "database-not-migrated": 503, "redis-unavailable": 503,
-    "file-store": 500, "settings-invalid": 500, "migration-failed": 500,
+#: HTTP status of each kind of engine error (``WorkbenchError.kind``; a user error the user can fix is 422).
+STATUS_BY_KIND: dict[str, int] = {
+    "invalid": 422, "not-found": 404, "unauthenticated": 401, "forbidden": 403, "conflict": 409,
+    "too-large": 413, "unsupported-media": 415, "too-many-requests": 429, "unavailable": 503,
+    "storage-full": 507, "internal": 500,
 }
 #: ``Retry-After`` of a 503 (a dependency is down), seconds: about what a database or Redis restart takes.
 RETRY_AFTER_UNAVAILABLE_S = 15
@@ -56,7 +52,7 @@ class Problem(BaseModel):
 
 
 def status_for(exc: WorkbenchError) -> int:
-    return STATUS_BY_CODE.get(exc.code, 422)
+    return STATUS_BY_KIND[exc.kind]
 
 
 def problem(status: int, *, code: str, title: str, detail: str, instance: str, message_es: str | None = None,

@@ -39,6 +39,7 @@ REDIS_RETRY_AFTER_S = 5.0
 
 class RateLimitedError(WorkbenchError):
     code = "rate-limited"
+    kind = "too-many-requests"
     title = "Too many uploads"
     template = "too many uploads ({scope}: {limit} per {window_s} s); try again in {retry_after} s"
     template_es = "demasiadas subidas ({scope_es}: {limit} cada {window_s} s); intente de nuevo en {retry_after} s"

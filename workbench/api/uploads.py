@@ -11,23 +11,13 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from workbench.engine.api import ParameterError, WorkbenchError
+from workbench.engine.api import ParameterError, UploadTooLargeError, WorkbenchError
 from workbench.engine.core.limits import sanitize_filename
 
 #: Room for the multipart envelope (boundaries, part headers, the other fields) beyond the file itself.
 FORM_OVERHEAD_BYTES = 64 * 1024
 #: Form fields accepted besides the file.
 MAX_FIELDS = 200
-
-
-class UploadTooLargeError(WorkbenchError):
-    code = "upload-too-large"
-    title = "Upload too large"
-    template = "the upload is larger than the limit of {limit:,} bytes"
-    template_es = "el archivo supera el máximo de {limit_es} bytes"
-
-    def __init__(self, *, limit: int) -> None:
-        super().__init__(limit=limit, limit_es=f"{limit:,}".replace(",", "."))
 
 
 class UploadFormError(WorkbenchError):
@@ -39,6 +29,7 @@ class UploadFormError(WorkbenchError):
 
 class UnsupportedMediaTypeError(WorkbenchError):
     code = "unsupported-media-type"
+    kind = "unsupported-media"
     title = "Unsupported media type"
     template = "send the file as multipart/form-data (got {got!r})"
     template_es = "envíe el archivo como multipart/form-data (se recibió {got!r})"

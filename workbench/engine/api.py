@@ -18,6 +18,7 @@ from workbench.engine.core.errors import (
     SpecNotFoundError,
     StepError,
     WorkbenchError,
+    UploadTooLargeError,
     WorkbookError,
 )
 from workbench.engine.core.export import ExportError, export_table
@@ -97,6 +98,7 @@ __all__ = [
     "StepError",
     "Table",
     "WorkbenchError",
+    "UploadTooLargeError",
     "WorkbookError",
     "export_table",
     "find_spec",

@@ -15,7 +15,7 @@ import reflex as rx
 
 from workbench.api.ratelimit import RateLimitedError
 from workbench.components import routes
-from workbench.components.numbers import fmt_bytes, fmt_int
+from workbench.components.numbers import fmt_bytes
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import api
 from workbench.engine.app import auth, catalog
@@ -125,7 +125,7 @@ class UploadState(rx.State):
                           "hint": ""}
             return
         limit = api.get_settings().max_upload_bytes
-        self._fail(calls.UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)))
+        self._fail(api.UploadTooLargeError(limit=limit))
 
     @rx.event(background=True)
     async def receive(self, chunks: rx.UploadChunkIterator):
@@ -158,7 +158,7 @@ class UploadState(rx.State):
             if len(buffer) + len(chunk.data) > limit:
                 async with self:
                     self.uploading = False
-                    self._fail(calls.UploadTooLargeError(limit=limit, limit_es=fmt_int(limit)))
+                    self._fail(api.UploadTooLargeError(limit=limit))
                 return
             buffer += chunk.data
         if not name:

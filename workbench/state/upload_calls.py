@@ -20,13 +20,6 @@ from workbench.state import preview_view as view
 SAMPLE_ROWS = 50
 
 
-class UploadTooLargeError(WorkbenchError):
-    code = "upload-too-large"
-    title = "Upload too large"
-    template = "the file is larger than the limit of {limit} bytes"
-    template_es = "el archivo supera el máximo de {limit_es} bytes; suba un archivo más pequeño"
-
-
 class FieldMissingError(WorkbenchError):
     """A required parameter's form field is empty (the web's own words: no command-line syntax)."""
 

@@ -64,6 +64,7 @@ SYSTEM = Principal(username="system", role="admin", via="system")
 
 class AuthError(WorkbenchError):
     code = "not-authenticated"
+    kind = "unauthenticated"
     title = "Sign-in required"
     template = "{message}"
     template_es = "{message_es}"
@@ -71,6 +72,7 @@ class AuthError(WorkbenchError):
 
 class ForbiddenError(WorkbenchError):
     code = "forbidden"
+    kind = "forbidden"
     title = "Not allowed"
     template = "{username} ({role}) may not {permission}; it needs the {needed} role"
     template_es = "{username} ({role}) no tiene permiso para {permission}; se requiere el rol {needed}"
@@ -78,6 +80,7 @@ class ForbiddenError(WorkbenchError):
 
 class TooManyAttemptsError(WorkbenchError):
     code = "too-many-attempts"
+    kind = "too-many-requests"
     title = "Too many failed sign-ins"
     template = "too many failed sign-ins for {username}; try again in {retry_after} s"
     template_es = "demasiados intentos fallidos para {username}; intente de nuevo en {retry_after} s"

@@ -31,6 +31,7 @@ from workbench.engine.store.models import BackfillPublic
 
 class BackfillNotFoundError(WorkbenchError):
     code = "backfill-not-found"
+    kind = "not-found"
     title = "Backfill not found"
     template = "there is no backfill {backfill_id}"
     template_es = "no existe la carga masiva {backfill_id}"

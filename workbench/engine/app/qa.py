@@ -36,6 +36,7 @@ RUN_PAGE_PREFIX = "/ejecuciones/"
 
 class QAFailedError(WorkbenchError):
     code = "qa-failed"
+    kind = "conflict"
     title = "QA failed: publication blocked"
     template = ("{subject} failed its quality checks ({failed}): its tables cannot be published; "
                 "fix the file or the spec and run it again")
@@ -45,6 +46,7 @@ class QAFailedError(WorkbenchError):
 
 class QADocsMissingError(WorkbenchError):
     code = "qa-docs-missing"
+    kind = "not-found"
     title = "No Data Docs for this run"
     template = "run {run_id} has no QA results to build Data Docs from"
     template_es = "la ejecución {run_id} no tiene resultados de calidad para generar Data Docs"

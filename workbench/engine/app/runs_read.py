@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 class RunNotFoundError(WorkbenchError):
     code = "run-not-found"
+    kind = "not-found"
     title = "Run not found"
     template = "there is no run {run_id}"
     template_es = "no existe la ejecución {run_id}"
@@ -33,6 +34,7 @@ class RunNotFoundError(WorkbenchError):
 
 class RunOutputMissingError(WorkbenchError):
     code = "run-output-missing"
+    kind = "conflict"
     title = "Run output not available"
     template = "{message}"
     template_es = "{message_es}"
@@ -118,6 +120,7 @@ def raw_bytes(run_id: int, settings: Settings | None = None) -> bytes:
 
 class DatasetNotFoundError(WorkbenchError):
     code = "dataset-not-found"
+    kind = "not-found"
     title = "Dataset not found"
     template = "there is no dataset {slug!r} in the store (run `workbench specs sync`?)"
     template_es = "no existe el conjunto de datos {slug!r} en el almacén"

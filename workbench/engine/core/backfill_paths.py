@@ -32,6 +32,7 @@ ROOTS_SHOWN = ("the incoming folder and examples/", "la carpeta de entrada y exa
 
 class BackfillPathError(WorkbenchError):
     code = "backfill-path"
+    kind = "forbidden"
     title = "Backfill files not allowed"
     template = "{message}"
     template_es = "{message_es}"

@@ -10,10 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 
+#: What kind of problem an error is, saying nothing about HTTP (``api/problems.py`` maps each kind to a status).
+KINDS = ("invalid", "not-found", "unauthenticated", "forbidden", "conflict", "too-large", "unsupported-media",
+         "too-many-requests", "unavailable", "storage-full", "internal")
+
+
 class WorkbenchError(Exception):
     """Base class: a problem in the user's input (file, spec, parameters) that the user can fix."""
 
     code = "workbench-error"
+    kind = "invalid"  # one of KINDS: the input is wrong and the user can fix it
     title = "Workbench error"
     template = "{message}"
     template_es = "{message}"
@@ -98,6 +104,7 @@ class SpecError(WorkbenchError):
 
 class SpecNotFoundError(WorkbenchError):
     code = "spec-not-found"
+    kind = "not-found"
     title = "Spec not found"
     template = "no spec named '{name}' (looked in {where})"
     template_es = "no existe la especificación '{name}' (buscada en {where})"
@@ -224,6 +231,7 @@ __all__ += ["CorruptWorkbookError", "EncryptedWorkbookError", "HeaderRowError"]
 
 class RedisUnavailableError(WorkbenchError):
     code = "redis-unavailable"
+    kind = "unavailable"
     title = "Redis unavailable"
     template = "Redis is not reachable at {where}: {reason}"
     template_es = "Redis no responde en {where}: {reason}"
@@ -276,3 +284,17 @@ def _generic(error: dict[str, Any], reference: str | None) -> dict[str, Any]:
 
 
 __all__ += ["SERVER_SIDE", "public_record", "record_of"]
+
+
+class UploadTooLargeError(WorkbenchError):
+    """A file larger than the configured upload limit, from the REST API or the web form."""
+
+    code = "upload-too-large"
+    kind = "too-large"
+    title = "Upload too large"
+    template = "the upload is larger than the limit of {limit:,} bytes"
+    template_es = "el archivo supera el máximo de {limit_es} bytes; suba un archivo más pequeño"
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(limit=limit, limit_es=f"{limit:,}".replace(",", "."))
+

@@ -191,6 +191,7 @@ def _loopback(url: str) -> bool:
 
 class SettingsError(WorkbenchError):
     code = "settings-invalid"
+    kind = "internal"
     title = "Invalid settings"
     template = "{message}"
     template_es = "{message}"

@@ -56,6 +56,7 @@ return 0
 
 class DatasetBusyError(WorkbenchError):
     code = "dataset-busy"
+    kind = "conflict"
     title = "Dataset busy"
     template = "dataset '{slug}' is being processed by {owner} (since {since}); try again when it finishes"
     template_es = ("el conjunto de datos '{slug}' está siendo procesado por {owner_es} (desde {since}); "

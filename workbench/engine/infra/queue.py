@@ -33,6 +33,7 @@ class QueueUnavailableError(RedisUnavailableError):
     queued with no job, nor executed later behind the user's back when Redis returns."""
 
     code = "redis-unavailable"
+    kind = "unavailable"
     title = "Run not queued: Redis unavailable"
     public = True  # its messages name no server (where and why are logged when it is raised)
     template = ("run {run_id} could not be queued: Redis is not reachable; the file {filename} was kept and the "

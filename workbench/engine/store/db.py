@@ -23,6 +23,7 @@ CONNECT_TIMEOUT_S = 3
 
 class DatabaseUnavailableError(WorkbenchError):
     code = "database-unavailable"
+    kind = "unavailable"
     title = "Database unavailable"
     template = "cannot reach the database at {where}: {reason}"
     template_es = ("no se puede conectar a la base de datos en {where}; intente de nuevo en unos momentos "
@@ -31,6 +32,7 @@ class DatabaseUnavailableError(WorkbenchError):
 
 class DatabaseNotMigratedError(WorkbenchError):
     code = "database-not-migrated"
+    kind = "unavailable"
     title = "Database schema missing or old"
     template = "the database at {where} has no current schema; run `workbench db upgrade`"
     template_es = "la base de datos en {where} no tiene el esquema al día; ejecute `workbench db upgrade`"

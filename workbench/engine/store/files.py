@@ -13,6 +13,7 @@ from workbench.engine.core.errors import WorkbenchError
 
 class FileStoreError(WorkbenchError):
     code = "file-store"
+    kind = "internal"
     title = "RAW file store problem"
     template = "{message}"
     template_es = "{message_es}"
@@ -22,6 +23,7 @@ class StorageFullError(FileStoreError):
     """The disk (or the user's quota) is full: nothing was stored, nothing half-written is left behind."""
 
     code = "storage-full"
+    kind = "storage-full"
     title = "Storage full"
     public = True  # its messages name no path: safe for clients as they are
 

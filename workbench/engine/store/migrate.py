@@ -45,6 +45,7 @@ class MigrationError(WorkbenchError):
     """A migration command that cannot run as asked (unknown revision, an upgrade to an older one, ...)."""
 
     code = "database-migration"
+    kind = "internal"
     title = "Migration not possible"
     template = "{message}"
     template_es = "{message}"

@@ -35,6 +35,7 @@ class RunDocsNotFoundError(WorkbenchError):
     """The run exists (or not) but its Data Docs page was never built in this site."""
 
     code = "run-docs-not-found"
+    kind = "not-found"
     title = "Data Docs not built"
     template = "no Data Docs for run {run_id} (expected {path})"
     template_es = "no hay Data Docs para la ejecución {run_id} (se esperaba {path})"
