@@ -71,7 +71,7 @@ def test_free_memory_goes_back_after_the_last_heavy_operation():
                                                                                "ARROW_DEFAULT_MEMORY_POOL")})
     assert out.returncode == 0, out.stderr
     m = json.loads(out.stdout.strip().splitlines()[-1])
-    assert m["loaded"] - m["start"] > 150, m  # 240 MB allocated, ~4 MB kept
+    assert m["loaded"] - m["start"] > 100, m  # 240 MB allocated, ~4 MB kept (glibc returns some top-of-heap itself)
     assert m["trimmed"]
     assert m["idle"] - m["start"] < 0.5 * (m["loaded"] - m["start"]), m  # without it: idle == loaded (measured)
     assert m["kept"] == 4 * 60 * 4
