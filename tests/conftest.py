@@ -33,11 +33,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"WORKBENCH_REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium)")
 
 
+#: Session fixtures that must start after every other test of a worker (see below).
+LAST = {"chromium", "product"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests run last (in each xdist worker too: the scheduler hands tests out in this order). The
-    session's Playwright keeps its event loop marked as running in the main thread until the session ends, so a
-    test after it that calls ``asyncio.run`` would fail with "cannot be called from a running event loop"."""
-    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))  # stable: order kept otherwise
+    """Browser tests and the tests of the session's running product run last (in each xdist worker too: the
+    scheduler hands tests out in this order). The session's Playwright keeps its event loop marked as running in
+    the main thread until the session ends, so a test after it that calls ``asyncio.run`` would fail ("cannot be
+    called from a running event loop"); and a product started later in the same worker (the live-server and
+    schemathesis modules, the browser benchmarks) rebuilds the worker's web directory for its own port, leaving
+    the session product's pages connecting to a server that is gone."""
+    items.sort(key=lambda item: bool(LAST & set(getattr(item, "fixturenames", ()))))  # stable: order kept otherwise
 
 
 @pytest.fixture(autouse=True)

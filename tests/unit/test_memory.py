@@ -3,13 +3,20 @@ uploaders grew from ~380 MB to ~900 MB and kept it idle, the memory free inside 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
 
 from workbench.engine.core import memory
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def rss_mb() -> float:
@@ -33,10 +40,10 @@ def fragment(mb: int, keep: list[bytes]) -> None:
     del pieces
 
 
-@pytest.mark.skipif(memory._libc() is None, reason="glibc's malloc_trim is not available")
-def test_free_memory_goes_back_after_the_last_heavy_operation(monkeypatch):
-    monkeypatch.setattr(memory, "TRIM_AFTER_S", 0.2)
-    monkeypatch.setattr(memory, "SETTLE_S", 1.0)
+def _measure_release() -> dict[str, float]:
+    """Run in a fresh process (a test worker's own arenas already hold free memory that the allocation would
+    reuse, so its RSS would hardly grow): 240 MB allocated by 4 threads, then the release."""
+    memory.TRIM_AFTER_S, memory.SETTLE_S = 0.2, 1.0
     memory.trims()  # the releaser exists (and this process's arenas are limited) before the threads start
     time.sleep(0.5)
     start, survivors = rss_mb(), []
@@ -52,11 +59,22 @@ def test_free_memory_goes_back_after_the_last_heavy_operation(monkeypatch):
     for t in threads:
         t.join()
     loaded = rss_mb()
-    assert loaded - start > 150, (start, loaded)  # 240 MB allocated, ~4 MB kept
-    assert wait_for_trim(before)
-    idle = rss_mb()
-    assert idle - start < 0.5 * (loaded - start), (start, loaded, idle)  # without it: idle == loaded (measured)
-    assert len(survivors) == 4 * 60 * 4
+    trimmed = wait_for_trim(before)
+    return {"start": start, "loaded": loaded, "idle": rss_mb(), "trimmed": trimmed, "kept": len(survivors)}
+
+
+@pytest.mark.skipif(memory._libc() is None, reason="glibc's malloc_trim is not available")
+def test_free_memory_goes_back_after_the_last_heavy_operation():
+    code = "import json; from tests.unit.test_memory import _measure_release; print(json.dumps(_measure_release()))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if k not in ("MALLOC_ARENA_MAX",
+                                                                               "ARROW_DEFAULT_MEMORY_POOL")})
+    assert out.returncode == 0, out.stderr
+    m = json.loads(out.stdout.strip().splitlines()[-1])
+    assert m["loaded"] - m["start"] > 100, m  # 240 MB allocated, ~4 MB kept (glibc returns some top-of-heap itself)
+    assert m["trimmed"]
+    assert m["idle"] - m["start"] < 0.5 * (m["loaded"] - m["start"]), m  # without it: idle == loaded (measured)
+    assert m["kept"] == 4 * 60 * 4
 
 
 def test_nothing_is_released_while_heavy_work_runs(monkeypatch):

@@ -80,11 +80,11 @@ def test_an_entry_expires_after_its_ttl(redis_client, prefix):
 
 
 def test_a_hit_extends_the_ttl(redis_client, prefix):
-    cache = make_cache(redis_client, prefix, ttl_s=1)
+    cache = make_cache(redis_client, prefix, ttl_s=4)  # margins of 1.5 s: a loaded CI machine missed 0.4 s ones
     cache.put(key(1), {"x": 1})
-    time.sleep(0.6)
+    time.sleep(2.5)
     assert cache.get(key(1)) == {"x": 1}
-    time.sleep(0.6)  # 1.2 s after the put, 0.6 s after the hit
+    time.sleep(2.5)  # 5 s after the put (past its TTL), 2.5 s after the hit
     assert cache.get(key(1)) == {"x": 1}
 
 
