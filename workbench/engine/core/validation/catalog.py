@@ -27,8 +27,19 @@ JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "date
 
 @cache
 def core_catalog() -> dict[str, list[dict[str, Any]]]:
-    """{expectation type: [{"name", "required", "types"}...]} as shipped in catalog.json."""
-    return json.loads(CATALOG_PATH.read_text(encoding="utf-8"))["expectations"]
+    """{expectation type: [{"name", "required", "types", "enum"?, "cast"?, "default"?}...]} as shipped in
+    catalog.json (``cast``: the number type GX turns a value into; ``default``: GX's default value)."""
+    return _document()["expectations"]
+
+
+@cache
+def _document() -> dict[str, Any]:
+    return json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+
+
+def gx_version() -> str:
+    """The GX version the catalog was captured from (the installed one: test_catalog.py checks it)."""
+    return str(_document()["great_expectations"])
 
 
 def _coarse(annotation: Any) -> list[str]:
@@ -88,9 +99,37 @@ def build_catalog() -> dict[str, list[dict[str, Any]]]:
             literal = _literal_values(field.outer_type_)
             if literal:
                 entry["enum"] = literal
+            cast = _cast(field.outer_type_)
+            if cast:
+                entry["cast"] = cast
+            if not field.required and _is_json(field.default):
+                entry["default"] = field.default
             kwargs.append(entry)
         out[name] = kwargs
     return out
+
+
+def _cast(annotation: Any) -> str | None:
+    """``float`` or ``int`` when GX's field converts a number to that type (pydantic v1 tries a union's
+    members in order, so ``Union[float, ...]`` makes ``1`` into ``1.0``): the stored kwargs show it so."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _cast(typing.get_args(annotation)[0])
+    first = typing.get_args(annotation)[0] if origin in (typing.Union, types.UnionType) else annotation
+    if isinstance(first, type) and not issubclass(first, bool):
+        if issubclass(first, float):
+            return "float"
+        if issubclass(first, int):
+            return "int"
+    return None
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _literal_values(annotation: Any) -> list[Any]:

@@ -63,6 +63,11 @@ def gx_frame(table: Table) -> tuple[pd.DataFrame, dict[str, int]]:
     return df, scales
 
 
+def scales_of(scales: dict[str, int], columns: list[str]) -> dict[str, int]:
+    """The scales of the columns a check reads (GX copies an expectation's kwargs many times: keep them small)."""
+    return {c: scales[c] for c in columns if c in scales}
+
+
 def arrow_column(series: pd.Series, scale: int | None = None) -> pa.Array:
     """A column as Arrow; a float64 column converted by gx_frame (``scale`` given) back to exact decimals."""
     values = pa.array(series, from_pandas=True)
@@ -78,4 +83,4 @@ def exact(column: pa.Array, wide: pa.DataType) -> pa.Array:
     return pc.fill_null(pc.cast(column, wide), pa.scalar(0, wide))
 
 
-__all__ = ["EXACT", "MissingColumnsError", "arrow_column", "exact", "gx_frame", "require"]
+__all__ = ["EXACT", "MissingColumnsError", "arrow_column", "exact", "gx_frame", "require", "scales_of"]
