@@ -32,6 +32,7 @@ def _stored(type_: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def hierarchy(batch: Batch, item: ExpectationSpec) -> tuple[dict[str, Any], Callable[[], Outcome]]:
     kw = HierarchyKwargs(**item.kwargs)
+    frame = batch.frame(kw.columns(), exact=True)  # first: reading the columns gives their scales
     scales = scales_of(batch.scales, kw.columns())
     mostly = 1.0 if item.mostly is None else float(item.mostly)
     stored = _stored(HIERARCHY, {**kw.model_dump(mode="json", exclude_none=True), "exact_scales": scales,
@@ -39,7 +40,7 @@ def hierarchy(batch: Batch, item: ExpectationSpec) -> tuple[dict[str, Any], Call
 
     def run() -> Outcome:
         try:
-            outcome = check_hierarchy(batch.df, kw, scales)
+            outcome = check_hierarchy(frame, kw, {}, batch.keys)
         except Exception as exc:  # as GX reports a metric that raises
             return failed(str(exc))
         checked, bad = outcome.parents_checked, [m.to_dict() for m in outcome.mismatches]
@@ -57,6 +58,7 @@ def control_total(batch: Batch, item: ExpectationSpec) -> tuple[dict[str, Any], 
     """Raises ValueError (GX's runner refuses the check) when the captured RAW text is not a number."""
     kw = ControlTotalKwargs(**item.kwargs)
     expected, cell = captured_value(kw, batch.control_totals, batch.table, batch.raw_text)
+    frame = batch.frame(kw.columns(), exact=True)  # first: reading the columns gives their scales
     scales = scales_of(batch.scales, kw.columns())
     args = kw.model_dump(mode="json", by_alias=True, exclude_none=True)
     stored = _stored(CONTROL_TOTAL, {**args, "expected_value": expected, "control_cell": cell,
@@ -64,8 +66,8 @@ def control_total(batch: Batch, item: ExpectationSpec) -> tuple[dict[str, Any], 
 
     def run() -> Outcome:
         try:
-            outcome = check_control_total(batch.df, ControlTotalKwargs(control="-", terms=args["terms"]),
-                                          Decimal(0), scales)
+            outcome = check_control_total(frame, ControlTotalKwargs(control="-", terms=args["terms"]),
+                                          Decimal(0), {})
         except Exception as exc:
             return failed(str(exc))
         if expected is None:

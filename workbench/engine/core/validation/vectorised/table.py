@@ -26,7 +26,7 @@ def metric_between(value: Any, kw: GxKwargs) -> Outcome:
 
 
 def _columns(batch: Batch) -> list[str]:
-    return list(batch.df.columns)
+    return list(batch.names)
 
 
 def _ordered(batch: Batch, kw: GxKwargs) -> Outcome:
