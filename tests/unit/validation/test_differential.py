@@ -7,9 +7,7 @@ vectorised path evaluates (random arguments, ``mostly``, missing columns, argume
 through ``validate(engine="gx")`` and ``validate(engine="auto")``; the QA report (every result, every failing row
 with its RAW cells), the stored failing rows and GX's result documents must be equal.
 
-Normalised before comparing, and only this: the documents' ``ge_load_time`` (a timestamp), and each result's
-``exception_info``, reduced to the set of its exception messages (GX keys it by its internal metric ids, with
-Python tracebacks); numbers compare by value (``1 == 1.0``), NaN equal to NaN.
+What is normalised before comparing is said in differential.py (a timestamp and GX's exception internals).
 """
 
 from __future__ import annotations
@@ -25,8 +23,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.validation.differential import difference, observed
 from tests.unit.validation.support import table
-from workbench.engine.core.validation import ExpectationSpec, QAReport, validate
+from workbench.engine.core.validation import ExpectationSpec, validate
 from workbench.engine.core.validation import runner
 from workbench.engine.core.validation.catalog import core_catalog
 from workbench.engine.core.validation.checks import CUSTOM_KWARGS
@@ -182,49 +181,6 @@ def suites(draw: Any) -> list[ExpectationSpec]:
             entry["description"] = "Descripción ñ"
         out.append(ExpectationSpec.model_validate(entry))
     return out
-
-
-def normalised(value: Any) -> Any:
-    if isinstance(value, dict):
-        out = {k: normalised(v) for k, v in value.items() if k != "ge_load_time"}
-        info = out.get("exception_info")
-        if isinstance(info, dict):
-            entries = [info] if "raised_exception" in info else list(info.values())
-            out["exception_info"] = sorted({str(e.get("exception_message")) for e in entries
-                                            if isinstance(e, dict) and e.get("raised_exception")})
-        return out
-    if isinstance(value, (list, tuple)):
-        return [normalised(v) for v in value]
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN"
-    return value
-
-
-def observed(report: QAReport) -> dict[str, Any]:
-    doc = report.to_dict(page_size=10**6)
-    doc.pop("duration_ms")
-    failures = report.failures_table().astype(object)
-    return normalised({"report": doc, "failures": failures.where(failures.notna(), None).to_dict("records"),
-                       "gx": report.gx_results})
-
-
-def difference(fast: Any, oracle: Any, path: str = "") -> str | None:
-    """Where two observed documents first differ (for the failure message)."""
-    if isinstance(fast, dict) and isinstance(oracle, dict):
-        for key in sorted(set(fast) | set(oracle), key=str):
-            if key not in fast or key not in oracle:
-                return f"{path}/{key}: only in {'gx' if key in oracle else 'vectorised'}: {fast.get(key, oracle.get(key))!r}"
-            found = difference(fast[key], oracle[key], f"{path}/{key}")
-            if found:
-                return found
-        return None
-    if isinstance(fast, list) and isinstance(oracle, list) and len(fast) == len(oracle):
-        for n, (a, b) in enumerate(zip(fast, oracle)):
-            found = difference(a, b, f"{path}[{n}]")
-            if found:
-                return found
-        return None
-    return None if fast == oracle else f"{path}: vectorised {fast!r} != gx {oracle!r}"
 
 
 def both(layer: Any, items: list[ExpectationSpec], **kwargs: Any) -> tuple[Any, Any]:
