@@ -163,7 +163,7 @@ def test_concurrent_uses_of_the_setup_link_create_one_admin(settings):
 
 
 def test_cli_manages_users_and_tokens(settings, monkeypatch):
-    from workbench.cli import cli
+    from workbench.cli.main import cli
     from workbench.engine.core.settings import get_settings
 
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", settings.db_url)
