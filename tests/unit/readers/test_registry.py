@@ -101,8 +101,9 @@ def _read_wbz(data: bytes, options: SourceOptions, source: SourceInfo, limits: l
                    source=source)
 
 
-WBZ = InputFormat("wbz", "table", "a wbz table", "una tabla wbz", ZIP, _is_wbz, _read_wbz, None, (), (".wbz",),
-                  FormatLimits(max_bytes="max_xls_bytes", zip=True))
+WBZ = InputFormat(name="wbz", family="table", label="a wbz table", label_es="una tabla wbz", container=ZIP,
+                  detect=_is_wbz, read=_read_wbz, sheets=None, options=(), extensions=(".wbz",),
+                  limits=FormatLimits(max_bytes="max_xls_bytes", zip=True))
 
 
 def wbz(text: str, **extra: bytes) -> bytes:

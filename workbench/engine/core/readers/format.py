@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -27,8 +27,6 @@ SNIFF_BYTES = 65_536  # text checks (HTML, PDF, NUL bytes) look at this many lea
 PART_SNIFF_BYTES = 1 << 20  # at most this much of a zip part (mimetype, manifest, content types) is read to sniff
 #: OLE directory names the content tests ask about (compared ignoring case, as the compound file format does).
 OLE_STREAMS = ("Workbook", "Book", "EncryptedPackage", "EncryptionInfo", "WordDocument")
-
-Family = Literal["text", "workbook"]
 
 
 class Reader(Protocol):
@@ -100,7 +98,7 @@ class InputFormat:
     file pickers and docs only: the format always comes from the bytes."""
 
     name: str
-    family: Family
+    family: str  # text (csv), workbook (xlsx, xlsm, xlsb, xls, ods); a new family reads only its own formats
     label: str
     label_es: str
     container: Container

@@ -26,24 +26,26 @@ _XLSX_LIMITS = FormatLimits(zip=True, measured=(_WORKSHEETS,), sheet_part=xlsx_m
                             sheet_extent=zipcheck.xlsx_sheet_extent)
 
 
-def _workbook(name: str, container: Container, test: Callable[[Probe], bool], limits: FormatLimits, *,
+def _workbook(name: str, *, container: Container, detect: Callable[[Probe], bool], limits: FormatLimits,
               read: Reader = excel_reader.read_workbook, sheets: SheetLister = excel_reader.list_sheets) -> InputFormat:
-    """A calamine workbook format: its label, sheets, options and extension follow from its name."""
-    return InputFormat(name, "workbook", f"an {name} workbook", f"un libro {name}", container, test, read, sheets,
-                       _WORKBOOK_OPTIONS, (f".{name}",), limits)
+    """A calamine workbook format: its family, labels, options and extension follow from its name."""
+    return InputFormat(name=name, family="workbook", label=f"an {name} workbook", label_es=f"un libro {name}",
+                       container=container, detect=detect, read=read, sheets=sheets, options=_WORKBOOK_OPTIONS,
+                       extensions=(f".{name}",), limits=limits)
 
 
 INPUT_FORMATS: dict[str, InputFormat] = {fmt.name: fmt for fmt in (
-    InputFormat("csv", "text", "a CSV text file", "un archivo de texto CSV", detect.TEXT, detect.is_text,
-                csv_reader.read, None, _CSV_OPTIONS, (".csv", ".txt")),
-    _workbook("xlsx", detect.ZIP, detect.is_xlsx, _XLSX_LIMITS),
-    _workbook("xlsm", detect.ZIP, detect.is_xlsm, _XLSX_LIMITS),
-    _workbook("xlsb", detect.ZIP, detect.is_xlsb, FormatLimits(zip=True, measured=(_WORKSHEETS,),
-                                                               sheet_part=xlsb.sheet_part, sheet_extent=xlsb.sheet_extent)),
-    _workbook("xls", detect.OLE, detect.is_xls, FormatLimits(max_bytes="max_xls_bytes", check=ole.check_xls),
-              read=excel_reader.read_xls, sheets=excel_reader.xls_sheets),
-    _workbook("ods", detect.ZIP, detect.is_ods, FormatLimits(zip=True, measured=(_WORKSHEETS, "content.xml"),
-                                                             check=zipcheck.check_ods_cells)),
+    InputFormat(name="csv", family="text", label="a CSV text file", label_es="un archivo de texto CSV",
+                container=detect.TEXT, detect=detect.is_text, read=csv_reader.read, sheets=None,
+                options=_CSV_OPTIONS, extensions=(".csv", ".txt")),
+    _workbook("xlsx", container=detect.ZIP, detect=detect.is_xlsx, limits=_XLSX_LIMITS),
+    _workbook("xlsm", container=detect.ZIP, detect=detect.is_xlsm, limits=_XLSX_LIMITS),
+    _workbook("xlsb", container=detect.ZIP, detect=detect.is_xlsb, limits=FormatLimits(
+        zip=True, measured=(_WORKSHEETS,), sheet_part=xlsb.sheet_part, sheet_extent=xlsb.sheet_extent)),
+    _workbook("xls", container=detect.OLE, detect=detect.is_xls, read=excel_reader.read_xls,
+              sheets=excel_reader.xls_sheets, limits=FormatLimits(max_bytes="max_xls_bytes", check=ole.check_xls)),
+    _workbook("ods", container=detect.ZIP, detect=detect.is_ods, limits=FormatLimits(
+        zip=True, measured=(_WORKSHEETS, "content.xml"), check=zipcheck.check_ods_cells)),
 )}
 
 
