@@ -33,7 +33,7 @@ def test_the_api_docs_page_loads_nothing_from_outside(tmp_path):
 def test_the_bundled_swagger_ui_reads_openapi_3_1(tmp_path):
     """The swagger-ui-bundle package shipped Swagger UI 3.20, which cannot render OpenAPI 3.1 (what FastAPI
     writes): /docs said "Unable to render this definition". Swagger UI 5 reads 3.1."""
-    from workbench.api.apidocs import STATIC_DIR, SWAGGER_UI
+    from workbench.api.routes.apidocs import STATIC_DIR, SWAGGER_UI
 
     assert create_api(Settings(data_dir=tmp_path)).openapi()["openapi"].startswith("3.1")
     bundle = (STATIC_DIR / SWAGGER_UI / "swagger-ui-bundle.js").read_text(encoding="utf-8")

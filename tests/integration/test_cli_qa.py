@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from workbench.cli import cli
+from workbench.cli.main import cli
 from workbench.engine.core.settings import get_settings
 
 SPEC = """\

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import SQLModel
 
-from workbench.cli_db import db as db_group
+from workbench.cli.db import db as db_group
 from workbench.engine.core.settings import get_settings
 from workbench.engine.store import db, migrate
 from workbench.engine.store.models import SpecVersion

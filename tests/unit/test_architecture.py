@@ -33,7 +33,7 @@ def test_package_init_is_empty():
 
 
 def test_cli_starts_without_reflex_or_great_expectations():
-    code = "import sys, workbench.cli; print(sorted(m for m in ('reflex', 'great_expectations') if m in sys.modules))"
+    code = "import sys, workbench.cli.main; print(sorted(m for m in ('reflex', 'great_expectations') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli import cli
+from workbench.cli.main import cli
 from workbench.engine.core.settings import Settings
 from workbench.engine.core.steps.registry import step_names
 

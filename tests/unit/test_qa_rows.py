@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from workbench.cli import cli
+from workbench.cli.main import cli
 from workbench.engine import api
 from workbench.engine.app import stepview
 from workbench.engine.core.settings import get_settings

@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from workbench.api import apidocs, login_page, openapi, backfills, datasets, docs_site, health, lineage, previews, problems, runs, session
+from workbench.api import openapi, problems
+from workbench.api.routes import apidocs, login_page, backfills, datasets, docs_site, health, lineage, previews, runs, session
 from workbench.api.cache import ResponseCache, StoreCachedGet
 from workbench.api.drain import DrainBody
 from workbench.api.guards import AdminGuard

@@ -11,7 +11,7 @@ import click
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from workbench.cli_common import console, err_console, user_errors
+from workbench.cli.common import console, err_console, user_errors
 from workbench.engine import api
 
 
@@ -122,7 +122,7 @@ def preview(obj: dict[str, Any], args: tuple[str, ...], params: tuple[str, ...],
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
         return
-    from workbench.render import render_preview
+    from workbench.cli.render import render_preview
 
     render_preview(console, result, rows=rows)
 
@@ -162,7 +162,7 @@ def export(obj: dict[str, Any], args: tuple[str, ...], layer: str, dest: Path, p
 
 
 def _run_line(run: Any) -> Text:
-    from workbench.render import qa_line
+    from workbench.cli.render import qa_line
 
     counts = ", ".join(f"{k} {v:,}" for k, v in (run.row_counts or {}).items())
     return Text.assemble(f"run {run.id} · {run.dataset_slug} v{run.spec_version} · {run.status} · ",
@@ -193,7 +193,7 @@ def run_cmd(slug: str, file: Path, params: tuple[str, ...], force: bool, backgro
         if run.error:
             err_console.print(Text(f"Error ({run.error['code']}): {run.error['message']}", style="red"))
         if run.qa_status == "failed":
-            from workbench.render import render_qa
+            from workbench.cli.render import render_qa
 
             render_qa(err_console, run.qa, rows=3)
     if run.status not in ("succeeded", "queued"):
@@ -250,7 +250,7 @@ def runs_show(run_id: int, as_json: bool) -> None:
         console.print(Text(f"  {step['layer']}[{step['index']}] {step['label']}: {step['rows_in']:,} → "
                            f"{step['rows_out']:,} rows, {step['duration_ms']:.1f} ms"))
     if run.qa:
-        from workbench.render import render_qa
+        from workbench.cli.render import render_qa
 
         render_qa(console, run.qa, rows=5)
     if run.error:
@@ -270,7 +270,7 @@ def runs_failures(run_id: int, expectation_id: str | None, offset: int, limit: i
     if as_json:
         click.echo(json.dumps(page, ensure_ascii=False, indent=2, default=str))
         return
-    from workbench.render import failures_table
+    from workbench.cli.render import failures_table
 
     console.print(failures_table(page))
 
@@ -330,9 +330,9 @@ def lineage_cmd(slug: str | None, fmt: str) -> None:
     click.echo(json.dumps(api.lineage_graph(slug, fmt=fmt), ensure_ascii=False, indent=2, default=str))
 
 
-from workbench.cli_db import db  # noqa: E402  (command groups that live in their own modules)
-from workbench.cli_jobs import register as register_job_commands  # noqa: E402
-from workbench.cli_users import register as register_user_commands  # noqa: E402
+from workbench.cli.db import db  # noqa: E402  (command groups that live in their own modules)
+from workbench.cli.jobs import register as register_job_commands  # noqa: E402
+from workbench.cli.users import register as register_user_commands  # noqa: E402
 
 cli.add_command(db)
 register_job_commands(cli)

@@ -10,7 +10,7 @@ import click
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from workbench.cli_common import console, user_errors
+from workbench.cli.common import console, user_errors
 
 ROLES = ("viewer", "analyst", "admin")
 

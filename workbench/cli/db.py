@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from workbench.cli_common import user_errors
+from workbench.cli.common import user_errors
 from workbench.engine.core.settings import get_settings
 
 

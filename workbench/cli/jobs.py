@@ -12,7 +12,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from workbench.cli_common import console, err_console, user_errors
+from workbench.cli.common import console, err_console, user_errors
 from workbench.engine import api
 from workbench.supervisor import Console
 
