@@ -15,14 +15,12 @@ import pytest
 from tests.data.workbench.generate import execution_csv
 
 ROOT = Path(__file__).resolve().parents[3]
+#: ``python -m workbench.cli ARGS`` (how workers start the command), then what it imported, said at exit.
 PROBE = """
-import json, sys
-from workbench.cli import cli
-try:
-    cli.main(sys.argv[1:], standalone_mode=False)
-except SystemExit:
-    pass
-print(json.dumps({"gx": "great_expectations" in sys.modules}), file=sys.stderr)
+import atexit, json, runpy, sys
+atexit.register(lambda: print(json.dumps({"gx": "great_expectations" in sys.modules}), file=sys.stderr))
+sys.argv = ["workbench", *sys.argv[1:]]
+runpy.run_module("workbench.cli", run_name="__main__")
 """
 
 
