@@ -116,9 +116,10 @@ def _shown(value: Any) -> str:
     return fmt_number(value) if as_decimal(value) is not None else str(value)
 
 
-def first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException | str) -> str:
     """An error in one line (GX's pydantic errors put the reason on the lines after the first)."""
-    return (" ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__)[:300]
+    name = type(exc).__name__ if isinstance(exc, BaseException) else "error"
+    return (" ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or name)[:300]
 
 
 def _exception(info: dict[str, Any]) -> str | None:

@@ -3,7 +3,7 @@ the error result carries GX's own words. Types and required arguments are alread
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from workbench.engine.core.validation.vectorised.kwargs import GxKwargs
 
