@@ -88,7 +88,7 @@ def _validate_layer(layer: str, table: Table, items: list[ExpectationSpec], cont
             continue
         evaluated = done[item.id]  # type: ignore[index]
         if evaluated.refused is not None or evaluated.outcome is None or evaluated.config is None:
-            results.append(refused(item, layer, f"no se pudo evaluar: {first_line(evaluated.refused or "")}"))
+            results.append(refused(item, layer, f"no se pudo evaluar: {first_line(evaluated.refused or '')}"))
             continue
         outcome = evaluated.outcome
         results.append(to_result(item, layer, success=outcome.success, result=outcome.result,
