@@ -20,6 +20,10 @@ PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "change_me", "secr
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
+#: How spec checks are evaluated (``WORKBENCH_QA_ENGINE``; read per validation by validation/runner.py).
+QAEngine = Literal["auto", "gx"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WORKBENCH_", extra="ignore")
 
@@ -39,6 +43,9 @@ class Settings(BaseSettings):
         description="Redis for the preview cache, locks, events and RQ (redis://127.0.0.1:6379/0); default: an "
         "embedded Redis started in <data_dir>/redis, listening on a unix socket only.",
     )
+    qa_engine: QAEngine = Field(
+        default="auto", description="How spec checks are evaluated: auto (vectorised, GX only for the checks the "
+        "vectorised path leaves to it) or gx (every check through Great Expectations, the oracle).")
     cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1, description="How long a cached preview lives, seconds.")
     cache_max_entry_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="Largest preview cached, bytes.")
     cache_max_total_bytes: int = Field(default=512 * 1024 * 1024, ge=1024, description="Preview cache size bound, bytes.")

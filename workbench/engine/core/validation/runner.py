@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
+from workbench.engine.core.settings import QAEngine
 from workbench.engine.core.table import Table
 from workbench.engine.core.validation import gx_runner
 from workbench.engine.core.validation.models import ExpectationSpec
@@ -27,7 +28,7 @@ from workbench.engine.core.validation.vectorised.gxdoc import gx_order, result_d
 #: The environment variable choosing the QA engine, and its values: ``auto`` (default: vectorised, GX only
 #: for the checks it does not reproduce) or ``gx`` (every check through GX).
 ENGINE_VARIABLE = "WORKBENCH_QA_ENGINE"
-ENGINES = ("auto", "gx")
+ENGINES = get_args(QAEngine)
 
 
 def qa_engine() -> str:
