@@ -1,4 +1,4 @@
-"""Failed sign-ins per key (user and address) within a window, for the lock-out in ``auth.authenticate``."""
+"""Failed sign-ins per key (user and address) within a window, for the lock-out in ``sessions.authenticate``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 import time
 
 from workbench.engine.core.settings import Settings
+from workbench.engine.infra.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,6 @@ class FailureCounter:
         self._lock = threading.Lock()
 
     def _redis(self, settings: Settings):
-        from workbench.engine.infra.redis_conn import get_redis
-
         return get_redis(settings)
 
     def count(self, key: str, settings: Settings) -> int:
