@@ -136,20 +136,35 @@ def test_cancel_and_resume_failed_only(settings, tmp_path):
     assert backfill.backfill_status(second.id, settings).progress["succeeded"] == 0
 
 
-def test_second_run_of_a_busy_dataset_waits_or_is_refused(settings):
+def test_second_run_of_a_busy_dataset_waits_or_is_refused(settings, monkeypatch):
     first = services.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
     second = services.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, force=True,
                                    settings=settings)
     holder = DatasetLock(get_redis(settings), "dipres_ejecucion", ttl_s=2, owner="someone else")
     holder.acquire(wait=False)
+    releaser = None
     try:
         refused = services.execute_run(first.id, settings=settings, wait=False)
         assert refused.status == "failed" and refused.error["code"] == "dataset-busy"
-        threading.Timer(1.0, holder.release).start()
+        # the holder lets go once the waiting run has been refused the lock (a spy on every lock's attempt):
+        # an event orders the two threads, not a timer
+        waiting, take = threading.Event(), DatasetLock._take
+
+        def spy(lock: DatasetLock) -> str | None:
+            value = take(lock)
+            if value is None and lock is not holder:
+                waiting.set()
+            return value
+
+        monkeypatch.setattr(DatasetLock, "_take", spy)
+        releaser = threading.Thread(target=lambda: waiting.wait(30) and holder.release())
+        releaser.start()
         waited = services.execute_run(second.id, settings=settings, wait=True)
-        assert waited.status == "succeeded"
+        assert waiting.is_set() and waited.status == "succeeded"
     finally:
         holder.release()
+        if releaser is not None:
+            releaser.join(timeout=35)
 
 
 def test_killed_worker_frees_the_lock_fails_the_run_and_the_retry_succeeds(settings, tmp_path):
@@ -176,11 +191,19 @@ def test_killed_worker_frees_the_lock_fails_the_run_and_the_retry_succeeds(setti
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
     assert services.get_run(run.id, settings).status == "running"
-    time.sleep(settings.lock_ttl_s + 0.5)
-    assert DatasetLock.current(get_redis(settings), "dipres_ejecucion") is None  # expired with its TTL
-    time.sleep(3 * settings.lock_ttl_s)
-    retries = services.recover_abandoned(settings)
+    # the lock's TTL is Redis's (PX): read the TTL Redis reports, then wait for the expiry with a deadline
+    held = DatasetLock.current(get_redis(settings), "dipres_ejecucion")
+    assert held is None or held["ttl_ms"] <= settings.lock_ttl_s * 1000  # nothing extends it any more
+    while DatasetLock.current(get_redis(settings), "dipres_ejecucion") is not None:
+        assert time.monotonic() - killed_at < settings.lock_ttl_s + 1, "the lock outlived its TTL"
+        time.sleep(0.05)
+    # recovery fails a run once it stopped beating for 3 lock TTLs (recover_abandoned has no older_than yet):
+    # poll it with a deadline, as workbench serve does every lock TTL, instead of sleeping a guessed time
+    while not (retries := services.recover_abandoned(settings)):
+        assert time.monotonic() - killed_at < 3 * settings.lock_ttl_s + 6, "the killed run was never recovered"
+        time.sleep(0.25)
     failed = services.get_run(run.id, settings)
     assert failed.status == "failed" and failed.error["code"] == "run-abandoned"
     assert len(retries) == 1

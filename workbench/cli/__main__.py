@@ -2,4 +2,5 @@
 
 from workbench.cli.main import main
 
-main()
+if __name__ == "__main__":  # imported, not run, by tools that walk the package (tests/unit/test_error_kinds.py)
+    main()

@@ -6,6 +6,7 @@ Never FLUSHDB: the real database is shared with other test runs; a test deletes 
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,28 @@ import redis
 from workbench.engine.infra.redis_conn import EmbeddedRedis, client_retry
 
 REAL_HOST, REAL_PORT, REAL_DB = "127.0.0.1", 6379, 13
+
+
+class FakeClock:
+    """A clock a test moves by hand (``clock.advance(61)``), for modules that take ``clock=``/``wall_clock=``."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def wait_until_gone(client: redis.Redis, key: str, within_s: float = 5.0) -> None:
+    """Poll until Redis has expired ``key`` (a Redis-side TTL: no Python clock can move it), failing after
+    ``within_s``: a deadline, not a guessed sleep."""
+    deadline = time.monotonic() + within_s
+    while client.exists(key):
+        assert time.monotonic() < deadline, f"{key} still exists {within_s} s later (pttl {client.pttl(key)} ms)"
+        time.sleep(0.01)
 
 
 def client_url(client: redis.Redis) -> str:

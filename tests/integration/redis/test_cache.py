@@ -14,6 +14,8 @@ import redis
 from workbench.engine.infra.cache import PreviewCache
 from workbench.engine.infra.redis_conn import EmbeddedRedis
 
+from .conftest import FakeClock, wait_until_gone
+
 MB = 1024 * 1024
 
 
@@ -71,21 +73,38 @@ def test_entries_are_compressed_and_carry_a_ttl(redis_client, prefix):
     assert cache.stats() == {"entries": 1, "total_bytes": stored, "max_total_bytes": 8 * MB}
 
 
+def bookkeeping(cache: PreviewCache) -> list[str]:
+    return [cache.prefix + name for name in ("index", "sizes", "total")]
+
+
 def test_an_entry_expires_after_its_ttl(redis_client, prefix):
-    cache = make_cache(redis_client, prefix, ttl_s=0.3)
+    """Redis expires the entry (PX: no Python clock can fake it), so the test reads the TTL Redis reports and
+    waits, with a deadline, until Redis has dropped the key."""
+    cache = make_cache(redis_client, prefix, ttl_s=0.2)
     cache.put(key(1), {"x": 1})
-    time.sleep(0.45)
+    assert 0 < redis_client.pttl(cache.prefix + key(1)) <= 200
+    for name in bookkeeping(cache):  # as if another entry's use kept the accounting alive meanwhile
+        redis_client.pexpire(name, 60_000)
+    wait_until_gone(redis_client, cache.prefix + key(1))
     assert cache.get(key(1)) is None
     assert cache.stats()["entries"] == 0  # the miss also dropped its accounting
+    assert not redis_client.hexists(cache.prefix + "sizes", key(1))
 
 
 def test_a_hit_extends_the_ttl(redis_client, prefix):
-    cache = make_cache(redis_client, prefix, ttl_s=4)  # margins of 1.5 s: a loaded CI machine missed 0.4 s ones
+    """The TTL is Redis's (PEXPIRE), so instead of sleeping past it the test shortens it as time would and reads
+    the TTL Redis reports after a hit: the entry and its bookkeeping are back to the full TTL, and the index
+    records the hit's time (the LRU order)."""
+    clock = FakeClock()
+    cache = make_cache(redis_client, prefix, ttl_s=60, wall_clock=clock)
     cache.put(key(1), {"x": 1})
-    time.sleep(2.5)
+    names = [cache.prefix + key(1), *bookkeeping(cache)]
+    for name in names:
+        redis_client.pexpire(name, 5_000)  # as if 55 s had passed since the put
+    clock.advance(55)
     assert cache.get(key(1)) == {"x": 1}
-    time.sleep(2.5)  # 5 s after the put (past its TTL), 2.5 s after the hit
-    assert cache.get(key(1)) == {"x": 1}
+    assert all(50_000 < redis_client.pttl(name) <= 60_000 for name in names), [redis_client.pttl(n) for n in names]
+    assert redis_client.zscore(cache.prefix + "index", key(1)) == clock.now
 
 
 def test_total_size_stays_under_the_bound_by_evicting_the_least_recently_used(redis_client, prefix):
@@ -112,13 +131,20 @@ def test_replacing_an_entry_does_not_count_it_twice(redis_client, prefix):
 
 
 def test_expired_entries_leave_the_accounting_at_the_next_put(redis_client, prefix):
-    cache = make_cache(redis_client, prefix, ttl_s=0.3)
+    """A put drops the entries its index says were unused for a TTL, by the cache's wall clock (faked here)."""
+    clock = FakeClock()
+    cache = make_cache(redis_client, prefix, ttl_s=60, wall_clock=clock)
     cache.put(key(1), noise_doc())
     cache.put(key(2), noise_doc())
-    time.sleep(0.45)
+    clock.advance(59)
     cache.put(key(3), {"x": 3})
+    assert cache.stats()["entries"] == 3  # within their TTL: kept
+    clock.advance(2)  # 61 s after 1 and 2, 2 s after 3
+    cache.put(key(4), {"x": 4})
     stats = cache.stats()
-    assert stats["entries"] == 1 and stats["total_bytes"] == redis_client.strlen(cache.prefix + key(3))
+    assert stats["entries"] == 2
+    assert stats["total_bytes"] == redis_client.strlen(cache.prefix + key(3)) + redis_client.strlen(cache.prefix + key(4))
+    assert not redis_client.exists(cache.prefix + key(1)) and not redis_client.exists(cache.prefix + key(2))
 
 
 def test_an_entry_over_the_entry_limit_is_refused(redis_client, prefix):
@@ -182,15 +208,18 @@ def test_a_stopped_embedded_server_degrades_the_same_way(redis_embedded: Embedde
 
 
 def test_the_cache_comes_back_after_the_retry_window(tmp_path):
+    clock = FakeClock()
     server = EmbeddedRedis()
     client = redis.Redis.from_url(server.start(tmp_path), socket_timeout=0.5, socket_connect_timeout=0.5)
-    cache = PreviewCache(client, ttl_s=60, max_entry_bytes=MB, max_total_bytes=8 * MB, retry_after_s=0.1)
+    cache = PreviewCache(client, ttl_s=60, max_entry_bytes=MB, max_total_bytes=8 * MB, retry_after_s=5, clock=clock)
     server.stop()
     assert cache.get(key(1)) is None and cache.last_error
     restarted = EmbeddedRedis()
     try:
         assert restarted.start(tmp_path) == f"unix://{server.socket_path}?db=0"  # the client reconnects there
-        time.sleep(0.15)
+        clock.advance(4.9)
+        assert cache.put(key(1), {"x": 1}) is False and cache.last_error  # still within the window: not tried
+        clock.advance(0.2)
         assert cache.put(key(1), {"x": 1}) is True and cache.last_error is None
         assert cache.get(key(1)) == {"x": 1}
     finally:

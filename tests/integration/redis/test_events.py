@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -54,28 +56,49 @@ def test_tail_pages_through_a_long_stream(redis_client, prefix):
     assert [e.data["done"] for e in s.tail()] == list(range(events.TAIL_BATCH + 20))
 
 
-def test_tail_follow_waits_for_new_events(redis_client, prefix):
+@contextmanager
+def published_once_following(monkeypatch, s: EventStream, type: str, **fields) -> Iterator[threading.Thread]:
+    """Publish from another thread once the follower has read what was there and waits for new events (its
+    first XREAD, seen by a spy): the order is guaranteed by an event, not by a timer."""
+    following = threading.Event()
+    xread = s.redis.xread
+
+    def spy(*args, **kwargs):
+        following.set()
+        return xread(*args, **kwargs)
+
+    monkeypatch.setattr(s.redis, "xread", spy)
+    publisher = threading.Thread(target=lambda: following.wait(10) and s.publish(type, **fields))
+    publisher.start()
+    try:
+        yield publisher
+    finally:
+        following.set()  # a follower that never followed: let the thread end (the test has failed already)
+        publisher.join(timeout=10)
+
+
+def test_tail_follow_waits_for_new_events(redis_client, prefix, monkeypatch):
     s = stream(redis_client, prefix)
     s.publish(events.RUN_QUEUED, run_id=5)
-    threading.Timer(0.2, lambda: s.publish(events.RUN_STARTED, run_id=5)).start()
     seen = []
-    for event in s.tail(follow=True, block_ms=100):
-        seen.append(event.type)
-        if len(seen) == 2:
-            break
+    with published_once_following(monkeypatch, s, events.RUN_STARTED, run_id=5):
+        for event in s.tail(follow=True, block_ms=100):
+            seen.append(event.type)
+            if len(seen) == 2:
+                break
     assert seen == ["run.queued", "run.started"]
 
 
-def test_tail_from_now_skips_history(redis_client, prefix):
+def test_tail_from_now_skips_history(redis_client, prefix, monkeypatch):
     s = stream(redis_client, prefix)
     s.publish(events.RUN_QUEUED, run_id=1)
     follower = s.tail(last_id="$", follow=True, block_ms=100)
-    threading.Timer(0.2, lambda: s.publish(events.RUN_FAILED, run_id=1)).start()
-    assert next(follower).type == "run.failed"
+    with published_once_following(monkeypatch, s, events.RUN_FAILED, run_id=1):  # after "now" is pinned
+        assert next(follower).type == "run.failed"
     follower.close()
 
 
-def test_tail_last_starts_with_the_newest_events_then_follows(redis_client, prefix):
+def test_tail_last_starts_with_the_newest_events_then_follows(redis_client, prefix, monkeypatch):
     s = stream(redis_client, prefix)
     for n in range(5):
         s.publish(events.RUN_STEP, n=n)
@@ -83,8 +106,8 @@ def test_tail_last_starts_with_the_newest_events_then_follows(redis_client, pref
     assert list(s.tail(last=0)) == []
     follower = s.tail(last=1, follow=True, block_ms=100)
     assert next(follower).data == {"n": 4}
-    threading.Timer(0.2, lambda: s.publish(events.RUN_STEP, n=5)).start()
-    assert next(follower).data == {"n": 5}
+    with published_once_following(monkeypatch, s, events.RUN_STEP, n=5):
+        assert next(follower).data == {"n": 5}
     follower.close()
 
 

@@ -83,16 +83,62 @@ def test_with_statement_acquires_without_waiting_and_releases(redis_client, pref
     assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:") is None
 
 
+def refusals(waiter: DatasetLock) -> threading.Event:
+    """Set when ``waiter`` tries to take the lock and is refused: a spy on its one attempt (``_take``)."""
+    refused = threading.Event()
+    take = waiter._take
+
+    def spy() -> str | None:
+        value = take()
+        if value is None:
+            refused.set()
+        return value
+
+    waiter._take = spy
+    return refused
+
+
+def extensions(held: DatasetLock, count: int) -> threading.Event:
+    """Set once the heartbeat of ``held`` has extended its lock ``count`` times: a spy on ``_extend``."""
+    done, seen = threading.Event(), []
+    extend = held._extend
+
+    def spy(**kwargs):
+        ours = extend(**kwargs)
+        if ours:
+            seen.append(time.monotonic())
+            if len(seen) >= count:
+                done.set()
+        return ours
+
+    held._extend = spy
+    return done
+
+
 def test_a_waiting_run_gets_the_lock_when_the_holder_finishes(redis_client, prefix):
+    """The holder lets go only once the waiter has been refused (an event, not a timer): the waiter cannot have
+    got the lock before the release, and it gets it soon after."""
     holder = lock(redis_client, prefix, owner="run 1")
     holder.acquire(wait=False)
-    threading.Timer(0.3, holder.release).start()
     waiter = lock(redis_client, prefix, owner="run 2")
-    started = time.monotonic()
-    with waiter.held(wait=True, timeout_s=5):
-        waited = time.monotonic() - started
-        assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:")["owner"] == "run 2"
-    assert 0.25 <= waited < 2
+    refused = refusals(waiter)
+    released_at: list[float] = []
+
+    def release_once_refused() -> None:
+        if refused.wait(10):
+            holder.release()
+            released_at.append(time.monotonic())
+
+    releaser = threading.Thread(target=release_once_refused)
+    releaser.start()
+    try:
+        with waiter.held(wait=True, timeout_s=10):
+            acquired_at = time.monotonic()
+            assert refused.is_set() and not holder.is_held  # it waited: refused while run 1 held it
+            assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:")["owner"] == "run 2"
+    finally:
+        releaser.join(timeout=15)
+    assert acquired_at - released_at[0] < 2  # polls back off to at most POLL_MAX_S
 
 
 def test_a_waiting_run_gives_up_after_its_timeout(redis_client, prefix):
@@ -105,9 +151,16 @@ def test_a_waiting_run_gives_up_after_its_timeout(redis_client, prefix):
 
 
 def test_the_heartbeat_keeps_it_beyond_its_ttl(redis_client, prefix):
-    with lock(redis_client, prefix, ttl_s=0.6).held(wait=False) as held:
-        time.sleep(1.5)
+    """Six extensions at least ttl/3 apart span twice the TTL: the test waits for them (an event), not for a
+    guessed time, then reads the TTL Redis reports."""
+    held = lock(redis_client, prefix, ttl_s=0.6)
+    extended = extensions(held, 6)
+    with held.held(wait=False):
+        acquired_at = time.monotonic()
+        assert extended.wait(10), "the heartbeat did not extend the lock 6 times in 10 s"
+        assert time.monotonic() - acquired_at > held.ttl_s  # past the TTL it was set with
         assert held.is_held and not held.lost
+        assert 0 < redis_client.pttl(held.key) <= 600
         assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:") is not None
 
 
@@ -117,7 +170,9 @@ def test_the_heartbeat_notices_a_lost_lock_and_release_leaves_the_new_holder_alo
     redis_client.delete(held.key)  # e.g. Redis restarted, or the process paused longer than the TTL
     thief = lock(redis_client, prefix, owner="run 2")
     thief.acquire(wait=False)
-    time.sleep(0.5)
+    heartbeat = held._heartbeat  # it ends when it finds the lock is no longer ours: join it, do not guess a time
+    heartbeat.join(timeout=10)
+    assert not heartbeat.is_alive()
     assert held.lost and not held.is_held
     held.release()
     assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:")["owner"] == "run 2"
@@ -129,6 +184,12 @@ def test_the_lock_of_a_holder_killed_with_sigkill_expires_within_its_ttl(redis_c
             "from workbench.engine.infra.locks import DatasetLock\n"
             "lock = DatasetLock(redis.Redis.from_url(sys.argv[1]), 'dipres_ley', ttl_s=1, owner='run 9',"
             " prefix=sys.argv[2])\n"
+            "extend = lock._extend\n"
+            "def beat(**kwargs):\n"
+            "    ours = extend(**kwargs)\n"
+            "    print('extended' if ours else 'lost', flush=True)\n"
+            "    return ours\n"
+            "lock._extend = beat\n"
             "lock.acquire(wait=False)\n"
             "print('held', flush=True)\n"
             "time.sleep(60)\n")
@@ -136,11 +197,15 @@ def test_the_lock_of_a_holder_killed_with_sigkill_expires_within_its_ttl(redis_c
                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert proc.stdout.readline().strip() == "held"
-        time.sleep(1.5)  # longer than the TTL: the holder's heartbeat keeps it
+        started = time.monotonic()
+        # six extensions, at least ttl/3 apart: twice the TTL (the child exits after 60 s, ending the reads)
+        assert [proc.stdout.readline().strip() for _ in range(6)] == ["extended"] * 6
+        assert time.monotonic() - started > 1
         assert DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:")["owner"] == "run 9"
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         killed = time.monotonic()
+        assert redis_client.pttl(prefix + "lock:dipres_ley") <= 1000  # nothing extends it any more
         while DatasetLock.current(redis_client, "dipres_ley", prefix=prefix + "lock:") is not None:
             assert time.monotonic() - killed < 1.5, "the dead holder's lock outlived its TTL"
             time.sleep(0.05)

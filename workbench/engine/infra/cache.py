@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -94,8 +95,12 @@ return evicted
 class PreviewCache:
     """Preview documents by content key. ``last_error`` is the failure of the last call, None when it worked."""
 
-    def __init__(self, redis: redis.Redis, *, ttl_s: int, max_entry_bytes: int, max_total_bytes: int,
-                 prefix: str = CACHE_PREFIX, retry_after_s: float = RETRY_AFTER_S) -> None:
+    def __init__(self, redis: redis.Redis, *, ttl_s: float, max_entry_bytes: int, max_total_bytes: int,
+                 prefix: str = CACHE_PREFIX, retry_after_s: float = RETRY_AFTER_S,
+                 clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time) -> None:
+        """``clock`` times the retry window after a failure; ``wall_clock`` stamps each entry's last use in the
+        index, which every process shares (so wall time, not monotonic): a put drops entries unused for a TTL.
+        Tests pass fake ones to step past a window without sleeping."""
         self.redis = redis
         self.ttl_ms = int(ttl_s * 1000)
         self.max_entry_bytes = max_entry_bytes
@@ -108,6 +113,8 @@ class PreviewCache:
         self._get = redis.register_script(_GET)
         self._put = redis.register_script(_PUT)
         self._off_until = 0.0
+        self._clock = clock
+        self._wall_clock = wall_clock
         self._where = f"{client_location(redis)}|{prefix}"
 
     @classmethod
@@ -142,9 +149,9 @@ class PreviewCache:
         cost); None on a miss or when Redis cannot answer."""
         if not self._available():
             return None
-        started = time.monotonic()
+        started = time.monotonic()  # a measure of the call, not a window: real time
         try:
-            blob = self._get(keys=self._keys, args=[self.prefix, key, time.time(), self.ttl_ms])
+            blob = self._get(keys=self._keys, args=[self.prefix, key, self._wall_clock(), self.ttl_ms])
         except FAILURES as exc:
             self._failed("get", exc, time.monotonic() - started)
             return None
@@ -166,9 +173,9 @@ class PreviewCache:
         if len(blob) > min(self.max_entry_bytes, self.max_total_bytes):
             log.info("preview %s not cached: %d bytes compressed, limit %d", key[:12], len(blob), self.max_entry_bytes)
             return False
-        started = time.monotonic()
+        started = time.monotonic()  # a measure of the call, not a window: real time
         try:
-            self.evicted += int(self._put(keys=self._keys, args=[self.prefix, key, time.time(), self.ttl_ms,
+            self.evicted += int(self._put(keys=self._keys, args=[self.prefix, key, self._wall_clock(), self.ttl_ms,
                                                                   self.max_total_bytes, blob]))
         except FAILURES as exc:
             self._failed("put", exc, time.monotonic() - started)
@@ -204,7 +211,7 @@ class PreviewCache:
             log.warning("could not drop unreadable cache entry %s (%s); it expires by its TTL", key[:12], drop_exc)
 
     def _available(self) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         if now < self._off_until:
             return False  # last_error still says why
         paused = _paused.get(self._where)
@@ -217,7 +224,7 @@ class PreviewCache:
     def _failed(self, operation: str, exc: BaseException, elapsed_s: float = 0.0) -> None:
         # last_error reaches clients (a preview's warnings): the server's address and the driver's text only the log
         self.last_error = f"preview cache unavailable ({operation}: {_kind(exc)})"
-        self._off_until = time.monotonic() + self.retry_after_s
+        self._off_until = self._clock() + self.retry_after_s
         if elapsed_s >= SLOW_FAILURE_S and self.retry_after_s > 0:
             with _paused_lock:
                 _paused[self._where] = (self._off_until, self.last_error)

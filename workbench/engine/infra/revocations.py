@@ -13,7 +13,11 @@ import threading
 import time
 from typing import Callable
 
+import redis
+
+from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings
+from workbench.engine.infra.redis_conn import redis_url
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +32,6 @@ _lock = threading.Lock()
 
 def _url(settings: Settings) -> str | None:
     """The Redis this process would use, without starting an embedded one just to listen or announce."""
-    from workbench.engine.core.errors import WorkbenchError
-    from workbench.engine.infra.redis_conn import redis_url
-
     try:
         return redis_url(settings, start_embedded=False)
     except WorkbenchError:
@@ -40,8 +41,6 @@ def _url(settings: Settings) -> str | None:
 def announce(settings: Settings) -> bool:
     """Tell every process to forget resolved credentials (after the change is committed). False when Redis
     could not be told (the cache lifetime then bounds the delay)."""
-    import redis
-
     url = _url(settings)
     if url is None:
         return False
@@ -76,8 +75,6 @@ def listen(settings: Settings, forget: Callable[[], None]) -> None:
 
 
 def _loop(url: str, forget: Callable[[], None], subscribed: threading.Event) -> None:
-    import redis
-
     connected_before = False
     while True:
         try:
