@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from workbench.engine.core.numfmt import DASH, fmt_int, fmt_number, fmt_percent
+from workbench.engine.api import DASH, fmt_int, fmt_number, fmt_percent
 
 
 def fmt_datetime(value: datetime | None) -> str:

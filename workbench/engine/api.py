@@ -41,7 +41,7 @@ from workbench.engine.core.preview import ENGINE_VERSION, Preview, preview_file
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.core.spec.loader import find_spec, load_all, load_spec, parse_spec
 from workbench.engine.core.spec.models import Spec, json_schema as spec_json_schema
-from workbench.engine.core.statuses import QA_STATUSES, RUN_STATUSES
+from workbench.engine.core.statuses import QA_STATUSES, QUEUES, RUN_STATUSES
 from workbench.engine.core.table import Table
 from workbench.engine.core.validation.control_total import parse_control
 from workbench.engine.core.validation.models import OWN_KEYS
@@ -166,7 +166,7 @@ __all__ = [
     "parse_assignments", "parse_spec", "preview_file", "preview_path", "read_input", "resolve_params",
     "sanitize_filename", "spec_json_schema",
     # settings and status names
-    "QA_STATUSES", "RUN_STATUSES", "Settings", "get_settings",
+    "QA_STATUSES", "QUEUES", "RUN_STATUSES", "Settings", "get_settings",
     # how numbers and QA results are shown
     "DASH", "OWN_KEYS", "as_decimal", "fmt_int", "fmt_number", "fmt_percent", "fmt_value", "mismatch_text",
     "parse_control", "row_of", "sentence",

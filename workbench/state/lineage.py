@@ -10,8 +10,7 @@ import reflex as rx
 from workbench.components.numbers import fmt_datetime, fmt_int
 from workbench.components.status import CHART_COLOURS, qa_badge, run_badge
 from workbench.engine import api
-from workbench.engine.app import catalog
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.api import WorkbenchError
 from workbench.state.auth import as_user
 from workbench.state.views import KIND_LABELS
 
@@ -96,7 +95,7 @@ def _parse(value: str | None) -> Any:
 def _load(slug: str | None) -> dict[str, Any]:
     graph = api.lineage_graph(slug)
     nodes, edges = layout(graph)
-    slugs = [d.slug for d in catalog.list_datasets(limit=catalog.MAX_PAGE).items]
+    slugs = [d.slug for d in api.list_datasets(limit=api.MAX_PAGE).items]
     return {"graph": graph, "nodes": nodes, "edges": edges, "datasets": slugs}
 
 

@@ -14,6 +14,7 @@ from rq import Worker
 
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.core.statuses import QUEUES
 from workbench.engine.infra import queue as rq_queue
 from workbench.engine.infra.redis_conn import CONNECTION_ERRORS, ensure_reachable, get_redis
 from workbench.engine.store.db import DatabaseNotMigratedError, read_scope
@@ -93,7 +94,7 @@ def _workers_check(client: Any) -> dict[str, Any]:
 
 def _queues_check(settings: Settings) -> dict[str, Any]:
     try:
-        depth = {name: rq_queue.queue(name, settings).count for name in rq_queue.QUEUES}
+        depth = {name: rq_queue.queue(name, settings).count for name in QUEUES}
     except CONNECTION_ERRORS as exc:
         return {"status": "unknown", "detail": type(exc).__name__}
     return {"status": "ok", "waiting": depth}

@@ -14,7 +14,7 @@ from rq.serializers import JSONSerializer
 
 from workbench.engine.app.access import require, requires
 from workbench.engine.core.settings import Settings, get_settings
-from workbench.engine.infra.queue import QUEUES
+from workbench.engine.core.statuses import QUEUES
 from workbench.engine.infra.redis_conn import ensure_reachable, get_redis
 
 #: Failed jobs listed per queue (newest first).

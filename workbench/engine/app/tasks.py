@@ -12,8 +12,9 @@ from workbench.engine.app import previews, runs
 from workbench.engine.app.run_queue import UNAVAILABLE, mark, marker_path
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.core.statuses import QUEUES
 from workbench.engine.core.validation.runner import warm_up  # light: GX itself is imported inside warm_up
-from workbench.engine.infra.queue import QUEUE_FAILURES, QUEUES, start_worker
+from workbench.engine.infra.queue import QUEUE_FAILURES, start_worker
 
 log = logging.getLogger(__name__)
 
