@@ -28,8 +28,8 @@ XLSX = OUT / "programa_ejecucion_2017_5mb.xlsx"
 CSV = OUT / "ejecucion_2017_abril_5mb.csv"
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def make_files(xlsx: Path = XLSX, csv: Path = CSV, *, smoke: bool = False) -> None:

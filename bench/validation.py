@@ -35,8 +35,8 @@ BROKEN_ITEMS = 12  # items whose asignaciones no longer add up
 BAD_CODES = 30  # rows whose partida is not two digits
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def wide_program_rows(programs: int, rng: np.random.Generator) -> pd.DataFrame:

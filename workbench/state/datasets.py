@@ -7,10 +7,10 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.components.numbers import fmt_datetime, fmt_int
+from workbench.components.numbers import fmt_datetime
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import api
-from workbench.engine.api import WorkbenchError
+from workbench.engine.api import WorkbenchError, fmt_int
 from workbench.state.auth import acting, as_user
 from workbench.state.views import history_bars, output_rows, short
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.components.numbers import fmt_datetime, fmt_int
+from workbench.components.numbers import fmt_datetime
 from workbench.engine import api
-from workbench.engine.api import WorkbenchError
+from workbench.engine.api import WorkbenchError, fmt_int
 from workbench.state.auth import as_user
 
 WORKER_STATES = {"idle": ("Libre", "green"), "busy": ("Trabajando", "blue"), "suspended": ("Suspendido", "amber"),

@@ -7,11 +7,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from workbench.components.numbers import fmt_int
 from workbench.engine import api
-from workbench.engine.api import (EmptyFileError, EncodingError, FileFormatError, HeaderNotFoundError,
-                                  ParameterError, RateLimitedError, SheetNotFoundError, UploadLimiter,
-                                  WorkbenchError, WorkbookError)
+from workbench.engine.api import (
+    EmptyFileError, EncodingError, FileFormatError, HeaderNotFoundError, ParameterError, RateLimitedError,
+    SheetNotFoundError, UploadLimiter, WorkbenchError, WorkbookError, fmt_int,
+)
 from workbench.state import preview_view as view
 
 #: Rows of the RAW grid and of each layer's sample.

@@ -16,7 +16,8 @@ from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.core.statuses import QUEUES
 from workbench.engine.infra import queue as rq_queue
-from workbench.engine.infra.redis_conn import CONNECTION_ERRORS, ensure_reachable, get_redis
+from workbench.engine.infra.redis_conn import ensure_reachable, get_redis
+from workbench.engine.infra.redis_embedded import CONNECTION_ERRORS
 from workbench.engine.store.db import DatabaseNotMigratedError, read_scope
 from workbench.engine.store.prepare import prepare_store
 
