@@ -8,7 +8,8 @@ from tests.abuse.hostile import far_cells, lying_sheet, many_entries, small_xlsx
 from workbench.engine.core import limits as lim
 from workbench.engine.core import zipcheck
 from workbench.engine.core.readers import read_raw
-from workbench.engine.core.readers.excel_reader import _guard
+from workbench.engine.core.readers.guard import check_input
+from workbench.engine.core.readers.registry import input_format
 from workbench.engine.core.spec.source import SourceOptions
 
 TIGHT = lim.InputLimits(max_rows=5, max_columns=3, max_cells=12, max_cell_chars=10, max_zip_entries=20,
@@ -83,7 +84,7 @@ def test_zip_entries_and_lying_sizes():
 
 def test_xls_size_bound():
     with pytest.raises(lim.WorkbookTooLargeError):
-        _guard(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(5000), "xls", "grande.xls", TIGHT)
+        check_input(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(5000), input_format("xls"), "grande.xls", TIGHT)
 
 
 def test_a_normal_workbook_passes_every_check():

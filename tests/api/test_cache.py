@@ -50,27 +50,36 @@ def test_errors_are_not_cached(client, monkeypatch):
 
 def test_a_server_marker_read_is_shared_only_by_requests_that_arrived_before_it(monkeypatch):
     import asyncio
-    import time
+    import threading
 
     from workbench.api import cache
     from workbench.engine.core.settings import Settings
 
     reads: list[int] = []
+    in_flight, finish = threading.Event(), threading.Event()
 
-    def slow_marker(settings):
+    def held_marker(settings):
+        """A marker read that stays in flight until the test lets it finish (events order it, not sleeps)."""
         reads.append(1)
-        time.sleep(0.05)
+        in_flight.set()
+        assert finish.wait(10), "the test never let the read finish"
         return f"v{len(reads)}"
 
-    monkeypatch.setattr(cache, "store_version", slow_marker)
+    monkeypatch.setattr(cache, "store_version", held_marker)
     reader = cache.MarkerReader(Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:9/x"))
 
     async def scenario() -> tuple[list[str], str, str]:
+        finish.set()
         batch = await asyncio.gather(*(reader.get() for _ in range(20)))
+        in_flight.clear()
+        finish.clear()
         early = asyncio.ensure_future(reader.get())
-        await asyncio.sleep(0.02)  # that read is in flight now
-        late = await reader.get()  # arrived after it started: must wait for the next read
-        return batch, await early, late
+        assert await asyncio.to_thread(in_flight.wait, 10)  # that read is in flight now
+        late = asyncio.ensure_future(reader.get())  # arrived after it started: must wait for the next read
+        await asyncio.sleep(0)  # one turn of the loop: the late request is waiting now
+        assert reads == [1, 1] and not late.done()
+        finish.set()
+        return batch, await early, await late
 
     batch, early, late = asyncio.run(scenario())
     assert batch == ["v1"] * 20 and (early, late) == ("v2", "v3") and len(reads) == 3

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from tests.api.conftest import CSV, ROOT, run_now, upload
 from tests.integration.test_jobs import env_of
 from workbench.engine.app import runs
-from workbench.engine.app.exports import write_xlsx
+from workbench.engine.core.export import write_xlsx
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import session_scope
 

@@ -146,8 +146,10 @@ def test_concurrent_uses_of_the_setup_link_create_one_admin(settings):
 
     secret = accounts.bootstrap(settings)
     results: list[object] = []
+    together = threading.Barrier(4)  # all four use the link at once, not one after another as threads start
 
     def use(name: str) -> None:
+        together.wait(timeout=30)
         try:
             results.append(accounts.complete_setup(secret, name, PASSWORD, settings))
         except Exception as exc:  # the loser: the link is spent, or the database serialised the two

@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
+from sqlalchemy import event, text
 from sqlmodel import select
 
 from workbench.engine.store import lineage
-from workbench.engine.store.db import session_scope
+from workbench.engine.store.db import get_engine, session_scope
 from workbench.engine.store.models import Dataset, LineageNode, Run, SpecVersion, utcnow
 
 SHA = "c" * 64
@@ -51,19 +52,47 @@ def test_record_then_graph_round_trip(db_url):
     assert f"urn:data-workbench:file:{SHA}" in run["prov:used"]
 
 
+WRITER_B = "lineage-writer-b"
+
+
+def wait_until_b_waits_for_a(db_url: str, began: threading.Event) -> None:
+    """Return once writer B is inside its upsert while A's insert is uncommitted, so A commits only then (an
+    observed state, not a guessed sleep). PostgreSQL: B's backend waits on a lock (A's row), polled in
+    pg_stat_activity with a deadline. SQLite: B has issued its BEGIN IMMEDIATE, and SQLite serialises the two
+    transactions whole (B's waits for A's write lock, released by A's commit)."""
+    assert began.wait(15), "writer B never began its transaction"
+    if get_engine(db_url).dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + 15
+    with get_engine(db_url, autocommit=True).connect() as probe:
+        while not probe.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND wait_event_type = 'Lock'")).scalar():
+            assert time.monotonic() < deadline, "writer B never waited for A's lock"
+            time.sleep(0.01)
+
+
 def test_concurrent_upsert_of_one_key_ends_with_one_node(db_url):
     ids = {}
+    began = threading.Event()
+
+    def note_b_begins(conn, cursor, statement, parameters, context, executemany) -> None:
+        if threading.current_thread().name == WRITER_B:  # its first statement (SQLite: BEGIN IMMEDIATE)
+            began.set()
 
     def other_writer():
         with session_scope(db_url) as b:  # waits for A's uncommitted insert, then finds A's row
             ids["b"] = lineage.upsert_node(session=b, key="system:bi", kind="external_system", label="BI").id
 
-    with session_scope(db_url) as a:
-        ids["a"] = lineage.upsert_node(session=a, key="system:bi", kind="external_system", label="BI").id
-        thread = threading.Thread(target=other_writer)
-        thread.start()
-        time.sleep(0.2)
-    thread.join(timeout=15)
+    event.listen(get_engine(db_url), "before_cursor_execute", note_b_begins)
+    try:
+        with session_scope(db_url) as a:
+            ids["a"] = lineage.upsert_node(session=a, key="system:bi", kind="external_system", label="BI").id
+            thread = threading.Thread(target=other_writer, name=WRITER_B)
+            thread.start()
+            wait_until_b_waits_for_a(db_url, began)
+        thread.join(timeout=15)
+    finally:
+        event.remove(get_engine(db_url), "before_cursor_execute", note_b_begins)
     with session_scope(db_url) as check:
         assert len(check.exec(select(LineageNode).where(LineageNode.key == "system:bi")).all()) == 1
     assert ids["a"] == ids["b"]

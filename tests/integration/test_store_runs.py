@@ -120,8 +120,10 @@ def test_a_bug_fails_the_run_and_reaches_the_caller(settings, monkeypatch):
 def test_concurrent_runs_of_the_same_file_do_not_collide(settings):
     api.prepare_store(settings)
     results, errors = [], []
+    together = threading.Barrier(4)  # the four runs start at once, not one after another as threads start
 
     def worker():
+        together.wait(timeout=30)
         try:
             results.append(run(settings, force=True))
         except Exception as exc:  # noqa: BLE001 - collected and asserted below

@@ -32,7 +32,7 @@ from workbench.engine.core.errors import (
     RedisUnavailableError, SheetNotFoundError, SpecError, SpecNotFoundError, StepError, UploadTooLargeError,
     WorkbenchError, WorkbookError,
 )
-from workbench.engine.core.export import ExportError, export_table
+from workbench.engine.core.export import EXPORT_FORMATS, ExportError, ExportFormatName, export_table
 from workbench.engine.core.inputs import InputFileError, read_input
 from workbench.engine.core.limits import sanitize_filename
 from workbench.engine.core.numfmt import DASH, as_decimal, fmt_int, fmt_number, fmt_percent, fmt_value
@@ -66,9 +66,7 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
         list_datasets, store_version, sync_specs,
     )
     from workbench.engine.app.events import latest_event_id, run_events, tail_events
-    from workbench.engine.app.exports import (
-        EXPORT_FORMATS, EXPORT_MEDIA_TYPES, ExportFile, ExportFormatError, export_run,
-    )
+    from workbench.engine.app.exports import ExportFile, ExportFormatError, export_run
     from workbench.engine.app.health import health
     from workbench.engine.app.lineage import lineage_graph
     from workbench.engine.app.previews import preview_cached, preview_failures, raw_window, table_after_step
@@ -108,8 +106,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
                                       "DatasetSummary", "MAX_PAGE", "dataset_detail", "list_datasets",
                                       "store_version", "sync_specs"),
     "workbench.engine.app.events": ("latest_event_id", "run_events", "tail_events"),
-    "workbench.engine.app.exports": ("EXPORT_FORMATS", "EXPORT_MEDIA_TYPES", "ExportFile", "ExportFormatError",
-                                     "export_run"),
+    "workbench.engine.app.exports": ("ExportFile", "ExportFormatError", "export_run"),
     "workbench.engine.app.health": ("health",),
     "workbench.engine.app.lineage": ("lineage_graph",),
     "workbench.engine.app.previews": ("preview_cached", "preview_failures", "raw_window", "table_after_step"),
@@ -162,7 +159,7 @@ __all__ = [
     "HeaderNotFoundError", "InputFileError", "ParameterError", "RedisUnavailableError", "SheetNotFoundError",
     "SpecError", "SpecNotFoundError", "StepError", "UploadTooLargeError", "WorkbenchError", "WorkbookError",
     # specs, previews, parameters, export
-    "ENGINE_VERSION", "Preview", "Spec", "Table", "export_table", "find_spec", "load_all", "load_spec",
+    "ENGINE_VERSION", "EXPORT_FORMATS", "ExportFormatName", "Preview", "Spec", "Table", "export_table", "find_spec", "load_all", "load_spec",
     "parse_assignments", "parse_spec", "preview_file", "preview_path", "read_input", "resolve_params",
     "sanitize_filename", "spec_json_schema",
     # settings and status names

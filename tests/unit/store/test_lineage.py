@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from pyld import jsonld
@@ -268,19 +267,27 @@ def test_jsonld_base_url_changes_identifiers(session, three_datasets):
 
 
 def test_concurrent_upsert_of_one_key_ends_with_one_node(engine):
-    """Session A inserts and holds the key; session B upserts meanwhile (it waits on the lock), A commits first."""
+    """Session A inserts and holds the key; session B upserts meanwhile (it waits on the lock), A commits first.
+    A commits once B has issued its BEGIN IMMEDIATE (an event from the engine, not a guessed sleep): SQLite then
+    runs B's transaction whole after A's commit, since A holds the write lock until then."""
     results = {}
+    began = threading.Event()
+
+    def note_b_begins(conn, cursor, statement, parameters, context, executemany) -> None:
+        if threading.current_thread().name == "lineage-writer-b":
+            began.set()
 
     def other_writer():
         with Session(engine) as b:
             results["b"] = lineage.upsert_node(session=b, key="system:bi", kind="external_system", label="BI").id
             b.commit()
 
+    event.listen(engine, "before_cursor_execute", note_b_begins)
     with Session(engine) as a:
         results["a"] = lineage.upsert_node(session=a, key="system:bi", kind="external_system", label="BI").id
-        thread = threading.Thread(target=other_writer)
+        thread = threading.Thread(target=other_writer, name="lineage-writer-b")
         thread.start()
-        time.sleep(0.2)
+        assert began.wait(15), "session B never began"
         a.commit()
     thread.join(timeout=15)
     with Session(engine) as check:

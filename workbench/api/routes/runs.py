@@ -103,13 +103,13 @@ def get_run(request: Request, run_id: Annotated[int, RUN_ID]) -> RunPublic:
 
 @router.get("/{run_id}/export", summary="Download one layer of a run", response_class=Response,
             response_description="The file, as an attachment.",
-            responses={200: {"content": {media: {} for media in api.EXPORT_MEDIA_TYPES.values()}},
+            responses={200: {"content": {fmt.media_type: {} for fmt in api.EXPORT_FORMATS.values()}},
                        **problems.responses(404, 409, 422, 503)})
 def export_run(
     request: Request,
     run_id: Annotated[int, RUN_ID],
     layer: Annotated[Literal["bronze", "silver", "gold"], Query(description="Layer to export.")] = "silver",
-    format: Annotated[Literal["csv", "parquet", "xlsx"], Query(description="File format.")] = "csv",
+    format: Annotated[api.ExportFormatName, Query(description="File format.")] = "csv",
     provenance: Annotated[bool, Query(description="Also the _raw_* provenance columns.")] = False,
 ) -> Response:
     """The file comes from the export cache (built once per run, layer, format and provenance, never deleted

@@ -1,4 +1,5 @@
-"""Exports: one layer of a succeeded run as CSV, Parquet or xlsx, through the export cache.
+"""Exports: one layer of a succeeded run in an export format (``core.export.EXPORT_FORMATS``: CSV, Parquet, xlsx),
+through the export cache.
 
 The cache: a run's layer written once per (run, output sha256, layer, format, provenance, engine version) under
 ``<data_dir>/exports/``, content-addressed, and never deleted or overwritten by a request. Why: an export used
@@ -15,36 +16,23 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import math
 import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
 
 from workbench.engine.app import qa
 from workbench.engine.app.access import requires
 from workbench.engine.app.runs_read import get_run, run_table
 from workbench.engine.core.errors import WorkbenchError
-from workbench.engine.core.export import FORMULA_START, ExportError, table_frame, write_frame
+from workbench.engine.core.export import EXPORT_FORMATS, ExportError, table_frame
 from workbench.engine.core.preview import ENGINE_VERSION
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.store.files import StorageFullError
 
 #: The cache's folder under the data directory.
 EXPORTS_DIR = "exports"
-#: The formats a run's layer is exported in, and their media types.
-EXPORT_FORMATS = ("csv", "parquet", "xlsx")
-EXPORT_MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "parquet": "application/vnd.apache.parquet",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 class ExportFormatError(WorkbenchError):
@@ -112,7 +100,8 @@ def export_run(run_id: int, layer: str, fmt: str, settings: Settings | None = No
     never deleted by a request, so every answer for it carries the same bytes.
     A run whose QA failed is never exported: publication is blocked (``qa-failed``)."""
     settings = settings or get_settings()
-    if fmt not in EXPORT_FORMATS:
+    export_format = EXPORT_FORMATS.get(fmt)
+    if export_format is None:
         raise ExportFormatError(format=fmt, formats=", ".join(EXPORT_FORMATS))
     run = get_run(run_id, settings)
     filename = f"{run.dataset_slug}-run{run_id}-{layer}.{fmt}"
@@ -127,8 +116,8 @@ def export_run(run_id: int, layer: str, fmt: str, settings: Settings | None = No
             path, key = _cache_entry(run_id, digest, layer, fmt, provenance, settings)
         assert path is not None
         df = table_frame(table, provenance=provenance)
-        cached(path, (lambda p: write_xlsx(df, p, sheet=layer)) if fmt == "xlsx" else (lambda p: write_frame(df, p)))
-    return ExportFile(path=path, filename=filename, media_type=EXPORT_MEDIA_TYPES[fmt], key=key)
+        cached(path, lambda p: export_format.write(df, p, sheet=layer))
+    return ExportFile(path=path, filename=filename, media_type=export_format.media_type, key=key)
 
 
 def _cache_entry(run_id: int, sha: str | None, layer: str, fmt: str, provenance: bool,
@@ -140,36 +129,4 @@ def _cache_entry(run_id: int, sha: str | None, layer: str, fmt: str, provenance:
     return cache_path(settings.data_dir, key, fmt), key
 
 
-def write_xlsx(df: Any, path: Path, *, sheet: str = "data") -> Path:
-    """A workbook with one sheet (openpyxl write-only: rows stream to disk). Text cells that a spreadsheet
-    would run as a formula are neutralised as in the CSV export; numbers and dates stay typed."""
-    from openpyxl import Workbook  # lazy: openpyxl is needed only for xlsx exports
-
-    book = Workbook(write_only=True)
-    ws = book.create_sheet(title=sheet[:31] or "data")
-    ws.append([str(c) for c in df.columns])
-    columns = [[_cell(v) for v in df[name].tolist()] for name in df.columns]
-    for row in zip(*columns):
-        ws.append(list(row))
-    book.save(path)
-    return path
-
-
-def _cell(value: Any) -> Any:
-    """A value openpyxl writes natively: missing -> empty, formula-like text quoted, numpy scalars -> Python,
-    Decimals stay exact numbers, aware datetimes become naive UTC (Excel has no time zones)."""
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_START) else value
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
-    if hasattr(value, "item") and not isinstance(value, Decimal):
-        return value.item()
-    return value
-
-
-__all__ = ["EXPORTS_DIR", "EXPORT_FORMATS", "EXPORT_MEDIA_TYPES", "ExportFile", "ExportFormatError", "cache_path",
-           "cached", "export_key", "export_run", "write_xlsx"]
+__all__ = ["EXPORTS_DIR", "ExportFile", "ExportFormatError", "cache_path", "cached", "export_key", "export_run"]

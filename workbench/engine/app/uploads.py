@@ -26,8 +26,9 @@ from workbench.engine.app.access import requires
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.params import _from_filename, resolve_params
 from workbench.engine.core.pipeline import run_pipeline
-from workbench.engine.core.readers import WORKBOOK_FORMATS, build_table, title_rows
+from workbench.engine.core.readers import build_table, title_rows
 from workbench.engine.core.readers.header import find_header_row
+from workbench.engine.core.readers.registry import input_format, reads
 from workbench.engine.core.readers.sheets import read_report_sheet
 from workbench.engine.core.readers.sniff import sniff_format
 from workbench.engine.core.settings import Settings, get_settings
@@ -69,16 +70,11 @@ def warm_validation() -> None:
 # --- which dataset ----------------------------------------------------------------------------------------
 
 def _head(data: bytes, fmt: str) -> bytes:
-    """A CSV's first lines (cut at a line end); a workbook whole (its readers need every byte)."""
-    if fmt != "csv" or len(data) <= SNIFF_CSV_BYTES:
+    """A text file's first lines (cut at a line end); a workbook whole (its readers need every byte)."""
+    if input_format(fmt).family != "text" or len(data) <= SNIFF_CSV_BYTES:
         return data
     cut = data.rfind(b"\n", 0, SNIFF_CSV_BYTES)
     return data[: cut + 1] if cut > 0 else data
-
-
-def _reads(spec: Spec, fmt: str) -> bool:
-    wanted = spec.source.format
-    return wanted in ("auto", fmt) or (wanted in WORKBOOK_FORMATS and fmt in WORKBOOK_FORMATS)
 
 
 @requires("preview")
@@ -90,8 +86,8 @@ def suggest_datasets(data: bytes, specs: dict[str, Spec], *, filename: str | Non
     Cheap: a CSV is checked on its first 64 KB; a workbook is read only when several specs could read it."""
     fmt = sniff_format(data, filename)
     head = _head(data, fmt)
-    candidates = [s for s in specs.values() if _reads(s, fmt)]
-    check = fmt == "csv" or len(candidates) > 1
+    candidates = [s for s in specs.values() if reads(s.source.format, fmt)]
+    check = input_format(fmt).family == "text" or len(candidates) > 1
     out = []
     for spec in candidates:
         found = _header_found(head, spec, filename) if check else None

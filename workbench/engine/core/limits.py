@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.engine.core.errors import WorkbookError, WorkbenchError
+from workbench.engine.core.settings import get_settings
+from workbench.engine.core.table import column_letter
 
 MIB = 1024 * 1024
 #: Longest file name kept (characters, extension included); longer names keep their extension.
@@ -45,10 +47,7 @@ class InputLimits:
 
     @classmethod
     def from_settings(cls, settings: Any = None) -> "InputLimits":
-        if settings is None:
-            from workbench.engine.core.settings import get_settings
-
-            settings = get_settings()
+        settings = get_settings() if settings is None else settings
         return cls(**{name: getattr(settings, name) for name in cls.__dataclass_fields__})
 
 
@@ -143,8 +142,6 @@ def check_shape(rows: int, columns: int, limits: InputLimits, *, filename: str |
             message_es=f"tiene {number(rows, 'es')} filas; el máximo es {number(limits.max_rows, 'es')}: divida el archivo",
             rows=rows, limit=limits.max_rows, **where, row=row_of_rows)
     if columns > limits.max_columns:
-        from workbench.engine.core.table import column_letter
-
         raise TooManyColumnsError(
             f"it has {number(columns)} columns (up to {column_letter(columns - 1)}); the limit is {number(limits.max_columns)}",
             message_es=f"tiene {number(columns, 'es')} columnas (hasta {column_letter(columns - 1)}); el máximo es "

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from workbench.engine.core.errors import CorruptWorkbookError, WorkbenchError
-from workbench.engine.core.limits import MIB, InputLimits, ZipLimitError, number
+from workbench.engine.core.limits import MIB, InputLimits, TooManyCellsError, ZipLimitError, number
 
 #: Entries smaller than this (uncompressed) are not ratio-checked: tiny XML parts compress well and are harmless.
 RATIO_MIN_BYTES = 1 * MIB
@@ -241,4 +241,16 @@ def ods_expanded_cells(data: bytes, entry: ZipEntry, filename: str | None) -> in
     return total
 
 
-__all__ = ["ZipEntry", "inflate", "ods_expanded_cells", "verify_entries", "xlsx_sheet_extent", "zip_entries"]
+def check_ods_cells(data: bytes, limits: InputLimits, filename: str | None) -> None:
+    """The cells an ods's repeats expand to within ``max_cells`` (calamine expands them all)."""
+    content = next((e for e in zip_entries(data, limits, filename, "ods") if e.name == "content.xml"), None)
+    cells = ods_expanded_cells(data, content, filename) if content else 0
+    if cells > limits.max_cells:
+        raise TooManyCellsError(
+            f"its repeated cells expand to {number(cells)} cells; the limit is {number(limits.max_cells)}",
+            message_es=f"sus celdas repetidas se expanden a {number(cells, 'es')} celdas; el máximo es "
+            f"{number(limits.max_cells, 'es')}", cells=cells, limit=limits.max_cells, file=filename)
+
+
+__all__ = ["ZipEntry", "check_ods_cells", "inflate", "ods_expanded_cells", "verify_entries", "xlsx_sheet_extent",
+           "zip_entries"]

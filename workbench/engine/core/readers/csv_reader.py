@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from workbench.engine.core import limits as lim
 from workbench.engine.core.errors import EncodingError, FileFormatError, SpecError
 from workbench.engine.core.readers.base import RawGrid, SourceInfo
+from workbench.engine.core.readers.format import InputFormat
 from workbench.engine.core.spec.source import SourceOptions
 from workbench.engine.core.table import column_letter
 
@@ -361,3 +362,8 @@ def read_csv(data: bytes, options: SourceOptions, source: SourceInfo, *, force_p
         source=source,
         issues=_issues(parsed),
     )
+
+
+def read(data: bytes, options: SourceOptions, source: SourceInfo, limits: lim.InputLimits, fmt: InputFormat) -> RawGrid:
+    """``read_csv`` as the format registry calls a reader (nothing of ``fmt`` changes how CSV is read)."""
+    return read_csv(data, options, source, limits=limits)

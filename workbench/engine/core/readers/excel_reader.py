@@ -5,9 +5,11 @@ fastexcel renders each cell as text in Rust and hands Arrow columns over, 25x fa
 so every cell keeps its address. Merged ranges (only when ``fill_merged`` asks) come from the sheet XML
 (xlsx/xlsm) or python-calamine (xls/ods).
 
-calamine is only handed a workbook the input limits allow (``_guard``, engine/core/limits.py): a zip whose parts
-are what they declare, a sheet whose used range fits (xlsx/xlsm from its XML, xlsb from its records), an ods whose repeated cells fit, an xls of bounded
-size. A panic inside calamine is a damaged workbook, never a crashed worker.
+calamine is only handed a workbook the input limits of its format allow (``guard.py``, driven by the format's
+registry entry): ``read_raw`` checks the file first (a zip whose parts are what they declare, an ods whose
+repeated cells fit, an xls of bounded size), and the reader checks the used range of the sheet it is about to
+read (xlsx/xlsm from its XML, xlsb from its records). An xls is parsed in a capped child process
+(``read_xls``). A panic inside calamine is a damaged workbook, never a crashed worker.
 """
 
 from __future__ import annotations
@@ -22,12 +24,11 @@ import pyarrow.compute as pc
 import python_calamine
 
 from workbench.engine.core import limits as lim
-from workbench.engine.core import zipcheck
 from workbench.engine.core.errors import CorruptWorkbookError, SheetNotFoundError
-from workbench.engine.core.readers import isolated, xlsb
+from workbench.engine.core.readers import guard, isolated
 from workbench.engine.core.readers.base import RawGrid, SourceInfo
-from workbench.engine.core.readers.ole import check_xls
-from workbench.engine.core.readers.xlsx_merged import sheet_part, xlsx_merged_ranges
+from workbench.engine.core.readers.format import InputFormat
+from workbench.engine.core.readers.xlsx_merged import xlsx_merged_ranges
 from workbench.engine.core.spec.source import SourceOptions
 from workbench.engine.core.table import column_letter
 
@@ -35,62 +36,19 @@ _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$"  # a date cell: drop the midnig
 _ISO_T = r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d+)?)$"  # ods datetimes: same shape as xlsx ones
 
 
-_WORKSHEET = "xl/worksheets/"
-
-
 def _is_panic(exc: BaseException) -> bool:
     """pyo3 turns a Rust panic into ``PanicException``, a BaseException (not an Exception)."""
     return type(exc).__name__ == "PanicException"
 
 
-def _guard(data: bytes, fmt: str, filename: str | None, limits: lim.InputLimits) -> None:
-    """What calamine may be handed: an xls of bounded size; a zip within limits whose parts (but the
-    worksheets, measured when one is read) hold no more than they declare; an ods whose repeats fit."""
-    if fmt == "xls" or not data.startswith(b"PK"):
-        if len(data) > limits.max_xls_bytes:
-            raise lim.WorkbookTooLargeError(
-                f"the xls workbook is {lim.number(len(data))} bytes; the limit for .xls files is "
-                f"{lim.number(limits.max_xls_bytes)} (save it as .xlsx or CSV)",
-                message_es=f"el libro xls pesa {lim.number(len(data), 'es')} bytes; el máximo para archivos .xls es "
-                f"{lim.number(limits.max_xls_bytes, 'es')} (guárdelo como .xlsx o CSV)", file=filename,
-                bytes=len(data), limit=limits.max_xls_bytes)
-        check_xls(data, limits, filename)
-        return
-    entries = zipcheck.zip_entries(data, limits, filename, fmt)
-    zipcheck.verify_entries(data, entries, filename, fmt,
-                       skip=lambda name: name.startswith(_WORKSHEET) or (fmt == "ods" and name == "content.xml"))
-    if fmt == "ods":
-        content = next((e for e in entries if e.name == "content.xml"), None)
-        cells = zipcheck.ods_expanded_cells(data, content, filename) if content else 0
-        if cells > limits.max_cells:
-            raise lim.TooManyCellsError(
-                f"its repeated cells expand to {lim.number(cells)} cells; the limit is {lim.number(limits.max_cells)}",
-                message_es=f"sus celdas repetidas se expanden a {lim.number(cells, 'es')} celdas; el máximo es "
-                f"{lim.number(limits.max_cells, 'es')}", cells=cells, limit=limits.max_cells, file=filename)
-
-
-def _sheet_extent(data: bytes, fmt: str, sheet: str, filename: str | None, limits: lim.InputLimits) -> None:
-    """The used range of the sheet about to be read, from its XML, before calamine allocates it densely."""
-    entries = {e.name: e for e in zipcheck.zip_entries(data, limits, filename, fmt)}
-    part = xlsb.sheet_part(data, sheet) if fmt == "xlsb" else sheet_part(data, sheet)
-    parts = [entries[part]] if part in entries else [e for n, e in entries.items() if n.startswith(_WORKSHEET)]
-    for entry in parts:
-        if fmt == "xlsb":
-            rows, columns = xlsb.sheet_extent(data, entry, filename)
-        else:
-            rows, columns = zipcheck.xlsx_sheet_extent(data, entry, filename, fmt)
-        lim.check_shape(rows, columns, limits, filename=filename, sheet=sheet)
-
-
-def _open(data: bytes, fmt: str, filename: str | None, limits: lim.InputLimits | None = None) -> fastexcel.ExcelReader:
-    _guard(data, fmt, filename, limits or lim.InputLimits.from_settings())
+def _open(data: bytes, fmt: InputFormat, filename: str | None) -> fastexcel.ExcelReader:
     try:
         return fastexcel.read_excel(data)
     except fastexcel.FastExcelError as exc:
-        raise CorruptWorkbookError(format=fmt, reason=_first_line(exc), file=filename) from exc
+        raise CorruptWorkbookError(format=fmt.name, reason=_first_line(exc), file=filename) from exc
     except BaseException as exc:
         if _is_panic(exc):
-            raise CorruptWorkbookError(format=fmt, reason=f"calamine: {_first_line(exc)}", file=filename) from None
+            raise CorruptWorkbookError(format=fmt.name, reason=f"calamine: {_first_line(exc)}", file=filename) from None
         raise
 
 
@@ -98,13 +56,14 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def list_sheets(data: bytes, *, fmt: str = "workbook", filename: str | None = None,
-                limits: lim.InputLimits | None = None) -> list[str]:
+def list_sheets(data: bytes, fmt: InputFormat, filename: str | None, limits: lim.InputLimits) -> list[str]:
     """Every sheet name, in workbook order (hidden sheets included)."""
-    if fmt == "xls":
-        _guard(data, fmt, filename, limits or lim.InputLimits.from_settings())
-        return isolated.load(data, filename, mode="names").names
-    return list(_open(data, fmt, filename, limits).sheet_names)
+    return list(_open(data, fmt, filename).sheet_names)
+
+
+def xls_sheets(data: bytes, fmt: InputFormat, filename: str | None, limits: lim.InputLimits) -> list[str]:
+    """``list_sheets`` for ``.xls``: parsed in the capped child process (``isolated``)."""
+    return isolated.load(data, filename, mode="names").names
 
 
 def _resolve_sheet(wanted: int | str, names: list[str], filename: str | None) -> str:
@@ -127,22 +86,16 @@ def _text(column: pa.Array, fmt: str) -> pa.Array:
     return column
 
 
-def _load(data: bytes, options: SourceOptions, source: SourceInfo,
-          limits: lim.InputLimits) -> tuple[list[str], str, pa.RecordBatch, list[int], list | None]:
-    """(sheet names, the sheet read, its cells as Arrow text, absolute column positions, merged ranges when
-    the isolated .xls reader fetched them)."""
-    if source.format == "xls":
-        _guard(data, "xls", source.filename, limits)
-        got = isolated.load(data, source.filename, sheet=options.sheet, n_rows=limits.max_rows + 1,
-                            merged=options.fill_merged)
-        sheet = _resolve_sheet(options.sheet, got.names, source.filename)
-        merged = [tuple(map(tuple, r)) for r in got.merged] if got.merged is not None else None
-        return got.names, sheet, got.batch, got.positions, merged
-    reader = _open(data, source.format, source.filename, limits)
+Loaded = tuple[list[str], str, pa.RecordBatch, list[int], list | None]
+
+
+def _load(data: bytes, options: SourceOptions, source: SourceInfo, limits: lim.InputLimits,
+          fmt: InputFormat) -> Loaded:
+    """(sheet names, the sheet read, its cells as Arrow text, absolute column positions, no merged ranges)."""
+    reader = _open(data, fmt, source.filename)
     names = list(reader.sheet_names)
     sheet = _resolve_sheet(options.sheet, names, source.filename)
-    if source.format in ("xlsx", "xlsm", "xlsb"):
-        _sheet_extent(data, source.format, sheet, source.filename, limits)
+    guard.check_sheet(data, fmt, sheet, source.filename, limits)
     try:
         loaded = reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0, n_rows=limits.max_rows + 1)
         batch = loaded.to_arrow()
@@ -157,10 +110,32 @@ def _load(data: bytes, options: SourceOptions, source: SourceInfo,
     return names, sheet, batch, [info.absolute_index for info in loaded.available_columns()], None
 
 
-def read_workbook(data: bytes, options: SourceOptions, source: SourceInfo,
-                  limits: lim.InputLimits | None = None) -> RawGrid:
-    limits = limits or lim.InputLimits.from_settings()
-    names, sheet, batch, positions, xls_merged = _load(data, options, source, limits)
+def _load_isolated(data: bytes, options: SourceOptions, source: SourceInfo, limits: lim.InputLimits,
+                   fmt: InputFormat) -> Loaded:
+    """``_load`` in the capped child process (``isolated``), which also fetches the merged ranges."""
+    got = isolated.load(data, source.filename, sheet=options.sheet, n_rows=limits.max_rows + 1,
+                        merged=options.fill_merged)
+    sheet = _resolve_sheet(options.sheet, got.names, source.filename)
+    merged = [tuple(map(tuple, r)) for r in got.merged] if got.merged is not None else None
+    return got.names, sheet, got.batch, got.positions, merged
+
+
+def read_workbook(data: bytes, options: SourceOptions, source: SourceInfo, limits: lim.InputLimits,
+                  fmt: InputFormat) -> RawGrid:
+    """One sheet of an xlsx, xlsm, xlsb or ods workbook, parsed by calamine in this process."""
+    return _grid(_load(data, options, source, limits, fmt), data, options, source, limits)
+
+
+def read_xls(data: bytes, options: SourceOptions, source: SourceInfo, limits: lim.InputLimits,
+             fmt: InputFormat) -> RawGrid:
+    """One sheet of an ``.xls``, parsed by calamine in a capped child process (its BIFF parser is not safe on
+    hostile bytes)."""
+    return _grid(_load_isolated(data, options, source, limits, fmt), data, options, source, limits)
+
+
+def _grid(loaded: Loaded, data: bytes, options: SourceOptions, source: SourceInfo,
+          limits: lim.InputLimits) -> RawGrid:
+    names, sheet, batch, positions, loaded_merged = loaded
     lim.check_shape(batch.num_rows, batch.num_columns, limits, filename=source.filename, sheet=sheet)
     texts = [_text(col, source.format) for col in batch.columns]
     letters = [column_letter(p) for p in positions]
@@ -170,7 +145,7 @@ def read_workbook(data: bytes, options: SourceOptions, source: SourceInfo,
     if options.fill_merged:
         # xlsx/xlsm: read <mergeCells> from the sheet XML (~0.1 s on 5 MB) instead of a second calamine parse
         # (~1 s). Run in a thread beside calamine it was slower: calamine already keeps both cores busy.
-        ranges = xlsx_merged_ranges(data, sheet) if source.format in ("xlsx", "xlsm") else xls_merged
+        ranges = xlsx_merged_ranges(data, sheet) if source.format in ("xlsx", "xlsm") else loaded_merged
         if ranges is None:
             ranges = _merged_ranges(data, sheet, source, issues)
         _check_merged(ranges, len(df), positions, limits, source.filename, sheet)

@@ -85,10 +85,10 @@ class _Walk:
         return at
 
 
-def sheet_extent(data: bytes, entry: zipcheck.ZipEntry, filename: str | None) -> tuple[int, int]:
+def sheet_extent(data: bytes, entry: zipcheck.ZipEntry, filename: str | None, fmt: str = "xlsb") -> tuple[int, int]:
     """(rows, columns) calamine would span for this worksheet part, inflated once in bounded chunks."""
     walk, pending = _Walk(), b""
-    for chunk in zipcheck.inflate(data, entry, filename, "xlsb"):
+    for chunk in zipcheck.inflate(data, entry, filename, fmt):
         pending += chunk
         pending = pending[walk.feed(pending) :]
         if walk.done:

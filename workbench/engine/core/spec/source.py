@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+#: ``auto`` (sniffed) and every format of the readers' registry (``readers/registry.py``); a test pins the two together.
 Format = Literal["auto", "csv", "xlsx", "xlsm", "xlsb", "xls", "ods"]
 
 
