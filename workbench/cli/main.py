@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import webbrowser
 from pathlib import Path
 from typing import Any
 
@@ -292,8 +293,6 @@ def docs_open(run_id: int, no_browser: bool) -> None:
     page = api.run_docs_path(run_id)
     console.print(Text(str(page)))
     if not no_browser:
-        import webbrowser
-
         webbrowser.open(page.resolve().as_uri())
 
 

@@ -3,6 +3,7 @@ published), nodes coloured by the QA of the run that produced them, a dataset fi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import reflex as rx
@@ -87,8 +88,6 @@ def details(node: dict[str, Any], graph: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse(value: str | None) -> Any:
-    from datetime import datetime
-
     return datetime.fromisoformat(value) if value else None
 
 
