@@ -1,4 +1,4 @@
-"""Answers of hot GET routes cached under the store's change marker (``api.store_version``).
+"""Answers of hot GET routes cached under the store's change marker (``store_version``).
 
 ``StoreCachedGet`` is a plain ASGI middleware in front of the FastAPI app: for the routes it covers it runs
 the auth hook (``current_principal``, as every route does), reads the store marker, and serves the stored
@@ -20,8 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workbench.api.deps import current_principal
-from workbench.engine import api
-from workbench.engine.api import Settings, WorkbenchError
+from workbench.engine.api import Settings, WorkbenchError, store_version
 
 #: Answers kept per process (bounded: a few hundred small JSON pages).
 MAX_ENTRIES = 256
@@ -67,7 +66,7 @@ class MarkerReader:
 
     async def get(self) -> str:
         if self.inline:
-            return api.store_version(self.settings)
+            return store_version(self.settings)
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (tests, a restarted server): start afresh
             self._loop, self._next, self._running = loop, None, False
@@ -84,7 +83,7 @@ class MarkerReader:
             while self._next is not None:
                 batch, self._next = self._next, None  # later arrivals wait for the next read
                 try:
-                    batch.set_result(await run_in_threadpool(api.store_version, self.settings))
+                    batch.set_result(await run_in_threadpool(store_version, self.settings))
                 except Exception as exc:  # delivered to every waiting request, which handles it
                     batch.set_exception(exc)
         finally:
