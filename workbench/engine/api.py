@@ -159,9 +159,9 @@ __all__ = [
     "HeaderNotFoundError", "InputFileError", "ParameterError", "RedisUnavailableError", "SheetNotFoundError",
     "SpecError", "SpecNotFoundError", "StepError", "UploadTooLargeError", "WorkbenchError", "WorkbookError",
     # specs, previews, parameters, export
-    "ENGINE_VERSION", "EXPORT_FORMATS", "ExportFormatName", "Preview", "Spec", "Table", "export_table", "find_spec", "load_all", "load_spec",
-    "parse_assignments", "parse_spec", "preview_file", "preview_path", "read_input", "resolve_params",
-    "sanitize_filename", "spec_json_schema",
+    "ENGINE_VERSION", "EXPORT_FORMATS", "ExportFormatName", "Preview", "Spec", "Table", "export_table", "find_spec",
+    "load_all", "load_spec", "parse_assignments", "parse_spec", "preview_file", "preview_path", "read_input",
+    "resolve_params", "sanitize_filename", "spec_json_schema",
     # settings and status names
     "QA_STATUSES", "QUEUES", "RUN_STATUSES", "Settings", "get_settings",
     # how numbers and QA results are shown

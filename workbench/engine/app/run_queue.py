@@ -73,7 +73,8 @@ def marker_path(run_id: int, settings: Settings) -> Path:
 
 
 def mark(path: Path, state: str, error: str | None = None) -> None:
-    """Write a run's marker: this process executes it (``executing``), or could not record its end (``unrecorded``)."""
+    """Write a run's marker: this process executes it (``executing``), or could not record its end
+    (``unrecorded``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(json.dumps({"pid": os.getpid(), "start": process_start(os.getpid()), "host": socket.gethostname(),
