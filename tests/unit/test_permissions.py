@@ -17,7 +17,7 @@ EXEMPT = {
     "api.export_table", "api.parse_assignments", "api.resolve_params", "api.preview_file", "api.find_spec",
     "api.load_all", "api.load_spec", "api.parse_spec", "api.spec_json_schema", "api.ensure_publishable_preview",
     "api.sanitize_filename", "api.as_decimal", "api.fmt_int", "api.fmt_number", "api.fmt_percent", "api.fmt_value",
-    "api.mismatch_text", "api.parse_control", "api.row_of", "api.sentence",
+    "api.mismatch_text", "api.parse_control", "api.row_of", "api.sentence", "api.html_document",
     # reads a file the caller names: only the CLI's `workbench preview FILE` (via the guarded preview_path) and
     # backfills (guarded, with their folders checked) call it
     "api.read_input",

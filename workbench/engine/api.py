@@ -33,6 +33,7 @@ from workbench.engine.core.errors import (
     WorkbenchError, WorkbookError,
 )
 from workbench.engine.core.export import EXPORT_FORMATS, ExportError, ExportFormatName, export_table
+from workbench.engine.core.html_page import NO_ICON, html_document
 from workbench.engine.core.inputs import InputFileError, read_input
 from workbench.engine.core.limits import sanitize_filename
 from workbench.engine.core.numfmt import DASH, as_decimal, fmt_int, fmt_number, fmt_percent, fmt_value
@@ -164,6 +165,8 @@ __all__ = [
     "resolve_params", "sanitize_filename", "spec_json_schema",
     # settings and status names
     "QA_STATUSES", "QUEUES", "RUN_STATUSES", "Settings", "get_settings",
+    # pages the server writes itself (Data Docs, /docs, /login): one HTML shell
+    "NO_ICON", "html_document",
     # how numbers and QA results are shown
     "DASH", "OWN_KEYS", "as_decimal", "fmt_int", "fmt_number", "fmt_percent", "fmt_value", "mismatch_text",
     "parse_control", "row_of", "sentence",
