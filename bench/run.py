@@ -28,8 +28,8 @@ XLSX = OUT / "programa_ejecucion_2017_5mb.xlsx"
 CSV = OUT / "ejecucion_2017_abril_5mb.csv"
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def make_files(xlsx: Path = XLSX, csv: Path = CSV, *, smoke: bool = False) -> None:
@@ -64,8 +64,8 @@ def peak_rss_mb(path: Path, slug: str, qa: bool = False) -> float:
     ru_maxrss: Linux carries the forking parent's peak across exec, so it would report this script's size."""
     code = (  # a fresh process acts as nobody until told: the local operator, like this script (and the CLI)
         "import sys\n"
-        "from workbench.engine import api\nfrom workbench.engine.app import auth\n"
-        "auth.set_process_default(auth.SYSTEM)\n"
+        "from workbench.engine import api\n"
+        "api.set_process_default(api.SYSTEM)\n"
         f"spec = api.load_spec(api.find_spec({slug!r}, {str(ROOT / 'specs')!r}))\n"
         + ("" if qa else "spec = spec.model_copy(update={'expectations': {}})\n") +
         f"api.preview_path({str(path)!r}, spec)\n"

@@ -27,7 +27,7 @@ import pytest
 from tests.data.workbench.generate import execution_csv
 from tests.faults.conftest import ROOT
 from tests.faults.servers import PrivatePostgres, free_port
-from workbench.engine.app import auth
+from workbench.engine.app import access, accounts
 from workbench.engine.core.settings import Settings
 from workbench.engine.store import db, migrate
 
@@ -187,8 +187,8 @@ def served(private_pg: PrivatePostgres, tmp_path_factory: pytest.TempPathFactory
             assert proc.poll() is None, "serve exited at start:\n" + "".join(lines[-40:])
             assert time.monotonic() - started < SERVE_START_S, "serve did not start:\n" + "".join(lines[-40:])
             time.sleep(0.1)
-        with auth.acting_as(auth.SYSTEM):
-            token = auth.create_token(ADMIN, "faults", settings=Settings(data_dir=home / "data", database_url=url))
+        with access.acting_as(access.SYSTEM):
+            token = accounts.create_token(ADMIN, "faults", settings=Settings(data_dir=home / "data", database_url=url))
         db.dispose_engines(url)
         yield Served(proc, f"http://127.0.0.1:{port}", home / "data", token, lines)
     finally:

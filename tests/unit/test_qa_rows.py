@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from workbench.cli.main import cli
 from workbench.engine import api
-from workbench.engine.app import stepview
+from workbench.engine.app import previews
 from workbench.engine.core.settings import get_settings
 from workbench.state import preview_view as view
 from workbench.state import run_views
@@ -56,7 +56,7 @@ def store(tmp_path, monkeypatch):
 def test_the_preview_names_the_failing_cell_by_its_line_in_the_csv(specs) -> None:
     data, line = csv_with_an_item_off_by_one()
     assert line == 14  # what `grep -n` and any text editor show
-    page = stepview.preview_failures(data, specs["dipres_ejecucion"], check=CHECK, filename="e_2017.csv",
+    page = previews.preview_failures(data, specs["dipres_ejecucion"], check=CHECK, filename="e_2017.csv",
                                      params={"anio": 2017})
     assert page["total"] == 1 and page["rows"][0]["position"] == 12  # the table index: never shown
     [row] = [failure_row(r, CHECK, page["layer"]) for r in page["rows"]]
@@ -93,7 +93,7 @@ def test_a_workbook_cell_is_named_by_its_excel_row(specs) -> None:
     sheet["E10"] = sheet["E10"].value + 1  # the item no longer equals its two asignaciones (rows 11, 12)
     buffer = io.BytesIO()
     book.save(buffer)
-    page = stepview.preview_failures(buffer.getvalue(), specs["dipres_programa_xlsx"], check="asignaciones_suman_item",
+    page = previews.preview_failures(buffer.getvalue(), specs["dipres_programa_xlsx"], check="asignaciones_suman_item",
                                      filename="programa_ejecucion_2017_abril.xlsx")
     [row] = [failure_row(r) for r in page["rows"]]
     assert row["row"] == "10" and "E10" in {c["label"] for c in row["cells"]}
@@ -132,7 +132,7 @@ def test_every_failing_row_of_a_preview_is_reachable_page_by_page() -> None:
     assert [r["row"] for r in shown["fail_rows"]] == [str(n) for n in range(2, 22)]
     seen = []
     for offset in (0, 20, 40):
-        page = stepview.preview_failures(text.encode("latin-1"), spec, check="positivo", offset=offset, limit=20,
+        page = previews.preview_failures(text.encode("latin-1"), spec, check="positivo", offset=offset, limit=20,
                                          filename="m.csv")
         assert view.qa_key(page["qa"]) == shown["key"]  # the pages belong to the preview shown
         seen += [r["row"] for r in page["rows"]]

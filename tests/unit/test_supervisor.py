@@ -19,7 +19,7 @@ from datetime import datetime
 import pytest
 
 from workbench import web
-from workbench.engine.app import jobs
+from workbench.engine.app import run_queue
 from workbench.engine.infra.redis_embedded import NOTIFY_KEYSPACE_EVENTS, EmbeddedRedis, _ping, process_start
 from workbench.engine.core.settings import Settings
 from workbench.supervisor import Child, Console, Supervisor, backoff, describe_exit, log_line
@@ -164,7 +164,7 @@ def test_the_keyspace_notifications_are_the_ones_reflex_sets():
 
 
 def _marker(settings: Settings, run_id: int, pid: int, state: str) -> None:
-    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder = settings.data_dir / run_queue.EXECUTING_DIR
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{run_id}.json").write_text(json.dumps({"pid": pid, "start": process_start(pid), "state": state}))
 
@@ -176,21 +176,21 @@ def test_run_markers_name_the_runs_of_dead_processes_and_unrecorded_ends(tmp_pat
     _marker(settings, 7, gone.pid, "executing")  # its process died (SIGKILL, OOM)
     _marker(settings, 8, os.getpid(), "unrecorded")  # alive, but could not record the end
     _marker(settings, 9, os.getpid(), "executing")  # alive and executing: not interrupted
-    (settings.data_dir / jobs.EXECUTING_DIR / ".9.json.123").write_text("{")  # being written
-    found = {i.run_id: i.cause for i in jobs.interrupted_runs(settings)}
+    (settings.data_dir / run_queue.EXECUTING_DIR / ".9.json.123").write_text("{")  # being written
+    found = {i.run_id: i.cause for i in run_queue.interrupted_runs(settings)}
     assert found == {7: "process-died", 8: "end-not-recorded"}
-    error = jobs.interrupted_runs(settings)[0].error().to_dict()
+    error = run_queue.interrupted_runs(settings)[0].error().to_dict()
     assert error["code"] == "run-abandoned" and error["details"]["reason"] == "process-died"
     assert error["message_es"].startswith("la ejecución 7 se interrumpió: el proceso que la ejecutaba se detuvo")
 
 
 def test_a_run_stopped_by_another_error_says_which(tmp_path):
     settings = Settings(data_dir=tmp_path)
-    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder = settings.data_dir / run_queue.EXECUTING_DIR
     folder.mkdir(parents=True)
     (folder / "6.json").write_text(json.dumps({"pid": os.getpid(), "start": process_start(os.getpid()),
                                                "state": "unrecorded", "error": "raw-file-missing"}))
-    [found] = jobs.interrupted_runs(settings)
+    [found] = run_queue.interrupted_runs(settings)
     assert found.cause == "stopped-on-error"
     assert found.error().message_es == ("la ejecución 6 se interrumpió: se detuvo por un error (raw-file-missing) antes "
                                         "de registrar su término; se reintenta una vez")
@@ -198,20 +198,20 @@ def test_a_run_stopped_by_another_error_says_which(tmp_path):
 
 def test_a_pid_reused_by_another_process_does_not_hide_a_dead_run(tmp_path):
     settings = Settings(data_dir=tmp_path)
-    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder = settings.data_dir / run_queue.EXECUTING_DIR
     folder.mkdir(parents=True)
     # this process's pid, but another start time: the process that wrote it is gone
     (folder / "4.json").write_text(json.dumps({"pid": os.getpid(), "start": 1, "state": "executing"}))
-    assert [i.cause for i in jobs.interrupted_runs(settings)] == ["process-died"]
+    assert [i.cause for i in run_queue.interrupted_runs(settings)] == ["process-died"]
 
 
 def test_markers_of_another_machine_sharing_the_data_folder_are_left_alone(tmp_path):
     settings = Settings(data_dir=tmp_path)
-    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder = settings.data_dir / run_queue.EXECUTING_DIR
     folder.mkdir(parents=True)
     (folder / "5.json").write_text(json.dumps({"pid": 999_999_999, "start": 1, "host": "another-machine",
                                                "state": "executing"}))
-    assert jobs.interrupted_runs(settings) == []
+    assert run_queue.interrupted_runs(settings) == []
 
 
 def test_a_browser_error_is_logged_once_as_one_line(caplog):

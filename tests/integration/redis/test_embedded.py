@@ -15,14 +15,13 @@ import pytest
 import redis
 
 from workbench.engine.infra import redis_conn, redis_embedded
+from workbench.engine.core.errors import RedisUnavailableError
+from workbench.engine.infra.redis_embedded import EmbeddedRedis, server_binary
 from workbench.engine.infra.redis_conn import (
-    EmbeddedRedis,
-    RedisUnavailableError,
     describe_url,
     ensure_reachable,
     get_redis,
     redis_url,
-    server_binary,
     state_db_url,
     stop_embedded,
 )
@@ -52,7 +51,7 @@ def gone_within(pid: int, seconds: float) -> bool:
 
 def start_in_subprocess(data_dir: Path) -> tuple[subprocess.Popen, dict]:
     """A separate Python process that starts (or reuses) the embedded server and then sleeps."""
-    code = ("import json, sys, time; from pathlib import Path; from workbench.engine.infra.redis_conn import EmbeddedRedis\n"
+    code = ("import json, sys, time; from pathlib import Path; from workbench.engine.infra.redis_embedded import EmbeddedRedis\n"
             "e = EmbeddedRedis(); url = e.start(Path(sys.argv[1]))\n"
             "print(json.dumps({'url': url, 'owned': e.owned, 'server_pid': e.server_pid}), flush=True)\n"
             "time.sleep(60)\n")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -151,8 +153,6 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: Any) -> Any:
-        import ipaddress
-
         if isinstance(value, str):
             text = value.strip()
             value = json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
@@ -191,8 +191,6 @@ class Settings(BaseSettings):
 
 
 def _loopback(url: str) -> bool:
-    from urllib.parse import urlsplit
-
     return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
