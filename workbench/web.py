@@ -313,7 +313,7 @@ def _run_server(host: str, port: int) -> None:
     (what ``reflex run --env prod`` does after its build, without building again)."""
     from reflex_base.environment import environment  # lazy: Reflex (seconds) only in the server process,
     from reflex_base import constants  # never in `workbench serve` or the CLI, which import this module
-    from reflex.utils import exec as rx_exec
+    from reflex.utils import exec as rx_exec  # lazy: as above
 
     os.chdir(ROOT)
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)

@@ -77,7 +77,7 @@ def work(queues: list[str] | None = None, *, burst: bool = False, settings: Sett
 
     runs.recover_abandoned(settings)
     if not fork:  # jobs run in this process: import GX (~3 s) while waiting for the first one
-        threading.Thread(target=warm_up, name="gx-warm-up", daemon=True).start()
+        threading.Thread(target=warm_up, name="qa-warm-up", daemon=True).start()
     return start_worker(queues or list(QUEUES), burst=burst, settings=settings, name=name, fork=fork,
                         stamped=stamped)
 

@@ -10,6 +10,7 @@ file still equals what the installed GX exposes, so a GX upgrade cannot drift si
 from __future__ import annotations
 
 import collections.abc
+import datetime as dt
 import json
 import types
 import typing
@@ -66,8 +67,6 @@ def _coarse(annotation: Any) -> list[str]:
         return ["any"]
     if not isinstance(annotation, type):
         return ["any"]
-    import datetime as dt
-
     if issubclass(annotation, bool):
         return ["boolean"]
     if issubclass(annotation, str):
@@ -83,8 +82,9 @@ def _coarse(annotation: Any) -> list[str]:
 
 def build_catalog() -> dict[str, list[dict[str, Any]]]:
     """The catalog from the installed great_expectations (imports it: tests and the regeneration command only)."""
+    # lazy: great_expectations takes ~3 s to import; only the catalog's regeneration and its tests need it
     import great_expectations.expectations  # noqa: F401  (registers the core expectations)
-    from great_expectations.expectations.registry import _registered_expectations
+    from great_expectations.expectations.registry import _registered_expectations  # lazy: as above
 
     out: dict[str, list[dict[str, Any]]] = {}
     for name, cls in sorted(_registered_expectations.items()):
@@ -146,7 +146,7 @@ def _literal_values(annotation: Any) -> list[Any]:
 
 def write_catalog(path: Path = CATALOG_PATH) -> None:
     """Regenerate catalog.json from the installed GX."""
-    import great_expectations
+    import great_expectations  # lazy: as in build_catalog
 
     doc = {"great_expectations": great_expectations.__version__, "expectations": build_catalog()}
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -34,10 +34,12 @@ _LOCK = threading.Lock()  # one GX context per process, used by one validation a
 def gx() -> Any:
     """Import GX once, quietly: no progress bars, no per-batch data fingerprint (a hash of every cell, ~0.5 s
     per 200k Arrow rows, only used as a batch marker we never read)."""
+    # lazy: great_expectations takes ~3 s to import; only checks the vectorised path leaves to GX (or
+    # WORKBENCH_QA_ENGINE=gx) need it, so a CLI preview or run never pays it. gx_custom subclasses GX's classes.
     import great_expectations as gx
     from great_expectations.execution_engine import pandas_execution_engine
 
-    import workbench.engine.core.validation.gx_custom  # noqa: F401  (registers our expectations)
+    import workbench.engine.core.validation.gx_custom  # noqa: F401  (registers our expectations; lazy: as above)
 
     pandas_execution_engine.HASH_THRESHOLD = 0
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -48,7 +50,7 @@ def gx() -> Any:
 def _source() -> Any:
     """The process's ephemeral context and its pandas data source, made once: creating them per call re-saves
     the context's YAML config each time (~25 ms). Nothing is stored in them but the assets' names."""
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import ProgressBarsConfig  # lazy: see gx()
 
     context = gx().get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -76,7 +78,7 @@ def _validate(layer: str, table: Table, items: list[ExpectationSpec], control_to
               raw_text: RawText | None, refused: Callable[[ExpectationSpec, str, str], ExpectationResult],
               ) -> tuple[list[ExpectationResult], dict[str, Any]]:
     lib = gx()
-    from great_expectations.validator.v1_validator import Validator
+    from great_expectations.validator.v1_validator import Validator  # lazy: see gx()
 
     batch_definition = _batch_definition(layer)  # first: building a suite needs an active context
     frame, scales = gx_frame(table)
@@ -120,7 +122,7 @@ def _ours(item: ExpectationSpec, layer: str, evr: Any) -> ExpectationResult:
 def _gx_expectation(item: ExpectationSpec, layer: str, scales: dict[str, int], control_totals: dict[str, Any],
                     table: Table, raw_text: RawText | None) -> Any:
     """The GX expectation for one spec entry (custom checks get their runtime values here)."""
-    from workbench.engine.core.validation.gx_custom import GX_CUSTOM
+    from workbench.engine.core.validation.gx_custom import GX_CUSTOM  # lazy: imports GX (see gx())
 
     common: dict[str, Any] = {"severity": GX_SEVERITY[item.severity], "meta": {"workbench_id": item.id, "layer": layer}}
     if item.description:

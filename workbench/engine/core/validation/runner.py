@@ -122,8 +122,4 @@ def warm_up() -> None:
     if qa_engine() == "gx":
         gx_runner.gx()
 
-
-#: Kept for callers that warmed GX up by this name (the web server's warm-up): imports GX.
-_gx = gx_runner.gx
-
 __all__ = ["ENGINES", "ENGINE_VARIABLE", "qa_engine", "validate", "warm_up"]
