@@ -308,7 +308,8 @@ def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] 
 
 
 @requires("admin")
-def recover_abandoned(settings: Settings | None = None, *, full: bool = True) -> list[int]:
+def recover_abandoned(settings: Settings | None = None, *, full: bool = True,
+                      older_than_s: float | None = None) -> list[int]:
     """Make the store and the queues agree (at worker start, and every few seconds under ``serve``):
     - runs that a process of this machine was executing and will not finish (``run_queue.interrupted_runs``: the
       process died, or it could not record the end) end as failed at once, with the cause;
@@ -316,7 +317,9 @@ def recover_abandoned(settings: Settings | None = None, *, full: bool = True) ->
       their lock expired too) end as failed, and queued runs whose job is gone (the embedded Redis keeps nothing
       across restarts) are queued again.
     Every run ended here is retried once, as a new queued run with the same inputs (a retry is not retried).
-    Returns the ids of the runs (re)queued."""
+    ``older_than_s``: how long without a heartbeat makes a running run abandoned (default 3 lock TTLs, at least
+    6 s; a test that killed the only running process passes 0 instead of waiting). Returns the ids of the runs
+    (re)queued."""
     settings = settings or get_settings()
     interrupted = run_queue.interrupted_runs(settings)
     if not full and not interrupted:
@@ -331,7 +334,8 @@ def recover_abandoned(settings: Settings | None = None, *, full: bool = True) ->
                     ended.append(found.run_id)
             except LookupError:  # a marker of another database's run (the data folder was reused)
                 continue
-        stale = run_store.fail_stale_runs(session=session, older_than_s=max(3 * settings.lock_ttl_s, 6)) if full else []
+        silent_s = max(3 * settings.lock_ttl_s, 6) if older_than_s is None else older_than_s
+        stale = run_store.fail_stale_runs(session=session, older_than_s=silent_s) if full else []
         retries = [retry for run_id in ended + stale if (retry := _retry(run_id, session)) is not None]
         queued = run_store.queued_ids(session=session) if full else retries
     for found in interrupted:  # resolved: failed now, or already ended by its own process or another recovery
