@@ -262,8 +262,9 @@ def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[st
              sheet: int | str | None = None) -> dict[str, float] | None:
     """Run the pipeline and record the outcome. Every exit path ends the run: user errors as ``failed`` with
     their error JSON, anything else as ``failed`` (internal-error) and re-raised for the logged handler.
-    Returns what each stage took (ms) when the run succeeded: its record holds them already, but for the
-    commit's and what follows the record (Data Docs, events, alerts), which ``execute_run`` adds."""
+    Returns what each stage took (ms) when the run is recorded succeeded. The record holds them already, except
+    the commit's share of ``store``; ``execute_run`` adds that and what follows the record (Data Docs, events,
+    alerts)."""
     started = time.perf_counter()
     try:
         result = preview_file(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=5,
