@@ -8,6 +8,8 @@ and a framework's plain-text error becomes a problem document."""
 
 from __future__ import annotations
 
+import gc
+
 from starlette.types import ASGIApp
 
 from workbench.api.security import SecurityHeaders
@@ -19,7 +21,12 @@ def server() -> ASGIApp:
     """Granian's factory: build the Reflex app's ASGI application and wrap it."""
     from workbench.workbench import app  # lazy: imports Reflex and builds the app, in the server's workers only
 
-    return SecurityHeaders(PlainErrors(app()), production=get_settings().environment == "production")
+    wrapped = SecurityHeaders(PlainErrors(app()), production=get_settings().environment == "production")
+    # the built app's objects are permanent: out of the GC's generations, so a full collection does not walk them
+    # (create_api() froze the API's; Reflex builds more after it; full collections over them stalled requests)
+    gc.collect()
+    gc.freeze()
+    return wrapped
 
 
 __all__ = ["server"]
