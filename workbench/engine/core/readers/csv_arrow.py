@@ -33,15 +33,22 @@ class Regular:
     whitespace_lines: list[int]
 
 
+def byte_positions(raw: np.ndarray, value: int) -> np.ndarray:
+    """Where ``value`` occurs in ``raw``, compared one block at a time: the comparison's scratch stays small and
+    in cache instead of a fresh array as large as the file (50 MB of new pages on a 50 MB file)."""
+    parts = [np.flatnonzero(raw[at : at + BLOCK_BYTES] == value) + at for at in range(0, len(raw), BLOCK_BYTES)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 def line_bounds(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Where each line's text starts and ends (byte offsets; LF, CR and CRLF end a line, as in the other
     parsers). ``buf`` ends with a line break, so every line is terminated."""
     raw = np.frombuffer(buf, np.uint8)
-    lf = np.flatnonzero(raw == _LF)
+    lf = byte_positions(raw, _LF)
     if b"\r" not in buf:
         ends, nexts = lf, lf + 1
     else:
-        cr = np.flatnonzero(raw == _CR)
+        cr = byte_positions(raw, _CR)
         after = raw[np.minimum(cr + 1, len(raw) - 1)]
         crlf = (after == _LF) & (cr + 1 < len(raw))
         lone_lf = lf[(lf == 0) | (raw[np.maximum(lf - 1, 0)] != _CR)]  # an LF right after a CR ends no line
@@ -90,7 +97,7 @@ def parse_regular(buf: bytes, delimiter: str, check: Callable[[np.ndarray, np.nd
             parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False, escape_char=False,
                                             newlines_in_values=False, ignore_empty_lines=True,
                                             invalid_row_handler=invalid),
-            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), null_values=[""],
+            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), null_values=[""],
                                                 strings_can_be_null=True, check_utf8=False),
         )
     except pa.ArrowInvalid:
@@ -108,4 +115,4 @@ def parse_regular(buf: bytes, delimiter: str, check: Callable[[np.ndarray, np.nd
     return Regular(table.columns, rows, whitespace_lines=[int(lines[n - 1]) + 1 for n, _ in sorted(blank)])
 
 
-__all__ = ["Regular", "line_bounds", "parse_regular"]
+__all__ = ["BLOCK_BYTES", "Regular", "byte_positions", "line_bounds", "parse_regular"]

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from workbench.engine.core import limits as lim
 from workbench.engine.core.errors import EncodingError, FileFormatError, SpecError
 from workbench.engine.core.readers.base import RawGrid, SourceInfo
-from workbench.engine.core.readers.csv_arrow import parse_regular
+from workbench.engine.core.readers.csv_arrow import byte_positions, parse_regular
 from workbench.engine.core.readers.format import InputFormat
 from workbench.engine.core.spec.source import SourceOptions
 from workbench.engine.core.table import column_letter
@@ -158,7 +158,8 @@ def _fast_path_ok(buf: bytes, delimiter: str, quotechar: str) -> bool:
     if quote not in buf:
         return True
     raw = np.frombuffer(buf, np.uint8)
-    before = raw[np.flatnonzero(raw[1:] == ord(quote))]  # the byte before each quote
+    quotes = byte_positions(raw, ord(quote))
+    before = raw[quotes[quotes > 0] - 1]  # the byte before each quote
     return not np.isin(before, np.array([ord(delimiter), _LF, _CR], np.uint8)).any()
 
 
