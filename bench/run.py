@@ -97,15 +97,14 @@ def make_files(xlsx: Path = XLSX, csv: Path = CSV, *, smoke: bool = False) -> No
     _write_csv(csv, (SMOKE_CSV_PROGRAMS if smoke else CSV_PROGRAMS)[5])
 
 
-def make_sized_files(out: Path, *, smoke: bool = False) -> dict[tuple[str, int], Path]:
-    """Every benchmark file, generated once: ``{(format, MB): path}``. File names carry the year (the specs'
-    ``anio`` parameter comes from the name)."""
+def make_sized_files(out: Path, sizes: list[int], *, smoke: bool = False) -> dict[tuple[str, int], Path]:
+    """The benchmark's files of these sizes, generated once: ``{(format, MB): path}``. File names carry the
+    year (the specs' ``anio`` parameter comes from the name)."""
     files: dict[tuple[str, int], Path] = {}
-    for mb, programs in (SMOKE_CSV_PROGRAMS if smoke else CSV_PROGRAMS).items():
-        _write_csv(path := out / f"ejecucion_2017_abril_{mb}mb.csv", programs)
+    for mb in sizes:
+        _write_csv(path := out / f"ejecucion_2017_abril_{mb}mb.csv", (SMOKE_CSV_PROGRAMS if smoke else CSV_PROGRAMS)[mb])
         files["csv", mb] = path
-    for mb, rows in (SMOKE_XLSX_ROWS if smoke else XLSX_ROWS).items():
-        _write_xlsx(path := out / f"programa_ejecucion_2017_{mb}mb.xlsx", rows)
+        _write_xlsx(path := out / f"programa_ejecucion_2017_{mb}mb.xlsx", (SMOKE_XLSX_ROWS if smoke else XLSX_ROWS)[mb])
         files["xlsx", mb] = path
     return files
 
@@ -318,7 +317,7 @@ def main() -> None:
     sizes = sorted({int(s) for s in args.sizes.split(",")} & {1, 5, 50})
     tmp = Path(tempfile.mkdtemp(prefix="wb-bench-run-"))
     try:
-        files = make_sized_files(tmp / "files" if args.smoke else OUT, smoke=args.smoke)
+        files = make_sized_files(tmp / "files" if args.smoke else OUT, sizes, smoke=args.smoke)
         no_qa = specs_without_qa(tmp / "specs")
         rows: list[Row] = []
         facts: dict[str, dict[int, dict]] = {"csv": {}, "xlsx": {}}
