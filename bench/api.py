@@ -51,8 +51,8 @@ PATHS = [
 ]
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def seed(url: str) -> None:
@@ -182,12 +182,12 @@ def main() -> None:
     upgrade(url)
     t0 = time.perf_counter()
     seed(url)
-    from workbench.engine.app import accounts, auth
+    from workbench.engine.app import accounts
     from workbench.engine.core.settings import Settings
 
     signed = Settings(data_dir=tmp, database_url=url)
     accounts.add_user("lector", "clave-de-lectura-2026", "viewer", signed)
-    TOKEN["value"] = auth.create_token("lector", "bench", settings=signed)
+    TOKEN["value"] = accounts.create_token("lector", "bench", settings=signed)
     dispose_engines(url)
     print(f"seeded {N_DATASETS:,} datasets / {N_DATASETS * RUNS_PER_DATASET:,} runs in {time.perf_counter() - t0:.1f} s",
           file=sys.stderr)

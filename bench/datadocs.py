@@ -29,8 +29,8 @@ TARGET_S = 0.3
 FLAT_RATIO = 1.25
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def populate(out: Path, results: dict, runs: int) -> None:

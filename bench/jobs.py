@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from workbench.engine.app import backfill, previews, services  # noqa: E402
-from workbench.engine.infra.redis_conn import EmbeddedRedis  # noqa: E402
+from workbench.engine import api  # noqa: E402
+from workbench.engine.app import backfills, previews  # noqa: E402
+from workbench.engine.infra.redis_embedded import EmbeddedRedis  # noqa: E402
 from workbench.engine.core.settings import Settings  # noqa: E402
 from workbench.engine.store.db import dispose_engines  # noqa: E402
 from workbench.engine.store.migrate import upgrade  # noqa: E402
@@ -39,8 +40,8 @@ FILES = ROOT.parent / "shared" / "data" / "dipres" / "ejecucion_2017_04"
 XLSX = ROOT / "bench" / "out" / "programa_ejecucion_2017_5mb.xlsx"
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def env_of(settings: Settings) -> dict[str, str]:
@@ -74,11 +75,11 @@ def one_backfill(settings: Settings, workers: int, folder: Path = FILES) -> tupl
             if time.monotonic() > deadline:
                 raise RuntimeError("workers did not start")
             time.sleep(0.1)
-        files = backfill.expand_files(str(folder))
+        files = backfills.expand_files(str(folder))
         t0 = time.perf_counter()
-        started = backfill.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, force=True,
+        started = backfills.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, force=True,
                                           settings=settings)
-        while (status := backfill.backfill_status(started.id, settings)).status == "running":
+        while (status := backfills.backfill_status(started.id, settings)).status == "running":
             time.sleep(0.02)
         elapsed = time.perf_counter() - t0
         assert status.progress["succeeded"] == len(files), status.progress
@@ -135,7 +136,7 @@ def main() -> None:
             rates[workers] = runs[0][1] / statistics.median(t for t, _ in runs)
         cold, hot = [], []
         if xlsx.exists():
-            spec = services.parse_spec((specs / "dipres_programa_xlsx.yaml").read_text(), "dipres_programa_xlsx.yaml")
+            spec = api.parse_spec((specs / "dipres_programa_xlsx.yaml").read_text(), "dipres_programa_xlsx.yaml")
             data = xlsx.read_bytes()
             for i in range(args.repeat):
                 fresh = settings.model_copy(update={"cache_ttl_s": 3600})

@@ -40,8 +40,8 @@ from run import CSV, XLSX, make_files  # noqa: E402  (the 5 MB benchmark files)
 PASSWORD = "clave-de-carga-2026"
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def create_app():  # type: ignore[no-untyped-def]
@@ -117,18 +117,18 @@ def main() -> None:
         env.pop(key, None)
     env.setdefault("MALLOC_ARENA_MAX", "2")  # as `workbench serve` runs its web server (web.web_env)
     os.environ.update({k: v for k, v in env.items() if k.startswith("WORKBENCH_")})
-    from workbench.engine.app import accounts, auth, services
-    from workbench.engine.infra.redis_conn import EmbeddedRedis
+    from workbench.engine.app import accounts, datasets
+    from workbench.engine.infra.redis_embedded import EmbeddedRedis
     from workbench.engine.core.settings import get_settings
 
     redis = EmbeddedRedis()
     env["WORKBENCH_REDIS_URL"] = os.environ["WORKBENCH_REDIS_URL"] = redis.start(tmp / "redis")
     get_settings.cache_clear()
-    services.sync_specs()
+    datasets.sync_specs()
     tokens = []
     for n in range(args.users):
         accounts.add_user(f"analista{n:02d}", PASSWORD, "analyst")
-        tokens.append(auth.create_token(f"analista{n:02d}", "carga"))
+        tokens.append(accounts.create_token(f"analista{n:02d}", "carga"))
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",

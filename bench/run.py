@@ -48,8 +48,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.data.workbench.generate import execution_csv, program_report_xlsx  # noqa: E402
 from workbench.engine import api  # noqa: E402
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+
+api.set_process_default(api.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 SLUGS = {"csv": "dipres_ejecucion", "xlsx": "dipres_programa_xlsx"}
 #: programs in the execution CSV (~3,800 bytes each) and rows in the workbook (~78 bytes each), per size in MB
@@ -160,8 +160,8 @@ def fresh_preview(path: Path, slug: str, runs: int) -> tuple[float, float, float
     (the preview's seconds, peak RSS, the part the preview added: peak minus the RSS before it). A first
     preview in a new process is what a CLI call pays (every page it touches is new)."""
     code = (  # a fresh process acts as nobody until told: the local operator, like this script (and the CLI)
-        "import time\n" + _HWM + "from workbench.engine import api\nfrom workbench.engine.app import auth\n"
-        "auth.set_process_default(auth.SYSTEM)\n"
+        "import time\n" + _HWM + "from workbench.engine import api\n"
+        "api.set_process_default(api.SYSTEM)\n"
         f"spec = api.load_spec(api.find_spec({slug!r}, {str(SPECS)!r}))\n"
         "spec = spec.model_copy(update={'expectations': {}})\n"
         "before = _hwm()[1]\n"

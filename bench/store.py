@@ -32,8 +32,8 @@ from workbench.engine.store.models import Dataset, Run, SpecVersion, utcnow  # n
 N_DATASETS, N_RUNS = 1_000, 10_000
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def timeline(rng: random.Random) -> list[dict]:

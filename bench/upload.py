@@ -30,8 +30,8 @@ TARGET_S = 2.0
 TIMEOUT_MS = 60_000
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def _time_upload(page, url: str, path: Path) -> float:

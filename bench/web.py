@@ -34,8 +34,8 @@ DATASETS_WITH_RUNS = 100
 WARM_UPS = 3
 
 
-from workbench.engine.app import auth as _auth  # noqa: E402
-_auth.set_process_default(_auth.SYSTEM)  # benchmarks act as the local operator, like the CLI
+from workbench.engine.app import access as _access  # noqa: E402
+_access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
 def make_specs(specs_dir: Path, n: int) -> None:
@@ -52,15 +52,16 @@ def make_specs(specs_dir: Path, n: int) -> None:
 def seed_runs(data_dir: Path, specs_dir: Path) -> None:
     """Recorded runs (statuses and row counts only: the list never reads their tables)."""
     os.environ.update({"WORKBENCH_DATA_DIR": str(data_dir), "WORKBENCH_SPECS_DIR": str(specs_dir)})
-    from workbench.engine.app import services
+    from workbench.engine.app import datasets
+    from workbench.engine import api
     from workbench.engine.store import runs
     from workbench.engine.store.db import session_scope
     from workbench.engine.store.models import Dataset, SpecVersion
     from sqlmodel import select
 
-    services.sync_specs()
+    datasets.sync_specs()
     rng = random.Random(6)
-    with session_scope(services.prepare_store()) as session:
+    with session_scope(api.prepare_store()) as session:
         rows = session.exec(select(Dataset.id, SpecVersion.id).join(SpecVersion, SpecVersion.dataset_id == Dataset.id)
                             .order_by(Dataset.slug).limit(DATASETS_WITH_RUNS)).all()
         for dataset_id, version_id in rows:

@@ -25,9 +25,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     Fixtures of any scope call the engine as the local operator (see ``_operator_acts``)."""
     import os
 
-    from workbench.engine.app import auth
+    from workbench.engine.app import access
 
-    auth.set_process_default(auth.SYSTEM)
+    access.set_process_default(access.SYSTEM)
 
     if os.environ.get("WORKBENCH_REQUIRE_BROWSER") and not CHROMIUM.exists():
         raise pytest.UsageError(f"WORKBENCH_REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium)")
@@ -49,9 +49,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _operator_acts() -> None:
-    """Tests call the engine as the CLI does: as the local operator (``auth.SYSTEM``), unless a test signs in
-    as someone (``auth.acting_as``) or clears it to test the closed default. Set before every test, so a test
+    """Tests call the engine as the CLI does: as the local operator (``access.SYSTEM``), unless a test signs in
+    as someone (``access.acting_as``) or clears it to test the closed default. Set before every test, so a test
     that changes it cannot leak its choice into the next."""
-    from workbench.engine.app import auth
+    from workbench.engine.app import access
 
-    auth.set_process_default(auth.SYSTEM)
+    access.set_process_default(access.SYSTEM)

@@ -31,11 +31,36 @@ def rows(table: Table) -> list[dict[str, Any]]:
     return out.to_dict("records")
 
 
+_CLAIMED_DB: list[int] = []
+
+
 def real_redis_db() -> int:
-    """The real Redis DB index of this test process: 13 alone, 13 + n for pytest-xdist worker ``gw<n>`` (so
-    parallel workers never clean each other's RQ queues), kept within Redis's default 16 databases (10-15)."""
+    """The real Redis DB index of this test process, one of 10-15 (Redis's default 16 databases), never shared
+    with another test process on the machine while this one runs: each process claims a DB with an exclusive
+    ``flock`` on ``<tmp>/workbench-test-redis-db-<n>.lock`` (held until it exits), starting at 13 + n for
+    pytest-xdist worker ``gw<n>``. Parallel workers, and a second test session on the same machine, thus never
+    take each other's RQ jobs or clean each other's queues (they share the server at 127.0.0.1:6379)."""
+    if _CLAIMED_DB:
+        return _CLAIMED_DB[0]
+    import fcntl
     import os
+    import tempfile
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     n = int(worker[2:]) if worker[2:].isdigit() else 0
-    return 10 + (3 + n) % 6
+    preferred = (3 + n) % 6
+    for offset in range(6):
+        db = 10 + (preferred + offset) % 6
+        handle = open(os.path.join(tempfile.gettempdir(), f"workbench-test-redis-db-{db}.lock"), "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        _CLAIMED_DB.append(db)
+        _CLAIMED_DB_HANDLES.append(handle)  # kept open: the claim lasts as long as this process
+        return db
+    raise RuntimeError("all six test Redis databases (10-15) are claimed by other test processes on this machine")
+
+
+_CLAIMED_DB_HANDLES: list[Any] = []

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp
 
+from workbench.api.security import SecurityHeaders
+from workbench.api.server_errors import PlainErrors
+from workbench.engine.api import get_settings
+
 
 def server() -> ASGIApp:
     """Granian's factory: build the Reflex app's ASGI application and wrap it."""
-    from workbench.api.security import SecurityHeaders
-    from workbench.api.server_errors import PlainErrors
-    from workbench.engine.api import get_settings
-    from workbench.workbench import app
+    from workbench.workbench import app  # lazy: imports Reflex and builds the app, in the server's workers only
 
     return SecurityHeaders(PlainErrors(app()), production=get_settings().environment == "production")
 

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench import web
 from workbench.engine import api
 from workbench.supervisor import STABLE_AFTER_S, Child, Console, Supervisor, backoff, describe_exit
 
@@ -146,8 +147,6 @@ class Plan:
             child.start(self.console)
         public = (self.settings.public_url or "").rstrip("/")
         if self.web is not None:
-            from workbench import web
-
             web.wait_ready(self.host, self.port, self.web.proc)  # type: ignore[arg-type]
             public = public or web.base_url(self.host, self.port)
         self.recoverer.start()
@@ -157,8 +156,6 @@ class Plan:
         if hasattr(self, "recoverer"):
             self.recoverer.stop()
         if self.web is not None and self.web.proc is not None:
-            from workbench import web
-
             web.stop(self.web.proc)
         workers = [c.proc for c in self.children if c is not self.web and c.proc is not None]
         for proc in workers:
@@ -183,18 +180,14 @@ class Plan:
         return start
 
     def _start_web(self, generation: int) -> subprocess.Popen:
-        from workbench import web
-
         return web.start(self.host, self.port, self.web_env or {}, output=subprocess.PIPE)
 
     # --- after a death -------------------------------------------------------------------------------
 
     def _worker_exited(self, child: Child, code: int) -> None:
-        from workbench.engine.infra.queue import forget_worker
-
         name = self._worker_names[child.name]
         try:
-            forget_worker(name, self.settings)
+            api.forget_worker(name, self.settings)
         except api.WorkbenchError as exc:
             log.warning("worker %s: registration left to expire: %s", name, exc.message)
         self.recoverer.poke()  # its run (if any) ends failed now, not after its heartbeat goes stale
@@ -202,8 +195,6 @@ class Plan:
     def _web_exited(self, child: Child, code: int) -> None:
         """Its server processes go with it: a worker process left behind would keep the port, and every new
         server would exit at start."""
-        from workbench import web
-
         if child.proc is not None:
             web.stop(child.proc, timeout_s=1.0)
         self._web_down_at = self._web_down_at or time.monotonic()
@@ -216,8 +207,6 @@ class Plan:
         if now - self._web_probed < WEB_PROBE_EVERY_S:
             return
         self._web_probed = now
-        from workbench import web
-
         if web.answers(self.host, self.port, timeout_s=0.3):
             self.console.say("serve", f"web app answering again ({now - self._web_down_at:.1f} s after it stopped)")
             self._web_down_at = None
@@ -256,6 +245,4 @@ class Plan:
 
 def _dies_with_us():
     """Supervised workers get SIGTERM when ``serve`` dies, even by SIGKILL (no orphan keeps taking jobs)."""
-    from workbench.engine.infra.redis_embedded import pdeathsig_preexec
-
-    return pdeathsig_preexec()
+    return api.pdeathsig_preexec()

@@ -81,8 +81,9 @@ class Child:
     """One supervised process: how to start it, and when it is due to start again after a death."""
 
     def __init__(self, name: str, start: Callable[[int], subprocess.Popen], *,
-                 on_exit: Callable[[Child, int], None] | None = None) -> None:
-        self.name, self._start, self.on_exit = name, start, on_exit
+                 on_exit: Callable[[Child, int], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.name, self._start, self.on_exit, self.clock = name, start, on_exit, clock
         self.proc: subprocess.Popen | None = None
         self.generation = 0  # starts so far (the start callback gets it: e.g. a fresh worker name per start)
         self.failures = 0  # deaths in a row without a stable run
@@ -92,13 +93,13 @@ class Child:
     def start(self, console: Console) -> None:
         self.proc = self._start(self.generation)
         self.generation += 1
-        self.started_at, self.due = time.monotonic(), None
+        self.started_at, self.due = self.clock(), None
         if self.proc.stdout is not None:
             console.pump(self.name, self.proc.stdout)
 
     def check(self, console: Console, stopping: bool) -> None:
         """Notice a death (log it, schedule the restart) or start the process when it is due."""
-        now = time.monotonic()
+        now = self.clock()
         if self.proc is not None and self.due is None:
             code = self.proc.poll()
             if code is None:

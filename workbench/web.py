@@ -29,8 +29,8 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from workbench.engine.core.errors import WorkbenchError
-from workbench.engine.infra.redis_embedded import pdeathsig_preexec
+from workbench.engine import api
+from workbench.engine.api import WorkbenchError
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ def start(host: str, port: int, env: dict[str, str], *, output: int | None = Non
     by SIGKILL). ``output=subprocess.PIPE`` hands its stdout and stderr, merged, to the caller (``workbench
     serve`` stamps each line)."""
     return subprocess.Popen([sys.executable, "-m", "workbench.web", host, str(port)], cwd=ROOT, env=env,
-                            start_new_session=True, preexec_fn=pdeathsig_preexec(), stdout=output,
+                            start_new_session=True, preexec_fn=api.pdeathsig_preexec(), stdout=output,
                             stderr=subprocess.STDOUT if output is not None else None)
 
 
@@ -311,9 +311,9 @@ def wait_ready(host: str, port: int, proc: subprocess.Popen[bytes], timeout_s: f
 def _run_server(host: str, port: int) -> None:
     """The server process: Reflex's production backend with the built frontend mounted on the same port
     (what ``reflex run --env prod`` does after its build, without building again)."""
-    from reflex_base.environment import environment
-    from reflex_base import constants
-    from reflex.utils import exec as rx_exec
+    from reflex_base.environment import environment  # lazy: Reflex (seconds) only in the server process,
+    from reflex_base import constants  # never in `workbench serve` or the CLI, which import this module
+    from reflex.utils import exec as rx_exec  # lazy: as above
 
     os.chdir(ROOT)
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)

@@ -16,13 +16,10 @@ from starlette_admin.contrib.sqla import Admin, ModelView
 from workbench import pages
 from workbench.components import routes
 from workbench.api.app import create_api
-from workbench.engine.api import get_settings
-from workbench.engine.store.db import get_engine
-from workbench.engine.store.models import Backfill, Dataset, LineageEdge, LineageNode, RawFile, Run, SpecVersion
+from workbench.engine.api import ADMIN_TABLES, get_engine, get_settings
 from workbench.state.auth import SessionBoundState, on_backend_error
 from workbench.web import on_browser_error
 
-ADMIN_MODELS = (Dataset, SpecVersion, RawFile, Run, Backfill, LineageNode, LineageEdge)
 ADMIN_SECRET_FILE = "admin_secret"
 #: Our overrides of starlette-admin templates (base.html without its outside web font).
 ADMIN_TEMPLATES = Path(__file__).resolve().parent / "components" / "admin_templates"
@@ -80,8 +77,8 @@ def _admin() -> rx.AdminDash:
                   additional_loaders=[PrefixLoader({"starlette_admin_builtin": PackageLoader("starlette_admin",
                                                                                              "templates")},
                                                    delimiter="/")])
-    return rx.AdminDash(models=list(ADMIN_MODELS), admin=admin,
-                        view_overrides={model: ReadOnlyView for model in ADMIN_MODELS})
+    return rx.AdminDash(models=list(ADMIN_TABLES), admin=admin,
+                        view_overrides={model: ReadOnlyView for model in ADMIN_TABLES})
 
 
 def _api() -> FastAPI:

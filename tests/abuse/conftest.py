@@ -38,12 +38,12 @@ def abuse_settings(abuse_dirs: dict[str, Path], redis_server: str) -> Settings: 
 @pytest.fixture(scope="module")
 def abuse_client(abuse_settings: Settings) -> Iterator[TestClient]:
     """The API as a signed-in analyst: hostile input comes from people who can upload."""
-    from workbench.engine.app import accounts, auth
+    from workbench.engine.app import accounts
     from workbench.engine.store.migrate import upgrade
 
     upgrade(abuse_settings.db_url)
     accounts.add_user("abuser", "clave-de-abuso-2026", "analyst", abuse_settings)
-    token = auth.create_token("abuser", "abuse suite", settings=abuse_settings)
+    token = accounts.create_token("abuser", "abuse suite", settings=abuse_settings)
     with TestClient(create_api(abuse_settings), raise_server_exceptions=False,
                     headers={"authorization": f"Bearer {token}"}) as client:
         yield client

@@ -11,7 +11,7 @@ import pytest
 
 from tests.abuse.hostile import FORMULAS, csv_with
 from workbench.engine import api
-from workbench.engine.app.catalog import write_xlsx
+from workbench.engine.core.export import write_xlsx
 
 
 @pytest.mark.parametrize("name", sorted(FORMULAS))

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.abuse.hostile import csv_with
 from workbench.api.app import create_api
-from workbench.api.ratelimit import RateLimitedError, UploadLimiter
+from workbench.engine.app.uploads import RateLimitedError, UploadLimiter
 from workbench.engine.core.settings import Settings
 
 
@@ -32,12 +32,12 @@ def flushed(redis_server: str) -> str:
 
 def _signed_in(settings) -> TestClient:
     """The API as a signed-in analyst (the limits count per principal)."""
-    from workbench.engine.app import accounts, auth
+    from workbench.engine.app import accounts
     from workbench.engine.store.migrate import upgrade
 
     upgrade(settings.db_url)
     accounts.add_user("ana", "clave-de-limites-2026", "analyst", settings)
-    token = auth.create_token("ana", "limits", settings=settings)
+    token = accounts.create_token("ana", "limits", settings=settings)
     return TestClient(create_api(settings), raise_server_exceptions=False,
                       headers={"authorization": f"Bearer {token}"})
 
@@ -102,7 +102,7 @@ class _DeadRedis:
 
 def test_redis_down_falls_back_to_this_process_and_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture):
     limiter = UploadLimiter(_settings(tmp_path, upload_rate_per_principal=2, upload_rate_global=0), _DeadRedis())
-    with caplog.at_level(logging.WARNING, logger="workbench.api.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="workbench.engine.app.uploads"):
         limiter.check("ana", now=100.0)
         limiter.check("ana", now=101.0)
         with pytest.raises(RateLimitedError):  # never fails open

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from tests.integration.conftest import db_url, postgres_admin_url  # noqa: F401  (fixtures)
 from workbench.api.app import create_api
-from workbench.engine.app import services
-from workbench.engine.infra.redis_conn import EmbeddedRedis
+from workbench.engine.app import datasets, runs
+from workbench.engine.infra.redis_embedded import EmbeddedRedis
 from workbench.engine.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,16 +53,16 @@ TESTER_PASSWORD = "clave-de-pruebas-api"
 @pytest.fixture
 def token(settings: Settings) -> str:
     """An API token of ``tester``, an admin (the name runs record as who triggered them)."""
-    from workbench.engine.app import accounts, auth
+    from workbench.engine.app import accounts
 
     accounts.add_user("tester", TESTER_PASSWORD, "admin", settings)
-    return auth.create_token("tester", "api tests", settings=settings)
+    return accounts.create_token("tester", "api tests", settings=settings)
 
 
 @pytest.fixture
 def client(settings: Settings, token: str) -> Iterator[TestClient]:
     """The API as a signed-in caller (Bearer token); ``anonymous`` is the same app without credentials."""
-    services.sync_specs(settings)
+    datasets.sync_specs(settings)
     with TestClient(create_api(settings), raise_server_exceptions=False,
                     headers={"authorization": f"Bearer {token}"}) as test_client:
         yield test_client
@@ -70,7 +70,7 @@ def client(settings: Settings, token: str) -> Iterator[TestClient]:
 
 @pytest.fixture
 def anonymous(settings: Settings) -> Iterator[TestClient]:
-    services.sync_specs(settings)
+    datasets.sync_specs(settings)
     with TestClient(create_api(settings), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -88,5 +88,5 @@ def run_now(client: TestClient, settings: Settings, path: Path = CSV, **fields: 
     """Queue a run through the API and execute it here (what a worker does), returning the final record."""
     queued = client.post("/workbench/runs", **upload(path, **fields))
     assert queued.status_code == 202, queued.text
-    services.execute_run(queued.json()["id"], settings=settings)
+    runs.execute_run(queued.json()["id"], settings=settings)
     return client.get(f"/workbench/runs/{queued.json()['id']}").json()

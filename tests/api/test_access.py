@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import CSV, run_now, upload
 from workbench.api.app import create_api
-from workbench.engine.app import accounts, auth, services
+from workbench.engine.app import access, accounts, datasets, runs, runs_read, sessions
 from workbench.engine.core.settings import Settings
 
 #: Public on purpose: signing in (the form, the JSON route, the first-admin link, signing out), the health
@@ -62,7 +62,7 @@ def _declared(dependant: Any) -> set[str]:
 def _strictest(permissions: set[str]) -> str | None:
     if not permissions:
         return None
-    return max(permissions, key=lambda p: auth.ROLES.index(auth.PERMISSIONS[p]))
+    return max(permissions, key=lambda p: access.ROLES.index(access.PERMISSIONS[p]))
 
 
 def _request(client: TestClient, method: str, path: str, ids: dict[str, str], headers: dict[str, str]):
@@ -81,11 +81,11 @@ def _request(client: TestClient, method: str, path: str, ids: dict[str, str], he
 @pytest.fixture
 def world(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
     """The app with one user per role (tokens), one succeeded run, one backfill and a Data Docs page."""
-    services.sync_specs(settings)
+    datasets.sync_specs(settings)
     tokens = {}
-    for role in auth.ROLES:
+    for role in access.ROLES:
         accounts.add_user(f"u-{role}", PASSWORD, role, settings)
-        tokens[role] = auth.create_token(f"u-{role}", "access tests", settings=settings)
+        tokens[role] = accounts.create_token(f"u-{role}", "access tests", settings=settings)
     with TestClient(create_api(settings), raise_server_exceptions=False) as client:
         admin = {"authorization": f"Bearer {tokens['admin']}"}
         client.headers.update(admin)
@@ -94,7 +94,7 @@ def world(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str], dict
         backfill = client.post("/workbench/backfills", json={"dataset": "dipres_ejecucion",
                                                              "files": "examples/*.csv", "params": {"anio": 2017}})
         assert backfill.status_code == 202, backfill.text
-        services.build_run_docs(run["id"], settings)
+        runs_read.build_run_docs(run["id"], settings)
         client.headers.pop("authorization")
         ids = {"run_id": str(run["id"]), "slug": "dipres_ejecucion", "backfill_id": str(backfill.json()["id"]),
                "path": "index.html"}
@@ -130,10 +130,10 @@ def test_anonymous_callers_get_401_on_every_route_that_is_not_public(world) -> N
     assert checked >= 15
 
 
-@pytest.mark.parametrize("role", auth.ROLES)
+@pytest.mark.parametrize("role", access.ROLES)
 def test_each_role_gets_exactly_its_rights_on_every_route(world, settings: Settings, role: str) -> None:
     client, ids, tokens = world
-    principal = auth.Principal(f"u-{role}", role)
+    principal = access.Principal(f"u-{role}", role)
     headers = {"authorization": f"Bearer {tokens[role]}"}
     allowed, refused = [], []
     routes = sorted(_routes(client.app), key=lambda r: (r[0] != "GET", r[1]))  # reads first, then writes
@@ -141,7 +141,7 @@ def test_each_role_gets_exactly_its_rights_on_every_route(world, settings: Setti
         permission = _strictest(_declared(dependant))
         if permission is None or method == "HEAD":
             continue
-        runs_before = len(services.list_runs(settings))
+        runs_before = len(runs_read.list_runs(settings).items)
         response = _request(client, method, path, ids, headers)
         if principal.can(permission):
             assert response.status_code not in (401, 403), (role, method, path, response.text[:300])
@@ -151,7 +151,7 @@ def test_each_role_gets_exactly_its_rights_on_every_route(world, settings: Setti
             assert response.status_code == 403, (role, method, path, response.status_code, response.text[:300])
             body = response.json()
             assert body["code"] == "forbidden" and "no tiene permiso" in body["message_es"], body
-            assert len(services.list_runs(settings)) == runs_before, (role, method, path)  # nothing happened
+            assert len(runs_read.list_runs(settings).items) == runs_before, (role, method, path)  # nothing happened
             refused.append((method, path))
     writes = {("POST", "/workbench/runs"), ("POST", "/workbench/preview"), ("POST", "/workbench/backfills")}
     sync = ("POST", "/workbench/specs/sync")
@@ -166,7 +166,7 @@ def test_each_role_gets_exactly_its_rights_on_every_route(world, settings: Setti
 def test_a_viewer_session_cookie_reads_but_cannot_change_anything(world, settings: Settings) -> None:
     client, ids, _ = world
     viewer = next(u for u in accounts.list_users(settings) if u.username == "u-viewer")
-    secret = auth.start_session(auth.Principal("u-viewer", "viewer", "session", viewer.id), settings)
+    secret = sessions.start_session(access.Principal("u-viewer", "viewer", "session", viewer.id), settings)
     cookie = {"cookie": f"wb_session={secret}"}
     assert client.get("/workbench/auth/me", headers=cookie).json() == {"username": "u-viewer", "role": "viewer",
                                                                       "via": "session"}
@@ -183,17 +183,17 @@ def test_admin_dashboard_is_for_admins_only(world, settings: Settings) -> None:
     users = {u.username: u for u in accounts.list_users(settings)}
     for role, status in (("viewer", 403), ("analyst", 403), ("admin", 404)):  # 404: no dashboard in this app
         user = users[f"u-{role}"]
-        secret = auth.start_session(auth.Principal(user.username, role, "session", user.id), settings)
+        secret = sessions.start_session(access.Principal(user.username, role, "session", user.id), settings)
         response = client.get("/admin/", headers={"cookie": f"wb_session={secret}"}, follow_redirects=False)
         assert response.status_code == status, (role, response.status_code)
 
 
 def test_engine_refuses_what_the_route_would_refuse(settings: Settings, tmp_path) -> None:
     """The same rights hold without the API: a viewer acting through the engine cannot run or preview."""
-    services.sync_specs(settings)
+    datasets.sync_specs(settings)
     shutil.copy(CSV, tmp_path / "x.csv")
-    with auth.acting_as(auth.Principal("vera", "viewer")):
-        with pytest.raises(auth.ForbiddenError):
-            services.run_file("dipres_ejecucion", CSV.read_bytes(), filename="x.csv", params={"anio": "2017"},
+    with access.acting_as(access.Principal("vera", "viewer")):
+        with pytest.raises(access.ForbiddenError):
+            runs.run_file("dipres_ejecucion", CSV.read_bytes(), filename="x.csv", params={"anio": "2017"},
                               settings=settings)
-        assert services.list_runs(settings) == []
+        assert runs_read.list_runs(settings).items == []

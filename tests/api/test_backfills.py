@@ -3,7 +3,7 @@
 import shutil
 
 from tests.api.conftest import CSV, HTML
-from workbench.engine.app import services
+from workbench.engine.app import runs
 
 
 def test_start_status_cancel(client, settings):
@@ -29,7 +29,7 @@ def test_resume_requeues_only_failed_files(client, settings):
     started = client.post("/workbench/backfills", json={"dataset": "dipres_ejecucion", "files": str(folder),
                                                         "param_from_filename": r"(?P<anio>\d{4})"}).json()
     for run in client.get("/workbench/runs", params={"status": "queued"}).json()["items"]:
-        services.execute_run(run["id"], settings=settings)
+        runs.execute_run(run["id"], settings=settings)
     done = client.get(f"/workbench/backfills/{started['id']}").json()
     assert done["status"] == "finished" and done["progress"]["failed"] == 1 and done["progress"]["succeeded"] == 1
     resumed = client.post(f"/workbench/backfills/{started['id']}/resume").json()

@@ -1,18 +1,18 @@
 """The dataset list's answers are cached under the store's change marker: hits skip the query, any committed
 change (here or in another process) is seen at once, and the cache never mixes principals or keeps errors."""
 
-from workbench.engine.app import catalog, services
+from workbench.engine.app import datasets
 
 
 def _counting(monkeypatch) -> list[int]:
     calls: list[int] = []
-    real = catalog.list_datasets
+    real = datasets.list_datasets
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(catalog, "list_datasets", counted)
+    monkeypatch.setattr(datasets, "list_datasets", counted)
     return calls
 
 
@@ -23,18 +23,18 @@ def test_a_hit_skips_the_query_until_the_store_changes(client, settings, monkeyp
     client.get("/workbench/datasets", params={"limit": 1})
     assert len(calls) == 2  # another query string is another entry
     (settings.specs_dir / "dipres_ley.yaml").unlink()
-    services.sync_specs(settings)  # a committed change: dipres_ley becomes inactive
+    datasets.sync_specs(settings)  # a committed change: dipres_ley becomes inactive
     after = client.get("/workbench/datasets").json()
     assert len(calls) == 3 and [d["slug"] for d in after["items"]] == ["dipres_ejecucion", "dipres_programa_xlsx"]
 
 
 def test_principals_do_not_share_entries(client, settings, monkeypatch):
-    from workbench.engine.app import accounts, auth
+    from workbench.engine.app import accounts
 
     calls = _counting(monkeypatch)
     client.get("/workbench/datasets")
     accounts.add_user("otra.persona", "otra-clave-larga-2026", "viewer", settings)
-    other = auth.create_token("otra.persona", "x", settings=settings)
+    other = accounts.create_token("otra.persona", "x", settings=settings)
     assert client.get("/workbench/datasets", headers={"authorization": f"Bearer {other}"}).status_code == 200
     assert len(calls) == 2
     assert client.get("/workbench/datasets", headers={"authorization": "Bearer wbt_forged"}).status_code == 401

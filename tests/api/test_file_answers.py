@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from workbench.api.files import OpenedFileResponse, opened
-from workbench.engine.app import export_cache
+from workbench.engine.app import exports
 from workbench.engine.core.export import ExportError
 from workbench.engine.store.files import StorageFullError
 
@@ -65,16 +65,16 @@ def test_a_missing_file_or_a_folder_is_no_answer(tmp_path: Path):
 
 def test_the_cache_key_changes_with_everything_the_bytes_depend_on():
     base = dict(run_id=1, output_sha256="ab" * 32, layer="silver", fmt="csv", provenance=False, engine="1")
-    keys = {export_cache.export_key(**base)}
+    keys = {exports.export_key(**base)}
     for field, other in (("run_id", 2), ("output_sha256", "cd" * 32), ("layer", "gold"), ("fmt", "xlsx"),
                          ("provenance", True), ("engine", "2")):
-        keys.add(export_cache.export_key(**{**base, field: other}))
+        keys.add(exports.export_key(**{**base, field: other}))
     assert len(keys) == 7
 
 
 def test_concurrent_builds_of_one_key_publish_the_first_complete_file(tmp_path: Path):
     """An xlsx build embeds its time, so two builds differ: every answer for a key must be the first one's."""
-    path = export_cache.cache_path(tmp_path, "ab" * 32, "xlsx")
+    path = exports.cache_path(tmp_path, "ab" * 32, "xlsx")
     barrier = threading.Barrier(8)
     counter = iter(range(100))
 
@@ -82,26 +82,26 @@ def test_concurrent_builds_of_one_key_publish_the_first_complete_file(tmp_path: 
         barrier.wait()
         target.write_bytes(f"build {next(counter)}".encode())
 
-    threads = [threading.Thread(target=export_cache.cached, args=(path, build)) for _ in range(8)]
+    threads = [threading.Thread(target=exports.cached, args=(path, build)) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     content = path.read_bytes()
     assert content.startswith(b"build ")
-    assert export_cache.cached(path, build) == path and path.read_bytes() == content  # never rebuilt
+    assert exports.cached(path, build) == path and path.read_bytes() == content  # never rebuilt
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temporary file left
 
 
 def test_a_full_disk_is_storage_full_with_nothing_left_behind(tmp_path: Path):
-    path = export_cache.cache_path(tmp_path, "cd" * 32, "csv")
+    path = exports.cache_path(tmp_path, "cd" * 32, "csv")
 
     def full(target: Path) -> None:
         target.write_bytes(b"half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with pytest.raises(StorageFullError) as err:
-        export_cache.cached(path, full)
+        exports.cached(path, full)
     assert str(tmp_path) not in err.value.message and not list(path.parent.iterdir())
 
 
@@ -110,5 +110,5 @@ def test_another_write_error_names_no_path(tmp_path: Path):
         raise PermissionError(errno.EACCES, "Permission denied", str(target))
 
     with pytest.raises(ExportError) as err:
-        export_cache.cached(export_cache.cache_path(tmp_path, "ef" * 32, "csv"), denied)
+        exports.cached(exports.cache_path(tmp_path, "ef" * 32, "csv"), denied)
     assert str(tmp_path) not in err.value.message and "Permission denied" in err.value.message

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.api.conftest import CSV, upload
 from workbench.engine import api
-from workbench.engine.app import auth
+from workbench.engine.app import access
 
 
 def test_preview_rows_are_the_rows_of_the_raw_file(client):
@@ -22,7 +22,7 @@ def test_preview_rows_are_the_rows_of_the_raw_file(client):
 def test_preview_rows_are_the_engines_values(client, settings):
     doc = client.post("/workbench/preview", **upload(CSV)).json()
     spec = api.load_spec(api.find_spec("dipres_ejecucion", Path(settings.specs_dir), slug_only=True))
-    with auth.acting_as(auth.Principal("tester", "admin")):
+    with access.acting_as(access.Principal("tester", "admin")):
         engine = api.preview_file(CSV.read_bytes(), spec, filename=CSV.name, params={"anio": 2017})
     sample = doc["layers"]["silver"]["sample"]
     assert [r["_raw_row"] for r in sample] == engine.tables["silver"].df["_raw_row"].head(len(sample)).tolist()

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from tests.api.conftest import CSV, ROOT, run_now, upload
 from tests.integration.test_jobs import env_of
-from workbench.engine.app import services
-from workbench.engine.app.catalog import write_xlsx
+from workbench.engine.app import runs
+from workbench.engine.core.export import write_xlsx
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import session_scope
 
@@ -84,7 +84,7 @@ def _formula_csv() -> bytes:
 def test_export_csv_parquet_and_xlsx_with_formulas_neutralised(client, settings):
     run = run_now(client, settings, CSV)
     formula = client.post("/workbench/runs", **upload(CSV, data=_formula_csv()))
-    services.execute_run(formula.json()["id"], settings=settings)
+    runs.execute_run(formula.json()["id"], settings=settings)
     base = f"/workbench/runs/{formula.json()['id']}/export"
 
     csv = client.get(base, params={"format": "csv"})

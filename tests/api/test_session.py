@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from workbench.api.app import create_api
 from workbench.api.credentials import COOKIE, principal_of
-from workbench.engine.app import accounts, auth
+from workbench.engine.app import access, accounts, sessions
 
 PASSWORD = "una-clave-larga-2026"
 HTML = {"accept": "text/html"}
@@ -76,7 +76,7 @@ def test_anonymous_and_forged_credentials_are_refused(web):
 
 
 def test_tokens_and_basic(web, settings, app):
-    token = auth.create_token("ana", "etl", settings=settings)
+    token = accounts.create_token("ana", "etl", settings=settings)
     assert web.get("/workbench/auth/me", headers={"authorization": f"Bearer {token}"}).json()["via"] == "token"
     basic = "Basic " + base64.b64encode(f"ana:{PASSWORD}".encode()).decode()
     refused = web.get("/workbench/auth/me", headers={"authorization": basic})
@@ -157,8 +157,8 @@ def test_rotating_usernames_from_one_address_is_limited_too(web, settings, app):
     """The per-address counter stops guessing across many usernames before argon2 runs for each."""
     app.state.settings = settings.model_copy(update={"login_max_failures": 2, "login_lockout_s": 120})
     statuses = [web.post("/workbench/auth/login", data={"username": f"u{i}", "password": "mala-clave-x"}).status_code
-                for i in range(auth.ADDRESS_FACTOR * 2 + 3)]
-    assert statuses[:auth.ADDRESS_FACTOR * 2] == [401] * (auth.ADDRESS_FACTOR * 2)
+                for i in range(sessions.ADDRESS_FACTOR * 2 + 3)]
+    assert statuses[:sessions.ADDRESS_FACTOR * 2] == [401] * (sessions.ADDRESS_FACTOR * 2)
     assert statuses[-1] == 429
 
 
@@ -183,7 +183,7 @@ def test_the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_pro
 def test_the_setup_link_works_on_a_server_where_nobody_is_signed_in(settings):
     """The web server has no process default principal: the link itself must be enough."""
     secret = accounts.bootstrap(settings)
-    auth.set_process_default(None)
+    access.set_process_default(None)
     with TestClient(create_api(settings), follow_redirects=False) as c:
         made = c.post("/workbench/auth/setup", data={"token": secret, "username": "jefa", "password": PASSWORD})
         assert made.status_code == 201, made.text

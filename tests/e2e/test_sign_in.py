@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USER, ROOT, Tab, add_user, signed_in_tab
 from workbench import pages
-from workbench.engine.app import auth
+from workbench.engine.app import sessions
 from workbench.components import routes
 from workbench.state.auth import AuthState
 
@@ -190,7 +190,7 @@ def test_sign_out_returns_to_the_sign_in_page_and_the_old_cookie_is_dead(chromiu
         # at once in the web process that signed out; other processes forget the session they resolved last
         # within the engine's cache time
         _until(lambda: other.page.request.get(product + "/workbench/auth/me").status == 401,
-               int((auth.RESOLVE_CACHE_S + 3) * 1000))
+               int((sessions.RESOLVE_CACHE_S + 3) * 1000))
         other.page.goto(product + routes.DATASETS)
         other.page.locator("#login-submit").wait_for(timeout=WAIT_MS)
         assert urlsplit(other.page.url).path == routes.LOGIN

@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from workbench.components.numbers import fmt_datetime, fmt_duration_ms, fmt_int, fmt_number
+from workbench.components.numbers import fmt_datetime, fmt_duration_ms
 from workbench.components.status import CHART_COLOURS, QA_BADGES, RUN_BADGES, outcome_colour, qa_badge, run_badge
+from workbench.engine.api import fmt_int, fmt_number
 from workbench.engine.core.statuses import QA_STATUSES, RUN_STATUSES
 from workbench.state.views import history_bars, lineage_edges, step_rows
 

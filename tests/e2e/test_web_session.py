@@ -9,11 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from workbench.engine.app import auth
+from workbench.engine.app import access
+from workbench.engine.app import sessions as engine_sessions
 from workbench.engine.core.errors import WorkbenchError
 from workbench.state import auth as web_auth
 
-ANA = auth.Principal("ana", "viewer", "session", 7)
+ANA = access.Principal("ana", "viewer", "session", 7)
 
 
 def _state(cookie: str = "", path: str = "/ejecuciones/3", query: str = "") -> SimpleNamespace:
@@ -25,14 +26,14 @@ def _state(cookie: str = "", path: str = "/ejecuciones/3", query: str = "") -> S
 @pytest.fixture
 def sessions(monkeypatch: pytest.MonkeyPatch) -> None:
     """One valid session secret (``wbs_ana``); any other is unknown. No process default: the web server has none."""
-    auth.set_process_default(None)
+    access.set_process_default(None)
 
-    def resolve(secret: str, settings=None) -> auth.Principal:  # noqa: ANN001
+    def resolve(secret: str, settings=None) -> access.Principal:  # noqa: ANN001
         if secret != "wbs_ana":
-            raise auth.AuthError("unknown", message_es="credencial desconocida")
+            raise access.AuthError("unknown", message_es="credencial desconocida")
         return ANA
 
-    monkeypatch.setattr(auth, "resolve", resolve)
+    monkeypatch.setattr(engine_sessions, "resolve", resolve)
 
 
 def _run(coroutine) -> object:  # noqa: ANN001
@@ -55,7 +56,7 @@ def _run(coroutine) -> object:  # noqa: ANN001
 
 def _engine_call(seen: list) -> object:
     def call(x: int) -> int:
-        seen.append(auth.require("read").username)
+        seen.append(access.require("read").username)
         return x * 2
     return call
 
@@ -64,7 +65,7 @@ def test_engine_call_runs_as_the_cookie_user_in_its_thread(sessions) -> None:
     seen: list = []
     state = _state("theme=dark; wb_session=wbs_ana")
     assert _run(web_auth.as_user(state, _engine_call(seen), 21)) == 42
-    assert seen == ["ana"] and auth.current() is None  # nothing leaks out of the call
+    assert seen == ["ana"] and access.current() is None  # nothing leaks out of the call
 
 
 @pytest.mark.parametrize("cookie", ["", "theme=dark", "wb_session=wbs_revoked", "wb_session=\"broken"])
@@ -78,14 +79,14 @@ def test_without_a_valid_session_the_engine_is_never_called(sessions, cookie: st
 
 def test_acting_for_plain_events(sessions) -> None:
     with web_auth.acting(_state("wb_session=wbs_ana")) as principal:
-        assert auth.require("read") == principal == ANA
+        assert access.require("read") == principal == ANA
     with pytest.raises(web_auth.SignedOut), web_auth.acting(_state()):
         pytest.fail("the body must not run")
 
 
 def test_forbidden_is_an_engine_error_shown_by_the_page(sessions) -> None:
-    with pytest.raises(auth.ForbiddenError) as raised:
-        _run(web_auth.as_user(_state("wb_session=wbs_ana"), auth.require, "run"))
+    with pytest.raises(access.ForbiddenError) as raised:
+        _run(web_auth.as_user(_state("wb_session=wbs_ana"), access.require, "run"))
     assert "no tiene permiso" in raised.value.message_es
 
 
@@ -97,4 +98,4 @@ def test_error_boundary_sends_signed_out_browsers_to_sign_in_and_back() -> None:
 
 def test_roles_in_spanish() -> None:
     assert web_auth.ROLE_LABELS == {"viewer": "lector", "analyst": "analista", "admin": "administrador"}
-    assert set(web_auth.ROLE_LABELS) == set(auth.ROLES)
+    assert set(web_auth.ROLE_LABELS) == set(access.ROLES)

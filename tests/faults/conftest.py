@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from tests.faults.servers import PrivatePostgres, PrivateRedis, ServerSetupError
 from workbench.api.app import create_api
-from workbench.engine.app import accounts, auth, services
+from workbench.engine.app import access, accounts, datasets
 from workbench.engine.core.settings import Settings
 from workbench.engine.store import db, migrate
 
@@ -77,7 +77,7 @@ def pg_template(private_pg: PrivatePostgres, tmp_path_factory: pytest.TempPathFa
     test's database is copied from (a copy takes 0.2 s; migrating and hashing a password again would take 1 s)."""
     url = private_pg.create_database(TEMPLATE)
     migrate.upgrade(url)
-    with auth.acting_as(auth.SYSTEM):  # session fixtures run before the per-test operator default is set
+    with access.acting_as(access.SYSTEM):  # session fixtures run before the per-test operator default is set
         accounts.add_user("tester", PASSWORD, "admin", Settings(data_dir=tmp_path_factory.mktemp("template"),
                                                                  database_url=url))
     db.dispose_engines(url)
@@ -131,7 +131,7 @@ def settings(tmp_path: Path, pg_url: str, private_redis: PrivateRedis) -> Settin
 
 def new_token(settings: Settings, name: str = "faults") -> str:
     """An API token of ``tester`` (an admin), never used yet: its first use must reach the store."""
-    return auth.create_token("tester", name, settings=settings)
+    return accounts.create_token("tester", name, settings=settings)
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def token(settings: Settings) -> str:
 @pytest.fixture
 def client(settings: Settings, token: str) -> Iterator[TestClient]:
     """The API as a signed-in caller, over the private PostgreSQL and Redis."""
-    services.sync_specs(settings)
+    datasets.sync_specs(settings)
     with TestClient(create_api(settings), raise_server_exceptions=False,
                     headers={"authorization": f"Bearer {token}"}) as test_client:
         yield test_client

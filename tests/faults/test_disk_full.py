@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from tests.faults.conftest import CSV, make_settings, upload
 from tests.faults.servers import fill, small_disk
 from workbench.api.app import create_api
-from workbench.engine.app import services
+from workbench.engine.app import datasets, runs, runs_read
 from workbench.engine.core.settings import Settings
 from workbench.engine.store import files
 
@@ -86,7 +86,7 @@ def _inject_enospc(patch: pytest.MonkeyPatch, under: Path) -> None:
 
 
 def _client(settings: Settings, token: str) -> TestClient:
-    services.sync_specs(settings)
+    datasets.sync_specs(settings)
     return TestClient(create_api(settings), raise_server_exceptions=False, headers={"authorization": f"Bearer {token}"})
 
 
@@ -111,20 +111,20 @@ def test_an_upload_to_a_full_disk_is_a_507_leaves_nothing_and_works_once_space_i
         accepted = client.post("/workbench/runs", **upload())
         assert accepted.status_code == 202, accepted.text
         assert full_disk.files() == [f"raw/{sha[:2]}/{sha}"]
-        assert services.execute_run(accepted.json()["id"], settings=settings).status == "succeeded"
+        assert runs.execute_run(accepted.json()["id"], settings=settings).status == "succeeded"
 
 
 def test_a_run_whose_outputs_fill_the_disk_ends_failed_with_storage_full_and_reruns(tmp_path, pg_url,
                                                                                     private_redis, full_disk):
     settings = make_settings(tmp_path, pg_url, private_redis.url, runs_dir=full_disk.path / "runs")
-    run = services.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
-    failed = services.execute_run(run.id, settings=settings)
+    run = runs.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+    failed = runs.execute_run(run.id, settings=settings)
     assert failed.status == "failed" and failed.outputs is None
     assert failed.error["code"] == "storage-full" and "disco está lleno" in failed.error["message_es"]
     assert list((full_disk.path / "runs").iterdir()) == []  # no half-written output folder left behind
 
     full_disk.free_space()
-    again = services.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
-    done = services.execute_run(again.id, settings=settings)
+    again = runs.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+    done = runs.execute_run(again.id, settings=settings)
     assert done.status == "succeeded"
-    assert services.run_table(done.id, "silver", settings).df.shape[0] == 144
+    assert runs_read.run_table(done.id, "silver", settings).df.shape[0] == 144

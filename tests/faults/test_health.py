@@ -76,10 +76,10 @@ def test_both_stores_down_is_503_down_quickly_and_still_reveals_nothing(settings
 
 
 def test_signed_in_callers_also_get_worker_names_and_free_space(settings, anonymous, worker):
-    from workbench.engine.app import accounts, auth
+    from workbench.engine.app import accounts
 
     accounts.add_user("operadora", "clave-de-operacion-1", "viewer", settings)
-    token = auth.create_token("operadora", "health", settings=settings)
+    token = accounts.create_token("operadora", "health", settings=settings)
     body = anonymous.get("/workbench/health", headers={"authorization": f"Bearer {token}"}).json()
     assert body["checks"]["workers"]["names"] == ["health-check-worker"]
     assert body["checks"]["disk"]["free_bytes"] > settings.max_upload_bytes

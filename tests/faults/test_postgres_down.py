@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from tests.faults.conftest import CSV, make_settings, new_token, upload
 from tests.faults.servers import hung_server
 from workbench.api.app import create_api
-from workbench.engine.app import auth, previews, services
+from workbench.engine.app import access, previews, runs, sessions
 from workbench.engine.core.spec.loader import parse_spec
 from workbench.engine.store.db import CONNECT_TIMEOUT_S
 from workbench.engine.store.files import RawFileStore
@@ -50,7 +50,7 @@ def test_every_route_needing_the_store_is_a_quick_503_and_the_app_recovers(pg, s
     queued = client.post("/workbench/runs", **upload())
     assert queued.status_code == 202, queued.text
     run_id = queued.json()["id"]
-    services.execute_run(run_id, settings=settings)
+    runs.execute_run(run_id, settings=settings)
     unused = new_token(settings, "never used")  # its first use must reach the store: 503, never 401
     pg.stop()
 
@@ -88,7 +88,7 @@ def test_every_route_needing_the_store_is_a_quick_503_and_the_app_recovers(pg, s
     assert client.get("/workbench/auth/me", headers={"authorization": f"Bearer {unused}"}).status_code == 200
     again = client.post("/workbench/runs", **upload(force="true"))
     assert again.status_code == 202, again.text
-    assert services.execute_run(again.json()["id"], settings=settings).status == "succeeded"
+    assert runs.execute_run(again.json()["id"], settings=settings).status == "succeeded"
     assert client.get("/workbench/health").json()["checks"]["database"]["status"] == "ok"
 
 
@@ -108,13 +108,13 @@ def test_an_upload_while_the_database_is_down_keeps_its_bytes_and_can_be_retried
     assert client.get("/workbench/runs").json()["total"] == 0  # nothing was recorded
     accepted = client.post("/workbench/runs", **upload(data=data))
     assert accepted.status_code == 202 and accepted.json()["inputs"][0]["sha256"] == sha
-    assert services.execute_run(accepted.json()["id"], settings=settings).status == "succeeded"
+    assert runs.execute_run(accepted.json()["id"], settings=settings).status == "succeeded"
 
 
 def test_previews_need_no_database_but_the_api_needs_it_to_verify_credentials(pg, settings, client):
     """The engine's preview (the web app's upload page, signed in already) works with the store down: it reads the
     bytes and the spec file and caches in Redis. Over the API the caller must be verified first, which needs the
-    store: a credential verified in the last seconds (``auth.RESOLVE_CACHE_S``) still previews; any other gets
+    store: a credential verified in the last seconds (``sessions.RESOLVE_CACHE_S``) still previews; any other gets
     503 (never 401), not a preview."""
     unused = new_token(settings, "preview")
     spec_path = settings.specs_dir / "dipres_ejecucion.yaml"
@@ -124,7 +124,7 @@ def test_previews_need_no_database_but_the_api_needs_it_to_verify_credentials(pg
     assert client.post("/workbench/preview", **upload()).status_code == 200
     refused = client.post("/workbench/preview", **upload(), headers={"authorization": f"Bearer {unused}"})
     assert refused.status_code == 503 and refused.json()["code"] == "database-unavailable"
-    with auth.acting_as(auth.Principal("ana", "analyst", "session")):
+    with access.acting_as(access.Principal("ana", "analyst", "session")):
         doc = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
     assert doc["layers"]["silver"]["row_count"] == 144
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.faults.conftest import CSV, DATA, ROOT, make_settings, start_worker, stop_worker, upload, work_burst
 from tests.faults.servers import hung_server
-from workbench.engine.app import previews, runview, services
+from workbench.engine.app import backfills, datasets, previews, runs, runs_read
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.infra.redis_conn import RETRIES, SOCKET_TIMEOUT_S
 from workbench.engine.core.settings import Settings
@@ -76,14 +76,14 @@ def test_a_run_with_redis_down_is_refused_kept_and_recorded_and_the_retry_runs(p
 def test_runs_queued_before_the_outage_are_queued_again_by_the_recovery_after_it(private_redis, settings):
     """Redis restarted without persistence forgets the jobs of runs accepted before: the periodic recovery
     (``workbench serve``) must outlive the outage and queue them again afterwards, so they still run."""
-    run = services.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+    run = runs.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
     private_redis.kill()
-    assert services.recover_abandoned(settings) == []  # nothing can be checked: left queued, no error
-    assert services.get_run(run.id, settings).status == "queued"
+    assert runs.recover_abandoned(settings) == []  # nothing can be checked: left queued, no error
+    assert runs_read.get_run(run.id, settings).status == "queued"
     private_redis.start()
-    assert services.recover_abandoned(settings) == [run.id]
+    assert runs.recover_abandoned(settings) == [run.id]
     work_burst(settings, "runs")
-    assert services.get_run(run.id, settings).status == "succeeded"
+    assert runs_read.get_run(run.id, settings).status == "succeeded"
 
 
 def test_a_hung_redis_refuses_a_run_within_its_timeouts(tmp_path, pg_url):
@@ -93,10 +93,10 @@ def test_a_hung_redis_refuses_a_run_within_its_timeouts(tmp_path, pg_url):
         settings = make_settings(tmp_path, pg_url, f"redis://127.0.0.1:{port}/0")
         started = time.monotonic()
         with pytest.raises(WorkbenchError) as refused:
-            services.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+            runs.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
         elapsed = time.monotonic() - started
     assert refused.value.code == "redis-unavailable" and elapsed < (1 + RETRIES) * SOCKET_TIMEOUT_S + 2, elapsed
-    attempt = services.get_run(refused.value.details["run_id"], settings)
+    attempt = runs_read.get_run(refused.value.details["run_id"], settings)
     assert attempt.status == "failed" and attempt.error["code"] == "redis-unavailable"
 
 
@@ -128,7 +128,7 @@ def test_a_backfill_started_with_redis_down_is_refused_and_nothing_is_left_queue
     assert refused.status_code == 503 and refused.json()["code"] == "redis-unavailable", refused.text
     assert "Redis" in refused.json()["message_es"]
     assert client.get("/workbench/runs", params={"status": "queued"}).json()["total"] == 0
-    assert runview.list_backfills(settings).items == []  # refused before anything was recorded
+    assert backfills.list_backfills(settings).items == []  # refused before anything was recorded
     assert client.get("/workbench/runs").json()["total"] == 0
 
     private_redis.start()
@@ -145,7 +145,7 @@ def test_a_run_whose_redis_goes_away_mid_run_still_records_its_outcome(private_r
     embedded one restarted by `workbench serve`) must not turn the run into an internal error."""
     import redis
 
-    from workbench.engine.app import jobs, tasks
+    from workbench.engine.app import run_queue, tasks
 
     class ProgressOnAGoneRedis:
         meta: dict = {}
@@ -153,30 +153,30 @@ def test_a_run_whose_redis_goes_away_mid_run_still_records_its_outcome(private_r
         def save_meta(self) -> None:
             raise redis.ConnectionError("Error 2 connecting to the socket. No such file or directory.")
 
-    services.sync_specs(settings)
-    run = services.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+    datasets.sync_specs(settings)
+    run = runs.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(settings.data_dir))
     monkeypatch.setattr(tasks, "get_current_job", ProgressOnAGoneRedis)
     monkeypatch.setattr(tasks, "get_settings", lambda: settings)
-    monkeypatch.setattr(services, "get_settings", lambda: settings)
+    monkeypatch.setattr(runs, "get_settings", lambda: settings)
     result = tasks.run_job(run.id)
     assert result["status"] == "succeeded"
-    assert services.get_run(run.id, settings).status == "succeeded"
-    assert list((settings.data_dir / jobs.EXECUTING_DIR).glob("*.json")) == []  # its marker is gone
+    assert runs_read.get_run(run.id, settings).status == "succeeded"
+    assert list((settings.data_dir / run_queue.EXECUTING_DIR).glob("*.json")) == []  # its marker is gone
 
 
 def test_a_job_for_a_run_that_does_not_exist_fails_and_leaves_no_marker_behind(private_redis, settings, monkeypatch):
     """Only a service going away is absorbed by run_job (one line, recovery ends the run); other engine errors
     still fail the job, with their traceback in the worker's log."""
-    from workbench.engine.app import jobs, tasks
+    from workbench.engine.app import run_queue, tasks
     from workbench.engine.app.runs_read import RunNotFoundError
 
-    services.sync_specs(settings)
+    datasets.sync_specs(settings)
     monkeypatch.setattr(tasks, "get_settings", lambda: settings)
-    monkeypatch.setattr(services, "get_settings", lambda: settings)
+    monkeypatch.setattr(runs, "get_settings", lambda: settings)
     with pytest.raises(RunNotFoundError):
         tasks.run_job(987_654)
-    [found] = jobs.interrupted_runs(settings)  # resolved at the next recovery: there is no such run
+    [found] = run_queue.interrupted_runs(settings)  # resolved at the next recovery: there is no such run
     assert found.run_id == 987_654 and found.cause == "stopped-on-error"
-    assert services.recover_abandoned(settings, full=False) == []
-    assert jobs.interrupted_runs(settings) == []
+    assert runs.recover_abandoned(settings, full=False) == []
+    assert run_queue.interrupted_runs(settings) == []

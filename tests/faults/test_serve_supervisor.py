@@ -27,7 +27,7 @@ import pytest
 from tests.data.workbench.generate import execution_csv
 from tests.faults.conftest import ROOT
 from tests.faults.servers import PrivatePostgres, free_port
-from workbench.engine.app import auth
+from workbench.engine.app import access, accounts
 from workbench.engine.core.settings import Settings
 from workbench.engine.store import db, migrate
 
@@ -187,8 +187,8 @@ def served(private_pg: PrivatePostgres, tmp_path_factory: pytest.TempPathFactory
             assert proc.poll() is None, "serve exited at start:\n" + "".join(lines[-40:])
             assert time.monotonic() - started < SERVE_START_S, "serve did not start:\n" + "".join(lines[-40:])
             time.sleep(0.1)
-        with auth.acting_as(auth.SYSTEM):
-            token = auth.create_token(ADMIN, "faults", settings=Settings(data_dir=home / "data", database_url=url))
+        with access.acting_as(access.SYSTEM):
+            token = accounts.create_token(ADMIN, "faults", settings=Settings(data_dir=home / "data", database_url=url))
         db.dispose_engines(url)
         yield Served(proc, f"http://127.0.0.1:{port}", home / "data", token, lines)
     finally:
@@ -313,7 +313,14 @@ def test_postgres_stopped_mid_run_the_run_fails_when_it_is_back_and_service_retu
         down_at = time.monotonic()
         health = served.call("GET", "/workbench/health")
         assert health.status_code == 503 and health.json()["checks"]["database"]["status"] == "down"
-        time.sleep(8)  # the run computes, then cannot record its end
+        marker = served.data_dir / "executing" / f"{run['id']}.json"  # the worker's own record of the run
+        deadline = time.monotonic() + RUN_END_S
+        # wait until the worker computed the run and could not record its end (its marker says so), and serve's
+        # periodic recovery found the store down (it says so in the log): events, not a guessed sleep
+        while not (marker.exists() and '"unrecorded"' in marker.read_text()
+                   and "recovery postponed" in served.log_after(mark)):
+            assert time.monotonic() < deadline, "no unrecorded end, or no postponed recovery, while the store was down"
+            time.sleep(0.1)
         private_pg.start()
         failed, seconds = served.wait_status(run["id"], ("running",), RUN_END_S)
         retry, retry_seconds = served.wait_status(served.retry_of(run["id"])["id"], ("queued", "running"), 60)

@@ -14,7 +14,7 @@ import time
 
 from tests.data.workbench.generate import execution_csv
 from tests.faults.conftest import ROOT, start_worker, stop_worker, work_burst
-from workbench.engine.app import backfill, services
+from workbench.engine.app import backfills, datasets, runs, runs_read
 from workbench.engine.infra.locks import DatasetLock
 from workbench.engine.infra.redis_conn import get_redis
 
@@ -56,10 +56,10 @@ def test_a_worker_killed_mid_backfill_fails_only_the_run_it_held_and_the_backfil
         (incoming / f"ejecucion_2017_{seed}.csv").write_bytes(execution_csv(programs[:PROGRAMS], seed=seed + 1))
     proc = start_worker(settings, "backfills")  # listening first: it takes the first run as soon as it is queued
     try:
-        started = backfill.start_backfill("dipres_ejecucion", backfill.expand_files(str(incoming)), settings=settings)
+        started = backfills.start_backfill("dipres_ejecucion", backfills.expand_files(str(incoming)), settings=settings)
         assert started.progress["queued"] + started.progress["running"] == 3
         deadline = time.monotonic() + 60
-        while not (running := services.list_runs(settings, status="running")):
+        while not (running := runs_read.list_runs(settings, status="running").items):
             assert proc.poll() is None and time.monotonic() < deadline, "the worker never started a run"
             time.sleep(0.02)
         for pid in [*children(proc.pid), proc.pid]:  # SIGKILL: no clean-up, no lock release, no last heartbeat
@@ -68,34 +68,32 @@ def test_a_worker_killed_mid_backfill_fails_only_the_run_it_held_and_the_backfil
     finally:
         stop_worker(proc)
     killed = running[0].id
-    assert services.get_run(killed, settings).status == "running"  # killed mid-run: nobody finished it
+    assert runs_read.get_run(killed, settings).status == "running"  # killed mid-run: nobody finished it
     assert DatasetLock.current(get_redis(settings), "dipres_ejecucion") is not None
 
     # the dataset's lock goes with its TTL: nothing keeps it alive any more
     while DatasetLock.current(get_redis(settings), "dipres_ejecucion") is not None:
         assert time.monotonic() - killed_at < settings.lock_ttl_s + 1, "the lock outlived its TTL"
         time.sleep(0.05)
-    # recovery (every worker start, and `workbench serve` every lock TTL) fails it once it stopped beating
-    while not (retries := services.recover_abandoned(settings)):
-        assert time.monotonic() - killed_at < 3 * settings.lock_ttl_s + 6, "the killed run was never recovered"
-        time.sleep(0.25)
-    failed = services.get_run(killed, settings)
+    # its process is gone (killed above) and its lock expired: recovery need not wait 3 lock TTLs of silence
+    retries = runs.recover_abandoned(settings, older_than_s=0)
+    failed = runs_read.get_run(killed, settings)
     assert failed.status == "failed" and failed.error["code"] == "run-abandoned"
-    queued = {r.id for r in services.list_runs(settings, status="queued")}
+    queued = {r.id for r in runs_read.list_runs(settings, status="queued").items}
     assert len(retries) == 1 and retries[0] in queued
-    done_before = len(services.list_runs(settings, status="succeeded"))  # 0 unless a run finished before the kill
+    done_before = len(runs_read.list_runs(settings, status="succeeded").items)  # 0 unless a run finished before the kill
     assert len(queued) + done_before == 3  # its retry, and the files not started yet: still queued, never failed
 
     work_burst(settings)  # a new worker: the queued runs and the retry, each once
-    final = backfill.backfill_status(started.id, settings)
+    final = backfills.backfill_status(started.id, settings)
     assert final.status == "finished" and final.progress["succeeded"] == 3 and final.progress["failed"] == 1
-    runs = services.list_runs(settings)
-    assert sorted(r.inputs[0]["name"] for r in runs if r.status == "succeeded") == [
+    listed = runs_read.list_runs(settings).items
+    assert sorted(r.inputs[0]["name"] for r in listed if r.status == "succeeded") == [
         "ejecucion_2017_0.csv", "ejecucion_2017_1.csv", "ejecucion_2017_2.csv"]
     # resume re-runs only inputs that never succeeded: the retry covered the killed one, so nothing is queued
-    resumed = backfill.resume_backfill(started.id, settings)
+    resumed = backfills.resume_backfill(started.id, settings)
     assert resumed.status == "finished" and resumed.progress["queued"] == 0
-    assert len(services.list_runs(settings)) == len(runs)
+    assert len(runs_read.list_runs(settings).items) == len(listed)
 
 
 def test_recovery_ends_the_runs_of_dead_processes_at_once_and_leaves_the_others(settings):
@@ -107,30 +105,30 @@ def test_recovery_ends_the_runs_of_dead_processes_at_once_and_leaves_the_others(
     import sys
 
     from tests.faults.conftest import CSV
-    from workbench.engine.app import jobs
+    from workbench.engine.app import run_queue
     from workbench.engine.infra.redis_embedded import process_start
-    from workbench.engine.store import runs
+    from workbench.engine.store import runs as run_store
     from workbench.engine.store.db import session_scope
     from workbench.engine.store.prepare import prepare_store
 
-    services.sync_specs(settings)
-    held = services.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
-    done = services.register_run("dipres_ejecucion", b"x" + CSV.read_bytes(), filename="otro.csv", settings=settings)
+    datasets.sync_specs(settings)
+    held = runs.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+    done = runs.register_run("dipres_ejecucion", b"x" + CSV.read_bytes(), filename="otro.csv", settings=settings)
     with session_scope(prepare_store(settings)) as session:
-        runs.update_run(held.id, session=session, status="running")  # its heartbeat is fresh: not stale
-        runs.update_run(done.id, session=session, status="succeeded")
+        run_store.update_run(held.id, session=session, status="running")  # its heartbeat is fresh: not stale
+        run_store.update_run(done.id, session=session, status="succeeded")
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder = settings.data_dir / run_queue.EXECUTING_DIR
     folder.mkdir(parents=True)
     for run_id in (held.id, done.id, 999_999):
         (folder / f"{run_id}.json").write_text(json.dumps({"pid": gone.pid, "start": process_start(gone.pid),
                                                            "state": "executing"}))
-    requeued = services.recover_abandoned(settings, full=False)
-    failed = services.get_run(held.id, settings)
+    requeued = runs.recover_abandoned(settings, full=False)
+    failed = runs_read.get_run(held.id, settings)
     assert failed.status == "failed" and failed.error["details"]["reason"] == "process-died"
-    assert services.get_run(done.id, settings).status == "succeeded"
-    [retry] = [r for r in services.list_runs(settings) if r.triggered_by == f"retry of {held.id}"]
+    assert runs_read.get_run(done.id, settings).status == "succeeded"
+    [retry] = [r for r in runs_read.list_runs(settings).items if r.triggered_by == f"retry of {held.id}"]
     assert requeued == [retry.id] and retry.status == "queued"
     assert list(folder.glob("*.json")) == []
-    assert services.recover_abandoned(settings, full=False) == []  # nothing left to do
+    assert runs.recover_abandoned(settings, full=False) == []  # nothing left to do

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.app import backfill, previews, services
+from workbench.engine.app import backfills, previews, runs, runs_read
+from workbench.engine import api
 from workbench.engine.infra.events import EventStream
 from workbench.engine.infra.locks import DatasetLock
-from workbench.engine.infra.redis_conn import EmbeddedRedis, get_redis
+from workbench.engine.infra.redis_conn import get_redis
+from workbench.engine.infra.redis_embedded import EmbeddedRedis
 from workbench.engine.core.settings import Settings
 from tests.helpers import real_redis_db
 
@@ -85,11 +87,11 @@ def children(pid: int) -> list[int]:
 
 
 def test_background_run_is_executed_by_a_worker(settings):
-    run = services.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+    run = runs.submit_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
     assert run.status == "queued"
     done = burst_worker(settings, "runs")
     assert done.returncode == 0, done.stderr
-    final = services.get_run(run.id, settings)
+    final = runs_read.get_run(run.id, settings)
     assert final.status == "succeeded" and final.row_counts == {"bronze": 48, "silver": 144}
     kinds = [e.type for e in EventStream(get_redis(settings)).tail(last_id="0")]
     assert kinds[0] == "run.queued" and "run.started" in kinds and kinds[-1] == "run.succeeded"
@@ -97,17 +99,17 @@ def test_background_run_is_executed_by_a_worker(settings):
 
 
 def test_backfill_runs_every_file_once_and_is_idempotent(settings, shared_data):
-    files = backfill.expand_files(str(shared_data / "dipres" / "ejecucion_2017_04"))
-    started = backfill.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, settings=settings)
+    files = backfills.expand_files(str(shared_data / "dipres" / "ejecucion_2017_04"))
+    started = backfills.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, settings=settings)
     assert started.total == 29 and started.progress["queued"] == 29
     workers = [subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--burst", "--queues=backfills"],
                                 env=env_of(settings), cwd=ROOT) for _ in range(2)]
     for w in workers:
         assert w.wait(timeout=300) == 0
-    result = backfill.backfill_status(started.id, settings)
+    result = backfills.backfill_status(started.id, settings)
     assert result.status == "finished"
     assert result.progress["succeeded"] == 29 and result.progress["remaining"] == 0
-    again = backfill.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, settings=settings)
+    again = backfills.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, settings=settings)
     assert again.progress["skipped"] == 29 and again.status == "finished"  # nothing new to run
     events = [e for e in EventStream(get_redis(settings)).tail(last_id="0") if e.type.startswith("backfill.")]
     assert events[-1].type == "backfill.finished"
@@ -120,31 +122,31 @@ def test_cancel_and_resume_failed_only(settings, tmp_path):
     bad.write_bytes((DATA / "html_disfrazado.csv").read_bytes())
     other = tmp_path / "ejecucion_2017_junio.csv"
     other.write_bytes((DATA / "ejecucion_2017_junio_dolares.csv").read_bytes())
-    started = backfill.start_backfill("dipres_ejecucion", [good, bad], settings=settings)
+    started = backfills.start_backfill("dipres_ejecucion", [good, bad], settings=settings)
     assert burst_worker(settings, "backfills").returncode == 0
-    status = backfill.backfill_status(started.id, settings)
+    status = backfills.backfill_status(started.id, settings)
     assert (status.progress["succeeded"], status.progress["failed"]) == (1, 1)
     bad.write_bytes(CSV.read_bytes().replace(b"50;01;05", b"50;01;07"))  # the user fixes the file...
-    resumed = backfill.resume_backfill(started.id, settings)  # ...but resume re-runs the stored bytes
+    resumed = backfills.resume_backfill(started.id, settings)  # ...but resume re-runs the stored bytes
     assert resumed.progress["queued"] == 1
     assert burst_worker(settings, "backfills").returncode == 0
-    assert backfill.backfill_status(started.id, settings).progress["failed"] == 2  # still a web page
-    second = backfill.start_backfill("dipres_ejecucion", [other], settings=settings)
-    cancelled = backfill.cancel_backfill(second.id, settings)
+    assert backfills.backfill_status(started.id, settings).progress["failed"] == 2  # still a web page
+    second = backfills.start_backfill("dipres_ejecucion", [other], settings=settings)
+    cancelled = backfills.cancel_backfill(second.id, settings)
     assert cancelled.status == "cancelled" and cancelled.progress["cancelled"] == 1
     assert burst_worker(settings, "backfills").returncode == 0
-    assert backfill.backfill_status(second.id, settings).progress["succeeded"] == 0
+    assert backfills.backfill_status(second.id, settings).progress["succeeded"] == 0
 
 
 def test_second_run_of_a_busy_dataset_waits_or_is_refused(settings, monkeypatch):
-    first = services.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
-    second = services.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, force=True,
+    first = runs.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
+    second = runs.register_run("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, force=True,
                                    settings=settings)
     holder = DatasetLock(get_redis(settings), "dipres_ejecucion", ttl_s=2, owner="someone else")
     holder.acquire(wait=False)
     releaser = None
     try:
-        refused = services.execute_run(first.id, settings=settings, wait=False)
+        refused = runs.execute_run(first.id, settings=settings, wait=False)
         assert refused.status == "failed" and refused.error["code"] == "dataset-busy"
         # the holder lets go once the waiting run has been refused the lock (a spy on every lock's attempt):
         # an event orders the two threads, not a timer
@@ -159,7 +161,7 @@ def test_second_run_of_a_busy_dataset_waits_or_is_refused(settings, monkeypatch)
         monkeypatch.setattr(DatasetLock, "_take", spy)
         releaser = threading.Thread(target=lambda: waiting.wait(30) and holder.release())
         releaser.start()
-        waited = services.execute_run(second.id, settings=settings, wait=True)
+        waited = runs.execute_run(second.id, settings=settings, wait=True)
         assert waiting.is_set() and waited.status == "succeeded"
     finally:
         holder.release()
@@ -174,12 +176,12 @@ def test_killed_worker_frees_the_lock_fails_the_run_and_the_retry_succeeds(setti
 
     programs = [(f"{p:02d}", f"{c:02d}", f"{g:02d}") for p in range(1, 31) for c in range(1, 9) for g in range(1, 7)]
     big.write_bytes(execution_csv(programs))
-    run = services.submit_run("dipres_ejecucion", big.read_bytes(), filename=big.name, settings=settings)
+    run = runs.submit_run("dipres_ejecucion", big.read_bytes(), filename=big.name, settings=settings)
     proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--queues=runs"], env=env_of(settings),
                             cwd=ROOT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while services.get_run(run.id, settings).status == "queued":
+        while runs_read.get_run(run.id, settings).status == "queued":
             assert time.monotonic() < deadline, "the worker never started the run"
             time.sleep(0.05)
         for pid in [*children(proc.pid), proc.pid]:  # the work horse (its own process group) and the worker
@@ -192,28 +194,25 @@ def test_killed_worker_frees_the_lock_fails_the_run_and_the_retry_succeeds(setti
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     killed_at = time.monotonic()
-    assert services.get_run(run.id, settings).status == "running"
+    assert runs_read.get_run(run.id, settings).status == "running"
     # the lock's TTL is Redis's (PX): read the TTL Redis reports, then wait for the expiry with a deadline
     held = DatasetLock.current(get_redis(settings), "dipres_ejecucion")
     assert held is None or held["ttl_ms"] <= settings.lock_ttl_s * 1000  # nothing extends it any more
     while DatasetLock.current(get_redis(settings), "dipres_ejecucion") is not None:
         assert time.monotonic() - killed_at < settings.lock_ttl_s + 1, "the lock outlived its TTL"
         time.sleep(0.05)
-    # recovery fails a run once it stopped beating for 3 lock TTLs (recover_abandoned has no older_than yet):
-    # poll it with a deadline, as workbench serve does every lock TTL, instead of sleeping a guessed time
-    while not (retries := services.recover_abandoned(settings)):
-        assert time.monotonic() - killed_at < 3 * settings.lock_ttl_s + 6, "the killed run was never recovered"
-        time.sleep(0.25)
-    failed = services.get_run(run.id, settings)
+    # its process is gone (killed above) and its lock expired: recovery need not wait 3 lock TTLs of silence
+    retries = runs.recover_abandoned(settings, older_than_s=0)
+    failed = runs_read.get_run(run.id, settings)
     assert failed.status == "failed" and failed.error["code"] == "run-abandoned"
     assert len(retries) == 1
     assert burst_worker(settings, "runs").returncode == 0
-    retried = services.get_run(retries[0], settings)
+    retried = runs_read.get_run(retries[0], settings)
     assert retried.status == "succeeded" and retried.triggered_by == f"retry of {run.id}"
 
 
 def test_preview_cache_hit_and_redis_down(settings):
-    spec = services.parse_spec((settings.specs_dir / "dipres_ejecucion.yaml").read_text(), "dipres_ejecucion.yaml")
+    spec = api.parse_spec((settings.specs_dir / "dipres_ejecucion.yaml").read_text(), "dipres_ejecucion.yaml")
     cold = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
     hot = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
     assert (cold["cache"]["hit"], hot["cache"]["hit"]) == (False, True)
@@ -229,7 +228,7 @@ def test_previews_keep_working_when_the_redis_in_use_stops(tmp_path):
     server = EmbeddedRedis()
     url = server.start(tmp_path / "redis-home")
     settings = Settings(data_dir=tmp_path / "data", redis_url=url, specs_dir=ROOT / "specs")
-    spec = services.parse_spec((ROOT / "specs" / "dipres_ejecucion.yaml").read_text(), "dipres_ejecucion.yaml")
+    spec = api.parse_spec((ROOT / "specs" / "dipres_ejecucion.yaml").read_text(), "dipres_ejecucion.yaml")
     first = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=settings)
     assert first["cache"]["stored"] is True
     server.stop()

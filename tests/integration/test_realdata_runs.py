@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from workbench.engine.app import services
+from workbench.engine.app import lineage, runs, runs_read
 from workbench.engine.core.settings import Settings
 from workbench.engine.store.db import session_scope
 from workbench.engine.store.models import LineageEdge, RawFile, Run
@@ -24,17 +24,17 @@ def test_29_execution_files_become_29_reproducible_runs(db_url, tmp_path, shared
     settings = Settings(data_dir=tmp_path / "data", database_url=db_url, specs_dir=specs, user="ci")
     files = sorted((shared_data / "dipres" / "ejecucion_2017_04").glob("*.csv"))
     assert len(files) == 29
-    results = [services.run_file("dipres_ejecucion", f.read_bytes(), filename=f.name, params={"anio": "2017"},
+    results = [runs.run_file("dipres_ejecucion", f.read_bytes(), filename=f.name, params={"anio": "2017"},
                                  settings=settings) for f in files]
     assert [r.status for r in results] == ["succeeded"] * 29
     with session_scope(db_url) as session:
         assert len(session.exec(select(Run)).all()) == 29
         assert len(session.exec(select(RawFile)).all()) == 29
         assert len(session.exec(select(LineageEdge)).all()) == 29 * 2  # file -> bronze -> silver, per run
-    graph = services.lineage_graph("dipres_ejecucion", settings=settings)
+    graph = lineage.lineage_graph("dipres_ejecucion", settings=settings)
     kinds = sorted(n["kind"] for n in graph["nodes"])
     assert kinds.count("raw_file") == 29 and kinds.count("dataset_layer") == 2
     for result, path in zip(results[:3], files[:3]):
-        silver = services.run_table(result.id, "silver", settings)
+        silver = runs_read.run_table(result.id, "silver", settings)
         assert len(silver.df) == result.row_counts["silver"]
-        assert services.raw_bytes(result.id, settings) == path.read_bytes()
+        assert runs_read.raw_bytes(result.id, settings) == path.read_bytes()

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.app import services
+from workbench.engine.app import runs, runs_read
 from workbench.engine.core.errors import ParameterError, RedisUnavailableError, public_record, record_of
 from workbench.engine.infra.queue import QueueUnavailableError
 from workbench.engine.infra.locks import DatasetLock
-from workbench.engine.infra.redis_conn import EmbeddedRedis
+from workbench.engine.infra.redis_embedded import EmbeddedRedis
 from workbench.engine.app.runs_read import RunOutputMissingError
 from workbench.engine.core.settings import Settings
 from workbench.engine.store import runs as run_store
@@ -44,7 +44,7 @@ def settings(db_url, redis_url, tmp_path):
 
 
 def run_csv(settings: Settings, **params: str):
-    return services.run_file("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, params=params or {"anio": "2017"},
+    return runs.run_file("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, params=params or {"anio": "2017"},
                              force=True, settings=settings)
 
 
@@ -52,10 +52,10 @@ def test_a_bug_during_a_run_is_recorded_without_its_text(settings, monkeypatch, 
     def broken(*args, **kwargs):
         raise ConnectionError(f"Error 2 connecting to {SOCKET}. No such file or directory.")
 
-    monkeypatch.setattr(services, "preview_file", broken)
-    with caplog.at_level(logging.ERROR, logger="workbench.engine.app.services"), pytest.raises(ConnectionError):
+    monkeypatch.setattr(runs, "preview_file", broken)
+    with caplog.at_level(logging.ERROR, logger="workbench.engine.app.runs"), pytest.raises(ConnectionError):
         run_csv(settings)
-    run = services.list_runs(settings)[0]
+    run = runs_read.list_runs(settings).items[0]
     error = run.error
     assert run.status == "failed" and error["code"] == "internal-error"
     assert "redis.sock" not in json.dumps(error) and "ConnectionError" not in json.dumps(error)
@@ -70,7 +70,7 @@ def test_redis_down_at_the_lock_is_recorded_without_the_servers_address(settings
         raise RedisUnavailableError(where=f"unix://{SOCKET}", reason="Connection refused")
 
     monkeypatch.setattr(DatasetLock, "acquire", unreachable)
-    with caplog.at_level(logging.WARNING, logger="workbench.engine.app.services"):
+    with caplog.at_level(logging.WARNING, logger="workbench.engine.app.runs"):
         run = run_csv(settings)
     assert run.status == "failed" and run.error["code"] == "redis-unavailable"
     assert SOCKET not in json.dumps(run.error) and run.error["message_es"].startswith(
@@ -85,7 +85,7 @@ def test_records_written_before_are_read_without_internal_text(settings):
            "message_es": "error interno; quedó registrado para el equipo", "details": {}}
     with session_scope(settings.db_url) as session:
         run_store.update_run(run.id, session=session, error=old)
-    for seen in (services.get_run(run.id, settings).error, services.list_runs(settings)[0].error):
+    for seen in (runs_read.get_run(run.id, settings).error, runs_read.list_runs(settings).items[0].error):
         assert seen == {**old, "message": "internal error; it was logged for the team"}
 
 
@@ -108,7 +108,7 @@ def test_a_missing_output_is_reported_without_its_path(settings):
     path = settings.outputs_dir / run.outputs["layers"]["silver"]["path"]
     path.unlink()
     with pytest.raises(RunOutputMissingError) as caught:
-        services.run_table(run.id, "silver", settings)
+        runs_read.run_table(run.id, "silver", settings)
     assert str(settings.data_dir) not in caught.value.message + json.dumps(caught.value.to_dict())
 
 
@@ -116,7 +116,7 @@ def test_a_failed_jobs_exception_is_shown_to_admins_only(settings):
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
-    from workbench.engine.app import auth, queues_info
+    from workbench.engine.app import access, queues
     from workbench.engine.infra import queue as rq_queue
     from workbench.engine.infra.redis_conn import get_redis
 
@@ -124,9 +124,9 @@ def test_a_failed_jobs_exception_is_shown_to_admins_only(settings):
     rq_queue.queue("runs", settings).enqueue_call("os.stat", args=(SOCKET,), job_id="run-987654")
     SimpleWorker([rq_queue.queue("runs", settings)], connection=get_redis(settings),
                  serializer=JSONSerializer).work(burst=True)
-    with auth.acting_as(auth.Principal("vera", "viewer")):
-        seen = [f["error"] for f in queues_info.overview(settings)["failed"] if f["id"] == "run-987654"]
-    assert seen == [queues_info.HIDDEN_ERROR]
-    with auth.acting_as(auth.Principal("ada", "admin")):
-        seen = [f["error"] for f in queues_info.overview(settings)["failed"] if f["id"] == "run-987654"]
+    with access.acting_as(access.Principal("vera", "viewer")):
+        seen = [f["error"] for f in queues.queues_overview(settings)["failed"] if f["id"] == "run-987654"]
+    assert seen == [queues.HIDDEN_ERROR]
+    with access.acting_as(access.Principal("ada", "admin")):
+        seen = [f["error"] for f in queues.queues_overview(settings)["failed"] if f["id"] == "run-987654"]
     assert len(seen) == 1 and SOCKET in seen[0]

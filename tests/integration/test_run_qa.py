@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.app import qa, services
+from workbench.engine.app import qa, runs, runs_read
 from workbench.engine.infra.events import EventStream
 from workbench.engine.infra.redis_conn import get_redis
 from workbench.engine.core.settings import Settings
@@ -75,21 +75,21 @@ def make_settings(db_url: str, tmp_path: Path, severity: str, hook_url: str) -> 
 
 def test_a_failed_check_is_kept_whole_announced_and_blocks_publication(db_url, tmp_path, hook):
     settings = make_settings(db_url, tmp_path, "error", hook.url)
-    run = services.run_file("montos", csv_bytes(250), filename="montos.csv", settings=settings)
+    run = runs.run_file("montos", csv_bytes(250), filename="montos.csv", settings=settings)
     assert run.status == "succeeded" and run.qa_status == "failed"
     between = next(r for r in run.qa["results"] if r["type"] == "expect_column_values_to_be_between")
     assert between["success"] is False and between["unexpected_rows_total"] == 250  # rows 00..249 are negative
     assert len(between["unexpected_rows"]) == qa.RUN_PAGE_SIZE
     # every failing row is kept, with the RAW cell it came from
-    page = services.run_failures(run.id, expectation_id=between["id"], offset=240, limit=100, settings=settings)
+    page = runs_read.run_failures(run.id, expectation_id=between["id"], offset=240, limit=100, settings=settings)
     assert page["total"] == 250 and len(page["rows"]) == 10
     last = page["rows"][-1]
     assert last["raw"][0]["row"] == 251 and last["raw"][0]["column"] == "B" and last["raw"][0]["text"] == "-249,50"
     # publication blocked
     with pytest.raises(qa.QAFailedError) as err:
-        services.run_table(run.id, "bronze", settings, publish=True)
+        runs_read.run_table(run.id, "bronze", settings, publish=True)
     assert err.value.code == "qa-failed" and between["id"] in err.value.message
-    assert len(services.run_table(run.id, "bronze", settings).df) == 300  # still readable inside the workbench
+    assert len(runs_read.run_table(run.id, "bronze", settings).df) == 300  # still readable inside the workbench
     # announced: event stream and webhook
     events = [e for e in EventStream(get_redis(settings)).tail(last=50) if e.type == "qa.failed"]
     assert events and events[-1].data["run_id"] == run.id
@@ -99,7 +99,7 @@ def test_a_failed_check_is_kept_whole_announced_and_blocks_publication(db_url, t
         threading.Event().wait(0.1)
     assert hook.bodies[0]["event"] == "qa.failed" and hook.bodies[0]["failed"] == [between["id"]]
     # its Data Docs page was built, offline, at a stable place
-    page_path = services.run_docs_path(run.id, settings)
+    page_path = runs_read.run_docs_path(run.id, settings)
     assert page_path == settings.site_dir / "runs" / str(run.id) / "index.html"
     page_text = page_path.read_text(encoding="utf-8")
     # in Spanish: the check as a sentence, the failing rows counted
@@ -111,10 +111,10 @@ def test_a_failed_check_is_kept_whole_announced_and_blocks_publication(db_url, t
 
 def test_warnings_do_not_block_and_passing_runs_publish(db_url, tmp_path, hook):
     settings = make_settings(db_url, tmp_path, "warning", hook.url)
-    warned = services.run_file("montos", csv_bytes(3), filename="montos.csv", settings=settings)
+    warned = runs.run_file("montos", csv_bytes(3), filename="montos.csv", settings=settings)
     assert warned.qa_status == "warning" and warned.qa["success"] is True
-    assert len(services.run_table(warned.id, "bronze", settings, publish=True).df) == 300
-    passed = services.run_file("montos", csv_bytes(0), filename="montos_ok.csv", settings=settings)
+    assert len(runs_read.run_table(warned.id, "bronze", settings, publish=True).df) == 300
+    passed = runs.run_file("montos", csv_bytes(0), filename="montos_ok.csv", settings=settings)
     assert passed.qa_status == "passed"
-    assert services.run_failures(passed.id, settings=settings)["total"] == 0
+    assert runs_read.run_failures(passed.id, settings=settings)["total"] == 0
     assert not hook.bodies

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.app import services
+from workbench.engine.app import runs, runs_read
 from workbench.engine.core.preview import preview_file
 from workbench.engine.core.settings import Settings
 from workbench.engine.core.spec.loader import parse_spec
@@ -28,12 +28,12 @@ def settings(db_url, tmp_path):
 def test_run_reads_the_sheet_the_preview_showed(settings):
     data, name = NOTES_FIRST.read_bytes(), "programa_ejecucion_2017_abril.xlsx"
     shown = preview_file(data, parse_spec(SPEC.read_text(encoding="utf-8"), str(SPEC)), filename=name)
-    result = services.run_file("dipres_programa_xlsx", data, filename=name, settings=settings)
+    result = runs.run_file("dipres_programa_xlsx", data, filename=name, settings=settings)
     assert result.status == "succeeded", result.error
     assert shown.source["sheet"] == "Reporte"
     assert result.row_counts == {layer: t["row_count"] for layer, t in shown.layers.items()}
     assert result.warnings[0].startswith("the header (Subt., Ítem, Asig.) is not on sheet 'Notas'")
-    silver = services.run_table(result.id, "silver", settings)
+    silver = runs_read.run_table(result.id, "silver", settings)
     assert silver.sheet == "Reporte"
     assert silver.df.drop(columns=[c for c in silver.df.columns if c.startswith("_raw")]).astype(str).values.tolist() \
         == shown.tables["silver"].df.drop(columns=[c for c in shown.tables["silver"].df.columns
@@ -43,16 +43,16 @@ def test_run_reads_the_sheet_the_preview_showed(settings):
 def test_a_run_reads_the_sheet_the_user_chose_and_keeps_it_with_its_input(settings):
     """The upload page runs the sheet it shows: a chosen sheet goes with the run (and with its retries)."""
     data, name = NOTES_FIRST.read_bytes(), "programa_ejecucion_2017_abril.xlsx"
-    auto = services.run_file("dipres_programa_xlsx", data, filename=name, settings=settings)
+    auto = runs.run_file("dipres_programa_xlsx", data, filename=name, settings=settings)
     assert auto.status == "succeeded" and "sheet" not in auto.inputs[0]
     # the same file with a chosen sheet is not the same run: it is not reused, and it reads that sheet
-    notes = services.run_file("dipres_programa_xlsx", data, filename=name, sheet="Notas", settings=settings)
+    notes = runs.run_file("dipres_programa_xlsx", data, filename=name, sheet="Notas", settings=settings)
     assert not notes.reused and notes.id != auto.id
     assert notes.inputs[0]["sheet"] == "Notas"
     assert notes.status == "failed" and notes.error["code"] == "header-not-found"
     assert notes.error["details"]["suggested_sheet"] == "Reporte"
-    chosen = services.run_file("dipres_programa_xlsx", data, filename=name, sheet="Reporte", settings=settings)
+    chosen = runs.run_file("dipres_programa_xlsx", data, filename=name, sheet="Reporte", settings=settings)
     assert chosen.status == "succeeded" and chosen.inputs[0]["sheet"] == "Reporte" and not chosen.reused
-    assert services.run_table(chosen.id, "silver", settings).sheet == "Reporte"
-    again = services.run_file("dipres_programa_xlsx", data, filename=name, sheet="Reporte", settings=settings)
+    assert runs_read.run_table(chosen.id, "silver", settings).sheet == "Reporte"
+    again = runs.run_file("dipres_programa_xlsx", data, filename=name, sheet="Reporte", settings=settings)
     assert again.reused and again.id == chosen.id

@@ -10,11 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench.engine.app import services
+from workbench.engine.app import datasets, runs, runs_read
+from workbench.engine import api
 from workbench.engine.core.settings import Settings
 from workbench.engine.core.spec.loader import parse_spec
 from workbench.engine.core.preview import preview_file
-from workbench.engine.store import datasets, runs
+from workbench.engine.store import datasets as dataset_store
+from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import session_scope
 from workbench.engine.store.models import RawFile, Run, SpecVersion
 from sqlmodel import select
@@ -34,7 +36,7 @@ def settings(db_url, tmp_path):
 
 
 def run(settings, path=CSV, **kw):
-    return services.run_file("dipres_ejecucion", path.read_bytes(), filename=path.name, settings=settings, **kw)
+    return runs.run_file("dipres_ejecucion", path.read_bytes(), filename=path.name, settings=settings, **kw)
 
 
 def test_run_records_everything(settings):
@@ -57,9 +59,9 @@ def test_run_records_everything(settings):
 
 def test_stored_run_exports_what_the_preview_showed(settings):
     result = run(settings)
-    silver = services.run_table(result.id, "silver", settings)
+    silver = runs_read.run_table(result.id, "silver", settings)
     spec = parse_spec((settings.specs_dir / "dipres_ejecucion.yaml").read_text(), "dipres_ejecucion.yaml")
-    again = preview_file(services.raw_bytes(result.id, settings), spec, filename=CSV.name).tables["silver"]
+    again = preview_file(runs_read.raw_bytes(result.id, settings), spec, filename=CSV.name).tables["silver"]
     pd.testing.assert_frame_equal(silver.df, again.df, check_dtype=False)
     assert silver.trace(0, "monto") == again.trace(0, "monto")
 
@@ -107,16 +109,16 @@ def test_a_bug_fails_the_run_and_reaches_the_caller(settings, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(services, "preview_file", boom)  # _execute (services) calls it
+    monkeypatch.setattr(runs, "preview_file", boom)  # _execute (runs) calls it
     with pytest.raises(RuntimeError):
         run(settings)
-    [last] = services.list_runs(settings, limit=1)
+    [last] = runs_read.list_runs(settings, limit=1).items
     assert last.status == "failed" and last.error["code"] == "internal-error"
     assert "simulated bug" not in str(last.error) and last.error["details"]["reference"]  # the text: log only
 
 
 def test_concurrent_runs_of_the_same_file_do_not_collide(settings):
-    services.prepare_store(settings)
+    api.prepare_store(settings)
     results, errors = [], []
     together = threading.Barrier(4)  # the four runs start at once, not one after another as threads start
 
@@ -141,25 +143,25 @@ def test_concurrent_runs_of_the_same_file_do_not_collide(settings):
 
 
 def test_spec_sync_versions_deactivates_and_reports(settings):
-    report = services.sync_specs(settings)
+    report = datasets.sync_specs(settings)
     assert sorted(report.added) == ["dipres_ejecucion", "dipres_ley"]
     (settings.specs_dir / "dipres_ley.yaml").unlink()
     (settings.specs_dir / "roto.yaml").write_text("dataset: {slug: roto, title: R}\nlayers:\n  bronze:\n    - type: nope\n")
-    report = services.sync_specs(settings)
+    report = datasets.sync_specs(settings)
     assert report.unchanged == ["dipres_ejecucion"]
     assert report.deactivated == ["dipres_ley"]
     assert "roto.yaml:4" in report.errors[str(settings.specs_dir / "roto.yaml")]["message"]
     with session_scope(settings.db_url) as session:
-        listed = datasets.list_datasets(session=session)
+        listed = dataset_store.list_datasets(session=session)
         assert [d["slug"] for d in listed] == ["dipres_ejecucion"]
-        assert datasets.get_dataset("dipres_ley", session=session).active is False
+        assert dataset_store.get_dataset("dipres_ley", session=session).active is False
 
 
 def test_dataset_list_carries_the_last_run(settings):
     run(settings)
     latest = run(settings, force=True)
     with session_scope(settings.db_url) as session:
-        [item] = datasets.list_datasets(session=session, search="ejecuc")
+        [item] = dataset_store.list_datasets(session=session, search="ejecuc")
     assert item["last_run"]["id"] == latest.id
     assert item["last_run"]["row_counts"] == {"bronze": 48, "silver": 144}
 
@@ -167,15 +169,15 @@ def test_dataset_list_carries_the_last_run(settings):
 def test_abandoned_running_runs_end_failed(settings):
     result = run(settings)
     with session_scope(settings.db_url) as session:
-        runs.update_run(result.id, session=session, status="running")
-        assert runs.fail_stale_runs(session=session, older_than_s=0) == [result.id]
-    assert services.get_run(result.id, settings).error["code"] == "run-abandoned"
+        run_store.update_run(result.id, session=session, status="running")
+        assert run_store.fail_stale_runs(session=session, older_than_s=0) == [result.id]
+    assert runs_read.get_run(result.id, settings).error["code"] == "run-abandoned"
 
 
 def test_missing_run_is_a_user_error(settings):
-    services.prepare_store(settings)
-    with pytest.raises(services.RunNotFoundError):
-        services.get_run(999_999, settings)
+    api.prepare_store(settings)
+    with pytest.raises(runs_read.RunNotFoundError):
+        runs_read.get_run(999_999, settings)
 
 
 def test_typed_control_totals_are_stored_as_json(settings):
@@ -200,13 +202,13 @@ def test_the_data_directory_is_private_to_the_products_user(tmp_path):
     """Unpublished RAW files, the SQLite database and the admin secret live there: mode 0700."""
     import stat
 
-    from workbench.engine.app import services
+    from workbench.engine import api
     from workbench.engine.core.settings import Settings
 
     fresh = Settings(data_dir=tmp_path / "nuevo" / "data")
-    services.prepare_store(fresh)
+    api.prepare_store(fresh)
     assert stat.S_IMODE((tmp_path / "nuevo" / "data").stat().st_mode) == 0o700
     loose = tmp_path / "existente"
     loose.mkdir(mode=0o755)
-    services.prepare_store(Settings(data_dir=loose))
+    api.prepare_store(Settings(data_dir=loose))
     assert stat.S_IMODE(loose.stat().st_mode) == 0o700

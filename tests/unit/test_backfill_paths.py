@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.app import auth
+from workbench.engine.app import access
 
 from workbench.engine.core import backfill_paths
-from workbench.engine.app.backfill import expand_files
+from workbench.engine.app.backfills import expand_files
 from workbench.engine.core.backfill_paths import (BackfillPathError, BackfillPatternError, NoFilesError,
                                              WalkTooLargeError)
-from workbench.engine.app.runview import backfill_files
+from workbench.engine.app.backfills import backfill_files
 from workbench.engine.core.settings import Settings
 
-ANALYST = auth.Principal("ana", "analyst")
+ANALYST = access.Principal("ana", "analyst")
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def outside(tmp_path: Path) -> Path:
 
 
 def refused(pattern: str, settings: Settings) -> dict:
-    with auth.acting_as(ANALYST), pytest.raises((BackfillPathError, NoFilesError)) as caught:
+    with access.acting_as(ANALYST), pytest.raises((BackfillPathError, NoFilesError)) as caught:
         backfill_files(pattern, settings)
     return caught.value.to_dict()
 
@@ -57,7 +57,7 @@ def test_a_wildcard_never_follows_a_link_out_of_the_incoming_folder(incoming, se
     assert error["code"] == "backfill-path" and time.monotonic() - started < 1
     assert refused(str(incoming / "*" / "a" / "b" / "c.csv"), settings)["code"] == "backfill-path"
     # ** does not descend into the link (nor anywhere outside): only the real file inside is listed
-    with auth.acting_as(ANALYST):
+    with access.acting_as(ANALYST):
         assert [p.name for p in backfill_files(str(incoming / "**" / "*.csv"), settings)] == ["enero_2017.csv"]
 
 
@@ -77,7 +77,7 @@ def test_the_answer_is_the_same_whether_or_not_the_file_behind_a_link_exists(inc
 
 def test_messages_name_no_server_path_the_user_did_not_type(incoming, settings, tmp_path):
     repo = str(backfill_paths.EXAMPLES_DIR.parent)
-    with auth.acting_as(ANALYST):
+    with access.acting_as(ANALYST):
         with pytest.raises(NoFilesError) as none:
             backfill_files("examples/nada_*.csv", settings)
         with pytest.raises(BackfillPathError) as out:
@@ -90,7 +90,7 @@ def test_messages_name_no_server_path_the_user_did_not_type(incoming, settings, 
 
 def test_a_nul_byte_or_an_overlong_name_is_a_typed_error_not_a_crash(incoming, settings):
     for pattern in (str(incoming / "a\x00b.csv"), "examples/\x00*", str(incoming / ("n" * 300))):
-        with auth.acting_as(ANALYST), pytest.raises(BackfillPatternError) as caught:
+        with access.acting_as(ANALYST), pytest.raises(BackfillPatternError) as caught:
             backfill_files(pattern, settings)
         assert caught.value.code == "backfill-pattern-invalid"
         with pytest.raises(BackfillPatternError):  # the operator's CLI too (it raised ValueError)
@@ -102,7 +102,7 @@ def test_every_walk_is_bounded_in_entries(incoming, settings, monkeypatch):
         (incoming / f"sub{i}").mkdir()
         (incoming / f"sub{i}" / f"f{i}.csv").write_text("x")
     monkeypatch.setattr(backfill_paths, "MAX_WALK_ENTRIES", 20)
-    with auth.acting_as(ANALYST), pytest.raises(WalkTooLargeError) as caught:
+    with access.acting_as(ANALYST), pytest.raises(WalkTooLargeError) as caught:
         backfill_files(str(incoming / "**" / "*.csv"), settings)
     assert caught.value.code == "backfill-walk-too-large"
     with pytest.raises(WalkTooLargeError):  # the operator's walks are bounded as well
@@ -111,7 +111,7 @@ def test_every_walk_is_bounded_in_entries(incoming, settings, monkeypatch):
 
 def test_every_walk_is_bounded_in_time(incoming, settings, monkeypatch):
     monkeypatch.setattr(backfill_paths, "MAX_WALK_SECONDS", -1.0)  # already past its deadline
-    with auth.acting_as(ANALYST), pytest.raises(WalkTooLargeError):
+    with access.acting_as(ANALYST), pytest.raises(WalkTooLargeError):
         backfill_files(str(incoming / "*.csv"), settings)
 
 
@@ -120,7 +120,7 @@ def test_links_inside_the_allowed_folders_work_and_loops_end(incoming, settings)
     (incoming / "2017" / "febrero_2017.csv").write_text("x")
     (incoming / "atajo").symlink_to(incoming / "2017", target_is_directory=True)
     (incoming / "2017" / "bucle").symlink_to(incoming, target_is_directory=True)
-    with auth.acting_as(ANALYST):
+    with access.acting_as(ANALYST):
         assert [p.name for p in backfill_files(str(incoming / "atajo" / "*.csv"), settings)] == ["febrero_2017.csv"]
         found = backfill_files(str(incoming / "**" / "*.csv"), settings)
     assert sorted(p.name for p in found) == ["enero_2017.csv", "febrero_2017.csv"]

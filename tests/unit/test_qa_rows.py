@@ -1,5 +1,6 @@
 """One row numbering and one number format for QA, on the same cell of the example files through every path:
-the preview's QA panel, the run page, the CLI (and the API's ``row``, which the CLI prints). The row is the
+the preview's QA panel, the run page, the CLI (and the API's ``row``, which the CLI prints; those two need a
+stored run, hence Redis for the dataset lock: tests/integration/test_qa_rows_run.py). The row is the
 RAW row: the line a text editor shows for a CSV, the row Excel shows for a workbook; never the position of
 the row in the layer's table. Also: a failed control total explains itself, and failing rows page through
 all of them ("Filas 21–40 de 45")."""
@@ -7,19 +8,14 @@ all of them ("Filas 21–40 de 45")."""
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from workbench.cli.main import cli
 from workbench.engine import api
-from workbench.engine.app import stepview
-from workbench.engine.core.settings import get_settings
+from workbench.engine.app import previews
 from workbench.state import preview_view as view
-from workbench.state import run_views
 from workbench.state.qa_rows import failure_row, page_label
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,21 +38,10 @@ def specs() -> dict[str, api.Spec]:
     return good
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("WORKBENCH_SPECS_DIR", str(ROOT / "specs"))
-    monkeypatch.delenv("WORKBENCH_DATABASE_URL", raising=False)
-    monkeypatch.delenv("WORKBENCH_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
-
-
 def test_the_preview_names_the_failing_cell_by_its_line_in_the_csv(specs) -> None:
     data, line = csv_with_an_item_off_by_one()
     assert line == 14  # what `grep -n` and any text editor show
-    page = stepview.preview_failures(data, specs["dipres_ejecucion"], check=CHECK, filename="e_2017.csv",
+    page = previews.preview_failures(data, specs["dipres_ejecucion"], check=CHECK, filename="e_2017.csv",
                                      params={"anio": 2017})
     assert page["total"] == 1 and page["rows"][0]["position"] == 12  # the table index: never shown
     [row] = [failure_row(r, CHECK, page["layer"]) for r in page["rows"]]
@@ -66,26 +51,6 @@ def test_the_preview_names_the_failing_cell_by_its_line_in_the_csv(specs) -> Non
     assert "presupuesto_inicial: total 3.961.560; suma de 2 hijos: 3.961.559; diferencia: 1" in row["details"]
 
 
-def test_the_run_page_and_the_cli_show_the_same_row_and_numbers_as_the_preview(store, specs) -> None:
-    data, line = csv_with_an_item_off_by_one()
-    run = api.run_file("dipres_ejecucion", data, filename="e_2017.csv", params={"anio": 2017})
-    page = api.run_failures(run.id, expectation_id=CHECK)
-    assert page["rows"][0]["row"] == line  # the API's row
-    [row] = run_views.failure_rows(page)
-    assert row["row_label"] == "14" and "presupuesto_inicial=3.961.560" in row["values"]
-    assert "presupuesto_inicial: total 3.961.560; suma de 2 hijos: 3.961.559; diferencia: 1" in row["details"]
-    check = next(c for c in run_views.checks(api.get_run(run.id)) if c["id"] == CHECK)
-    assert check["sentence"].startswith("cada item es la suma de sus asignacion")
-    assert check["message"] == "1 de 9 totales no cuadran con la suma de sus hijos (1 fila)"
-
-    out = CliRunner().invoke(cli, ["runs", "failures", str(run.id), "--check", CHECK], catch_exceptions=False)
-    assert out.exit_code == 0 and "RAW row" in out.output
-    assert "│ 14 " in out.output and "presupuesto_inicial=3.961.560" in out.output.replace("\n", "")
-    as_json = json.loads(CliRunner().invoke(cli, ["runs", "failures", str(run.id), "--check", CHECK,
-                                                  "--json"]).output)
-    assert as_json["rows"][0]["row"] == 14
-
-
 def test_a_workbook_cell_is_named_by_its_excel_row(specs) -> None:
     book = openpyxl.load_workbook(XLSX)
     sheet = book.active
@@ -93,7 +58,7 @@ def test_a_workbook_cell_is_named_by_its_excel_row(specs) -> None:
     sheet["E10"] = sheet["E10"].value + 1  # the item no longer equals its two asignaciones (rows 11, 12)
     buffer = io.BytesIO()
     book.save(buffer)
-    page = stepview.preview_failures(buffer.getvalue(), specs["dipres_programa_xlsx"], check="asignaciones_suman_item",
+    page = previews.preview_failures(buffer.getvalue(), specs["dipres_programa_xlsx"], check="asignaciones_suman_item",
                                      filename="programa_ejecucion_2017_abril.xlsx")
     [row] = [failure_row(r) for r in page["rows"]]
     assert row["row"] == "10" and "E10" in {c["label"] for c in row["cells"]}
@@ -132,7 +97,7 @@ def test_every_failing_row_of_a_preview_is_reachable_page_by_page() -> None:
     assert [r["row"] for r in shown["fail_rows"]] == [str(n) for n in range(2, 22)]
     seen = []
     for offset in (0, 20, 40):
-        page = stepview.preview_failures(text.encode("latin-1"), spec, check="positivo", offset=offset, limit=20,
+        page = previews.preview_failures(text.encode("latin-1"), spec, check="positivo", offset=offset, limit=20,
                                          filename="m.csv")
         assert view.qa_key(page["qa"]) == shown["key"]  # the pages belong to the preview shown
         seen += [r["row"] for r in page["rows"]]

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.app import auth
-from workbench.engine.app.runview import BackfillPathError, backfill_files, spec_diff
+from workbench.engine.app import access
+from workbench.engine.app.backfills import backfill_files
+from workbench.engine.app.runs_read import spec_diff
+from workbench.engine.core.backfill_paths import BackfillPathError
 from workbench.engine.core.settings import Settings
 from workbench.state.lineage import layout, node_qa
 
@@ -27,7 +29,7 @@ def test_web_backfills_read_the_incoming_folder_and_examples_only(tmp_path: Path
     (tmp_path / "data" / "incoming" / "enero_2017.csv").write_text("x")
     (tmp_path / "data" / "workbench.db").write_text("x")
     (tmp_path / "fuera.csv").write_text("x")
-    with auth.acting_as(auth.Principal("ana", "analyst")):
+    with access.acting_as(access.Principal("ana", "analyst")):
         assert [p.name for p in backfill_files(str(tmp_path / "data" / "incoming"), settings)] == ["enero_2017.csv"]
         assert [p.name for p in backfill_files("examples/*.csv", settings)] == ["ejecucion_2017_abril_programa.csv"]
         with pytest.raises(BackfillPathError, match="outside the allowed folders"):
@@ -38,7 +40,7 @@ def test_web_backfills_read_the_incoming_folder_and_examples_only(tmp_path: Path
             backfill_files(str(tmp_path / "data" / "incoming" / "no-existe"), settings)
         with pytest.raises(BackfillPathError, match="outside"):
             backfill_files(str(tmp_path / "data" / "incoming" / ".." / ".." / "fuera.csv"), settings)
-    with auth.acting_as(auth.Principal("vera", "viewer")), pytest.raises(auth.ForbiddenError):
+    with access.acting_as(access.Principal("vera", "viewer")), pytest.raises(access.ForbiddenError):
         backfill_files("examples/*.csv", settings)
     # the operator on the server's shell (the CLI) may backfill any folder it can read
     assert [p.name for p in backfill_files(str(tmp_path / "*.csv"), settings)] == ["fuera.csv"]
@@ -74,7 +76,7 @@ def test_layout_puts_kinds_in_columns_left_to_right_and_colours_by_qa() -> None:
 @pytest.mark.parametrize("regex", [r"(?P<a>a+)+b", r"(?P<a>(a|ab)*)c", r"(?P<a>.*.*.*.*x)", r"(?P<a>(\w+\s?)*)$",
                                    r"(?P<a>(?:x+y?)*)z", "(?P<a>" + "x" * 300 + ")"])
 def test_file_name_patterns_that_could_backtrack_for_minutes_are_refused(regex: str) -> None:
-    from workbench.engine.app.backfill import params_from_filename
+    from workbench.engine.app.backfills import params_from_filename
     from workbench.engine.core.errors import ParameterError
 
     with pytest.raises(ParameterError):
@@ -82,7 +84,7 @@ def test_file_name_patterns_that_could_backtrack_for_minutes_are_refused(regex: 
 
 
 def test_usual_file_name_patterns_still_work() -> None:
-    from workbench.engine.app.backfill import params_from_filename
+    from workbench.engine.app.backfills import params_from_filename
 
     name = "ejecucion_2017_04_enero.csv"
     assert params_from_filename(r"(?P<anio>\d{4})_(?P<mes>\d{2})", name) == {"anio": "2017", "mes": "04"}

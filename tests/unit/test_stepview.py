@@ -8,7 +8,7 @@ import pytest
 
 from workbench.engine import api
 
-from workbench.engine.app import stepview
+from workbench.engine.app import previews, uploads
 from workbench.state import preview_view as view
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,51 +33,51 @@ def _bytes(name: str) -> bytes:
     ("programa_ejecucion_2017_abril.xlsx", "dipres_programa_xlsx"),
 ])
 def test_suggestion_puts_the_right_dataset_first(specs, name: str, slug: str) -> None:
-    ranked = stepview.suggest_datasets(_bytes(name), specs, filename=name)
+    ranked = uploads.suggest_datasets(_bytes(name), specs, filename=name)
     assert ranked[0]["slug"] == slug
 
 
 def test_execution_file_is_told_apart_from_the_law_with_the_same_header_labels(specs) -> None:
-    ranked = {s["slug"]: s for s in stepview.suggest_datasets(_bytes("ejecucion_2017_abril_pesos.csv"), specs)}
+    ranked = {s["slug"]: s for s in uploads.suggest_datasets(_bytes("ejecucion_2017_abril_pesos.csv"), specs)}
     assert ranked["dipres_ley"]["header_found"] and ranked["dipres_ejecucion"]["header_found"]
     assert ranked["dipres_ejecucion"]["score"] > ranked["dipres_ley"]["score"]
 
 
 def test_file_without_header_labels_is_not_recognised(specs) -> None:
-    ranked = stepview.suggest_datasets(_bytes("ejecucion_2017_sin_encabezado.csv"), specs)
+    ranked = uploads.suggest_datasets(_bytes("ejecucion_2017_sin_encabezado.csv"), specs)
     assert not any(s["header_found"] or s["likely"] for s in ranked) and ranked[0]["score"] < 10
 
 
 def test_the_only_spec_reading_workbooks_is_suggested_without_reading_the_workbook(specs) -> None:
-    [only] = stepview.suggest_datasets(_bytes("programa_ejecucion_2017_abril.xlsx"), specs)
+    [only] = uploads.suggest_datasets(_bytes("programa_ejecucion_2017_abril.xlsx"), specs)
     assert only["slug"] == "dipres_programa_xlsx" and only["likely"] and not only["header_found"]
 
 
 def test_html_disguised_as_csv_raises_a_format_error(specs) -> None:
     with pytest.raises(api.FileFormatError):
-        stepview.suggest_datasets(_bytes("html_disfrazado.csv"), specs, filename="html_disfrazado.csv")
+        uploads.suggest_datasets(_bytes("html_disfrazado.csv"), specs, filename="html_disfrazado.csv")
 
 
 def test_parameter_fields_take_the_year_from_the_file_name(specs) -> None:
-    [field] = stepview.parameter_fields(specs["dipres_ejecucion"], "ejecucion_2019_marzo.csv")
+    [field] = uploads.parameter_fields(specs["dipres_ejecucion"], "ejecucion_2019_marzo.csv")
     assert (field["name"], field["type"], field["value"], field["source"]) == ("anio", "int", "2019", "archivo")
-    [field] = stepview.parameter_fields(specs["dipres_ejecucion"], "sin_anio.csv")
+    [field] = uploads.parameter_fields(specs["dipres_ejecucion"], "sin_anio.csv")
     assert field["value"] == "" and field["required"] is True
 
 
 def test_table_after_a_step_is_that_steps_output(specs) -> None:
     data = _bytes("ejecucion_2017_abril_pesos.csv")
-    after_drop = stepview.table_after_step(data, specs["dipres_ejecucion"], step=2, filename="e_2017.csv")
+    after_drop = previews.table_after_step(data, specs["dipres_ejecucion"], step=2, filename="e_2017.csv")
     assert (after_drop["layer"], after_drop["index"], after_drop["type"]) == ("bronze", 3, "drop_rows")
     assert after_drop["row_count"] == 48  # the RESULTADO footer is gone
-    melted = stepview.table_after_step(data, specs["dipres_ejecucion"], step=10, filename="e_2017.csv", sample_rows=3)
+    melted = previews.table_after_step(data, specs["dipres_ejecucion"], step=10, filename="e_2017.csv", sample_rows=3)
     assert (melted["layer"], melted["type"], melted["row_count"], len(melted["sample"])) == ("silver", "melt", 144, 3)
     with pytest.raises(api.ParameterError):
-        stepview.table_after_step(data, specs["dipres_ejecucion"], step=99, filename="e_2017.csv")
+        previews.table_after_step(data, specs["dipres_ejecucion"], step=99, filename="e_2017.csv")
 
 
 def test_raw_window_is_around_the_row(specs) -> None:
-    window = stepview.raw_window(_bytes("ejecucion_2017_abril_pesos.csv"), specs["dipres_ejecucion"], row=40, rows=5,
+    window = previews.raw_window(_bytes("ejecucion_2017_abril_pesos.csv"), specs["dipres_ejecucion"], row=40, rows=5,
                                  before=2)
     assert [r["_row"] for r in window["sample"]] == [38, 39, 40, 41, 42]
     assert window["columns"][0] == "A" and window["sample"][0]["A"] == "50"

@@ -1,6 +1,7 @@
 """``workbench serve``'s supervision, piece by piece, with real processes: the restart pause, the stamped log
-lines, a killed child started again, SIGTERM stopping the loop, the embedded Redis started again on its socket,
-the run markers that tell which runs a dead process held, and browser errors summarised once."""
+lines, a killed child started again, SIGTERM stopping the loop, the run markers that tell which runs a dead
+process held, and browser errors summarised once (the embedded Redis restarted on its socket starts a real
+redis-server: tests/integration/redis/test_embedded.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from datetime import datetime
 import pytest
 
 from workbench import web
-from workbench.engine.app import jobs
-from workbench.engine.infra.redis_embedded import NOTIFY_KEYSPACE_EVENTS, EmbeddedRedis, _ping, process_start
+from workbench.engine.app import run_queue
+from workbench.engine.infra.redis_embedded import NOTIFY_KEYSPACE_EVENTS, process_start
 from workbench.engine.core.settings import Settings
 from workbench.supervisor import Child, Console, Supervisor, backoff, describe_exit, log_line
 
@@ -44,7 +45,9 @@ def test_exits_are_said_in_words():
 def test_a_killed_child_is_started_again_after_a_growing_pause():
     out = io.StringIO()
     console = Console(out)
-    child = Child("sleeper", lambda generation: subprocess.Popen(SLEEPER, stdout=subprocess.PIPE))
+    clock = [1000.0]  # the restart pauses run on this clock: the test moves it, it never sleeps them
+    child = Child("sleeper", lambda generation: subprocess.Popen(SLEEPER, stdout=subprocess.PIPE),
+                  clock=lambda: clock[0])
     child.check(console, stopping=False)  # due at once: first start
     first = child.proc
     try:
@@ -56,23 +59,25 @@ def test_a_killed_child_is_started_again_after_a_growing_pause():
         first.kill()
         first.wait()
         child.check(console, stopping=False)  # notices the death: restart due in 1 s
-        assert not child.running() and child.due is not None and 0.9 < child.due - time.monotonic() <= 1.0
-        while child.proc is first:
-            child.check(console, stopping=False)
-            time.sleep(0.05)
-        assert child.running() and child.generation == 2
+        assert not child.running() and child.due == clock[0] + 1.0
+        clock[0] += 0.99
+        child.check(console, stopping=False)  # not yet due
+        assert child.proc is first and not child.running()
+        clock[0] += 0.01
+        child.check(console, stopping=False)  # due: started again
+        assert child.running() and child.proc is not first and child.generation == 2
         child.proc.kill()  # a second quick death: 2 s
         child.proc.wait()
         child.check(console, stopping=False)
-        assert 1.9 < child.due - time.monotonic() <= 2.0
+        assert child.due == clock[0] + 2.0
     finally:
         for proc in (first, child.proc):
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    time.sleep(0.2)  # the output pumps
-    text = out.getvalue()
+    text = out.getvalue()  # the supervisor's own lines are written as they happen (no pump involved)
     assert re.search(r"serve    \| sleeper stopped \(killed by SIGKILL\) after \d+ s; starting it again in 1 s", text)
+    assert re.search(r"serve    \| sleeper stopped \(killed by SIGKILL\) after \d+ s; starting it again in 2 s", text)
     assert "sleeper started again (restart 1)" in text
     assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d sleeper  \| sleeping$", text, re.M)
 
@@ -82,15 +87,18 @@ def test_only_sigterm_or_sigint_stops_the_supervisor():
     supervisor = Supervisor([], Console(io.StringIO()))
     supervisor.install_signals()
     ticks: list[float] = []
-    supervisor.ticks.append(lambda: ticks.append(time.monotonic()))
-    timer = threading.Timer(0.6, os.kill, args=(os.getpid(), signal.SIGTERM))
+
+    def tick() -> None:  # supervision goes round and round; the second round sends the signal
+        ticks.append(time.monotonic())
+        if len(ticks) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    supervisor.ticks.append(tick)
     try:
-        timer.start()
         started = time.monotonic()
         supervisor.run()  # returns only because of the signal
-        assert 0.5 < time.monotonic() - started < 5 and len(ticks) >= 2
+        assert time.monotonic() - started < 5 and len(ticks) in (2, 3)  # it stops within a round of the signal
     finally:
-        timer.cancel()
         for sig, handler in saved.items():
             signal.signal(sig, handler)
 
@@ -133,30 +141,6 @@ def test_a_failing_after_death_step_does_not_stop_the_restart(caplog):
         child.proc.wait()
 
 
-def test_the_embedded_redis_restarts_on_the_same_socket_with_keyspace_notifications(tmp_path):
-    import redis
-
-    server = EmbeddedRedis()
-    url = server.start(tmp_path)
-    try:
-        assert server.exit_code() is None
-        os.kill(server.server_pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while server.exit_code() is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        old_pid = server.server_pid
-        assert server.restart() == url and server.server_pid != old_pid and _ping(server.socket_path)
-        client = redis.Redis.from_url(url)
-        flags = client.config_get("notify-keyspace-events")["notify-keyspace-events"]  # in Redis' own order
-        assert sorted(flags.decode() if isinstance(flags, bytes) else flags) == sorted(NOTIFY_KEYSPACE_EVENTS)
-        owner = json.loads((tmp_path / "redis" / "owner.json").read_text())
-        assert owner["server_pid"] == server.server_pid and owner["owner_pid"] == os.getpid()
-        client.close()
-    finally:
-        server.stop()
-
-
 def test_the_keyspace_notifications_are_the_ones_reflex_sets():
     from reflex.istate.manager.redis import NOTIFY_KEYSPACE_EVENTS as REFLEX
 
@@ -164,7 +148,7 @@ def test_the_keyspace_notifications_are_the_ones_reflex_sets():
 
 
 def _marker(settings: Settings, run_id: int, pid: int, state: str) -> None:
-    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder = settings.data_dir / run_queue.EXECUTING_DIR
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{run_id}.json").write_text(json.dumps({"pid": pid, "start": process_start(pid), "state": state}))
 
@@ -176,21 +160,21 @@ def test_run_markers_name_the_runs_of_dead_processes_and_unrecorded_ends(tmp_pat
     _marker(settings, 7, gone.pid, "executing")  # its process died (SIGKILL, OOM)
     _marker(settings, 8, os.getpid(), "unrecorded")  # alive, but could not record the end
     _marker(settings, 9, os.getpid(), "executing")  # alive and executing: not interrupted
-    (settings.data_dir / jobs.EXECUTING_DIR / ".9.json.123").write_text("{")  # being written
-    found = {i.run_id: i.cause for i in jobs.interrupted_runs(settings)}
+    (settings.data_dir / run_queue.EXECUTING_DIR / ".9.json.123").write_text("{")  # being written
+    found = {i.run_id: i.cause for i in run_queue.interrupted_runs(settings)}
     assert found == {7: "process-died", 8: "end-not-recorded"}
-    error = jobs.interrupted_runs(settings)[0].error().to_dict()
+    error = run_queue.interrupted_runs(settings)[0].error().to_dict()
     assert error["code"] == "run-abandoned" and error["details"]["reason"] == "process-died"
     assert error["message_es"].startswith("la ejecución 7 se interrumpió: el proceso que la ejecutaba se detuvo")
 
 
 def test_a_run_stopped_by_another_error_says_which(tmp_path):
     settings = Settings(data_dir=tmp_path)
-    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder = settings.data_dir / run_queue.EXECUTING_DIR
     folder.mkdir(parents=True)
     (folder / "6.json").write_text(json.dumps({"pid": os.getpid(), "start": process_start(os.getpid()),
                                                "state": "unrecorded", "error": "raw-file-missing"}))
-    [found] = jobs.interrupted_runs(settings)
+    [found] = run_queue.interrupted_runs(settings)
     assert found.cause == "stopped-on-error"
     assert found.error().message_es == ("la ejecución 6 se interrumpió: se detuvo por un error (raw-file-missing) antes "
                                         "de registrar su término; se reintenta una vez")
@@ -198,20 +182,20 @@ def test_a_run_stopped_by_another_error_says_which(tmp_path):
 
 def test_a_pid_reused_by_another_process_does_not_hide_a_dead_run(tmp_path):
     settings = Settings(data_dir=tmp_path)
-    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder = settings.data_dir / run_queue.EXECUTING_DIR
     folder.mkdir(parents=True)
     # this process's pid, but another start time: the process that wrote it is gone
     (folder / "4.json").write_text(json.dumps({"pid": os.getpid(), "start": 1, "state": "executing"}))
-    assert [i.cause for i in jobs.interrupted_runs(settings)] == ["process-died"]
+    assert [i.cause for i in run_queue.interrupted_runs(settings)] == ["process-died"]
 
 
 def test_markers_of_another_machine_sharing_the_data_folder_are_left_alone(tmp_path):
     settings = Settings(data_dir=tmp_path)
-    folder = settings.data_dir / jobs.EXECUTING_DIR
+    folder = settings.data_dir / run_queue.EXECUTING_DIR
     folder.mkdir(parents=True)
     (folder / "5.json").write_text(json.dumps({"pid": 999_999_999, "start": 1, "host": "another-machine",
                                                "state": "executing"}))
-    assert jobs.interrupted_runs(settings) == []
+    assert run_queue.interrupted_runs(settings) == []
 
 
 def test_a_browser_error_is_logged_once_as_one_line(caplog):

@@ -18,8 +18,9 @@ import fakeredis
 import pytest
 
 from workbench import web
-from workbench.api.ratelimit import RateLimitedError, UploadLimiter
-from workbench.engine.app import auth
+from workbench.engine.app import access
+from workbench.engine.app import sessions as engine_sessions
+from workbench.engine.app.uploads import RateLimitedError, UploadLimiter
 from workbench.engine.core.errors import SpecNotFoundError
 from workbench.engine.core.settings import Settings
 from workbench.state import auth as web_auth
@@ -30,22 +31,22 @@ from workbench.state.tools import ToolsState
 from workbench.state.upload import UploadState
 
 ROOT = Path(__file__).resolve().parents[2]
-PRINCIPALS = {"wbs_ana": auth.Principal("ana", "analyst", "session", 1),
-              "wbs_vera": auth.Principal("vera", "viewer", "session", 2)}
+PRINCIPALS = {"wbs_ana": access.Principal("ana", "analyst", "session", 1),
+              "wbs_vera": access.Principal("vera", "viewer", "session", 2)}
 ANA, VERA = "wb_session=wbs_ana", "wb_session=wbs_vera"
 
 
 @pytest.fixture(autouse=True)
 def sessions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two valid session secrets (an analyst's, a viewer's); no process default (the web server has none)."""
-    auth.set_process_default(None)
+    access.set_process_default(None)
 
-    def resolve(secret: str, settings=None) -> auth.Principal:  # noqa: ANN001
+    def resolve(secret: str, settings=None) -> access.Principal:  # noqa: ANN001
         if secret not in PRINCIPALS:
-            raise auth.AuthError("unknown", message_es="credencial desconocida")
+            raise access.AuthError("unknown", message_es="credencial desconocida")
         return PRINCIPALS[secret]
 
-    monkeypatch.setattr(auth, "resolve", resolve)
+    monkeypatch.setattr(engine_sessions, "resolve", resolve)
 
 
 def _router(cookie: str) -> SimpleNamespace:
@@ -147,12 +148,12 @@ def test_an_analyst_names_datasets_never_server_files(tmp_path: Path, lookups: l
 
 
 def test_previews_check_the_role_before_any_spec(lookups: list) -> None:
-    with auth.acting_as(PRINCIPALS["wbs_vera"]), pytest.raises(auth.ForbiddenError):
+    with access.acting_as(PRINCIPALS["wbs_vera"]), pytest.raises(access.ForbiddenError):
         upload_calls.preview("0" * 64, "/etc/passwd.yaml", "a.csv", {}, "")
-    with auth.acting_as(PRINCIPALS["wbs_vera"]), pytest.raises(auth.ForbiddenError):
+    with access.acting_as(PRINCIPALS["wbs_vera"]), pytest.raises(access.ForbiddenError):
         upload_calls.spec("dipres_ejecucion")
     assert lookups == []
-    with auth.acting_as(PRINCIPALS["wbs_ana"]), pytest.raises(SpecNotFoundError):
+    with access.acting_as(PRINCIPALS["wbs_ana"]), pytest.raises(SpecNotFoundError):
         upload_calls.spec(str(ROOT / "specs" / "dipres_ejecucion.yaml"))
 
 

@@ -1,4 +1,4 @@
-"""Answers of hot GET routes cached under the store's change marker (``catalog.store_version``).
+"""Answers of hot GET routes cached under the store's change marker (``store_version``).
 
 ``StoreCachedGet`` is a plain ASGI middleware in front of the FastAPI app: for the routes it covers it runs
 the auth hook (``current_principal``, as every route does), reads the store marker, and serves the stored
@@ -20,8 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workbench.api.deps import current_principal
-from workbench.engine.api import Settings, WorkbenchError
-from workbench.engine.app.catalog import store_version
+from workbench.engine.api import Settings, WorkbenchError, store_version
 
 #: Answers kept per process (bounded: a few hundred small JSON pages).
 MAX_ENTRIES = 256

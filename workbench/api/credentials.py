@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import Response
 
-from workbench.engine.app import auth
+from workbench.engine import api
 from workbench.engine.api import Settings, WorkbenchError
 
 COOKIE = "wb_session"
@@ -75,41 +75,41 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == host
 
 
-def principal_of(request: Request, settings: Settings) -> auth.Principal:
+def principal_of(request: Request, settings: Settings) -> api.Principal:
     """Who is calling, from the request's credentials; AuthError (401) when none is valid."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value:
-        return auth.resolve(value.strip(), settings)
+        return api.resolve(value.strip(), settings)
     if scheme.lower() == "basic" and value:
         if not settings.auth_basic:
-            raise auth.AuthError("HTTP Basic is not enabled (WORKBENCH_AUTH_BASIC); use a token",
+            raise api.AuthError("HTTP Basic is not enabled (WORKBENCH_AUTH_BASIC); use a token",
                                  message_es="HTTP Basic no está habilitado; use un token")
         try:
             username, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise auth.AuthError("malformed Basic credentials", message_es="credenciales Basic mal formadas") from None
-        return auth.authenticate(username, password, address=_client_address(request), settings=settings, via="basic")
+            raise api.AuthError("malformed Basic credentials", message_es="credenciales Basic mal formadas") from None
+        return api.authenticate(username, password, address=_client_address(request), settings=settings, via="basic")
     cookie = request.cookies.get(COOKIE)
     if cookie:
-        principal = auth.resolve(cookie, settings)
+        principal = api.resolve(cookie, settings)
         if request.method not in SAFE_METHODS and not _same_origin(request):
-            raise auth.AuthError("a change made with the session cookie must come from the workbench's own pages",
+            raise api.AuthError("a change made with the session cookie must come from the workbench's own pages",
                                  message_es="un cambio con la sesión del navegador debe venir de las páginas del "
                                             "workbench")
         return principal
-    raise auth.AuthError("sign in first (session cookie, or Authorization: Bearer <token>)",
+    raise api.AuthError("sign in first (session cookie, or Authorization: Bearer <token>)",
                          message_es="inicie sesión primero")
 
 
-def cached_principal(request: Request, settings: Settings) -> auth.Principal | None:
+def cached_principal(request: Request, settings: Settings) -> api.Principal | None:
     """``principal_of`` for a token or cookie resolved in the last seconds (no store access), else None."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value:
-        return auth.recently_resolved(value.strip(), settings)
+        return api.recently_resolved(value.strip(), settings)
     cookie = request.cookies.get(COOKIE)
     if cookie and not scheme and (request.method in SAFE_METHODS or _same_origin(request)):
-        return auth.recently_resolved(cookie, settings)
+        return api.recently_resolved(cookie, settings)
     return None
 
 

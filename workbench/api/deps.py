@@ -14,10 +14,8 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import credentials
-from workbench.engine.app import auth
-from workbench.engine.api import Settings
-
-Principal = auth.Principal
+from workbench.engine import api
+from workbench.engine.api import Principal, Settings
 
 #: The largest integer a client may send (ids, offsets): the store's integers are signed 64-bit, and a larger
 #: one made SQLite raise OverflowError (a 500).
@@ -36,7 +34,7 @@ async def current_principal(request: Request) -> Principal:
         principal = credentials.cached_principal(request, settings) or await run_in_threadpool(
             credentials.principal_of, request, settings)
         request.state.principal = principal
-    auth._current.set(principal)  # this request's task (and the threads it hands work to) act as the caller
+    api.act_as(principal)  # this request's task (and the threads it hands work to) act as the caller
     return principal
 
 
@@ -44,9 +42,9 @@ async def optional_principal(request: Request) -> Principal | None:
     """The caller if the credentials are valid, else None (for middlewares that must not answer 401 themselves)."""
     try:
         return await current_principal(request)
-    except auth.AuthError:
+    except api.AuthError:
         return None
-    except auth.TooManyAttemptsError:
+    except api.TooManyAttemptsError:
         return None
 
 
@@ -55,12 +53,12 @@ def require(permission: str):
     """A route dependency: the caller must have ``permission`` (401 without credentials, 403 when the role is
     too low). The engine's use cases check the same permission again; declaring it on the route documents it
     and lets the access tests read each route's rights from the app itself (``check.permission``)."""
-    needed = auth.PERMISSIONS[permission]
+    needed = api.PERMISSIONS[permission]
 
     async def check(request: Request) -> Principal:
         principal = await current_principal(request)
         if not principal.can(permission):
-            raise auth.ForbiddenError(username=principal.username, role=principal.role, permission=permission,
+            raise api.ForbiddenError(username=principal.username, role=principal.role, permission=permission,
                                       needed=needed)
         return principal
 

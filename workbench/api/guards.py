@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from workbench.engine.app import auth
+from workbench.engine import api
 from workbench.engine.api import Settings, WorkbenchError
 
 COOKIE = "wb_session"
@@ -31,9 +31,9 @@ class AdminGuard:
         secret = request.cookies.get(COOKIE)
         unavailable = False
         try:  # a credential seen in the last seconds is answered here; else the store, off the event loop
-            principal = (auth.recently_resolved(secret, self.settings)
-                         or await run_in_threadpool(auth.resolve, secret, self.settings)) if secret else None
-        except auth.AuthError:
+            principal = (api.recently_resolved(secret, self.settings)
+                         or await run_in_threadpool(api.resolve, secret, self.settings)) if secret else None
+        except api.AuthError:
             principal = None
         except WorkbenchError:  # the store is down: not a reason to sign in again
             principal, unavailable = None, True

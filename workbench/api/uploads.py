@@ -11,8 +11,7 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from workbench.engine.api import ParameterError, UploadTooLargeError, WorkbenchError
-from workbench.engine.core.limits import sanitize_filename
+from workbench.engine.api import ParameterError, UploadTooLargeError, WorkbenchError, sanitize_filename
 
 #: Room for the multipart envelope (boundaries, part headers, the other fields) beyond the file itself.
 FORM_OVERHEAD_BYTES = 64 * 1024

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import click
 from rich.console import Console
 
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.api import WorkbenchError
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, highlight=False)

@@ -12,11 +12,7 @@ from typing import Any
 import click
 
 from workbench.cli.common import user_errors
-from workbench.engine.core.settings import get_settings
-
-
-def _url() -> str:
-    return get_settings().db_url
+from workbench.engine import api
 
 
 @click.group()
@@ -29,32 +25,25 @@ def db() -> None:
 @user_errors
 def upgrade(revision: str) -> None:
     """Migrate the database to the latest schema (or to --revision). Safe to run again."""
-    from workbench.engine.store import migrate
-    from workbench.engine.store.db import where
-
-    url = _url()
-    before = migrate.current(url)
-    after = migrate.upgrade(url, revision)
+    where = api.database_location()
+    before = api.schema_revision()
+    after = api.upgrade_schema(revision)
     if before == after:
-        click.echo(f"{where(url)}: already at {after}")
+        click.echo(f"{where}: already at {after}")
     else:
-        click.echo(f"{where(url)}: upgraded {before or '(empty)'} -> {after}")
+        click.echo(f"{where}: upgraded {before or '(empty)'} -> {after}")
 
 
 @db.command()
 @user_errors
 def current() -> None:
     """Print the database's schema revision and whether it is the latest."""
-    from workbench.engine.store import migrate
-    from workbench.engine.store.db import where
-
-    url = _url()
-    revision, head = migrate.current(url), migrate.head()
+    revision, head = api.schema_revision(), api.schema_head()
     if revision == head:
         state = "(head)"
     else:
         state = f"(latest is {head}; run `workbench db upgrade`)"
-    click.echo(f"{where(url)}: {revision or 'no schema'} {state}")
+    click.echo(f"{api.database_location()}: {revision or 'no schema'} {state}")
 
 
 @db.command()
@@ -62,16 +51,12 @@ def current() -> None:
 def check() -> None:
     """Compare the database (at the latest revision) with the models. Exit 2 and list the differences
     when they drift, i.e. a model changed without a migration."""
-    from workbench.engine.store import migrate
-    from workbench.engine.store.db import where
-
-    url = _url()
-    migrate.ensure_current(url)
-    differences = migrate.drift(url)
+    where = api.database_location()
+    differences = api.schema_drift()
     if not differences:
-        click.echo(f"{where(url)}: schema at {migrate.head()}, no differences with the models")
+        click.echo(f"{where}: schema at {api.schema_head()}, no differences with the models")
         return
-    click.echo(f"{where(url)}: the models and the migrations differ ({len(differences)}):", err=True)
+    click.echo(f"{where}: the models and the migrations differ ({len(differences)}):", err=True)
     for diff in differences:
         click.echo(f"  {describe(diff)}", err=True)
     click.echo("Write a migration: alembic revision --autogenerate -m '...'", err=True)

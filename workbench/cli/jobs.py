@@ -12,11 +12,10 @@ from typing import Any
 import click
 from rich.text import Text
 
+from workbench import serving, web
 from workbench.cli.common import console, err_console, user_errors
 from workbench.engine import api
 from workbench.supervisor import Console
-
-QUEUES = ("previews", "runs", "backfills")
 
 
 def _backfill_line(b: Any) -> str:
@@ -27,7 +26,7 @@ def _backfill_line(b: Any) -> str:
 
 
 @click.command("worker")
-@click.option("--queues", "-q", multiple=True, type=click.Choice(QUEUES), help="Queues to serve (default: all).")
+@click.option("--queues", "-q", multiple=True, type=click.Choice(api.QUEUES), help="Queues to serve (default: all).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
 @click.option("--fork", is_flag=True, help="Run each job in a forked work horse (isolation; slower).")
@@ -50,17 +49,13 @@ def events() -> None:
 @user_errors
 def events_tail(follow: bool, last: int, as_json: bool) -> None:
     """Print the latest events (run.queued/started/step/succeeded/failed, backfill.*), and follow new ones."""
-    from workbench.engine.infra.events import EventStream
-    from workbench.engine.infra.redis_conn import get_redis
-
-    stream = EventStream(get_redis())
     try:
-        for event in stream.tail(last=last, follow=follow):
+        for event in api.tail_events(last=last, follow=follow):
             if as_json:
-                click.echo(json.dumps(event.to_dict(), ensure_ascii=False, default=str))
+                click.echo(json.dumps(event, ensure_ascii=False, default=str))
             else:
-                fields = " ".join(f"{k}={v}" for k, v in event.data.items() if v is not None)
-                console.print(Text(f"{event.ts} {event.type:<18} {fields}"))
+                fields = " ".join(f"{k}={v}" for k, v in event["data"].items() if v is not None)
+                console.print(Text(f"{event['ts']} {event['type']:<18} {fields}"))
     except KeyboardInterrupt:
         pass
 
@@ -129,9 +124,7 @@ def backfills_resume(backfill_id: int) -> None:
 def _first_admin(base: str, console: Console) -> None:
     """No account yet: create the admin from WORKBENCH_ADMIN_USERNAME/PASSWORD (logged by the engine), or print
     a one-time link (valid 24 h) with which the first visitor creates it. There is never a default password."""
-    from workbench.engine.app import accounts
-
-    secret = accounts.bootstrap()
+    secret = api.bootstrap()
     if secret:
         console.say("serve", f"No account exists yet. Create the first admin (link valid 24 h, once): "
                              f"{base}/login?setup={secret}")
@@ -153,23 +146,17 @@ def serve(host: str, port: int, workers: int, no_web: bool) -> None:
     embedded Redis that dies is started again (with a growing pause), and an interrupted run ends failed within
     seconds and is retried once. Every log line is stamped with the time and its process. Ctrl-C (or SIGTERM)
     stops them all."""
-    from workbench import serving
-    from workbench.engine.infra.redis_conn import owned_embedded, redis_url, state_db_url
-    from workbench.engine.core.settings import get_settings
-
     console = Console()
     serving.log_to(console)
-    settings = get_settings()
+    settings = api.get_settings()
     report = api.sync_specs()
-    url = redis_url(settings)
+    url = api.redis_url(settings)
     env = {**os.environ, "WORKBENCH_REDIS_URL": url, "WORKBENCH_DATA_DIR": str(Path(settings.data_dir).resolve()),
            "WORKBENCH_SPECS_DIR": str(Path(settings.specs_dir).resolve()), "PYTHONUNBUFFERED": "1"}
     web_env = None
     if not no_web:
-        from workbench import web
-
         web.ensure_port_free(host, port)
-        web_env = web.web_env(host, port, state_redis_url=state_db_url(settings), base=env,
+        web_env = web.web_env(host, port, state_redis_url=api.state_db_url(settings), base=env,
                               public_url=settings.public_url)
         if web.needs_build(web_env):
             console.say("serve", "building the web app (the first time takes 1-2 minutes; later starts reuse it)...")
@@ -177,7 +164,7 @@ def serve(host: str, port: int, workers: int, no_web: bool) -> None:
         if built:
             console.say("serve", f"web app built in {seconds:.1f} s")
     plan = serving.Plan(settings=settings, console=console, env=env, workers=workers, host=host, port=port,
-                        web_env=web_env, redis=owned_embedded(settings))
+                        web_env=web_env, redis=api.owned_embedded(settings))
     supervisor = plan.supervisor()
     signal.signal(signal.SIGTERM, _interrupt)  # while starting: stop at once, as Ctrl-C does
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import webbrowser
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from workbench.cli.common import console, err_console, user_errors
+from workbench.cli.render import failures_table, qa_line, render_preview, render_qa
 from workbench.engine import api
 
 
@@ -25,9 +27,7 @@ def _sheet(value: str | None) -> int | str | None:
 @click.pass_context
 def cli(ctx: click.Context, specs_dir: Path | None) -> None:
     """Data Workbench: turn RAW spreadsheets into tidy, validated, traceable tables."""
-    from workbench.engine.app import auth
-
-    auth.set_process_default(auth.SYSTEM)  # the operator on the server's shell acts as the local system
+    api.set_process_default(api.SYSTEM)  # the operator on the server's shell acts as the local system
     try:
         ctx.obj = {"specs_dir": specs_dir or api.get_settings().specs_dir}
     except api.WorkbenchError as exc:
@@ -122,8 +122,6 @@ def preview(obj: dict[str, Any], args: tuple[str, ...], params: tuple[str, ...],
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
         return
-    from workbench.cli.render import render_preview
-
     render_preview(console, result, rows=rows)
 
 
@@ -162,8 +160,6 @@ def export(obj: dict[str, Any], args: tuple[str, ...], layer: str, dest: Path, p
 
 
 def _run_line(run: Any) -> Text:
-    from workbench.cli.render import qa_line
-
     counts = ", ".join(f"{k} {v:,}" for k, v in (run.row_counts or {}).items())
     return Text.assemble(f"run {run.id} · {run.dataset_slug} v{run.spec_version} · {run.status} · ",
                          qa_line(run.qa_status, run.status), (f" · {counts}" if counts else ""),
@@ -193,8 +189,6 @@ def run_cmd(slug: str, file: Path, params: tuple[str, ...], force: bool, backgro
         if run.error:
             err_console.print(Text(f"Error ({run.error['code']}): {run.error['message']}", style="red"))
         if run.qa_status == "failed":
-            from workbench.cli.render import render_qa
-
             render_qa(err_console, run.qa, rows=3)
     if run.status not in ("succeeded", "queued"):
         sys.exit(2)
@@ -216,7 +210,13 @@ def runs_group() -> None:
 @user_errors
 def runs_list(dataset: str | None, status: str | None, qa_status: str | None, limit: int, as_json: bool) -> None:
     """Recorded runs, newest first."""
-    found = api.list_runs(dataset=dataset, status=status, qa_status=qa_status, limit=limit)
+    found: list[Any] = []
+    while len(found) < limit:  # pages of at most api.MAX_PAGE runs, up to --limit
+        page = api.list_runs(dataset=dataset, status=status, qa_status=qa_status, limit=limit - len(found),
+                             offset=len(found))
+        found += page.items
+        if not page.items or len(found) >= page.total:
+            break
     if as_json:
         click.echo(json.dumps([r.model_dump(mode="json") for r in found], ensure_ascii=False, indent=2))
         return
@@ -250,8 +250,6 @@ def runs_show(run_id: int, as_json: bool) -> None:
         console.print(Text(f"  {step['layer']}[{step['index']}] {step['label']}: {step['rows_in']:,} → "
                            f"{step['rows_out']:,} rows, {step['duration_ms']:.1f} ms"))
     if run.qa:
-        from workbench.cli.render import render_qa
-
         render_qa(console, run.qa, rows=5)
     if run.error:
         err_console.print(Text(f"error ({run.error['code']}): {run.error['message']}", style="red"))
@@ -270,8 +268,6 @@ def runs_failures(run_id: int, expectation_id: str | None, offset: int, limit: i
     if as_json:
         click.echo(json.dumps(page, ensure_ascii=False, indent=2, default=str))
         return
-    from workbench.cli.render import failures_table
-
     console.print(failures_table(page))
 
 
@@ -297,8 +293,6 @@ def docs_open(run_id: int, no_browser: bool) -> None:
     page = api.run_docs_path(run_id)
     console.print(Text(str(page)))
     if not no_browser:
-        import webbrowser
-
         webbrowser.open(page.resolve().as_uri())
 
 

@@ -8,10 +8,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from workbench.engine.core.numfmt import fmt_number
-from workbench.engine.core.validation.report import row_of
-from workbench.engine.core.validation.results import mismatch_text
-from workbench.engine.core.validation.sentences import sentence
+from workbench.engine.api import fmt_number, mismatch_text, row_of, sentence
 
 MAX_CELL = 40
 

@@ -11,8 +11,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from workbench.cli.common import console, user_errors
-
-ROLES = ("viewer", "analyst", "admin")
+from workbench.engine import api
 
 
 def _password(stdin: bool) -> str:
@@ -28,14 +27,12 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
+@click.option("--role", type=click.Choice(api.ROLES), default="viewer", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 @user_errors
 def users_add(username: str, role: str, password_stdin: bool) -> None:
     """Create USERNAME with a password (asked for, at least 10 characters)."""
-    from workbench.engine.app import accounts
-
-    user = accounts.add_user(username, _password(password_stdin), role)
+    user = api.add_user(username, _password(password_stdin), role)
     console.print(Text(f"created {user.username} ({user.role})"))
 
 
@@ -45,9 +42,7 @@ def users_add(username: str, role: str, password_stdin: bool) -> None:
 @user_errors
 def users_passwd(username: str, password_stdin: bool) -> None:
     """Set USERNAME's password; their open browser sessions end."""
-    from workbench.engine.app import accounts
-
-    accounts.set_password(username, _password(password_stdin))
+    api.set_password(username, _password(password_stdin))
     console.print(Text(f"password of {username} changed; its sessions were ended"))
 
 
@@ -56,9 +51,7 @@ def users_passwd(username: str, password_stdin: bool) -> None:
 @user_errors
 def users_disable(username: str) -> None:
     """Disable USERNAME: sign-in, sessions and tokens stop working at once (the last admin can't be)."""
-    from workbench.engine.app import accounts
-
-    accounts.set_disabled(username, True)
+    api.set_disabled(username, True)
     console.print(Text(f"{username} disabled"))
 
 
@@ -67,21 +60,17 @@ def users_disable(username: str) -> None:
 @user_errors
 def users_enable(username: str) -> None:
     """Enable a disabled USERNAME again."""
-    from workbench.engine.app import accounts
-
-    accounts.set_disabled(username, False)
+    api.set_disabled(username, False)
     console.print(Text(f"{username} enabled"))
 
 
 @users.command("role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(ROLES))
+@click.argument("role", type=click.Choice(api.ROLES))
 @user_errors
 def users_role(username: str, role: str) -> None:
     """Change USERNAME's role (viewer reads; analyst uploads, previews, runs; admin manages)."""
-    from workbench.engine.app import accounts
-
-    accounts.set_role(username, role)
+    api.set_role(username, role)
     console.print(Text(f"{username} is now {role}"))
 
 
@@ -89,10 +78,8 @@ def users_role(username: str, role: str) -> None:
 @user_errors
 def users_list() -> None:
     """Every account with its role and state."""
-    from workbench.engine.app import accounts
-
     table = RichTable("username", "role", "state", "created (UTC)", "last sign-in (UTC)")
-    for u in accounts.list_users():
+    for u in api.list_users():
         table.add_row(Text(u.username), u.role, "disabled" if u.disabled else "active",
                       u.created_at.strftime("%Y-%m-%d %H:%M"),
                       u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "-")
@@ -111,9 +98,7 @@ def tokens() -> None:
 @user_errors
 def tokens_create(username: str, name: str, days: int | None) -> None:
     """Create a token acting as USERNAME (with its role); it is printed once and stored only as a hash."""
-    from workbench.engine.app import auth
-
-    secret = auth.create_token(username, name, days=days)
+    secret = api.create_token(username, name, days=days)
     click.echo(secret)
     click.echo("store it now: it cannot be shown again", err=True)
 
@@ -123,10 +108,8 @@ def tokens_create(username: str, name: str, days: int | None) -> None:
 @user_errors
 def tokens_list(username: str | None) -> None:
     """Tokens (id, prefix, user, name, expiry, state); never the secrets."""
-    from workbench.engine.app import auth
-
     table = RichTable("id", "prefix", "user", "name", "expires (UTC)", "last used (UTC)", "state")
-    for t in auth.list_tokens(username):
+    for t in api.list_tokens(username):
         state = "revoked" if t.revoked_at else "active"
         table.add_row(str(t.id), t.prefix + "…", Text(t.username), Text(t.name),
                       t.expires_at.strftime("%Y-%m-%d") if t.expires_at else "-",
@@ -139,9 +122,7 @@ def tokens_list(username: str | None) -> None:
 @user_errors
 def tokens_revoke(token_id_or_prefix: str) -> None:
     """Revoke a token by its id or by its prefix (at least 8 characters, as listed)."""
-    from workbench.engine.app import auth
-
-    n = auth.revoke_token(token_id_or_prefix)
+    n = api.revoke_token(token_id_or_prefix)
     if not n:
         raise click.ClickException(f"no token matches {token_id_or_prefix!r}")
     console.print(Text(f"revoked {n} token(s)"))

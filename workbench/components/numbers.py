@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from workbench.engine.core.numfmt import DASH, fmt_int, fmt_number, fmt_percent
+from workbench.engine.api import DASH, fmt_int, fmt_number, fmt_percent
 
 
 def fmt_datetime(value: datetime | None) -> str:
@@ -37,4 +37,4 @@ def fmt_bytes(size: int | None) -> str:
     return f"{fmt_number(value, 0 if value >= 100 or value == int(value) else 1)} {unit}"
 
 
-__all__ = ["DASH", "fmt_bytes", "fmt_datetime", "fmt_duration_ms", "fmt_int", "fmt_number", "fmt_percent"]
+__all__ = ["fmt_bytes", "fmt_datetime", "fmt_duration_ms"]

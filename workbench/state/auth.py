@@ -28,7 +28,7 @@ from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
 from reflex.state import StateUpdate
 
-from workbench.engine.app import auth
+from workbench.engine import api
 from workbench.engine.api import WorkbenchError
 
 log = logging.getLogger(__name__)
@@ -73,29 +73,29 @@ def _secret(state: rx.State) -> str | None:
     return session_secret(state.router.headers.cookie)
 
 
-def principal_of(state: rx.State) -> auth.Principal | None:
+def principal_of(state: rx.State) -> api.Principal | None:
     """The signed-in user of this browser tab, or None (a store lookup at most every few seconds: the engine
     remembers resolved sessions briefly)."""
     secret = _secret(state)
     if not secret:
         return None
     try:
-        return auth.resolve(secret)
-    except auth.AuthError:
+        return api.resolve(secret)
+    except api.AuthError:
         return None
 
 
 @contextlib.contextmanager
-def acting(state: rx.State) -> Iterator[auth.Principal]:
+def acting(state: rx.State) -> Iterator[api.Principal]:
     """Engine calls inside run as the signed-in user; SignedOut without one (or when the engine says the
     session ended)."""
     principal = principal_of(state)
     if principal is None:
         raise SignedOut(here(state))
     try:
-        with auth.acting_as(principal):
+        with api.acting_as(principal):
             yield principal
-    except auth.AuthError as exc:
+    except api.AuthError as exc:
         raise SignedOut(here(state)) from exc
 
 
@@ -106,13 +106,13 @@ async def as_user(state: rx.State, fn: Callable[..., T], *args: Any, **kwargs: A
 
     def call() -> T:
         if not secret:
-            raise auth.AuthError("sign in first", message_es="inicie sesión primero")
-        with auth.acting_as(auth.resolve(secret)):
+            raise api.AuthError("sign in first", message_es="inicie sesión primero")
+        with api.acting_as(api.resolve(secret)):
             return fn(*args, **kwargs)
 
     try:
         return await asyncio.to_thread(call)
-    except auth.AuthError as exc:
+    except api.AuthError as exc:
         raise SignedOut(page) from exc
 
 

@@ -8,10 +8,9 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.components.numbers import fmt_datetime, fmt_int
+from workbench.components.numbers import fmt_datetime
 from workbench.engine import api
-from workbench.engine.app import catalog
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.api import WorkbenchError, fmt_int
 from workbench.state.auth import as_user
 from workbench.state.views import run_row
 
@@ -55,7 +54,7 @@ def form_message(exc: WorkbenchError) -> str:
 def _list() -> dict[str, Any]:
     page = api.list_backfills(limit=100)
     return {"rows": [backfill_row(b) for b in page.items], "total": page.total,
-            "datasets": [d.slug for d in catalog.list_datasets(limit=catalog.MAX_PAGE).items]}
+            "datasets": [d.slug for d in api.list_datasets(limit=api.MAX_PAGE).items]}
 
 
 def _start(form: dict[str, Any]) -> int:

@@ -8,10 +8,7 @@ import reflex as rx
 
 from workbench.engine import api
 
-from workbench.engine.app import catalog
-from workbench.engine.core.errors import WorkbenchError
-from workbench.engine.core.validation.models import OWN_KEYS
-from workbench.engine.core.validation.sentences import sentence
+from workbench.engine.api import OWN_KEYS, WorkbenchError, sentence
 from workbench.state.auth import as_user
 from workbench.state.qa_rows import SEVERITY
 from workbench.state.views import lineage_edges, run_row, step_rows
@@ -27,7 +24,7 @@ def expectation_row(layer: str, n: int, item: dict[str, Any]) -> dict[str, str]:
 
 
 def _detail(slug: str) -> dict[str, Any]:
-    detail = catalog.dataset_detail(slug)
+    detail = api.dataset_detail(slug)
     params = [{"name": name, "type": str(p.get("type", "text")), "description": str(p.get("description") or ""),
                "required": "sí" if p.get("required", True) else "no",
                "default": "—" if p.get("default") is None else str(p.get("default")),

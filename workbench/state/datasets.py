@@ -7,10 +7,10 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.components.numbers import fmt_datetime, fmt_int
+from workbench.components.numbers import fmt_datetime
 from workbench.components.status import qa_badge, run_badge
-from workbench.engine.app import catalog
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine import api
+from workbench.engine.api import WorkbenchError, fmt_int
 from workbench.state.auth import acting, as_user
 from workbench.state.views import history_bars, output_rows, short
 
@@ -21,7 +21,7 @@ SORTS = {"Nombre (A-Z)": "title", "Nombre (Z-A)": "-title", "Última ejecución"
          "Identificador": "slug", "Actualizado": "-updated_at"}
 
 
-def _row(item: catalog.DatasetSummary) -> dict[str, Any]:
+def _row(item: api.DatasetSummary) -> dict[str, Any]:
     last = item.last_run
     run_label, run_colour = run_badge(last.status if last else None)
     qa_label, qa_colour = qa_badge(last.qa_status if last else None)
@@ -35,12 +35,12 @@ def _row(item: catalog.DatasetSummary) -> dict[str, Any]:
 
 
 def _page(q: str, sort: str, page: int) -> tuple[list[dict[str, Any]], int]:
-    result = catalog.list_datasets(q=q or None, sort=sort, limit=PAGE_SIZE, offset=page * PAGE_SIZE)  # type: ignore[arg-type]
+    result = api.list_datasets(q=q or None, sort=sort, limit=PAGE_SIZE, offset=page * PAGE_SIZE)  # type: ignore[arg-type]
     return [_row(i) for i in result.items], result.total
 
 
 def _histories(slugs: list[str]) -> dict[str, list[dict[str, Any]]]:
-    return {slug: history_bars(catalog.list_runs(dataset=slug, limit=HISTORY_RUNS).items, HISTORY_RUNS) for slug in slugs}
+    return {slug: history_bars(api.list_runs(dataset=slug, limit=HISTORY_RUNS).items, HISTORY_RUNS) for slug in slugs}
 
 
 class DatasetsState(rx.State):

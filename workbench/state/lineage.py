@@ -3,15 +3,15 @@ published), nodes coloured by the QA of the run that produced them, a dataset fi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import reflex as rx
 
-from workbench.components.numbers import fmt_datetime, fmt_int
+from workbench.components.numbers import fmt_datetime
 from workbench.components.status import CHART_COLOURS, qa_badge, run_badge
 from workbench.engine import api
-from workbench.engine.app import catalog
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.api import WorkbenchError, fmt_int
 from workbench.state.auth import as_user
 from workbench.state.views import KIND_LABELS
 
@@ -88,15 +88,13 @@ def details(node: dict[str, Any], graph: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse(value: str | None) -> Any:
-    from datetime import datetime
-
     return datetime.fromisoformat(value) if value else None
 
 
 def _load(slug: str | None) -> dict[str, Any]:
     graph = api.lineage_graph(slug)
     nodes, edges = layout(graph)
-    slugs = [d.slug for d in catalog.list_datasets(limit=catalog.MAX_PAGE).items]
+    slugs = [d.slug for d in api.list_datasets(limit=api.MAX_PAGE).items]
     return {"graph": graph, "nodes": nodes, "edges": edges, "datasets": slugs}
 
 

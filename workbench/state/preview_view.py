@@ -10,9 +10,8 @@ import json
 import re
 from typing import Any
 
-from workbench.components.numbers import DASH, fmt_int, fmt_number
 from workbench.components.status import qa_badge
-from workbench.engine.core.numfmt import as_decimal
+from workbench.engine.api import DASH, as_decimal, fmt_int, fmt_number
 from workbench.state.qa_rows import check_row, failure_row, page_label
 
 #: Longest cell text shown (a DIPRES `Denominación` is padded to 250 characters).

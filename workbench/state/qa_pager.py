@@ -2,7 +2,7 @@
 reachable, 20 at a time, as on the run page.
 
 The preview document carries only each check's first rows; a further page asks the engine, which reads and
-validates the same file again (``stepview.preview_failures``). A page belongs to the preview it came from
+validates the same file again (``api.preview_failures``). A page belongs to the preview it came from
 (``key``): a newer preview shows its own first page, never an old page."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.engine.app import stepview
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine import api
+from workbench.engine.api import WorkbenchError
 from workbench.state import upload_calls as calls
 from workbench.state.auth import as_user
 from workbench.state.preview_view import qa_key
@@ -21,7 +21,7 @@ from workbench.state.upload import UploadState
 
 
 def _page(shown: dict[str, Any], sheet: str, check: str, offset: int) -> dict[str, Any]:
-    page = stepview.preview_failures(stepview.upload_bytes(shown["sha"]), calls.spec(shown["slug"]), check=check,
+    page = api.preview_failures(api.upload_bytes(shown["sha"]), calls.spec(shown["slug"]), check=check,
                                      offset=offset, limit=PAGE_SIZE, filename=shown["name"], params=shown["params"],
                                      sheet=shown["sheet"] or sheet or None)
     rows = [failure_row(row, check, page["layer"]) for row in page["rows"]]

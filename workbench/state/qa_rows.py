@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.engine.core.numfmt import DASH, fmt_int, fmt_number, fmt_value
-from workbench.engine.core.validation.report import row_of
-from workbench.engine.core.validation.results import mismatch_text
-from workbench.engine.core.validation.sentences import sentence
+from workbench.engine.api import DASH, fmt_int, fmt_number, fmt_value, mismatch_text, row_of, sentence
 
 CHECK_STATUS = {"passed": ("Cumple", "green"), "failed": ("No cumple", "red"), "error": ("Error", "red")}
 SEVERITY = {"error": "error", "warning": "advertencia"}

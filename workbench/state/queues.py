@@ -6,9 +6,9 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.components.numbers import fmt_datetime, fmt_int
-from workbench.engine.app import queues_info
-from workbench.engine.core.errors import WorkbenchError
+from workbench.components.numbers import fmt_datetime
+from workbench.engine import api
+from workbench.engine.api import WorkbenchError, fmt_int
 from workbench.state.auth import as_user
 
 WORKER_STATES = {"idle": ("Libre", "green"), "busy": ("Trabajando", "blue"), "suspended": ("Suspendido", "amber"),
@@ -17,7 +17,7 @@ QUEUE_LABELS = {"runs": "Ejecuciones", "backfills": "Backfills", "previews": "Vi
 
 
 def _view() -> dict[str, Any]:
-    data = queues_info.overview()
+    data = api.queues_overview()
     queues = [{"name": q["name"], "label": QUEUE_LABELS.get(q["name"], q["name"]),
                **{k: fmt_int(q[k]) for k in ("queued", "started", "failed", "finished", "scheduled")}}
               for q in data["queues"]]

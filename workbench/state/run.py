@@ -11,8 +11,7 @@ from typing import Any
 import reflex as rx
 
 from workbench.engine import api
-from workbench.engine.core.errors import WorkbenchError
-from workbench.engine.infra.events import RUN_FAILED, RUN_STEP, RUN_SUCCEEDED, EventStream
+from workbench.engine.api import RUN_FAILED, RUN_STEP, RUN_SUCCEEDED, WorkbenchError
 from workbench.state import run_views
 from workbench.state.auth import as_user
 from workbench.state.qa_rows import PAGE_SIZE, page_label
@@ -46,10 +45,6 @@ def _rerun(run_id: int) -> int:
     new = api.submit_run(run.dataset_slug, api.raw_bytes(run_id), filename=name, params=dict(run.params or {}),
                          force=True)
     return int(new.id)
-
-
-def _pin(stream: EventStream) -> str:
-    return next((e.id for e in stream.tail(last=1)), "0")
 
 
 class RunState(rx.State):
@@ -128,30 +123,28 @@ class RunState(rx.State):
     async def _follow(self, run_id: int) -> None:
         """Tail the event stream for this run's events until it ends (reading the store now and then too)."""
         try:
-            stream = EventStream.from_settings()
-            last = await as_user(self, _pin, stream)
+            last: str | None = await as_user(self, api.latest_event_id)
         except WorkbenchError:
-            stream, last = None, "0"
+            last = None  # Redis is down: the store is read now and then instead
         started = reloaded = time.monotonic()
         while time.monotonic() - started < FOLLOW_S:
             await asyncio.sleep(POLL_S)
-            events = []
-            if stream is not None:
+            mine: list[dict[str, Any]] = []
+            if last is not None:
                 try:
-                    events = await as_user(self, lambda: list(stream.tail(last_id=last)))
+                    mine, last = await as_user(self, api.run_events, run_id, last)
                 except WorkbenchError:
-                    stream = None
-            last = events[-1].id if events else last
-            mine = [e for e in events if e.data.get("run_id") == run_id]
+                    last = None
             async with self:
                 if self.run_id != run_id:
                     return  # the user went to another run
-                for event in (e for e in mine if e.type == RUN_STEP):
-                    self.live_step, self.live_done = str(event.data.get("step", "")), int(event.data.get("done", 0))
-                    self.live_total = int(event.data.get("total", 0))
+                for event in (e for e in mine if e["type"] == RUN_STEP):
+                    data = event["data"]
+                    self.live_step, self.live_done = str(data.get("step", "")), int(data.get("done", 0))
+                    self.live_total = int(data.get("total", 0))
                     self.info = {**self.info, "status": "running", "run_label": "En ejecución", "run_colour": "blue"}
-            ended = any(e.type in (RUN_SUCCEEDED, RUN_FAILED) for e in mine)
-            if ended or time.monotonic() - reloaded > RELOAD_S or any(e.type != RUN_STEP for e in mine):
+            ended = any(e["type"] in (RUN_SUCCEEDED, RUN_FAILED) for e in mine)
+            if ended or time.monotonic() - reloaded > RELOAD_S or any(e["type"] != RUN_STEP for e in mine):
                 reloaded = time.monotonic()
                 if not await self._refresh(run_id):
                     return

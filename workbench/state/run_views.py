@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.components.numbers import fmt_datetime, fmt_duration_ms, fmt_int, fmt_number
+from workbench.components.numbers import fmt_datetime, fmt_duration_ms
 from workbench.components.status import qa_badge, run_badge
-from workbench.engine.core.numfmt import as_decimal
-from workbench.engine.core.validation.control_total import parse_control
+from workbench.engine.api import as_decimal, fmt_int, fmt_number, parse_control
 from workbench.state.qa_rows import check_row, failure_row
 from workbench.state.views import KIND_LABELS, short
 LOCATION_KEYS = (("file", "archivo"), ("sheet", "hoja"), ("row", "fila"), ("column", "columna"),

@@ -8,10 +8,9 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.components.numbers import fmt_int
 from workbench.components.status import QA_BADGES, RUN_BADGES
-from workbench.engine.app import catalog
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine import api
+from workbench.engine.api import WorkbenchError, fmt_int
 from workbench.state.auth import as_user
 from workbench.state.views import run_row
 
@@ -33,7 +32,7 @@ def _day(text: str, *, end: bool = False) -> datetime | None:
 
 
 def _runs(filters: dict[str, str], page: int) -> dict[str, Any]:
-    result = catalog.list_runs(dataset=filters["dataset"] if filters["dataset"] != ALL_DATASETS else None,
+    result = api.list_runs(dataset=filters["dataset"] if filters["dataset"] != ALL_DATASETS else None,
                                status=RUN_FILTERS.get(filters["status"]), qa_status=QA_FILTERS.get(filters["qa"]),
                                since=_day(filters["since"]), until=_day(filters["until"], end=True),
                                limit=PAGE_SIZE, offset=page * PAGE_SIZE)
@@ -42,7 +41,7 @@ def _runs(filters: dict[str, str], page: int) -> dict[str, Any]:
 
 
 def _datasets() -> list[str]:
-    return [d.slug for d in catalog.list_datasets(limit=catalog.MAX_PAGE, active_only=False).items]
+    return [d.slug for d in api.list_datasets(limit=api.MAX_PAGE, active_only=False).items]
 
 
 class RunsState(rx.State):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from workbench.engine.app import auth
+from workbench.engine import api
 from workbench.engine.api import get_settings
 from workbench.state.auth import acting, principal_of
 
@@ -19,5 +19,5 @@ class ToolsState(rx.State):
             self.pgadmin_url = ""
             return
         with acting(self):
-            auth.require("read")
+            api.require("read")
             self.pgadmin_url = get_settings().pgadmin_url or ""

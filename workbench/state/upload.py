@@ -13,13 +13,11 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.api.ratelimit import RateLimitedError
 from workbench.components import routes
 from workbench.components.numbers import fmt_bytes
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import api
-from workbench.engine.app import auth, catalog
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.api import WorkbenchError
 from workbench.state import preview_view as view
 from workbench.state import upload_calls as calls
 from workbench.state import upload_inspect, upload_run
@@ -132,7 +130,7 @@ class UploadState(rx.State):
         """Stream the upload into memory up to the size limit, store it once, then suggest and preview. Who may
         upload is checked before the first byte is read (an anonymous or read-only session buffers nothing)."""
         try:
-            await as_user(self, auth.require, "upload")
+            await as_user(self, api.require, "upload")
         except WorkbenchError as exc:
             async with self:
                 self._fail(exc)
@@ -146,7 +144,7 @@ class UploadState(rx.State):
                 except WorkbenchError as exc:
                     async with self:
                         self.uploading = False
-                        if isinstance(exc, RateLimitedError):
+                        if isinstance(exc, api.RateLimitedError):
                             self.error = calls.rate_limited_view(exc)
                         else:
                             self._fail(exc)
@@ -316,7 +314,7 @@ class UploadState(rx.State):
     @rx.event(background=True)
     async def load(self):
         try:
-            await as_user(self, auth.require, "upload")
+            await as_user(self, api.require, "upload")
         except WorkbenchError:
             return  # a read-only role: the page shows a notice instead of the upload
         async with self:
@@ -327,7 +325,7 @@ class UploadState(rx.State):
         try:
             if not wanted.isdigit():
                 if not known:
-                    listed = await as_user(self, lambda: catalog.list_datasets(limit=200).items)
+                    listed = await as_user(self, lambda: api.list_datasets(limit=200).items)
                     async with self:
                         self.datasets = [{"slug": d.slug, "title": d.title} for d in listed]
                 return

@@ -7,13 +7,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from workbench.api.ratelimit import RateLimitedError, UploadLimiter
-from workbench.components.numbers import fmt_int
 from workbench.engine import api
-from workbench.engine.app import auth, catalog
-from workbench.engine.api import (EmptyFileError, EncodingError, FileFormatError, HeaderNotFoundError,
-                                  ParameterError, SheetNotFoundError, WorkbookError)
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.api import (
+    EmptyFileError, EncodingError, FileFormatError, HeaderNotFoundError, ParameterError, RateLimitedError,
+    SheetNotFoundError, UploadLimiter, WorkbenchError, WorkbookError, fmt_int,
+)
 from workbench.state import preview_view as view
 
 #: Rows of the RAW grid and of each layer's sample.
@@ -37,7 +35,7 @@ def spec(slug: str) -> api.Spec:
     """The spec of the dataset the browser names, for a principal who may preview. The name comes from the
     browser: a dataset slug only (``slug_only``), never a path to a file on the server, and nothing is looked
     up for a role that may not preview (a viewer learns nothing about the server's files)."""
-    auth.require("preview")
+    api.require("preview")
     return api.load_spec(api.find_spec(slug, api.get_settings().specs_dir, slug_only=True))
 
 
@@ -46,8 +44,9 @@ _limiter_lock = threading.Lock()
 
 
 def upload_limiter() -> UploadLimiter:
-    """The upload rate limiter of this process (the API's class and Redis counters, ``wb:ratelimit:*``: uploads
-    through the web and through the API share one budget per user and one in total)."""
+    """The upload rate limiter of this process (the engine's, which the API's middleware uses too: its Redis
+    counters, ``wb:ratelimit:*``, give uploads through the web and through the API one budget per user and one
+    in total)."""
     global _limiter
     settings = api.get_settings()
     with _limiter_lock:
@@ -59,7 +58,7 @@ def upload_limiter() -> UploadLimiter:
 def admit_upload() -> None:
     """Count one upload of the acting principal against the rate limits (RateLimitedError, nothing counted,
     when over one)."""
-    upload_limiter().check(auth.require("upload").name)
+    upload_limiter().check(api.require("upload").name)
 
 
 def rate_limited_view(exc: RateLimitedError) -> dict[str, str]:
@@ -69,7 +68,7 @@ def rate_limited_view(exc: RateLimitedError) -> dict[str, str]:
 
 def choices(data: bytes, filename: str) -> dict[str, Any]:
     """After an upload: the datasets to pick from (the store's active ones), the suggested one, its fields."""
-    listed = catalog.list_datasets(limit=200).items
+    listed = api.list_datasets(limit=200).items
     specs, _ = api.load_all(api.get_settings().specs_dir)
     specs = {slug: spec for slug, spec in specs.items() if any(d.slug == slug for d in listed)}
     ranked = api.suggest_datasets(data, specs, filename=filename)
@@ -119,7 +118,7 @@ def past_run(run_id: int) -> dict[str, Any]:
         if field["name"] in run.params:
             field["value"], field["source"] = str(run.params[field["name"]]), "ejecución"
     return {"sha": sha, "name": name, "size": int(run.inputs[0].get("bytes") or 0), "slug": run.dataset_slug,
-            "params": fields, "datasets": [{"slug": d.slug, "title": d.title} for d in catalog.list_datasets(limit=200).items]}
+            "params": fields, "datasets": [{"slug": d.slug, "title": d.title} for d in api.list_datasets(limit=200).items]}
 
 
 # --- what the page says -------------------------------------------------------------------------------------

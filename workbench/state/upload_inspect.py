@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from workbench.engine import api
-from workbench.engine.core.errors import WorkbenchError
+from workbench.engine.api import WorkbenchError
 from workbench.state import preview_view as view
 from workbench.state import upload_calls as calls
 from workbench.state.auth import as_user

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.components.numbers import fmt_datetime, fmt_duration_ms, fmt_int
+from workbench.components.numbers import fmt_datetime, fmt_duration_ms
 from workbench.components.status import CHART_COLOURS, outcome_colour, qa_badge, run_badge
+from workbench.engine.api import fmt_int
 
 DESCRIPTION_CHARS = 180
 #: A run without output rows (failed) still gets a visible bar: this share of the tallest bar.

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from workbench.engine.infra.redis_conn import EmbeddedRedis, client_retry
+from workbench.engine.infra.redis_conn import client_retry
+from workbench.engine.infra.redis_embedded import EmbeddedRedis
 
 REAL_HOST, REAL_PORT, REAL_DB = "127.0.0.1", 6379, 13
 

@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from workbench.engine.infra.cache import PreviewCache
-from workbench.engine.infra.redis_conn import EmbeddedRedis
+from workbench.engine.infra.redis_embedded import EmbeddedRedis
 
 from .conftest import FakeClock, wait_until_gone
 

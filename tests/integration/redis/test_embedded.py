@@ -15,14 +15,13 @@ import pytest
 import redis
 
 from workbench.engine.infra import redis_conn, redis_embedded
+from workbench.engine.core.errors import RedisUnavailableError
+from workbench.engine.infra.redis_embedded import NOTIFY_KEYSPACE_EVENTS, EmbeddedRedis, _ping, server_binary
 from workbench.engine.infra.redis_conn import (
-    EmbeddedRedis,
-    RedisUnavailableError,
     describe_url,
     ensure_reachable,
     get_redis,
     redis_url,
-    server_binary,
     state_db_url,
     stop_embedded,
 )
@@ -52,7 +51,7 @@ def gone_within(pid: int, seconds: float) -> bool:
 
 def start_in_subprocess(data_dir: Path) -> tuple[subprocess.Popen, dict]:
     """A separate Python process that starts (or reuses) the embedded server and then sleeps."""
-    code = ("import json, sys, time; from pathlib import Path; from workbench.engine.infra.redis_conn import EmbeddedRedis\n"
+    code = ("import json, sys, time; from pathlib import Path; from workbench.engine.infra.redis_embedded import EmbeddedRedis\n"
             "e = EmbeddedRedis(); url = e.start(Path(sys.argv[1]))\n"
             "print(json.dumps({'url': url, 'owned': e.owned, 'server_pid': e.server_pid}), flush=True)\n"
             "time.sleep(60)\n")
@@ -234,3 +233,27 @@ def test_the_engine_objects_are_built_from_settings(redis_real):
     assert (lock.key, lock.ttl_s, lock.owner) == ("wb:lock:dipres_ley", 7, "run 1")
     assert cache.redis is stream.redis is lock.redis is get_redis(settings)
     assert cache.redis.connection_pool.connection_kwargs["db"] == 13
+
+
+def test_the_embedded_redis_restarts_on_the_same_socket_with_keyspace_notifications(tmp_path):
+    """What `workbench serve` does when its embedded Redis dies (moved from the supervisor's unit tests:
+    it starts a real redis-server)."""
+    server = EmbeddedRedis()
+    url = server.start(tmp_path)
+    try:
+        assert server.exit_code() is None
+        os.kill(server.server_pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while server.exit_code() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        old_pid = server.server_pid
+        assert server.restart() == url and server.server_pid != old_pid and _ping(server.socket_path)
+        client = redis.Redis.from_url(url)
+        flags = client.config_get("notify-keyspace-events")["notify-keyspace-events"]  # in Redis' own order
+        assert sorted(flags.decode() if isinstance(flags, bytes) else flags) == sorted(NOTIFY_KEYSPACE_EVENTS)
+        owner = json.loads((tmp_path / "redis" / "owner.json").read_text())
+        assert owner["server_pid"] == server.server_pid and owner["owner_pid"] == os.getpid()
+        client.close()
+    finally:
+        server.stop()

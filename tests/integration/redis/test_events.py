@@ -12,7 +12,7 @@ import pytest
 
 from workbench.engine.infra import events
 from workbench.engine.infra.events import EVENT_TYPES, Event, EventStream
-from workbench.engine.infra.redis_conn import RedisUnavailableError
+from workbench.engine.core.errors import RedisUnavailableError
 
 
 def stream(client, prefix, **options) -> EventStream:

@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from workbench.engine.infra.locks import DatasetBusyError, DatasetLock
-from workbench.engine.infra.redis_conn import RedisUnavailableError
+from workbench.engine.core.errors import RedisUnavailableError
 
 from .conftest import client_url
 

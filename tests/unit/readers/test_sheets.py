@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.readers.workbooks import xlsx
-from workbench.engine.app import stepview
+from workbench.engine.app import previews, uploads
 from workbench.engine.core.errors import HeaderNotFoundError
 from workbench.engine.core.preview import preview_file
 from workbench.engine.core.readers import sheets as sheets_module
@@ -124,16 +124,16 @@ def test_row_headers_are_never_searched_elsewhere():
 
 def test_step_view_and_raw_window_read_the_sheet_the_preview_showed(spec):
     data = notes_first()
-    after = stepview.table_after_step(data, spec, step=0, filename="programa_2017.xlsx")
+    after = previews.table_after_step(data, spec, step=0, filename="programa_2017.xlsx")
     assert after["row_count"] > 0
-    window = stepview.raw_window(data, spec, row=7, rows=1, before=0, filename="programa_2017.xlsx")
+    window = previews.raw_window(data, spec, row=7, rows=1, before=0, filename="programa_2017.xlsx")
     assert window["sample"][0]["A"] == "Subt."
     # the dataset suggestion finds the header too (it compares specs only when several read workbooks)
-    assert stepview._header_found(data, spec, "programa_2017.xlsx") is True
-    assert stepview._steps_run(data, spec, "programa_2017.xlsx") is True
+    assert uploads._header_found(data, spec, "programa_2017.xlsx") is True
+    assert uploads._steps_run(data, spec, "programa_2017.xlsx") is True
 
 
 def test_raw_window_still_shows_rows_when_the_header_is_nowhere(spec):
     data = xlsx({"Notas": {"A1": "Notas"}, "Resumen": {"A1": "Total"}})
-    window = stepview.raw_window(data, spec, row=1, rows=1, filename="libro_2017.xlsx")
+    window = previews.raw_window(data, spec, row=1, rows=1, filename="libro_2017.xlsx")
     assert window["sample"][0]["A"] == "Notas"

@@ -14,30 +14,19 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from workbench.engine.api import html_document
+
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 SWAGGER_UI = "swagger-ui-dist@5.35.0"
 STATIC = "/workbench/_static/api"
 
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="{static}/{swagger}/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
-<script src="{static}/{swagger}/swagger-ui-bundle.js"></script>
-<script src="{static}/apidocs.js"></script>
-</body>
-</html>
-"""
+BODY = '<div id="swagger-ui" data-openapi-url="{openapi_url}"></div>'
 
 
 def page(title: str, openapi_url: str) -> str:
-    return PAGE.format(title=escape(title), static=STATIC, swagger=SWAGGER_UI, openapi_url=escape(openapi_url))
+    return html_document(title=title, lang="en", body=BODY.format(openapi_url=escape(openapi_url, quote=True)),
+                         stylesheets=[f"{STATIC}/{SWAGGER_UI}/swagger-ui.css"],
+                         scripts=[f"{STATIC}/{SWAGGER_UI}/swagger-ui-bundle.js", f"{STATIC}/apidocs.js"])
 
 
 def install(app: FastAPI, *, docs_url: str = "/docs") -> None:

@@ -9,9 +9,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from workbench.api import problems
-from workbench.api.deps import MAX_INT, Principal, current_principal, require, settings_of
+from workbench.api.deps import MAX_INT, current_principal, require, settings_of
 from workbench.engine import api
-from workbench.engine.store.models import BackfillPublic
+from workbench.engine.api import BackfillPublic, Principal
 
 router = APIRouter(prefix="/workbench/backfills", tags=["backfills"], dependencies=[Depends(require("read"))])
 BACKFILL_ID = Path(ge=1, le=MAX_INT, description="Backfill id.")

@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from workbench.api import problems
 from workbench.api.deps import MAX_INT, require, settings_of
 from workbench.engine import api
-from workbench.engine.app import catalog
 
 router = APIRouter(prefix="/workbench/datasets", tags=["datasets"], dependencies=[Depends(require("read"))])
 
@@ -24,8 +23,8 @@ class DatasetQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     q: str | None = Field(default=None, max_length=200, description="Text searched in slug, title and description.")
-    sort: catalog.DatasetSort = Field(default="slug", description="Sort key; a leading '-' sorts descending.")
-    limit: int = Field(default=50, ge=1, le=catalog.MAX_PAGE, description="Page size.")
+    sort: api.DatasetSort = Field(default="slug", description="Sort key; a leading '-' sorts descending.")
+    limit: int = Field(default=50, ge=1, le=api.MAX_PAGE, description="Page size.")
     offset: int = Field(default=0, ge=0, le=MAX_INT, description="Datasets skipped before the page.")
 
 
@@ -46,21 +45,21 @@ def _parse_query(request: Request) -> DatasetQuery:
         raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]) from None
 
 
-@router.get("", response_model=catalog.DatasetPage, responses=problems.responses(422, 503),
+@router.get("", response_model=api.DatasetPage, responses=problems.responses(422, 503),
             summary="List datasets with their last run", openapi_extra={"parameters": _query_parameters()})
 async def list_datasets(request: Request) -> Response:
     """The hot path: its answers are cached by ``cache.StoreCachedGet`` (see ``app.CACHED_PATHS``); here,
     the query is validated in one model call (FastAPI's per-parameter machinery cost more than the query)."""
     query = _parse_query(request)
-    page = await run_in_threadpool(catalog.list_datasets, settings_of(request), q=query.q, sort=query.sort,
+    page = await run_in_threadpool(api.list_datasets, settings_of(request), q=query.q, sort=query.sort,
                                    limit=query.limit, offset=query.offset)
     return Response(page.model_dump_json(), media_type="application/json")
 
 
-@router.get("/{slug}", response_model=catalog.DatasetDetail, responses=problems.responses(404, 422, 503),
+@router.get("/{slug}", response_model=api.DatasetDetail, responses=problems.responses(404, 422, 503),
             summary="One dataset: spec, parameters, layers, expectations, recent runs")
-def get_dataset(request: Request, slug: Annotated[str, SLUG]) -> catalog.DatasetDetail:
-    return catalog.dataset_detail(slug, settings_of(request))
+def get_dataset(request: Request, slug: Annotated[str, SLUG]) -> api.DatasetDetail:
+    return api.dataset_detail(slug, settings_of(request))
 
 
 specs_router = APIRouter(prefix="/workbench/specs", tags=["datasets"], dependencies=[Depends(require("sync_specs"))])

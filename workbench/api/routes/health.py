@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from workbench.api.deps import optional_principal, settings_of
 from workbench.api.problems import RETRY_AFTER_UNAVAILABLE_S
-from workbench.engine.app.health import health as check_health
+from workbench.engine import api
 from workbench.engine.api import WorkbenchError
 
 router = APIRouter(prefix="/workbench", tags=["health"])
@@ -44,7 +44,7 @@ def overall(checks: dict[str, dict[str, Any]]) -> Literal["ok", "degraded", "dow
 @router.get("/health", response_model=HealthReport, summary="Database, Redis, workers, queues and disk",
             responses={503: {"model": HealthReport, "description": "The database is down"}})
 async def health(request: Request) -> JSONResponse:
-    checks = await run_in_threadpool(check_health, settings_of(request))
+    checks = await run_in_threadpool(api.health, settings_of(request))
     database_up = checks.get("database", {}).get("status") == "ok"  # else credentials cannot be checked anyway
     if not (database_up and await _signed_in(request)):
         for check, key in DETAILS:

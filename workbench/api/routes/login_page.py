@@ -10,6 +10,8 @@ from html import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from workbench.engine.api import html_document
+
 router = APIRouter(include_in_schema=False)
 
 ERRORS = {"invalid": "Usuario o contraseña incorrectos.",
@@ -17,25 +19,22 @@ ERRORS = {"invalid": "Usuario o contraseña incorrectos.",
           "unavailable": "El servicio no está disponible en este momento (base de datos); intente en unos segundos.",
           "cross-site": "El formulario debe enviarse desde esta página."}
 
-PAGE = """<!DOCTYPE html>
-<html lang="es-CL"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Iniciar sesión · Data Workbench</title>
-<style>
-body{{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f8f9fb;
-font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2024}}
-main{{background:#fff;border:1px solid #e0e1e6;border-radius:12px;padding:32px;width:100%;max-width:360px;
-box-shadow:0 1px 3px rgba(0,0,0,.06)}}
-h1{{font-size:1.25rem;margin:0 0 4px;display:flex;align-items:center;gap:8px}}
-h1 span{{width:14px;height:14px;background:#3e63dd;border-radius:3px;display:inline-block}}
-p{{color:#60646c;font-size:.9rem;margin:0 0 20px}}
-label{{display:block;font-size:.85rem;font-weight:600;margin:12px 0 4px}}
-input{{width:100%;box-sizing:border-box;padding:9px 12px;border:1px solid #cdced6;border-radius:6px;font-size:1rem}}
-input:focus{{outline:2px solid #3e63dd;border-color:#3e63dd}}
-button{{margin-top:20px;width:100%;padding:10px;border:0;border-radius:6px;background:#3e63dd;color:#fff;
-font-weight:600;font-size:1rem;cursor:pointer}}
-.error{{background:#ffefef;border:1px solid #fdbdbe;color:#ce2c31;border-radius:6px;padding:8px 12px;font-size:.9rem}}
-</style></head>
-<body><main>
+STYLE = """body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f8f9fb;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2024}
+main{background:#fff;border:1px solid #e0e1e6;border-radius:12px;padding:32px;width:100%;max-width:360px;
+box-shadow:0 1px 3px rgba(0,0,0,.06)}
+h1{font-size:1.25rem;margin:0 0 4px;display:flex;align-items:center;gap:8px}
+h1 span{width:14px;height:14px;background:#3e63dd;border-radius:3px;display:inline-block}
+p{color:#60646c;font-size:.9rem;margin:0 0 20px}
+label{display:block;font-size:.85rem;font-weight:600;margin:12px 0 4px}
+input{width:100%;box-sizing:border-box;padding:9px 12px;border:1px solid #cdced6;border-radius:6px;font-size:1rem}
+input:focus{outline:2px solid #3e63dd;border-color:#3e63dd}
+button{margin-top:20px;width:100%;padding:10px;border:0;border-radius:6px;background:#3e63dd;color:#fff;
+font-weight:600;font-size:1rem;cursor:pointer}
+.error{background:#ffefef;border:1px solid #fdbdbe;color:#ce2c31;border-radius:6px;padding:8px 12px;font-size:.9rem}
+"""
+
+BODY = """<main>
 <h1><span></span>Data Workbench</h1>
 <p>{intro}</p>
 {error}
@@ -48,7 +47,7 @@ font-weight:600;font-size:1rem;cursor:pointer}}
 {setup}
 <button id="login-submit" type="submit">{button}</button>
 </form>
-</main></body></html>"""
+</main>"""
 
 
 def _safe_next(target: str) -> str:
@@ -60,7 +59,7 @@ async def login_page(request: Request) -> HTMLResponse:
     query = request.query_params
     setup_token = query.get("setup", "")[:200]
     error = ERRORS.get(query.get("error", ""), "")
-    page = PAGE.format(
+    page = html_document(title="Iniciar sesión · Data Workbench", lang="es-CL", style=STYLE, body=BODY.format(
         intro="Cree la cuenta de administración inicial." if setup_token else "Inicie sesión para continuar.",
         error=f'<div class="error" role="alert">{escape(error)}</div>' if error else "",
         action="/workbench/auth/setup" if setup_token else "/workbench/auth/login",
@@ -68,7 +67,7 @@ async def login_page(request: Request) -> HTMLResponse:
         next=escape(_safe_next(query.get("next", "/workbench")), quote=True),
         setup=f'<input type="hidden" name="token" value="{escape(setup_token, quote=True)}">' if setup_token else "",
         button="Crear administrador" if setup_token else "Ingresar",
-    )
+    ))
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 

@@ -13,12 +13,10 @@ from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import files, problems
-from workbench.api.deps import MAX_INT, Principal, current_principal, require, settings_of
+from workbench.api.deps import MAX_INT, current_principal, require, settings_of
 from workbench.api.uploads import dataset_of, flag, multipart_body, params_of, read_upload, sheet_of
 from workbench.engine import api
-from workbench.engine.app import catalog
-from workbench.engine.api import QA_STATUSES, RUN_STATUSES
-from workbench.engine.store.models import RunPublic
+from workbench.engine.api import QA_STATUSES, RUN_STATUSES, Principal, RunPublic
 
 router = APIRouter(prefix="/workbench/runs", tags=["runs"], dependencies=[Depends(require("read"))])
 
@@ -83,7 +81,7 @@ async def submit_run(request: Request, principal: Annotated[Principal, Depends(c
                     headers=location)
 
 
-@router.get("", response_model=catalog.RunPage, responses=problems.responses(422, 503), summary="List runs")
+@router.get("", response_model=api.RunPage, responses=problems.responses(422, 503), summary="List runs")
 def list_runs(
     request: Request,
     dataset: Annotated[str | None, Query(max_length=63, description="Dataset slug.")] = None,
@@ -91,10 +89,10 @@ def list_runs(
     qa_status: QaStatus | None = None,
     since: Annotated[IsoTime | None, Query(description="Created at or after (ISO date or time, UTC).")] = None,
     until: Annotated[IsoTime | None, Query(description="Created before (ISO date or time, UTC).")] = None,
-    limit: Annotated[int, Query(ge=1, le=catalog.MAX_PAGE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=api.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
-) -> catalog.RunPage:
-    return catalog.list_runs(settings_of(request), dataset=dataset, status=status, qa_status=qa_status,
+) -> api.RunPage:
+    return api.list_runs(settings_of(request), dataset=dataset, status=status, qa_status=qa_status,
                              since=_utc(since), until=_utc(until), limit=limit, offset=offset)
 
 
@@ -105,18 +103,18 @@ def get_run(request: Request, run_id: Annotated[int, RUN_ID]) -> RunPublic:
 
 @router.get("/{run_id}/export", summary="Download one layer of a run", response_class=Response,
             response_description="The file, as an attachment.",
-            responses={200: {"content": {media: {} for media in catalog.EXPORT_MEDIA_TYPES.values()}},
+            responses={200: {"content": {fmt.media_type: {} for fmt in api.EXPORT_FORMATS.values()}},
                        **problems.responses(404, 409, 422, 503)})
 def export_run(
     request: Request,
     run_id: Annotated[int, RUN_ID],
     layer: Annotated[Literal["bronze", "silver", "gold"], Query(description="Layer to export.")] = "silver",
-    format: Annotated[Literal["csv", "parquet", "xlsx"], Query(description="File format.")] = "csv",
+    format: Annotated[api.ExportFormatName, Query(description="File format.")] = "csv",
     provenance: Annotated[bool, Query(description="Also the _raw_* provenance columns.")] = False,
 ) -> Response:
     """The file comes from the export cache (built once per run, layer, format and provenance, never deleted
     by a request) and is sent from a descriptor opened here: every answer for it carries the same bytes."""
-    out = catalog.export_run(run_id, layer, format, settings_of(request), provenance=provenance)
+    out = api.export_run(run_id, layer, format, settings_of(request), provenance=provenance)
     return files.OpenedFileResponse(out.path, media_type=out.media_type, headers={
         "Content-Disposition": content_disposition(out.filename), "ETag": f'"{out.key}"'})
 

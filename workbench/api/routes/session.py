@@ -28,8 +28,8 @@ from workbench.api.credentials import (
     set_session_cookie,
 )
 from workbench.api.deps import require
+from workbench.engine import api
 from workbench.engine.api import WorkbenchError
-from workbench.engine.app import accounts, auth
 
 router = APIRouter(prefix="/workbench/auth", tags=["auth"])
 
@@ -41,14 +41,14 @@ async def login(request: Request, username: str = Form(...), password: str = For
     _refuse_foreign_form(request)
     target = _safe_next(next)
     try:
-        principal = await run_in_threadpool(auth.authenticate, username, password,  # argon2: off the loop
+        principal = await run_in_threadpool(api.authenticate, username, password,  # argon2: off the loop
                                             address=_client_address(request), settings=settings)
     except WorkbenchError as exc:
         if _wants_html(request):  # a form post: back to the page, which shows the message
             code = {"too-many-attempts": "locked", "not-authenticated": "invalid"}.get(exc.code, "unavailable")
             return RedirectResponse(f"{LOGIN_PAGE}?error={code}&next={quote(target)}", status_code=303)
         raise
-    secret = await run_in_threadpool(auth.start_session, principal, settings)
+    secret = await run_in_threadpool(api.start_session, principal, settings)
     response: Response = (RedirectResponse(target, status_code=303) if _wants_html(request)
                           else JSONResponse({"username": principal.username, "role": principal.role}))
     set_session_cookie(response, secret, settings)
@@ -60,14 +60,14 @@ async def logout(request: Request) -> Response:
     _refuse_foreign_form(request)
     cookie = request.cookies.get(COOKIE)
     if cookie:
-        await run_in_threadpool(auth.end_session, cookie, _settings(request))
+        await run_in_threadpool(api.end_session, cookie, _settings(request))
     response: Response = (RedirectResponse(LOGIN_PAGE, status_code=303) if _wants_html(request)
                           else JSONResponse({"signed_out": True}))
     response.delete_cookie(COOKIE, path="/")
     return response
 
 
-async def _signed_in(request: Request) -> auth.Principal:
+async def _signed_in(request: Request) -> api.Principal:
     """Any signed-in user (``deps.require("read")``)."""
     return await require("read")(request)
 
@@ -76,7 +76,7 @@ _signed_in.permission = "read"  # type: ignore[attr-defined]
 
 
 @router.get("/me", summary="Who is signed in")
-async def me(principal: Annotated[auth.Principal, Depends(_signed_in)]) -> dict[str, str]:
+async def me(principal: Annotated[api.Principal, Depends(_signed_in)]) -> dict[str, str]:
     return {"username": principal.username, "role": principal.role, "via": principal.via}
 
 
@@ -85,8 +85,9 @@ async def setup(request: Request, token: str = Form(...), username: str = Form(.
                 password: str = Form(...)) -> Response:
     settings = _settings(request)
     _refuse_foreign_form(request)
-    user = await run_in_threadpool(accounts.complete_setup, token, username, password, settings)
-    secret = await run_in_threadpool(auth.start_session, auth.Principal(user.username, user.role, "session", user.id), settings)
+    user = await run_in_threadpool(api.complete_setup, token, username, password, settings)
+    principal = api.Principal(user.username, user.role, "session", user.id)
+    secret = await run_in_threadpool(api.start_session, principal, settings)
     response: Response = (RedirectResponse("/workbench", status_code=303) if _wants_html(request)
                           else JSONResponse({"username": user.username, "role": user.role}, status_code=201))
     set_session_cookie(response, secret, settings)

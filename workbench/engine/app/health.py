@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from rq import Worker
 
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
-from workbench.engine.store.db import read_scope
+from workbench.engine.core.statuses import QUEUES
+from workbench.engine.infra import queue as rq_queue
+from workbench.engine.infra.redis_conn import ensure_reachable, get_redis
+from workbench.engine.infra.redis_embedded import CONNECTION_ERRORS
+from workbench.engine.store.db import DatabaseNotMigratedError, read_scope
 from workbench.engine.store.prepare import prepare_store
 
 log = logging.getLogger(__name__)
@@ -58,8 +63,6 @@ def _timed(check: Any, settings: Settings) -> dict[str, Any]:
 
 
 def _database_check(settings: Settings) -> dict[str, Any]:
-    from workbench.engine.store.db import DatabaseNotMigratedError
-
     try:
         url = prepare_store(settings)
         with read_scope(url) as session:
@@ -73,8 +76,6 @@ def _database_check(settings: Settings) -> dict[str, Any]:
 
 
 def _redis_check(settings: Settings) -> dict[str, Any]:
-    from workbench.engine.infra.redis_conn import ensure_reachable, get_redis
-
     try:
         client = get_redis(settings)
         ensure_reachable(client)
@@ -85,10 +86,6 @@ def _redis_check(settings: Settings) -> dict[str, Any]:
 
 
 def _workers_check(client: Any) -> dict[str, Any]:
-    from rq import Worker
-
-    from workbench.engine.infra.redis_conn import CONNECTION_ERRORS
-
     try:
         names = sorted(w.name for w in Worker.all(connection=client))
     except CONNECTION_ERRORS as exc:  # Redis went away between the ping and this call
@@ -97,11 +94,8 @@ def _workers_check(client: Any) -> dict[str, Any]:
 
 
 def _queues_check(settings: Settings) -> dict[str, Any]:
-    from workbench.engine.infra import queue as rq_queue
-    from workbench.engine.infra.redis_conn import CONNECTION_ERRORS
-
     try:
-        depth = {name: rq_queue.queue(name, settings).count for name in rq_queue.QUEUES}
+        depth = {name: rq_queue.queue(name, settings).count for name in QUEUES}
     except CONNECTION_ERRORS as exc:
         return {"status": "unknown", "detail": type(exc).__name__}
     return {"status": "ok", "waiting": depth}

@@ -1,4 +1,4 @@
-"""Failed sign-ins per key (user and address) within a window, for the lock-out in ``auth.authenticate``."""
+"""Failed sign-ins per key (user and address) within a window, for the lock-out in ``sessions.authenticate``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from workbench.engine.core.settings import Settings
+from workbench.engine.infra.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,6 @@ class FailureCounter:
         self._clock = clock
 
     def _redis(self, settings: Settings):
-        from workbench.engine.infra.redis_conn import get_redis
-
         return get_redis(settings)
 
     def count(self, key: str, settings: Settings) -> int:

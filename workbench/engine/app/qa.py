@@ -18,9 +18,10 @@ import pandas as pd
 
 from workbench.engine.app import alerts
 from workbench.engine.core.errors import WorkbenchError
-from workbench.engine.infra.events import EventStream
 from workbench.engine.core.settings import Settings
+from workbench.engine.core.validation.docs import build_run_docs
 from workbench.engine.core.validation.report import row_of
+from workbench.engine.infra.events import EventStream
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,6 @@ def docs_failing_rows(run: Any, settings: Settings, *, limit: int = DOCS_ROWS) -
 
 def build_docs(run: Any, settings: Settings, *, title: str | None = None) -> Path:
     """(Re)build the run's Data Docs page from its stored GX results and failing rows; returns its path."""
-    from workbench.engine.core.validation.docs import build_run_docs
-
     meta = (run.outputs or {}).get("gx_results")
     if not meta:
         raise QADocsMissingError(run_id=run.id)

@@ -1,27 +1,39 @@
-"""Reading stored runs: the record, its layer tables (verified against their hashes), its QA failures, its Data
-Docs page, the RAW file it read, and the lineage graph. Every function checks the ``read`` permission."""
+"""Reading runs (the one read side of runs; ``runs`` records and executes them): a run, a page of runs with its
+total, the run page's view (RAW file facts, the diff of its spec version against the current one), its layer
+tables (verified against their hashes), its QA failures, its Data Docs page and the RAW file it read (its
+events are ``events``). Every use case checks the ``read`` permission."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlmodel import select
 
-from workbench.engine.app import auth, qa
+from workbench.engine.app import qa
+from workbench.engine.app.access import requires
+from workbench.engine.app.datasets import MAX_PAGE
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
-from workbench.engine.store import datasets, lineage, runs
+from workbench.engine.core.table import Table
+from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import read_scope
 from workbench.engine.store.files import RawFileStore
-from workbench.engine.store.models import RunPublic
+from workbench.engine.store.models import Dataset, RawFile, RawFilePublic, Run, RunPublic, SpecVersion
 from workbench.engine.store.prepare import prepare_store
-from workbench.engine.core.table import Table
 
 log = logging.getLogger(__name__)
+
+#: Lines of context around each change in a spec diff.
+DIFF_CONTEXT = 3
 
 
 class RunNotFoundError(WorkbenchError):
@@ -40,24 +52,96 @@ class RunOutputMissingError(WorkbenchError):
     template_es = "{message_es}"
 
 
-@auth.requires("read")
+class RunPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[RunPublic]
+
+
+class SpecDiff(BaseModel):
+    run_version: int
+    current_version: int
+    changed: bool
+    diff: str  # unified diff, "" when the run used the current version
+
+
+class RunView(BaseModel):
+    run: RunPublic
+    file: RawFilePublic | None
+    spec: SpecDiff
+
+
+# --- runs ---------------------------------------------------------------------------------------------
+
+
+@requires("read")
 def get_run(run_id: int, settings: Settings | None = None) -> RunPublic:
     url = prepare_store(settings)
     with read_scope(url) as session:
-        run = runs.get_run(run_id, session=session)
+        run = run_store.get_run(run_id, session=session)
     if run is None:
         raise RunNotFoundError(run_id=run_id)
     return run
 
 
-@auth.requires("read")
-def list_runs(settings: Settings | None = None, **filters: Any) -> list[RunPublic]:
+@requires("read")
+def list_runs(settings: Settings | None = None, *, dataset: str | None = None, status: str | None = None,
+              qa_status: str | None = None, since: datetime | None = None, until: datetime | None = None,
+              limit: int = 50, offset: int = 0) -> RunPage:
+    """Runs newest first (timelines left out), at most MAX_PAGE, with the total that matches the filters."""
+    url = prepare_store(settings)
+    limit, offset = max(1, min(limit, MAX_PAGE)), max(0, offset)
+    count = sa.select(sa.func.count()).select_from(Run)
+    if dataset:
+        count = count.join(Dataset, Dataset.id == Run.dataset_id).where(Dataset.slug == dataset)
+    for column, value in ((Run.status, status), (Run.qa_status, qa_status)):
+        if value:
+            count = count.where(column == value)
+    if since:
+        count = count.where(Run.created_at >= since)
+    if until:
+        count = count.where(Run.created_at < until)
+    with read_scope(url) as session:
+        total = session.execute(count).scalar_one()
+        items = run_store.list_runs(session=session, dataset=dataset, status=status, qa_status=qa_status,
+                                    since=since, until=until, limit=limit, offset=offset)
+    return RunPage(total=total, limit=limit, offset=offset, items=items)
+
+
+@requires("read")
+def run_view(run_id: int, settings: Settings | None = None) -> RunView:
+    """The run (with its timeline), its first RAW file's facts and its spec version against the current one."""
     url = prepare_store(settings)
     with read_scope(url) as session:
-        return runs.list_runs(session=session, **filters)
+        run = run_store.get_run(run_id, session=session)
+        if run is None:
+            raise RunNotFoundError(run_id=run_id)
+        sha = (run.inputs or [{}])[0].get("sha256")
+        file = session.exec(select(RawFile).where(RawFile.sha256 == sha)).first() if sha else None
+        ran = session.get(SpecVersion, run.spec_version_id)
+        current = session.exec(
+            select(SpecVersion).join(Dataset, sa.and_(Dataset.id == SpecVersion.dataset_id,  # type: ignore[arg-type]
+                                                      Dataset.version == SpecVersion.version))
+            .where(Dataset.id == run.dataset_id)).first()
+        old_text, old_version = (ran.yaml_text, ran.version) if ran else ("", run.spec_version)
+        new_text, new_version = (current.yaml_text, current.version) if current else (old_text, old_version)
+    return RunView(run=run, file=RawFilePublic.model_validate(file) if file else None,
+                   spec=spec_diff(old_text, new_text, old_version, new_version))
 
 
-@auth.requires("read")
+def spec_diff(old: str, new: str, old_version: int, new_version: int) -> SpecDiff:
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 fromfile=f"spec v{old_version} (esta ejecución)",
+                                 tofile=f"spec v{new_version} (actual)", n=DIFF_CONTEXT)
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    return SpecDiff(run_version=old_version, current_version=new_version, changed=bool(text), diff=text)
+
+
+# --- what a run produced ------------------------------------------------------------------------------
+
+
+@requires("read")
 def run_table(run_id: int, layer: str, settings: Settings | None = None, *, publish: bool = False) -> Table:
     """A stored run's layer as a Table (from its Parquet output). ``publish=True`` (exports) refuses a run
     whose QA failed: its tables must not leave the workbench."""
@@ -86,7 +170,7 @@ def run_table(run_id: int, layer: str, settings: Settings | None = None, *, publ
     return Table(df=pd.read_parquet(io.BytesIO(data)), origins=meta.get("origins") or {}, sheet=meta.get("sheet"))
 
 
-@auth.requires("read")
+@requires("read")
 def run_failures(run_id: int, *, expectation_id: str | None = None, offset: int = 0, limit: int = 100,
                  settings: Settings | None = None) -> dict[str, Any]:
     """A page of a run's failing rows (every failing row is kept, with its RAW provenance)."""
@@ -95,14 +179,14 @@ def run_failures(run_id: int, *, expectation_id: str | None = None, offset: int 
                             limit=limit)
 
 
-@auth.requires("read")
+@requires("read")
 def build_run_docs(run_id: int, settings: Settings | None = None) -> Path:
     """(Re)build a run's Data Docs page; returns its path."""
     settings = settings or get_settings()
     return qa.build_docs(get_run(run_id, settings), settings)
 
 
-@auth.requires("read")
+@requires("read")
 def run_docs_path(run_id: int, settings: Settings | None = None) -> Path:
     """The run's Data Docs page, built now if it is missing."""
     settings = settings or get_settings()
@@ -110,7 +194,7 @@ def run_docs_path(run_id: int, settings: Settings | None = None) -> Path:
     return page if page.exists() else build_run_docs(run_id, settings)
 
 
-@auth.requires("read")
+@requires("read")
 def raw_bytes(run_id: int, settings: Settings | None = None) -> bytes:
     """The RAW file a run read, verified against its hash (for download and reproduction)."""
     settings = settings or get_settings()
@@ -118,24 +202,6 @@ def raw_bytes(run_id: int, settings: Settings | None = None) -> bytes:
     return RawFileStore(settings.raw_dir).get(run.inputs[0]["sha256"])
 
 
-class DatasetNotFoundError(WorkbenchError):
-    code = "dataset-not-found"
-    kind = "not-found"
-    title = "Dataset not found"
-    template = "there is no dataset {slug!r} in the store (run `workbench specs sync`?)"
-    template_es = "no existe el conjunto de datos {slug!r} en el almacén"
-
-
-@auth.requires("read")
-def lineage_graph(slug: str | None = None, *, fmt: str = "json", settings: Settings | None = None) -> dict[str, Any]:
-    """The lineage graph of ``slug`` (or of every dataset): nodes/edges JSON, or JSON-LD with W3C PROV."""
-    url = prepare_store(settings)
-    with read_scope(url) as session:
-        if slug is not None and datasets.get_dataset(slug, session=session) is None:
-            raise DatasetNotFoundError(slug=slug)
-        graph = lineage.graph(session=session, slug=slug)
-    return lineage.to_jsonld(graph) if fmt == "jsonld" else graph
-
-
-__all__ = ["DatasetNotFoundError", "RunNotFoundError", "RunOutputMissingError", "build_run_docs", "get_run",
-           "lineage_graph", "list_runs", "raw_bytes", "run_docs_path", "run_failures", "run_table"]
+__all__ = ["RunNotFoundError", "RunOutputMissingError", "RunPage", "RunView", "SpecDiff", "build_run_docs",
+           "get_run", "list_runs", "raw_bytes", "run_docs_path", "run_failures", "run_table", "run_view",
+           "spec_diff"]

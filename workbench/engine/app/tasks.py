@@ -1,4 +1,4 @@
-"""The RQ job functions (named by ``jobs.RUN_JOB`` in Redis) and the worker process that runs them."""
+"""The RQ job functions (named by ``run_queue.RUN_JOB`` in Redis) and the worker process that runs them."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Any
 
 from rq import get_current_job
 
-from workbench.engine.app import previews, services
-from workbench.engine.app.jobs import UNAVAILABLE, _mark, _marker
+from workbench.engine.app import previews, runs
+from workbench.engine.app.run_queue import UNAVAILABLE, mark, marker_path
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.core.statuses import QUEUES
 from workbench.engine.core.validation.runner import warm_up  # light: GX itself is imported inside warm_up
-from workbench.engine.infra.queue import QUEUE_FAILURES, QUEUES, start_worker
+from workbench.engine.infra.queue import QUEUE_FAILURES, start_worker
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +34,15 @@ def run_job(run_id: int) -> dict[str, Any]:
 
     # A marker says which process executes the run (``interrupted_runs``): written before, removed once the end
     # is recorded, marked "unrecorded" when the run could not be finished (so recovery ends it, with no wait).
-    marker = _marker(run_id, get_settings())
+    marker = marker_path(run_id, get_settings())
     ours = not marker.exists()  # an earlier attempt's marker is left for recovery until the run is resolved
     if ours:
-        _mark(marker, "executing")
+        mark(marker, "executing")
     try:
-        run = services.execute_run(run_id, progress=progress)
+        run = runs.execute_run(run_id, progress=progress)
     except WorkbenchError as exc:
         if ours:
-            _mark(marker, "unrecorded", error=exc.code)
+            mark(marker, "unrecorded", error=exc.code)
         if exc.code not in UNAVAILABLE:  # a run that does not exist, a missing file: the job fails, with its trace
             raise
         # the store (or Redis) went away: a known condition, one line, no traceback
@@ -50,7 +51,7 @@ def run_job(run_id: int) -> dict[str, Any]:
         return {"run_id": run_id, "status": "unrecorded", "error": exc.code}
     except BaseException as exc:  # a bug (recorded as internal-error by the run if it got that far), a shutdown
         if ours:
-            _mark(marker, "unrecorded", error=type(exc).__name__)
+            mark(marker, "unrecorded", error=type(exc).__name__)
         raise
     if ours or run.status != "running":
         marker.unlink(missing_ok=True)
@@ -70,12 +71,15 @@ def work(queues: list[str] | None = None, *, burst: bool = False, settings: Sett
     By default jobs run inside the worker process (RQ's SimpleWorker): our jobs are the engine's own code,
     and forking a work horse per job (copying a process that holds pandas and Arrow, then reconnecting to
     the database and Redis) doubled the cost of a typical run. ``fork=True`` isolates each job instead.
-    Either way a killed worker is recovered the same way (``services.recover_abandoned``). ``stamped=False``
+    Either way a killed worker is recovered the same way (``runs.recover_abandoned``). ``stamped=False``
     leaves the time out of RQ's log lines (``workbench serve`` stamps every line of its processes)."""
     settings = settings or get_settings()
 
-    services.recover_abandoned(settings)
+    runs.recover_abandoned(settings)
     if not fork:  # jobs run in this process: import GX (~3 s) while waiting for the first one
-        threading.Thread(target=warm_up, name="gx-warm-up", daemon=True).start()
+        threading.Thread(target=warm_up, name="qa-warm-up", daemon=True).start()
     return start_worker(queues or list(QUEUES), burst=burst, settings=settings, name=name, fork=fork,
                         stamped=stamped)
+
+
+__all__ = ["preview_job", "run_job", "work"]

@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import pyarrow as pa
+
 log = logging.getLogger(__name__)
 
 #: malloc arenas per process (glibc's default is 8 per core): 2 keeps peak RSS lower with no measured slowdown.
@@ -119,10 +121,6 @@ def _arrow_on_malloc() -> None:
     freed memory in per-thread heaps that only the owning thread can release: measured, 20 threads previewing
     5 MB files left ~410 MB that ``release_unused`` from the releaser's thread did not return (from the main
     thread it did). No slowdown measured (csv 5 MB preview 280 ms vs 355 ms, xlsx 1.36 s vs 2.95 s, same run)."""
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return
     pa.set_memory_pool(pa.system_memory_pool())
 
 
@@ -144,12 +142,7 @@ def release() -> None:
     ~130 MB of a worker's retained memory), Arrow's pool, then glibc's arenas."""
     started, before = time.perf_counter(), _rss_mb()
     gc.collect()
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        pass
+    pa.default_memory_pool().release_unused()
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)

@@ -19,6 +19,7 @@ from workbench.engine.core.serialize import records
 from workbench.engine.core.spec.models import Spec
 from workbench.engine.core.spec.source import HeaderOptions, SourceOptions
 from workbench.engine.core.table import RAW_ROW, Table
+from workbench.engine.core.validation import validate
 
 ENGINE_VERSION = "0.2.0"  # 0.2: previews and runs carry QA
 RAW_SAMPLE_ROWS = 20
@@ -79,8 +80,6 @@ def raw_text_lookup(table: Table) -> Callable[[int, str], str | None]:
 
 def validate_layers(spec: Spec, result: PipelineResult, raw: Table) -> Any:
     """Run the spec's expectations over the layers (the validation package imports GX on first use)."""
-    from workbench.engine.core.validation import validate
-
     return validate(result.layers, spec.expectations, control_totals=result.control_totals,
                     raw_text=raw_text_lookup(raw))
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,6 +20,10 @@ PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "change_me", "secr
 
 #: Largest RAW file accepted by the engine, in bytes (uploads are bounded while streaming by the web layer).
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+#: How spec checks are evaluated (``WORKBENCH_QA_ENGINE``; read per validation by validation/runner.py).
+QAEngine = Literal["auto", "gx"]
 
 
 class Settings(BaseSettings):
@@ -39,6 +45,9 @@ class Settings(BaseSettings):
         description="Redis for the preview cache, locks, events and RQ (redis://127.0.0.1:6379/0); default: an "
         "embedded Redis started in <data_dir>/redis, listening on a unix socket only.",
     )
+    qa_engine: QAEngine = Field(
+        default="auto", description="How spec checks are evaluated: auto (vectorised, GX only for the checks the "
+        "vectorised path leaves to it) or gx (every check through Great Expectations, the oracle).")
     cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1, description="How long a cached preview lives, seconds.")
     cache_max_entry_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="Largest preview cached, bytes.")
     cache_max_total_bytes: int = Field(default=512 * 1024 * 1024, ge=1024, description="Preview cache size bound, bytes.")
@@ -144,8 +153,6 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: Any) -> Any:
-        import ipaddress
-
         if isinstance(value, str):
             text = value.strip()
             value = json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
@@ -184,8 +191,6 @@ class Settings(BaseSettings):
 
 
 def _loopback(url: str) -> bool:
-    from urllib.parse import urlsplit
-
     return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 

@@ -1,5 +1,8 @@
-"""Run and QA statuses (kept apart: a run can succeed while its QA fails, and is then never shown green)."""
+"""Run and QA statuses (kept apart: a run can succeed while its QA fails, and is then never shown green), and
+the names of the work queues."""
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 QA_STATUSES = ("not_run", "passed", "warning", "failed")
 BACKFILL_STATUSES = ("running", "finished", "cancelled")
+#: The RQ queues (``infra.queue``), by the work they take.
+QUEUES = ("previews", "runs", "backfills")

@@ -18,14 +18,10 @@ from typing import Any
 
 import redis
 
-from workbench.engine.infra.redis_conn import (
-    CONNECTION_ERRORS,
-    EVENTS_STREAM,
-    RedisUnavailableError,
-    client_location,
-    get_redis,
-)
+from workbench.engine.core.errors import RedisUnavailableError
 from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.infra.redis_conn import EVENTS_STREAM, client_location, get_redis
+from workbench.engine.infra.redis_embedded import CONNECTION_ERRORS
 
 log = logging.getLogger(__name__)
 

@@ -24,15 +24,10 @@ from typing import Any
 
 import redis
 
-from workbench.engine.core.errors import WorkbenchError
-from workbench.engine.infra.redis_conn import (
-    CONNECTION_ERRORS,
-    LOCK_PREFIX,
-    RedisUnavailableError,
-    client_location,
-    get_redis,
-)
+from workbench.engine.core.errors import RedisUnavailableError, WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.infra.redis_conn import LOCK_PREFIX, client_location, get_redis
+from workbench.engine.infra.redis_embedded import CONNECTION_ERRORS
 
 log = logging.getLogger(__name__)
 

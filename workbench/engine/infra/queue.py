@@ -15,11 +15,11 @@ from rq.serializers import JSONSerializer
 
 from workbench.engine.core.errors import RedisUnavailableError
 from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.core.statuses import QUEUES
 from workbench.engine.infra.redis_conn import client_location, get_redis
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("previews", "runs", "backfills")
 RESULT_TTL_S = 24 * 3600
 FAILURE_TTL_S = 7 * 24 * 3600
 

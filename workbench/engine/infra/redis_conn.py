@@ -23,7 +23,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
 from workbench.engine.core.errors import RedisUnavailableError
-from workbench.engine.infra.redis_embedded import CONNECTION_ERRORS, EmbeddedRedis, server_binary
+from workbench.engine.infra.redis_embedded import CONNECTION_ERRORS, EmbeddedRedis
 from workbench.engine.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -162,12 +162,9 @@ def client_location(client: redis.Redis) -> str:
 
 __all__ = [
     "CACHE_PREFIX",
-    "CONNECTION_ERRORS",
     "EVENTS_STREAM",
-    "EmbeddedRedis",
     "KEY_PREFIX",
     "LOCK_PREFIX",
-    "RedisUnavailableError",
     "client_location",
     "client_retry",
     "describe_url",
@@ -175,7 +172,6 @@ __all__ = [
     "get_redis",
     "owned_embedded",
     "redis_url",
-    "server_binary",
     "state_db_url",
     "stop_embedded",
 ]

@@ -245,6 +245,8 @@ class StoreChanges(SQLModel, table=True):
 COUNTED_TABLES = ("data_workbench_datasets", "data_workbench_spec_versions", "data_workbench_files",
                   "data_workbench_runs", "data_workbench_backfills", "data_workbench_lineage_nodes",
                   "data_workbench_lineage_edges")
+#: Tables the read-only admin dashboard (``/admin``) shows: the store's history, not accounts or credentials.
+ADMIN_TABLES = (Dataset, SpecVersion, RawFile, Run, Backfill, LineageNode, LineageEdge)
 
 
 # --- read models -----------------------------------------------------------------------------------
@@ -368,11 +370,10 @@ class LineageEdgePublic(SQLModel):
 
 
 __all__ = [
+    "ADMIN_TABLES",
     "Backfill",
     "BackfillPublic",
     "NODE_KINDS",
-    "QA_STATUSES",
-    "RUN_STATUSES",
     "Dataset",
     "DatasetPublic",
     "LineageEdge",

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from workbench.engine.core.errors import public_record
+from workbench.engine.core.preview import ENGINE_VERSION
 from workbench.engine.store.models import Dataset, RawFile, RawFilePublic, Run, RunPublic, SpecVersion, utcnow
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,6 @@ def inputs_key(spec_hash: str, file_sha256: str, params: dict[str, Any], sheet: 
     """What makes two runs the same: the spec content, the RAW bytes, the parameters, the sheet the user chose
     (none: the one the engine finds) and the engine version (an engine fix must not be hidden behind an earlier
     result)."""
-    from workbench.engine.core.preview import ENGINE_VERSION
-
     what: dict[str, Any] = {"spec": spec_hash, "file": file_sha256, "params": params, "engine": ENGINE_VERSION}
     if sheet is not None and sheet != "":  # only when chosen, so the keys of runs recorded before sheets could be chosen stay the same
         what["sheet"] = sheet

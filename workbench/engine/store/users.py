@@ -1,7 +1,7 @@
 """Users and credentials (API tokens, browser sessions, the one-time setup link): rows in, read models out.
 
 Secrets never reach this module: callers pass the SHA-256 of a secret, and password hashes are made by
-``engine.auth`` (argon2id)."""
+``engine.app.sessions`` (argon2id)."""
 
 from __future__ import annotations
 

@@ -49,4 +49,4 @@ def step_names() -> list[str]:
     return [cls.model_fields["type"].default for cls in STEPS]
 
 
-__all__ = ["STEPS", "AnyStep", "Step", "StepContext", "step_names"]
+__all__ = ["STEPS", "AnyStep", "step_names"]

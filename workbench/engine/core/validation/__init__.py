@@ -1,7 +1,9 @@
-"""Quality gates: expectations declared per layer in the spec, run with Great Expectations.
+"""Quality gates: expectations declared per layer in the spec, in Great Expectations' vocabulary and result format.
 
-Importing this package (and loading specs) never imports great_expectations: the runner imports it inside
-``validate``. Public API: ``ExpectationSpec`` (the spec model), ``validate`` and ``QAReport``.
+The checks are evaluated as vectorised column operations (vectorised/), GX being their oracle; GX itself is
+imported (by gx_runner) only for a check the vectorised path leaves to it, or with ``WORKBENCH_QA_ENGINE=gx``.
+Importing this package and loading specs never import it. Public API: ``ExpectationSpec`` (the spec model),
+``validate`` and ``QAReport``.
 """
 
 from workbench.engine.core.validation.models import ExpectationSpec, ExpectationsByLayer, known_types

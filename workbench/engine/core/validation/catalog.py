@@ -10,6 +10,7 @@ file still equals what the installed GX exposes, so a GX upgrade cannot drift si
 from __future__ import annotations
 
 import collections.abc
+import datetime as dt
 import json
 import types
 import typing
@@ -27,8 +28,19 @@ JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "date
 
 @cache
 def core_catalog() -> dict[str, list[dict[str, Any]]]:
-    """{expectation type: [{"name", "required", "types"}...]} as shipped in catalog.json."""
-    return json.loads(CATALOG_PATH.read_text(encoding="utf-8"))["expectations"]
+    """{expectation type: [{"name", "required", "types", "enum"?, "cast"?, "default"?}...]} as shipped in
+    catalog.json (``cast``: the number type GX turns a value into; ``default``: GX's default value)."""
+    return _document()["expectations"]
+
+
+@cache
+def _document() -> dict[str, Any]:
+    return json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+
+
+def gx_version() -> str:
+    """The GX version the catalog was captured from (the installed one: test_catalog.py checks it)."""
+    return str(_document()["great_expectations"])
 
 
 def _coarse(annotation: Any) -> list[str]:
@@ -55,8 +67,6 @@ def _coarse(annotation: Any) -> list[str]:
         return ["any"]
     if not isinstance(annotation, type):
         return ["any"]
-    import datetime as dt
-
     if issubclass(annotation, bool):
         return ["boolean"]
     if issubclass(annotation, str):
@@ -72,8 +82,9 @@ def _coarse(annotation: Any) -> list[str]:
 
 def build_catalog() -> dict[str, list[dict[str, Any]]]:
     """The catalog from the installed great_expectations (imports it: tests and the regeneration command only)."""
+    # lazy: great_expectations takes ~3 s to import; only the catalog's regeneration and its tests need it
     import great_expectations.expectations  # noqa: F401  (registers the core expectations)
-    from great_expectations.expectations.registry import _registered_expectations
+    from great_expectations.expectations.registry import _registered_expectations  # lazy: as above
 
     out: dict[str, list[dict[str, Any]]] = {}
     for name, cls in sorted(_registered_expectations.items()):
@@ -88,9 +99,37 @@ def build_catalog() -> dict[str, list[dict[str, Any]]]:
             literal = _literal_values(field.outer_type_)
             if literal:
                 entry["enum"] = literal
+            cast = _cast(field.outer_type_)
+            if cast:
+                entry["cast"] = cast
+            if not field.required and _is_json(field.default):
+                entry["default"] = field.default
             kwargs.append(entry)
         out[name] = kwargs
     return out
+
+
+def _cast(annotation: Any) -> str | None:
+    """``float`` or ``int`` when GX's field converts a number to that type (pydantic v1 tries a union's
+    members in order, so ``Union[float, ...]`` makes ``1`` into ``1.0``): the stored kwargs show it so."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _cast(typing.get_args(annotation)[0])
+    first = typing.get_args(annotation)[0] if origin in (typing.Union, types.UnionType) else annotation
+    if isinstance(first, type) and not issubclass(first, bool):
+        if issubclass(first, float):
+            return "float"
+        if issubclass(first, int):
+            return "int"
+    return None
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _literal_values(annotation: Any) -> list[Any]:
@@ -107,7 +146,7 @@ def _literal_values(annotation: Any) -> list[Any]:
 
 def write_catalog(path: Path = CATALOG_PATH) -> None:
     """Regenerate catalog.json from the installed GX."""
-    import great_expectations
+    import great_expectations  # lazy: as in build_catalog
 
     doc = {"great_expectations": great_expectations.__version__, "expectations": build_catalog()}
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

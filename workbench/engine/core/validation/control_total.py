@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, Callable, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
+from workbench.engine.core.serialize import jsonable
 from workbench.engine.core.steps._numbers import parse_numbers
 from workbench.engine.core.steps.base import StepContext
 from workbench.engine.core.steps.conditions import Condition
@@ -109,6 +110,20 @@ def check_control_total(df: pd.DataFrame, kw: ControlTotalKwargs, expected: Deci
     return ControlOutcome(computed, expected, difference, rows, abs(difference) <= kw.tolerance)
 
 
+def captured_value(kw: ControlTotalKwargs, control_totals: dict[str, Any], table: Table,
+                   raw_text: Callable[[int, str], str | None] | None) -> tuple[str | None, dict[str, Any] | None]:
+    """(the control total parsed from its RAW text, its RAW cell) or (None, None) when the run did not capture
+    it. A RAW text that is not a number raises ValueError."""
+    captured = control_totals.get(kw.control)
+    if not captured:
+        return None, None
+    value = parse_control(captured.get("value"), decimal=kw.decimal, thousands=kw.thousands)
+    row, column = captured.get("row"), captured.get("column")
+    text = raw_text(row, column) if raw_text and isinstance(row, int) and column else None
+    cell = {"sheet": table.sheet, "row": row, "column": column, "text": text, "value": captured.get("value")}
+    return plain(value), jsonable(cell)
+
+
 def _rows(condition: Condition, df: pd.DataFrame, ctx: StepContext) -> np.ndarray:
     """Positions where ``condition`` holds. An ``all`` is evaluated test by test on the rows still in play:
     the first test (e.g. ``nivel = subtitulo``) usually leaves few rows for the costlier ones (``subtitulo < 20``
@@ -124,4 +139,5 @@ def _rows(condition: Condition, df: pd.DataFrame, ctx: StepContext) -> np.ndarra
     return rows
 
 
-__all__ = ["plain", "ControlOutcome", "ControlTotalKwargs", "Term", "check_control_total", "parse_control"]
+__all__ = ["plain", "ControlOutcome", "ControlTotalKwargs", "Term", "captured_value", "check_control_total",
+           "parse_control"]

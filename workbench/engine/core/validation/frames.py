@@ -44,23 +44,38 @@ def gx_frame(table: Table) -> tuple[pd.DataFrame, dict[str, int]]:
     scales: dict[str, int] = {}
     converted: dict[str, pd.Series] = {}
     for name, series in df.items():
-        dtype = series.dtype
-        if not isinstance(dtype, pd.ArrowDtype):
-            continue
-        arrow_type = dtype.pyarrow_dtype
-        if pa.types.is_decimal(arrow_type):
-            values = pa.array(series)
-            floats = pc.cast(values, pa.float64())
-            if pc.all(pc.equal(pc.cast(floats, arrow_type), values)).as_py() in (True, None):
-                converted[str(name)] = pd.Series(floats.to_numpy(zero_copy_only=False), name=name)
-                scales[str(name)] = arrow_type.scale
-        elif pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
-            converted[str(name)] = pd.Series(series.to_numpy(dtype="float64", na_value=float("nan"))
-                                             if series.isna().any() or pa.types.is_floating(arrow_type)
-                                             else series.to_numpy(dtype="int64"), name=name)
+        column, scale = gx_column(series)
+        if column is not series:
+            converted[str(name)] = column
+        if scale is not None:
+            scales[str(name)] = scale
     if converted:
         df = df.assign(**converted)
     return df, scales
+
+
+def gx_column(series: pd.Series) -> tuple[pd.Series, int | None]:
+    """One column (positional index) as the GX frame holds it, and its decimal scale when it was turned into
+    float64: Arrow decimals that round-trip float64 exactly, Arrow integers and floats as numpy."""
+    dtype = series.dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        return series, None
+    arrow_type = dtype.pyarrow_dtype
+    if pa.types.is_decimal(arrow_type):
+        values = pa.array(series)
+        floats = pc.cast(values, pa.float64())
+        if pc.all(pc.equal(pc.cast(floats, arrow_type), values)).as_py() in (True, None):
+            return pd.Series(floats.to_numpy(zero_copy_only=False), name=series.name), arrow_type.scale
+    elif pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        return pd.Series(series.to_numpy(dtype="float64", na_value=float("nan"))
+                         if series.isna().any() or pa.types.is_floating(arrow_type)
+                         else series.to_numpy(dtype="int64"), name=series.name), None
+    return series, None
+
+
+def scales_of(scales: dict[str, int], columns: list[str]) -> dict[str, int]:
+    """The scales of the columns a check reads (GX copies an expectation's kwargs many times: keep them small)."""
+    return {c: scales[c] for c in columns if c in scales}
 
 
 def arrow_column(series: pd.Series, scale: int | None = None) -> pa.Array:
@@ -78,4 +93,4 @@ def exact(column: pa.Array, wide: pa.DataType) -> pa.Array:
     return pc.fill_null(pc.cast(column, wide), pa.scalar(0, wide))
 
 
-__all__ = ["EXACT", "MissingColumnsError", "arrow_column", "exact", "gx_frame", "require"]
+__all__ = ["EXACT", "MissingColumnsError", "arrow_column", "exact", "gx_column", "gx_frame", "require", "scales_of"]

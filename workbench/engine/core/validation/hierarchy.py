@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -91,9 +91,12 @@ class HierarchyOutcome:
     mismatches: list[Mismatch]
 
 
-def check_hierarchy(df: pd.DataFrame, kw: HierarchyKwargs, scales: dict[str, int] | None = None) -> HierarchyOutcome:
+def check_hierarchy(df: pd.DataFrame, kw: HierarchyKwargs, scales: dict[str, int] | None = None,
+                    encoder: KeyEncoder | None = None) -> HierarchyOutcome:
     """Every (parent, measure) whose children's exact sum differs from it by more than the tolerance.
-    ``df`` is positional (0..n-1); ``scales`` names float64 columns holding decimals (see frames.gx_frame)."""
+    ``df`` is positional (0..n-1); ``scales`` names float64 columns holding decimals (see frames.gx_frame);
+    ``encoder`` (over the same rows) may be shared by several checks of one table: each key column is then
+    encoded once."""
     require(df, kw.columns(), "expect_hierarchy_consistency")
     scales = scales or {}
     long = kw.measures is None
@@ -103,7 +106,7 @@ def check_hierarchy(df: pd.DataFrame, kw: HierarchyKwargs, scales: dict[str, int
     wide = pa.decimal256(WIDE_PRECISION, scale)
     shown = [kw.measure_column] if long else []
     table = pa.table({**{c: _key(df[c]) for c in [kw.level_column, *shown]}, **amounts, POSITION: np.arange(len(df))})
-    levels, encoder = table[kw.level_column], _Encoder(df)
+    levels, encoder = table[kw.level_column], encoder or KeyEncoder(df.__getitem__)
     checked, found = 0, []
     for depth, parent_level in enumerate(kw.levels[:-1]):
         if parent_level not in kw.parent_levels:
@@ -127,18 +130,18 @@ def check_hierarchy(df: pd.DataFrame, kw: HierarchyKwargs, scales: dict[str, int
     return HierarchyOutcome(checked, found)
 
 
-class _Encoder:
+class KeyEncoder:
     """Key columns as one int64 per row (each column dictionary-encoded once, codes combined in mixed radix):
     grouping and joining on one integer is several times faster than on seven text columns. Falls back to
-    the text columns when the combined code would not fit in 63 bits."""
+    the text columns when the combined code would not fit in 63 bits. ``column`` gives a key column by name."""
 
-    def __init__(self, df: pd.DataFrame) -> None:
-        self.df = df
+    def __init__(self, column: Callable[[str], pd.Series]) -> None:
+        self.column = column
         self.codes: dict[str, tuple[np.ndarray, int]] = {}
 
     def _code(self, column: str) -> tuple[np.ndarray, int]:
         if column not in self.codes:
-            values = _key(self.df[column])
+            values = _key(self.column(column))
             if isinstance(values, pa.ChunkedArray):
                 values = values.combine_chunks()
             encoded = pc.dictionary_encode(values)
@@ -159,7 +162,7 @@ class _Encoder:
     def _text_keys(self, table: pa.Table, keys: list[str]) -> pa.Table:
         for column in keys:
             if column not in table.column_names:
-                table = table.append_column(column, _key(self.df[column]))
+                table = table.append_column(column, _key(self.column(column)))
         return table
 
 
@@ -206,4 +209,4 @@ def _dec(value: object) -> Decimal:
     return Decimal(0) if value is None else Decimal(value)  # type: ignore[arg-type]
 
 
-__all__ = ["HierarchyKwargs", "HierarchyOutcome", "Mismatch", "check_hierarchy"]
+__all__ = ["HierarchyKwargs", "HierarchyOutcome", "KeyEncoder", "Mismatch", "check_hierarchy"]

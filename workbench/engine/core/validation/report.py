@@ -115,11 +115,17 @@ class QAReport:
         """Every failing row of every expectation, one line each, in the shape of ``failures()`` rows plus the
         expectation's id, layer and severity (``values``, ``raw`` and ``details`` hold dicts/lists): stored
         with a run so its pages can be served later without the tables."""
-        lines = [{"expectation_id": item.id, "layer": item.layer, "severity": item.severity, **row}
-                 for item in self.results for row in self._rows(item, 0, len(item.positions))]
-        for line in lines:
-            line.setdefault("details", None)
-        return pd.DataFrame(lines, columns=FAILURE_COLUMNS)
+        columns: dict[str, list[Any]] = {name: [] for name in FAILURE_COLUMNS}
+        for item in self.results:
+            rows = self._rows(item, 0, len(item.positions))
+            count = len(rows)
+            columns["expectation_id"] += [item.id] * count
+            columns["layer"] += [item.layer] * count
+            columns["severity"] += [item.severity] * count
+            for key in ("row", "position", "values", "raw"):
+                columns[key] += [row[key] for row in rows]
+            columns["details"] += [row.get("details") for row in rows]
+        return pd.DataFrame(columns, columns=FAILURE_COLUMNS)
 
     def _rows(self, item: ExpectationResult, offset: int, limit: int) -> list[dict[str, Any]]:
         positions = item.positions[offset: offset + limit]
@@ -129,27 +135,48 @@ class QAReport:
         frame = table.df.iloc[positions]
         columns = [c for c in item.columns if c in frame.columns]
         values = records(frame[columns])
-        raw_rows = frame[RAW_ROW].tolist() if RAW_ROW in frame.columns else [None] * len(frame)
+        raw_rows = _row_numbers(frame[RAW_ROW]) if RAW_ROW in frame.columns else [None] * len(frame)
         raw_cols = frame[RAW_COL].tolist() if RAW_COL in frame.columns else [None] * len(frame)
+        cells = _RawCells(table, columns, self.raw_text)
         out = []
-        for position, vals, raw_row, raw_col in zip(positions.tolist(), values, raw_rows, raw_cols):
-            row: dict[str, Any] = {"row": raw_row_number(raw_row), "position": position, "values": vals,
-                                   "raw": self._raw_cells(table, columns, raw_row, raw_col)}
+        for position, vals, row_number, raw_col in zip(positions.tolist(), values, raw_rows, raw_cols):
+            row: dict[str, Any] = {"row": row_number, "position": position, "values": vals,
+                                   "raw": cells(row_number, raw_col)}
             if position in item.row_details:
                 row["details"] = item.row_details[position]
             out.append(row)
         return out
 
-    def _raw_cells(self, table: Table, columns: list[str], raw_row: Any, raw_col: Any) -> list[dict[str, Any]]:
-        """The RAW cells behind the shown values (columns derived by a step have none; then the row alone)."""
-        row_number = raw_row_number(raw_row)
-        letters = [table.origins.get(c) or (raw_col if isinstance(raw_col, str) and c not in table.origins else None)
-                   for c in columns]
+
+class _RawCells:
+    """The RAW cells behind a failing row's shown values (columns derived by a step have none; then the row
+    alone). A column's letter is its origin; a column without one (a melted value) takes the row's own RAW
+    column. The letters are worked out once per expectation, not once per row."""
+
+    def __init__(self, table: Table, columns: list[str], raw_text: RawText | None) -> None:
+        self.sheet, self.raw_text = table.sheet, raw_text
+        self.fixed = [table.origins.get(c) for c in columns]
+        self.per_row = [c not in table.origins for c in columns]
+        self.letters = list(dict.fromkeys(x for x in self.fixed if x)) if not any(self.per_row) else None
+
+    def __call__(self, row_number: int | None, raw_col: Any) -> list[dict[str, Any]]:
+        letters = self.letters
+        if letters is None:
+            own = raw_col if isinstance(raw_col, str) else None
+            letters = list(dict.fromkeys(x for x in (f or (own if p else None) for f, p in zip(self.fixed, self.per_row))
+                                         if x))
         cells = []
-        for letter in dict.fromkeys(x for x in letters if x):
+        for letter in letters:
             text = self.raw_text(row_number, letter) if self.raw_text and row_number else None
-            cells.append({"sheet": table.sheet, "row": row_number, "column": letter, "text": text})
-        return cells or [{"sheet": table.sheet, "row": row_number, "column": None, "text": None}]
+            cells.append({"sheet": self.sheet, "row": row_number, "column": letter, "text": text})
+        return cells or [{"sheet": self.sheet, "row": row_number, "column": None, "text": None}]
+
+
+def _row_numbers(raw_rows: pd.Series) -> list[int | None]:
+    """A ``_raw_row`` column as the row numbers people see (``raw_row_number`` of each value)."""
+    if pd.api.types.is_integer_dtype(raw_rows.dtype) and not raw_rows.hasnans:
+        return [int(v) for v in raw_rows.tolist()]
+    return [raw_row_number(v) for v in raw_rows.tolist()]
 
 
 def raw_row_number(value: Any) -> int | None:

@@ -22,9 +22,12 @@ GX_LIST_CAP = 200  # per-row entries kept in the GX result document (Data Docs)
 _ROW_LISTS = ("unexpected_list", "unexpected_index_list")
 
 
-def to_result(item: ExpectationSpec, layer: str, evr: Any) -> ExpectationResult:
-    result: dict[str, Any] = evr.result or {}
-    info = evr.exception_info or {}
+def to_result(item: ExpectationSpec, layer: str, *, success: bool, result: dict[str, Any] | None,
+              exception_info: dict[str, Any] | None) -> ExpectationResult:
+    """Our result from GX's parts of one (GX's ``ExpectationValidationResult``'s ``success``, ``result`` and
+    ``exception_info``, or the vectorised path's equal ones). Trims ``result``'s per-row lists in place."""
+    result = result if result is not None else {}
+    info = exception_info or {}
     base = dict(id=item.id or "?", layer=layer, type=item.type, kwargs=jsonable(item.kwargs), severity=item.severity,
                 mostly=item.mostly, description=item.description, columns=relevant_columns(item))
     problem = _exception(info)
@@ -42,7 +45,7 @@ def to_result(item: ExpectationSpec, layer: str, evr: Any) -> ExpectationResult:
     elif item.type == CONTROL_TOTAL:
         summary = dict(details)
     _trim(result)
-    success = bool(evr.success)
+    success = bool(success)
     out = ExpectationResult(**base, success=success, status="passed" if success else "failed", message="",
                             observed_value=jsonable(result.get("observed_value")),
                             element_count=result.get("element_count"), unexpected_count=result.get("unexpected_count"),
@@ -113,6 +116,12 @@ def _shown(value: Any) -> str:
     return fmt_number(value) if as_decimal(value) is not None else str(value)
 
 
+def first_line(exc: BaseException | str) -> str:
+    """An error in one line (GX's pydantic errors put the reason on the lines after the first)."""
+    name = type(exc).__name__ if isinstance(exc, BaseException) else "error"
+    return (" ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or name)[:300]
+
+
 def _exception(info: dict[str, Any]) -> str | None:
     """The first line of the exception a check raised, if any. GX reports it directly, or per failed metric
     (keyed by the metric's id) when a metric could not be computed, e.g. for a missing column."""
@@ -144,4 +153,4 @@ def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-__all__ = ["GX_LIST_CAP", "control_total_message", "message", "mismatch_text", "relevant_columns", "to_result"]
+__all__ = ["GX_LIST_CAP", "control_total_message", "first_line", "message", "mismatch_text", "relevant_columns", "to_result"]

@@ -1,174 +1,125 @@
-"""Run a spec's expectations over a run's layers with Great Expectations: the only module importing it.
+"""Run a spec's expectations over a run's layers: vectorised where it gives GX's answer, GX for the rest.
 
-GX is imported inside functions (the import costs ~3 s and the CLI and web app must start without it). One
-ephemeral context per process, one batch and one suite per layer, ``COMPLETE`` results so every failing
-row is known; the GX frame has a positional index (frames.gx_frame), so failing indexes are row positions and
-map straight to provenance. Failed QA is a result, never an exception: a check that raises is an ``error``.
+Each layer's checks are evaluated in one pass by the vectorised path (vectorised/), which produces GX's own
+result documents; the checks it does not reproduce (a type it does not know, GX-only arguments) run in one GX
+suite over the same frame, so GX is imported only when a spec needs it. ``WORKBENCH_QA_ENGINE=gx`` runs every
+check through GX (the oracle; gx_runner.py). Either way the report, the failing rows and the Data Docs
+document are the same (tests/unit/validation/test_differential.py). Failed QA is a result, never an exception.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
+import datetime as dt
+import os
 import time
-from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
-from workbench.engine.core.serialize import jsonable
+from workbench.engine.core.settings import QAEngine
 from workbench.engine.core.table import Table
-from workbench.engine.core.validation.checks import CONTROL_TOTAL, HIERARCHY
-from workbench.engine.core.validation.control_total import ControlTotalKwargs, parse_control, plain
-from workbench.engine.core.validation.frames import gx_frame
-from workbench.engine.core.validation.hierarchy import HierarchyKwargs
+from workbench.engine.core.validation import gx_runner
 from workbench.engine.core.validation.models import ExpectationSpec
 from workbench.engine.core.validation.report import DEFAULT_PAGE_SIZE, ExpectationResult, QAReport, RawText
-from workbench.engine.core.validation.results import to_result
+from workbench.engine.core.validation.results import first_line, to_result
+from workbench.engine.core.validation.vectorised import Batch, Evaluated, evaluate
+from workbench.engine.core.validation.vectorised.gxdoc import gx_order, result_doc, suite_doc
 
-#: Every failing row's index (COMPLETE), but not GX's pandas query text listing them again.
-RESULT_FORMAT = {"result_format": "COMPLETE", "partial_unexpected_count": 20, "include_unexpected_rows": False,
-                 "return_unexpected_index_query": False}
-_LOCK = threading.Lock()  # one GX context per process, used by one validation at a time
-GX_SEVERITY = {"error": "critical", "warning": "warning"}
+#: The environment variable choosing the QA engine, and its values: ``auto`` (default: vectorised, GX only
+#: for the checks it does not reproduce) or ``gx`` (every check through GX).
+ENGINE_VARIABLE = "WORKBENCH_QA_ENGINE"
+ENGINES = get_args(QAEngine)
 
 
-@cache
-def _gx() -> Any:
-    """Import GX once, quietly: no progress bars, no per-batch data fingerprint (a hash of every cell, ~0.5 s
-    per 200k Arrow rows, only used as a batch marker we never read)."""
-    import great_expectations as gx
-    from great_expectations.execution_engine import pandas_execution_engine
-
-    import workbench.engine.core.validation.gx_custom  # noqa: F401  (registers our expectations)
-
-    pandas_execution_engine.HASH_THRESHOLD = 0
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    return gx
+def qa_engine() -> str:
+    value = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower() or "auto"
+    if value not in ENGINES:
+        raise ValueError(f"{ENGINE_VARIABLE} must be one of {', '.join(ENGINES)}, not {value!r}")
+    return value
 
 
 def validate(layers: dict[str, Table], expectations: dict[str, list[ExpectationSpec]], *,
              control_totals: dict[str, Any], raw_text: RawText | None = None,
-             page_size: int = DEFAULT_PAGE_SIZE) -> QAReport:
+             page_size: int = DEFAULT_PAGE_SIZE, engine: str | None = None) -> QAReport:
     """Validate each layer's table against its expectations. Layers without expectations are skipped; with no
-    expectation at all the report is ``not_run`` (and GX is not even imported)."""
+    expectation at all the report is ``not_run``. ``engine``: ``auto`` or ``gx`` (default: qa_engine())."""
     t0 = time.perf_counter()
+    engine = engine or qa_engine()
     planned = {layer: items for layer, items in expectations.items() if items}
     results: list[ExpectationResult] = []
     gx_results: dict[str, dict[str, Any]] = {}
     for layer, items in planned.items():
         if layer not in layers:
-            results += [_error(item, layer, f"la capa {layer!r} no se produjo en esta ejecución") for item in items]
+            results += [refused(item, layer, f"la capa {layer!r} no se produjo en esta ejecución") for item in items]
             continue
-        with _LOCK:
+        if engine == "gx":
+            layer_results, gx_results[layer] = gx_runner.validate_layer(layer, layers[layer], items, control_totals,
+                                                                       raw_text, refused)
+        else:
             layer_results, gx_results[layer] = _validate_layer(layer, layers[layer], items, control_totals, raw_text)
         results += layer_results
     return QAReport.from_results(results, duration_ms=(time.perf_counter() - t0) * 1000, tables=dict(layers),
                                  gx_results=gx_results, raw_text=raw_text, page_size=page_size)
 
 
-@cache
-def _source() -> Any:
-    """The process's ephemeral context and its pandas data source, made once: creating them per call re-saves
-    the context's YAML config each time (~25 ms). Nothing is stored in them but the assets' names."""
-    gx = _gx()
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return context.data_sources.add_pandas("workbench")
-
-
-@cache
-def _batch_definition(layer: str) -> Any:
-    """One dataframe asset per layer name; the frame itself is a batch parameter of each validation."""
-    return _source().add_dataframe_asset(layer).add_batch_definition_whole_dataframe(layer)
-
-
 def _validate_layer(layer: str, table: Table, items: list[ExpectationSpec], control_totals: dict[str, Any],
-                    raw_text: RawText | None) -> tuple[list[ExpectationResult], dict]:
-    """One suite over one batch. Uses GX's v1 Validator directly: ``Batch.validate`` would build the batch a
-    second time."""
-    gx = _gx()
-    from great_expectations.validator.v1_validator import Validator
-
-    batch_definition = _batch_definition(layer)  # first: building a suite needs an active context
-    frame, scales = gx_frame(table)
-    suite = gx.ExpectationSuite(name=f"workbench.{layer}")
-    broken: dict[str, ExpectationResult] = {}
+                    raw_text: RawText | None) -> tuple[list[ExpectationResult], dict[str, Any]]:
+    """The layer's checks in one vectorised pass; what it leaves runs in one GX suite. Results keep the spec's
+    order; the document lists them as GX does (checks whose metrics failed first, then the others)."""
+    loaded = dt.datetime.now(dt.timezone.utc)
+    batch = Batch(table, control_totals=control_totals, raw_text=raw_text)
+    done: dict[str, Evaluated] = {}
     for item in items:
-        try:
-            suite.add_expectation(_gx_expectation(item, layer, scales, control_totals, table, raw_text))
-        except (ValueError, TypeError, gx.exceptions.GreatExpectationsError) as exc:  # GX refuses the kwargs
-            broken[item.id] = _error(item, layer, f"no se pudo evaluar: {_first_line(exc)}")  # type: ignore[index]
-    validator = Validator(batch_definition, result_format=RESULT_FORMAT, batch_parameters={"dataframe": frame})
-    suite_result = validator.validate_expectation_suite(suite)
-    by_id = {r.expectation_config.meta["workbench_id"]: r for r in suite_result.results}
-    results = [broken.get(item.id) or to_result(item, layer, by_id[item.id]) for item in items]  # type: ignore[index]
-    return results, suite_result.to_json_dict()
+        evaluated = evaluate(batch, item, layer)
+        if evaluated is not None:
+            done[item.id] = evaluated  # type: ignore[index]
+    rest = [item for item in items if item.id not in done]
+    gx_part: dict[str, ExpectationResult] = {}
+    gx_docs: list[dict[str, Any]] = []
+    if rest:
+        gx_list, suite = gx_runner.validate_layer(layer, table, rest, control_totals, raw_text, refused)
+        gx_part = {r.id: r for r in gx_list}
+        gx_docs = suite["results"]
+        loaded = _gx_loaded(suite) or loaded
+    results: list[ExpectationResult] = []
+    docs: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if item.id in gx_part:
+            results.append(gx_part[item.id])
+            continue
+        evaluated = done[item.id]  # type: ignore[index]
+        if evaluated.refused is not None or evaluated.outcome is None or evaluated.config is None:
+            results.append(refused(item, layer, f"no se pudo evaluar: {first_line(evaluated.refused or '')}"))
+            continue
+        outcome = evaluated.outcome
+        results.append(to_result(item, layer, success=outcome.success, result=outcome.result,
+                                 exception_info=outcome.exception_info))  # trims the result's lists as GX's
+        docs[item.id] = result_doc(evaluated.config, outcome)  # type: ignore[index]
+    for doc in gx_docs:
+        docs[doc["expectation_config"]["meta"]["workbench_id"]] = doc
+    return results, suite_doc(layer, gx_order([docs[item.id] for item in items if item.id in docs]),  # type: ignore[index]
+                              loaded=loaded)
 
 
-def _gx_expectation(item: ExpectationSpec, layer: str, scales: dict[str, int], control_totals: dict[str, Any],
-                    table: Table, raw_text: RawText | None) -> Any:
-    """The GX expectation for one spec entry (custom checks get their runtime values here)."""
-    gx = _gx()
-    from workbench.engine.core.validation.gx_custom import GX_CUSTOM
-
-    common: dict[str, Any] = {"severity": GX_SEVERITY[item.severity], "meta": {"workbench_id": item.id, "layer": layer}}
-    if item.description:
-        common["description"] = item.description
-    if item.mostly is not None:
-        common["mostly"] = item.mostly
-    kwargs = item.kwargs
-    if item.type == HIERARCHY:
-        kw = HierarchyKwargs(**kwargs)
-        args = kw.model_dump(mode="json", exclude_none=True)
-        return GX_CUSTOM[HIERARCHY](**args, exact_scales=_used(scales, kw.columns()), **common)
-    if item.type == CONTROL_TOTAL:
-        kw = ControlTotalKwargs(**kwargs)
-        args = kw.model_dump(mode="json", by_alias=True, exclude_none=True)
-        expected, cell = _control_value(kw, control_totals, table, raw_text)
-        return GX_CUSTOM[CONTROL_TOTAL](**args, expected_value=expected, control_cell=cell,
-                                        exact_scales=_used(scales, kw.columns()), **common)
-    cls = gx.expectations.registry.get_expectation_impl(item.type)
-    return cls(**kwargs, **common)
+def _gx_loaded(suite: dict[str, Any]) -> dt.datetime | None:
+    text = ((suite.get("meta") or {}).get("batch_markers") or {}).get("ge_load_time")
+    try:
+        return dt.datetime.strptime(text, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.timezone.utc) if text else None
+    except ValueError:
+        return None
 
 
-def _used(scales: dict[str, int], columns: list[str]) -> dict[str, int]:
-    """The scales of the columns a check reads (GX copies an expectation's kwargs many times: keep them small)."""
-    return {c: scales[c] for c in columns if c in scales}
-
-
-def _control_value(kw: ControlTotalKwargs, control_totals: dict[str, Any], table: Table,
-                   raw_text: RawText | None) -> tuple[str | None, dict[str, Any] | None]:
-    """(the control total parsed from its RAW text, its RAW cell) or (None, None) when not captured."""
-    captured = control_totals.get(kw.control)
-    if not captured:
-        return None, None
-    value = parse_control(captured.get("value"), decimal=kw.decimal, thousands=kw.thousands)
-    row, column = captured.get("row"), captured.get("column")
-    text = raw_text(row, column) if raw_text and isinstance(row, int) and column else None
-    cell = {"sheet": table.sheet, "row": row, "column": column, "text": text, "value": captured.get("value")}
-    return plain(value), jsonable(cell)
-
-
-def _error(item: ExpectationSpec, layer: str, message: str) -> ExpectationResult:
+def refused(item: ExpectationSpec, layer: str, message: str) -> ExpectationResult:
+    """The result of a check that could not be built or run at all (no GX document)."""
     return ExpectationResult(id=item.id or "?", layer=layer, type=item.type, kwargs=item.kwargs,
                              severity=item.severity, mostly=item.mostly, description=item.description,
                              success=False, status="error", message=message, positions=np.array([], dtype=np.int64))
 
 
-def _first_line(exc: BaseException) -> str:
-    """The error in one line (GX's pydantic errors put the reason on the lines after the first)."""
-    return (" ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__)[:300]
-
-
-
-
 def warm_up() -> None:
-    """Import GX now (about 3 s), so the first validation of a long-lived process (worker, web server)
-    doesn't pay it; meant for a background thread at start."""
-    _gx()
+    """Prepare the first validation of a long-lived process (worker, web server), meant for a background thread
+    at start. With the ``gx`` engine this imports GX (about 3 s); the vectorised path needs nothing more."""
+    if qa_engine() == "gx":
+        gx_runner.gx()
 
-
-__all__ = ["validate", "warm_up"]
+__all__ = ["ENGINES", "ENGINE_VARIABLE", "qa_engine", "validate", "warm_up"]

@@ -8,21 +8,12 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from workbench.engine.core.html_page import html_document
 from workbench.engine.core.validation.docs.render import es_date
 
 _STATUS = {"success": ("badge-success", "aprobada"), "failed": ("badge-danger", "fallida")}
 
-_PAGE = """<!DOCTYPE html>
-<html lang="es">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{title}</title>
-<link rel="stylesheet" href="static/bootstrap@4.3.1/dist/css/bootstrap.min.css">
-<link rel="shortcut icon" href="static/gx/favicon.ico" type="image/x-icon">
-</head>
-<body>
-<nav class="navbar border-bottom mb-3"><span class="h5 m-0">Data Workbench &middot; QA</span></nav>
+_BODY = """<nav class="navbar border-bottom mb-3"><span class="h5 m-0">Data Workbench &middot; QA</span></nav>
 <main class="container-fluid px-5">
 <h1 class="h4">{title}</h1>
 <p class="text-muted">Ejecuciones: {count}. La página de cada ejecución muestra los controles de calidad de cada capa (bronze, silver, gold).</p>
@@ -32,10 +23,7 @@ _PAGE = """<!DOCTYPE html>
 {rows}
 </tbody>
 </table>
-</main>
-</body>
-</html>
-"""
+</main>"""
 
 
 def _badge(status: str) -> str:
@@ -53,4 +41,6 @@ def _row(run: dict[str, Any]) -> str:
 
 def render_index(runs: list[dict[str, Any]], *, title: str = "Data Docs: ejecuciones") -> str:
     """HTML for ``runs`` (already newest first)."""
-    return _PAGE.format(title=html.escape(title), count=len(runs), rows="\n".join(_row(r) for r in runs))
+    body = _BODY.format(title=html.escape(title), count=len(runs), rows="\n".join(_row(r) for r in runs))
+    return html_document(title=title, body=body, icon="static/gx/favicon.ico",
+                         stylesheets=["static/bootstrap@4.3.1/dist/css/bootstrap.min.css"])

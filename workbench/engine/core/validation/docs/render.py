@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from workbench.engine.core.numfmt import fmt_int, fmt_number, fmt_value
+from workbench.engine.core.html_page import html_document
 from workbench.engine.core.validation.report import ExpectationResult, row_of
 from workbench.engine.core.validation.results import message, mismatch_text
 from workbench.engine.core.validation.sentences import sentence, value_text
@@ -33,20 +34,9 @@ _STATUS = {"passed": ("badge-success", "fa-check-circle", "Cumple"),
            "warning": ("badge-warning", "fa-exclamation-triangle", "Advertencia"),
            "error": ("badge-danger", "fa-bug", "Error")}
 
-_PAGE = """<!DOCTYPE html>
-<html lang="es">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{title}</title>
-<link rel="stylesheet" href="{static}bootstrap@4.3.1/dist/css/bootstrap.min.css">
-<link rel="stylesheet" href="{static}@fortawesome/fontawesome-free@6.6.0/css/all.min.css">
-<link rel="shortcut icon" href="{static}gx/favicon.ico" type="image/x-icon">
-<style>.sentence{{font-size:1rem}} .num{{text-align:right;font-variant-numeric:tabular-nums}}
-td,th{{vertical-align:top!important}} .small-muted{{font-size:.85rem;color:#6c757d}}</style>
-</head>
-<body>
-<nav class="navbar navbar-light bg-light border-bottom mb-3">
+_STYLE = (".sentence{font-size:1rem} .num{text-align:right;font-variant-numeric:tabular-nums}\n"
+          "td,th{vertical-align:top!important} .small-muted{font-size:.85rem;color:#6c757d}")
+_BODY = """<nav class="navbar navbar-light bg-light border-bottom mb-3">
 <span class="h5 m-0 text-body">Data Workbench &middot; QA</span>
 <span>{back}<a class="btn btn-sm btn-outline-secondary ml-2" href="{home}">Todas las ejecuciones</a></span>
 </nav>
@@ -54,12 +44,7 @@ td,th{{vertical-align:top!important}} .small-muted{{font-size:.85rem;color:#6c75
 <h1 class="h4">{title}</h1>
 {summary}
 {sections}
-</main>
-<script src="{static}jquery@3.7.1/dist/jquery.min.js"></script>
-<script src="{static}bootstrap@4.3.1/dist/js/bootstrap.min.js"></script>
-</body>
-</html>
-"""
+</main>"""
 
 
 def esc(value: Any) -> str:
@@ -220,8 +205,14 @@ def render_run_page(gx_results: Mapping[str, Mapping[str, Any]], *, heading: str
             f'Volver a la ejecución</a>' if run_href else "")
     sections = [_layer_section(n, layer, result, failing or {}, run_href, list(order or []))
                 for n, (layer, result) in enumerate(gx_results.items(), start=2)]
-    return _PAGE.format(title=esc(heading), static=esc(static_prefix), home=esc(home_href), back=back,
-                        summary=_summary(gx_results, meta), sections="\n".join(sections))
+    body = _BODY.format(title=esc(heading), home=esc(home_href), back=back, summary=_summary(gx_results, meta),
+                        sections="\n".join(sections))
+    return html_document(
+        title=heading, body=body, icon=f"{static_prefix}gx/favicon.ico", style=_STYLE,
+        stylesheets=[f"{static_prefix}bootstrap@4.3.1/dist/css/bootstrap.min.css",
+                     f"{static_prefix}@fortawesome/fontawesome-free@6.6.0/css/all.min.css"],
+        scripts=[f"{static_prefix}jquery@3.7.1/dist/jquery.min.js",
+                 f"{static_prefix}bootstrap@4.3.1/dist/js/bootstrap.min.js"])
 
 
 __all__ = ["es_date", "expectation", "render_run_page"]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 HOSTILE = "<script>alert('xss')</script>"
 CUSTOM_TYPES = ("expect_hierarchy_consistency", "expect_control_total")
 UNKNOWN_TYPE = "expect_workbench_retired_check"
 
 
 def _frame(rows: int, bad_rows: int, hostile: bool) -> Any:
-    import pandas as pd
-
     bad = set(range(0, rows, max(1, rows // max(1, bad_rows)))) if bad_rows else set()
     return pd.DataFrame({
         "partida": [f"{i % 30:02d}" if i not in bad else (HOSTILE if hostile and i == 0 else f"X{i}")
@@ -32,7 +32,7 @@ def _frame(rows: int, bad_rows: int, hostile: bool) -> Any:
 
 
 def _suites(hostile: bool) -> dict[str, list[Any]]:
-    import great_expectations as gx
+    import great_expectations as gx  # lazy: ~3 s; only tests and the Data Docs benchmark make sample results
 
     e = gx.expectations
     year = f"col {HOSTILE}" if hostile else "anio"
@@ -95,8 +95,8 @@ def _custom_results(hostile: bool) -> list[dict[str, Any]]:
 def sample_results(*, rows: int = 200, bad_rows: int = 20, hostile: bool = False,
                    custom: bool = False) -> dict[str, dict[str, Any]]:
     """Layer -> ``to_json_dict()`` of a real validation; ``bad_rows`` rows fail several expectations."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    import great_expectations as gx  # lazy: as in _suites
+    from great_expectations.data_context.types.base import ProgressBarsConfig  # lazy: as in _suites
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -12,10 +12,10 @@ from rq.registry import DeferredJobRegistry, FailedJobRegistry, FinishedJobRegis
     StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from workbench.engine.app import auth
-from workbench.engine.infra.queue import QUEUES
-from workbench.engine.infra.redis_conn import ensure_reachable, get_redis
+from workbench.engine.app.access import require, requires
 from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.core.statuses import QUEUES
+from workbench.engine.infra.redis_conn import ensure_reachable, get_redis
 
 #: Failed jobs listed per queue (newest first).
 FAILED_SHOWN = 20
@@ -29,15 +29,15 @@ def _last_line(text: str | None) -> str:
     return (lines[-1] if lines else "")[:ERROR_CHARS]
 
 
-@auth.requires("read")
-def overview(settings: Settings | None = None, *, failed_limit: int = FAILED_SHOWN) -> dict[str, Any]:
+@requires("read")
+def queues_overview(settings: Settings | None = None, *, failed_limit: int = FAILED_SHOWN) -> dict[str, Any]:
     """``{"queues": [...], "workers": [...], "failed": [...]}`` with plain values (ints, strings, datetimes).
     Raises RedisUnavailableError when Redis does not answer."""
     settings = settings or get_settings()
     redis = get_redis(settings)
     ensure_reachable(redis)
     queues, failed = [], []
-    admin = auth.require("read").can("admin")  # a job's exception may name servers, sockets or paths
+    admin = require("read").can("admin")  # a job's exception may name servers, sockets or paths
     for name in QUEUES:
         queue = Queue(name, connection=redis, serializer=JSONSerializer)
         failed_registry = FailedJobRegistry(queue=queue)
@@ -64,3 +64,6 @@ def overview(settings: Settings | None = None, *, failed_limit: int = FAILED_SHO
                         "failed": getattr(worker, "failed_job_count", 0) or 0})
     failed.sort(key=lambda f: (f["ended_at"] or datetime.min).timestamp() if f["ended_at"] else 0.0, reverse=True)
     return {"queues": queues, "workers": workers, "failed": failed[:failed_limit]}
+
+
+__all__ = ["FAILED_SHOWN", "HIDDEN_ERROR", "queues_overview"]

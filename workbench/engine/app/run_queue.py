@@ -17,7 +17,8 @@ from workbench.engine.infra import queue as rq_queue
 from workbench.engine.infra.queue import QUEUE_FAILURES, QueueUnavailableError
 from workbench.engine.infra.redis_conn import client_location, get_redis
 from workbench.engine.infra.redis_embedded import process_alive, process_start
-from workbench.engine.store import backfills, runs
+from workbench.engine.store import backfills as backfill_store
+from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,14 @@ class Interrupted:
         return RunInterruptedError(run_id=self.run_id, cause=en, cause_es=es, reason=self.cause)
 
 
-def _marker(run_id: int, settings: Settings) -> Path:
+def marker_path(run_id: int, settings: Settings) -> Path:
+    """Where the marker of a run executing on this machine is."""
     return Path(settings.data_dir) / EXECUTING_DIR / f"{run_id}.json"
 
 
-def _mark(path: Path, state: str, error: str | None = None) -> None:
+def mark(path: Path, state: str, error: str | None = None) -> None:
+    """Write a run's marker: this process executes it (``executing``), or could not record its end
+    (``unrecorded``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(json.dumps({"pid": os.getpid(), "start": process_start(os.getpid()), "host": socket.gethostname(),
@@ -125,12 +129,12 @@ def _not_queued(run_id: int, exc: BaseException, settings: Settings) -> QueueUna
     filename = "?"
     try:
         with session_scope(settings.db_url) as session:
-            run = runs.get_run(run_id, session=session)
+            run = run_store.get_run(run_id, session=session)
             filename = run.inputs[0]["name"] if run and run.inputs else filename
             error = QueueUnavailableError(run_id=run_id, filename=filename)
-            runs.update_run(run_id, session=session, only_if=("queued",), status="failed", error=error.to_dict())
+            run_store.update_run(run_id, session=session, only_if=("queued",), status="failed", error=error.to_dict())
             if run is not None and run.backfill_id is not None:
-                backfills.finish_if_done(run.backfill_id, session=session)
+                backfill_store.finish_if_done(run.backfill_id, session=session)
     except WorkbenchError as store_exc:  # the store is down too: the run stays queued until recovered
         log.error("run %s was not queued (%s) and could not be recorded as failed: %s", run_id, reason,
                   store_exc.message)
@@ -161,3 +165,7 @@ def ensure_enqueued(run_id: int, *, settings: Settings | None = None) -> bool:
 def cancel_runs(run_ids: list[int], *, settings: Settings | None = None) -> None:
     """Drop the queued jobs of cancelled runs (a job already running finishes)."""
     rq_queue.cancel_jobs([f"run-{run_id}" for run_id in run_ids], settings=settings)
+
+
+__all__ = ["CAUSES", "EXECUTING_DIR", "Interrupted", "RUN_JOB", "RunInterruptedError", "UNAVAILABLE", "cancel_runs",
+           "enqueue_run", "ensure_enqueued", "interrupted_runs", "mark", "marker_path"]

@@ -1,4 +1,6 @@
-"""Use cases the CLI, web states, API routes and jobs all call: sync specs, run a file, export a run.
+"""Runs: record a run of a file (``register_run``), execute it here (``execute_run``, ``run_file``) or queue it for
+a worker (``submit_run``), and make the store and the queues agree after a crash (``recover_abandoned``).
+Reading runs is ``runs_read``.
 
 A run never ends stuck as ``running``: user errors (bad file, spec, parameters) end it as ``failed`` with the
 canonical error JSON; a bug also ends it ``failed`` (code ``internal-error``) and then propagates to the
@@ -12,34 +14,35 @@ import getpass
 import hashlib
 import logging
 import shutil
-import uuid
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-from workbench.engine.app import auth, jobs, qa
+from workbench.engine.app import qa, run_queue
+from workbench.engine.app.access import acting_name, requires
+from workbench.engine.app.runs_read import RunNotFoundError, get_run
 from workbench.engine.core.errors import SERVER_SIDE, ParameterError, WorkbenchError, record_of
+from workbench.engine.core.limits import sanitize_filename
+from workbench.engine.core.memory import releases_after
 from workbench.engine.core.params import resolve_params
 from workbench.engine.core.preview import ENGINE_VERSION, preview_file
 from workbench.engine.core.serialize import jsonable
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.core.spec.loader import find_spec, parse_spec
+from workbench.engine.core.table import Table
 from workbench.engine.infra.events import EventStream
 from workbench.engine.infra.locks import DatasetLock, GroupLock
 from workbench.engine.infra.redis_conn import get_redis
-from workbench.engine.store import backfills, datasets, lineage, runs
+from workbench.engine.store import backfills as backfill_store
+from workbench.engine.store import datasets as dataset_store
+from workbench.engine.store import lineage as lineage_store
+from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import read_scope, session_scope
-from workbench.engine.core.limits import sanitize_filename
-from workbench.engine.core.memory import releases_after
 from workbench.engine.store.files import RawFileStore, StorageFullError
-from workbench.engine.store.prepare import prepare_store
 from workbench.engine.store.models import RunPublic
-from workbench.engine.core.table import Table
-from workbench.engine.app.runs_read import (  # the read use cases, re-exported: callers know them as services.*
-    DatasetNotFoundError, RunNotFoundError, RunOutputMissingError, build_run_docs, get_run, lineage_graph, list_runs,
-    raw_bytes, run_docs_path, run_failures, run_table,
-)
+from workbench.engine.store.prepare import prepare_store
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ log = logging.getLogger(__name__)
 def current_user(settings: Settings | None = None) -> str:
     """Who runs records name: the signed-in user acting now, else the configured or operating-system user (the
     CLI on the server's shell)."""
-    if name := auth.acting_name():
+    if name := acting_name():
         return name
     settings = settings or get_settings()
     if settings.user:
@@ -56,20 +59,6 @@ def current_user(settings: Settings | None = None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-@auth.requires("sync_specs")
-def sync_specs(settings: Settings | None = None) -> datasets.SyncReport:
-    """Bring the store's datasets and spec versions in line with the specs folder (admins; ``serve`` at start)."""
-    return sync_specs_now(settings)
-
-
-def sync_specs_now(settings: Settings | None = None) -> datasets.SyncReport:
-    """``sync_specs`` without its role check, for use cases that need the store current first (backfills)."""
-    settings = settings or get_settings()
-    url = prepare_store(settings)
-    with session_scope(url) as session:
-        return datasets.sync_specs_dir(settings.specs_dir, session=session)
 
 
 def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: Any = None) -> dict[str, Any]:
@@ -96,7 +85,7 @@ def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: An
         raise
 
 
-@auth.requires("run")
+@requires("run")
 def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None,
                  force: bool = False, triggered_by: str | None = None, backfill_id: int | None = None,
                  sheet: int | str | None = None, settings: Settings | None = None) -> RunPublic:
@@ -115,9 +104,9 @@ def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any
     sha, key, _ = RawFileStore(settings.raw_dir).put(data)
     given = dict(params or {})
     with session_scope(url) as session:
-        dataset, version, _ = datasets.sync_spec(spec, yaml_text, session=session, path=str(spec_path))
-        file = runs.record_file(session=session, sha256=sha, size=len(data), storage_key=key,
-                                original_name=filename, uploaded_by=user)
+        dataset, version, _ = dataset_store.sync_spec(spec, yaml_text, session=session, path=str(spec_path))
+        file = run_store.record_file(session=session, sha256=sha, size=len(data), storage_key=key,
+                                     original_name=filename, uploaded_by=user)
         inputs = [{"file_id": file.id, "sha256": sha, "name": filename, "bytes": len(data),
                    **({"sheet": sheet} if sheet is not None and sheet != "" else {})}]
         common = {"session": session, "dataset_id": dataset.id, "spec_version_id": version.id, "file_id": file.id,
@@ -125,19 +114,19 @@ def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any
         try:
             resolved = resolve_params(spec, given, filename)
         except ParameterError as exc:
-            run_id = runs.create_run(key=runs.inputs_key(spec.content_hash(), sha, given, sheet), params=given,
-                                     status="failed", **common)
-            runs.update_run(run_id, session=session, status="failed", error=exc.to_dict())
-            return runs.get_run(run_id, session=session)  # type: ignore[return-value]
-        key_ = runs.inputs_key(spec.content_hash(), sha, resolved, sheet)
-        if not force and (previous := runs.find_identical(key_, session=session)):
-            found = runs.get_run(previous, session=session)
+            run_id = run_store.create_run(key=run_store.inputs_key(spec.content_hash(), sha, given, sheet),
+                                          params=given, status="failed", **common)
+            run_store.update_run(run_id, session=session, status="failed", error=exc.to_dict())
+            return run_store.get_run(run_id, session=session)  # type: ignore[return-value]
+        key_ = run_store.inputs_key(spec.content_hash(), sha, resolved, sheet)
+        if not force and (previous := run_store.find_identical(key_, session=session)):
+            found = run_store.get_run(previous, session=session)
             return found.model_copy(update={"reused": True})  # type: ignore[union-attr]
-        run_id = runs.create_run(key=key_, params=resolved, status="queued", **common)
-        return runs.get_run(run_id, session=session)  # type: ignore[return-value]
+        run_id = run_store.create_run(key=key_, params=resolved, status="queued", **common)
+        return run_store.get_run(run_id, session=session)  # type: ignore[return-value]
 
 
-@auth.requires("run")
+@requires("run")
 def run_file(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
              triggered_by: str | None = None, backfill_id: int | None = None, sheet: int | str | None = None,
              settings: Settings | None = None) -> RunPublic:
@@ -149,7 +138,7 @@ def run_file(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | 
     return execute_run(run.id, settings=settings)
 
 
-@auth.requires("run")
+@requires("run")
 def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | None = None,
                 progress: Callable[[dict[str, Any]], None] | None = None) -> RunPublic:
     """Execute a queued run under its dataset's lock: the stored spec version on the stored RAW bytes, so a
@@ -157,10 +146,10 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
     settings = settings or get_settings()
     url = prepare_store(settings)
     with read_scope(url) as session:
-        run = runs.get_run(run_id, session=session)
+        run = run_store.get_run(run_id, session=session)
         if run is None:
             raise RunNotFoundError(run_id=run_id)
-        version = datasets.get_spec_version(run.spec_version_id, session=session)
+        version = dataset_store.get_spec_version(run.spec_version_id, session=session)
     if run.status != "queued":
         return run
     bus = EventStream(get_redis(settings), maxlen=settings.events_maxlen)
@@ -175,7 +164,7 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
         return get_run(run_id, settings)
     try:
         with session_scope(url) as session:
-            runs.update_run(run_id, session=session, status="running")
+            run_store.update_run(run_id, session=session, status="running")
         bus.publish("run.started", run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id)
         spec = parse_spec(version.yaml_text, f"{run.dataset_slug}.yaml")  # type: ignore[union-attr]
         data = RawFileStore(settings.raw_dir).get(run.inputs[0]["sha256"])
@@ -218,7 +207,7 @@ class _Heartbeat:
         while not self._stop.wait(self.every_s):
             try:
                 with session_scope(self.url) as session:
-                    runs.touch(self.run_id, session=session)
+                    run_store.touch(self.run_id, session=session)
             except WorkbenchError as exc:
                 log.warning("heartbeat of run %s failed: %s", self.run_id, exc.message)
 
@@ -233,8 +222,8 @@ class _Heartbeat:
 
 def _backfill_progress(backfill_id: int, url: str, bus: EventStream) -> None:
     with session_scope(url) as session:
-        finished = backfills.finish_if_done(backfill_id, session=session)
-        counts = backfills.progress(backfill_id, session=session)
+        finished = backfill_store.finish_if_done(backfill_id, session=session)
+        counts = backfill_store.progress(backfill_id, session=session)
     bus.publish("backfill.finished" if finished else "backfill.progress", backfill_id=backfill_id, **counts)
 
 
@@ -252,16 +241,17 @@ def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[st
         report = result.qa_report
         timings = dict(result.timings_ms, run_total=round((time.perf_counter() - started) * 1000, 1))
         with session_scope(url) as session:
-            runs.set_file_facts(sha, result.source, session=session)
-            runs.update_run(run_id, session=session, only_if=("running",), status="succeeded", error=None,
-                            timings_ms=timings, row_counts={name: t["row_count"] for name, t in result.layers.items()},
-                            timeline=jsonable(result.timeline), control_totals=jsonable(result.control_totals),
-                            warnings=[str(w) for w in result.warnings], outputs=outputs,
-                            qa_status=report.status if report is not None else "not_run",
-                            qa=jsonable(report.to_dict(page_size=qa.RUN_PAGE_SIZE)) if report is not None else None)
-            lineage.record_run_lineage(session=session, run_id=run_id, dataset_id=dataset_id, slug=slug,
-                                       file_sha256=sha, file_name=filename, layers=list(result.tables),
-                                       spec_version=spec_version)
+            run_store.set_file_facts(sha, result.source, session=session)
+            run_store.update_run(
+                run_id, session=session, only_if=("running",), status="succeeded", error=None,
+                timings_ms=timings, row_counts={name: t["row_count"] for name, t in result.layers.items()},
+                timeline=jsonable(result.timeline), control_totals=jsonable(result.control_totals),
+                warnings=[str(w) for w in result.warnings], outputs=outputs,
+                qa_status=report.status if report is not None else "not_run",
+                qa=jsonable(report.to_dict(page_size=qa.RUN_PAGE_SIZE)) if report is not None else None)
+            lineage_store.record_run_lineage(session=session, run_id=run_id, dataset_id=dataset_id, slug=slug,
+                                             file_sha256=sha, file_name=filename, layers=list(result.tables),
+                                             spec_version=spec_version)
     except WorkbenchError as exc:
         _failed(url, run_id, exc)
     except OSError as exc:
@@ -297,38 +287,41 @@ def _failed(url: str, run_id: int, exc: WorkbenchError) -> None:
 
 def _finish(url: str, run_id: int, **values: Any) -> None:
     with session_scope(url) as session:
-        runs.update_run(run_id, session=session, **values)
+        run_store.update_run(run_id, session=session, **values)
 
 
-@auth.requires("run")
+@requires("run")
 def submit_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any] | None = None, force: bool = False,
                triggered_by: str | None = None, sheet: int | str | None = None,
                settings: Settings | None = None) -> RunPublic:
     """Record a run and queue it for a worker (``workbench run --background``, the web app). When Redis does not
-    take the job, the run is recorded as failed (its file kept) and ``jobs.QueueUnavailableError``
+    take the job, the run is recorded as failed (its file kept) and ``QueueUnavailableError``
     (``redis-unavailable``) is raised: the user sees the attempt and submits again; nothing runs later unasked."""
     settings = settings or get_settings()
     run = register_run(slug, data, filename=filename, params=params, force=force, triggered_by=triggered_by,
                        sheet=sheet, settings=settings)
     if run.status == "queued" and not run.reused:
-        jobs.enqueue_run(run.id, queue_name="runs", settings=settings)
+        run_queue.enqueue_run(run.id, queue_name="runs", settings=settings)
         EventStream(get_redis(settings), maxlen=settings.events_maxlen).publish(
             "run.queued", run_id=run.id, dataset=run.dataset_slug)
     return run
 
 
-@auth.requires("admin")
-def recover_abandoned(settings: Settings | None = None, *, full: bool = True) -> list[int]:
+@requires("admin")
+def recover_abandoned(settings: Settings | None = None, *, full: bool = True,
+                      older_than_s: float | None = None) -> list[int]:
     """Make the store and the queues agree (at worker start, and every few seconds under ``serve``):
-    - runs that a process of this machine was executing and will not finish (``jobs.interrupted_runs``: the
+    - runs that a process of this machine was executing and will not finish (``run_queue.interrupted_runs``: the
       process died, or it could not record the end) end as failed at once, with the cause;
     - with ``full``, also runs left ``running`` by a dead process elsewhere (no heartbeat for 3 lock TTLs, so
       their lock expired too) end as failed, and queued runs whose job is gone (the embedded Redis keeps nothing
       across restarts) are queued again.
     Every run ended here is retried once, as a new queued run with the same inputs (a retry is not retried).
-    Returns the ids of the runs (re)queued."""
+    ``older_than_s``: how long without a heartbeat makes a running run abandoned (default 3 lock TTLs, at least
+    6 s; a test that killed the only running process passes 0 instead of waiting). Returns the ids of the runs
+    (re)queued."""
     settings = settings or get_settings()
-    interrupted = jobs.interrupted_runs(settings)
+    interrupted = run_queue.interrupted_runs(settings)
     if not full and not interrupted:
         return []
     url = prepare_store(settings)
@@ -336,14 +329,15 @@ def recover_abandoned(settings: Settings | None = None, *, full: bool = True) ->
         ended = []
         for found in interrupted:
             try:
-                if runs.update_run(found.run_id, session=session, only_if=("running",), status="failed",
+                if run_store.update_run(found.run_id, session=session, only_if=("running",), status="failed",
                                    error=found.error().to_dict()):
                     ended.append(found.run_id)
             except LookupError:  # a marker of another database's run (the data folder was reused)
                 continue
-        stale = runs.fail_stale_runs(session=session, older_than_s=max(3 * settings.lock_ttl_s, 6)) if full else []
+        silent_s = max(3 * settings.lock_ttl_s, 6) if older_than_s is None else older_than_s
+        stale = run_store.fail_stale_runs(session=session, older_than_s=silent_s) if full else []
         retries = [retry for run_id in ended + stale if (retry := _retry(run_id, session)) is not None]
-        queued = runs.queued_ids(session=session) if full else retries
+        queued = run_store.queued_ids(session=session) if full else retries
     for found in interrupted:  # resolved: failed now, or already ended by its own process or another recovery
         found.marker.unlink(missing_ok=True)
     if ended:
@@ -351,23 +345,19 @@ def recover_abandoned(settings: Settings | None = None, *, full: bool = True) ->
                     ", ".join(sorted({f.cause for f in interrupted if f.run_id in ended})))
     if stale:
         log.warning("abandoned runs %s marked failed and retried", stale)
-    return [run_id for run_id in queued if jobs.ensure_enqueued(run_id, settings=settings)]
+    return [run_id for run_id in queued if run_queue.ensure_enqueued(run_id, settings=settings)]
 
 
 def _retry(run_id: int, session: Any) -> int | None:
     """Queue a new run with the inputs of an ended one, unless that one was already a retry."""
-    old = runs.get_run(run_id, session=session)
+    old = run_store.get_run(run_id, session=session)
     if old is None or old.triggered_by.startswith("retry of "):
         return None
-    return runs.create_run(session=session, dataset_id=old.dataset_id, spec_version_id=old.spec_version_id,
-                           file_id=old.file_id, inputs=old.inputs, key=runs.inputs_key_of(run_id, session=session),
-                           params=old.params, triggered_by=f"retry of {run_id}", status="queued",
-                           backfill_id=old.backfill_id, engine_version=ENGINE_VERSION)
+    return run_store.create_run(session=session, dataset_id=old.dataset_id, spec_version_id=old.spec_version_id,
+                                file_id=old.file_id, inputs=old.inputs,
+                                key=run_store.inputs_key_of(run_id, session=session), params=old.params,
+                                triggered_by=f"retry of {run_id}", status="queued", backfill_id=old.backfill_id,
+                                engine_version=ENGINE_VERSION)
 
 
-__all__ = [  # the write use cases, and the read ones of runs_read under the names callers know
-    "DatasetNotFoundError", "RunNotFoundError", "RunOutputMissingError", "build_run_docs", "current_user",
-    "execute_run", "get_run", "lineage_graph", "list_runs", "prepare_store", "raw_bytes", "recover_abandoned",
-    "register_run", "run_docs_path", "run_failures", "run_file", "run_table", "submit_run", "sync_specs",
-    "sync_specs_now",
-]
+__all__ = ["current_user", "execute_run", "recover_abandoned", "register_run", "run_file", "submit_run"]
