@@ -102,10 +102,11 @@ def make_sized_files(out: Path, sizes: list[int], *, smoke: bool = False) -> dic
     """The benchmark's files of these sizes, generated once: ``{(format, MB): path}``. File names carry the
     year (the specs' ``anio`` parameter comes from the name)."""
     files: dict[tuple[str, int], Path] = {}
+    programs, rows = (SMOKE_CSV_PROGRAMS, SMOKE_XLSX_ROWS) if smoke else (CSV_PROGRAMS, XLSX_ROWS)
     for mb in sizes:
-        _write_csv(path := out / f"ejecucion_2017_abril_{mb}mb.csv", (SMOKE_CSV_PROGRAMS if smoke else CSV_PROGRAMS)[mb])
+        _write_csv(path := out / f"ejecucion_2017_abril_{mb}mb.csv", programs[mb])
         files["csv", mb] = path
-        _write_xlsx(path := out / f"programa_ejecucion_2017_{mb}mb.xlsx", (SMOKE_XLSX_ROWS if smoke else XLSX_ROWS)[mb])
+        _write_xlsx(path := out / f"programa_ejecucion_2017_{mb}mb.xlsx", rows[mb])
         files["xlsx", mb] = path
     return files
 
@@ -116,7 +117,8 @@ def specs_without_qa(folder: Path) -> Path:
     for slug in SLUGS.values():
         spec = yaml.safe_load((SPECS / f"{slug}.yaml").read_text(encoding="utf-8"))
         spec.pop("expectations", None)
-        (folder / f"{slug}.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        text = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
+        (folder / f"{slug}.yaml").write_text(text, encoding="utf-8")
     return folder
 
 
@@ -249,7 +251,8 @@ def measure_size(fmt: str, mb: int, path: Path, no_qa_specs: Path, repeat: int, 
     bare_peak = bare_peak_rss_mb(fmt, path)
     rss_target = TARGET_RSS_MB.get((fmt, mb))
     rows.append(Row(f"{name} first preview in a fresh process", "-", f"{first * 1000:,.0f} ms", "", "", None))
-    rows.append(Row(f"{name} preview peak RSS, fresh process (data's part)", f"<= {rss_target} MB" if rss_target else "-",
+    rows.append(Row(f"{name} preview peak RSS, fresh process (data's part)",
+                    f"<= {rss_target} MB" if rss_target else "-",
                     f"{peak:,.0f} MB (+{added:,.0f})", f"{bare_peak:,.0f} MB", f"{peak / bare_peak:.2f}x",
                     None if rss_target is None else peak <= rss_target))
     wall_bare = bare_runs(fmt, path, runs)
@@ -306,7 +309,8 @@ def qa_rows(files: dict[tuple[str, int], Path], repeat: int) -> list[Row]:
 
 def print_table(rows: list[Row]) -> None:
     header = Row("measure", "target", "measured", "bare read", "ratio", None)
-    widths = [max(len(getattr(r, f)) for r in [header, *rows]) for f in ("measure", "target", "measured", "bare", "ratio")]
+    fields = ("measure", "target", "measured", "bare", "ratio")
+    widths = [max(len(getattr(r, f)) for r in [header, *rows]) for f in fields]
     for r in [header, *rows]:
         verdict = "result" if r is header else ("" if r.ok is None else ("PASS" if r.ok else "FAIL"))
         cells = [r.measure, r.target, r.measured, r.bare, r.ratio]

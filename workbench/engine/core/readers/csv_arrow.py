@@ -97,8 +97,8 @@ def parse_regular(buf: bytes, delimiter: str, check: Callable[[np.ndarray, np.nd
             parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False, escape_char=False,
                                             newlines_in_values=False, ignore_empty_lines=True,
                                             invalid_row_handler=invalid),
-            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), null_values=[""],
-                                                strings_can_be_null=True, check_utf8=False),
+            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
+                                                null_values=[""], strings_can_be_null=True, check_utf8=False),
         )
     except pa.ArrowInvalid:
         return None
