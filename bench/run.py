@@ -12,8 +12,9 @@ size it prints, target beside measurement:
 - a fresh process previewing the file once (what a CLI call pays, every page new): the preview's time, the peak
   RSS and the part the data adds (peak minus the RSS before the preview), the bare read's peak beside it;
 - whole process: ``workbench preview <spec> <file> --json`` with the spec as written (QA included) and with its
-  expectations removed (what the read and the steps cost on their own), wall time and peak RSS, and the bare
-  read as a process (python + pandas or fastexcel, nothing else) for the ratio;
+  expectations removed (what the read and the steps cost on their own), wall time (CPU time beside it: steadier
+  when other work shares the machine) and peak RSS, and the bare read as a process (python + pandas or
+  fastexcel, nothing else) for the ratio;
 - linearity: the 50 MB file's first-preview time and data memory over the 5 MB file's, against their size ratio;
 - with QA in process (GX warm, 5 MB): the QA stage against read + steps.
 
@@ -27,6 +28,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -146,15 +148,24 @@ _HWM = ("def _hwm():\n"
         "    return kb['VmHWM'] / 1024, kb['VmRSS'] / 1024\n")
 
 
-def _python(code: str, *args: str) -> tuple[float, str, str]:
-    """Run ``code`` in a fresh interpreter: (wall seconds, stdout, stderr). Peak memory is read by the child
-    itself (VmHWM): the parent's ``ru_maxrss`` for children carries this script's own peak across the fork."""
-    t0 = time.perf_counter()
+@dataclass
+class Child:
+    wall: float  # seconds
+    cpu: float  # seconds of CPU (user + system): steadier than wall time on a shared machine
+    stdout: str
+    stderr: str
+
+
+def _python(code: str, *args: str) -> Child:
+    """Run ``code`` in a fresh interpreter. Peak memory is read by the child itself (VmHWM): the parent's
+    ``ru_maxrss`` for children carries this script's own peak across the fork (CPU times are the child's)."""
+    before, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t0
+    wall, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return wall, done.stdout, done.stderr
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Child(wall, cpu, done.stdout, done.stderr)
 
 
 def fresh_preview(path: Path, slug: str, runs: int) -> tuple[float, float, float]:
@@ -171,7 +182,7 @@ def fresh_preview(path: Path, slug: str, runs: int) -> tuple[float, float, float
         f"api.preview_path({str(path)!r}, spec)\n"
         "print(time.perf_counter() - started, _hwm()[0], before)\n"
     )
-    got = [tuple(map(float, _python(code)[1].split()[-3:])) for _ in range(runs)]
+    got = [tuple(map(float, _python(code).stdout.split()[-3:])) for _ in range(runs)]
     seconds, peak = statistics.median(g[0] for g in got), statistics.median(g[1] for g in got)
     return seconds, peak, statistics.median(g[1] - g[2] for g in got)
 
@@ -187,7 +198,7 @@ def bare_code(fmt: str) -> str:
 
 
 def bare_peak_rss_mb(fmt: str, path: Path) -> float:
-    return float(_python(bare_code(fmt), str(path))[1].split()[0])
+    return float(_python(bare_code(fmt), str(path)).stdout.split()[0])
 
 
 CLI_CODE = ("import atexit, sys\n" + _HWM +
@@ -197,20 +208,20 @@ CLI_CODE = ("import atexit, sys\n" + _HWM +
             "main()\n")
 
 
-def cli_runs(args: list[str], runs: int) -> tuple[float, float]:
-    """Median wall seconds and peak RSS (MB) of ``workbench <args>`` as a whole process (the console script's
-    ``main``, plus a line at exit that reports the peak)."""
-    walls, peaks = [], []
-    for _ in range(runs):
-        wall, stdout, stderr = _python(CLI_CODE, *args)
-        json.loads(stdout)  # the document was written whole
-        walls.append(wall)
-        peaks.append(float(stderr.rsplit("VMHWM ", 1)[1].split()[0]))
-    return statistics.median(walls), statistics.median(peaks)
+def cli_runs(args: list[str], runs: int) -> tuple[float, float, float]:
+    """Median wall seconds, CPU seconds and peak RSS (MB) of ``workbench <args>`` as a whole process (the
+    console script's ``main``, plus a line at exit that reports the peak)."""
+    children = [_python(CLI_CODE, *args) for _ in range(runs)]
+    for child in children:
+        json.loads(child.stdout)  # the document was written whole
+    return (statistics.median(c.wall for c in children), statistics.median(c.cpu for c in children),
+            statistics.median(float(c.stderr.rsplit("VMHWM ", 1)[1].split()[0]) for c in children))
 
 
-def bare_runs(fmt: str, path: Path, runs: int) -> float:
-    return statistics.median(_python(bare_code(fmt), str(path))[0] for _ in range(runs))
+def bare_runs(fmt: str, path: Path, runs: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of the bare read as a process."""
+    children = [_python(bare_code(fmt), str(path)) for _ in range(runs)]
+    return statistics.median(c.wall for c in children), statistics.median(c.cpu for c in children)
 
 
 # --- the report --------------------------------------------------------------------------------------------
@@ -255,9 +266,9 @@ def measure_size(fmt: str, mb: int, path: Path, no_qa_specs: Path, repeat: int, 
                     f"<= {rss_target} MB" if rss_target else "-",
                     f"{peak:,.0f} MB (+{added:,.0f})", f"{bare_peak:,.0f} MB", f"{peak / bare_peak:.2f}x",
                     None if rss_target is None else peak <= rss_target))
-    wall_bare = bare_runs(fmt, path, runs)
+    wall_bare, cpu_bare = bare_runs(fmt, path, runs)
     for label, specs in (("no QA", no_qa_specs), ("with QA", SPECS)):
-        wall, rss = cli_runs(["--specs-dir", str(specs), "preview", SLUGS[fmt], str(path), "--json"], runs)
+        wall, cpu, rss = cli_runs(["--specs-dir", str(specs), "preview", SLUGS[fmt], str(path), "--json"], runs)
         s_target, x_target, mb_target = TARGETS_PROCESS.get((fmt, mb), (None, None, None)) if label == "with QA" \
             else (None, None, None)
         checks = [wall <= s_target if s_target else None, wall / wall_bare <= x_target if x_target else None,
@@ -265,7 +276,8 @@ def measure_size(fmt: str, mb: int, path: Path, no_qa_specs: Path, repeat: int, 
         rows.append(Row(f"{name} `workbench preview --json` {label} (process)",
                         _target([f"<= {s_target} s" if s_target else "", f"<= {x_target}x" if x_target else "",
                                  f"<= {mb_target:,} MB" if mb_target else ""]),
-                        f"{wall:.2f} s, {rss:,.0f} MB", f"{wall_bare:.2f} s", f"{wall / wall_bare:.2f}x",
+                        f"{wall:.2f} s (cpu {cpu:.2f}), {rss:,.0f} MB", f"{wall_bare:.2f} s (cpu {cpu_bare:.2f})",
+                        f"{wall / wall_bare:.2f}x",
                         None if all(c is None for c in checks) else all(c is not False for c in checks)))
     doc = last["doc"]
     facts = {"bytes": len(data), "raw_rows": doc.raw["row_count"], "preview_ms": t_prev, "first_ms": first * 1000,
