@@ -1,4 +1,5 @@
-"""REST API benchmark (issue 6): ``GET /workbench/datasets`` with 1,000 datasets, 50 concurrent connections.
+"""REST API benchmark (issues 6 and 15.4): ``GET /workbench/datasets`` with 1,000 datasets, 50 concurrent
+connections, a viewer's token.
 
     .venv/bin/python bench/api.py [--seconds 10] [--workers 1] [--connections 50] [--database-url URL]
 
@@ -6,10 +7,11 @@ Seeds a throw-away store (SQLite in a temporary folder by default) with 1,000 da
 serves ``create_api()`` with Granian (the ASGI server Reflex runs in production) on 127.0.0.1 at a free
 port, then keeps 50 keep-alive connections busy (a plain asyncio HTTP/1.1 client, closed loop: each
 connection sends its next request when the previous answer has arrived) over a few first pages, searches
-and sorts, and prints ``measure | target | measured | result``. Loopback only, bounded time.
+and sorts, and prints ``measure | target | measured | result``. Loopback only, bounded time. The client freezes
+its start-up objects out of garbage collection, so its own pauses are not counted as the server's latency.
 
 The list's answers are cached per server process by ``workbench.api.cache.StoreCachedGet``, keyed by the
-store's change marker (``catalog.store_version``: SQLite's ``PRAGMA data_version``, PostgreSQL's snapshot),
+store's change marker (``store_version``: SQLite's ``PRAGMA data_version``, PostgreSQL's change counter),
 read before each answer, so no answer is staler than the last committed change.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
 import shutil
@@ -39,7 +42,9 @@ from workbench.engine.store.migrate import upgrade  # noqa: E402
 from workbench.engine.store.models import Dataset, Run, SpecVersion, utcnow  # noqa: E402
 
 N_DATASETS, RUNS_PER_DATASET = 1_000, 3
-TARGET_P99_MS = 20.0
+#: Targets: issue 15.4's row (p99 <= 50 ms at 50 clients, viewer token, seeded store) and issue 6's stricter one.
+TARGET_P99_MS = 50.0
+TARGET_P99_ISSUE6_MS = 20.0
 #: What a UI and scripts ask for: first pages, a later page, searches, sorts (each distinct URL is cached once).
 PATHS = [
     "/workbench/datasets",
@@ -200,6 +205,8 @@ def main() -> None:
          "bench.api:create_app"], cwd=ROOT, env=env)
     try:
         wait_ready(port, server)
+        gc.collect()
+        gc.freeze()  # the client's own full collections (~200 ms over the seeding's objects) inflated the tail it measures
         first = asyncio.run(check(port))
         assert first["total"] == N_DATASETS and len(first["items"]) == min(50, N_DATASETS) and first["items"][0]["last_run"]
         latencies, errors, seconds = asyncio.run(drive(port, args.connections, args.seconds, warmup=2.0))
@@ -213,13 +220,14 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     p50, p99, rps = pct(latencies, 0.50), pct(latencies, 0.99), len(latencies) / seconds
     backend = sa.engine.make_url(url).get_backend_name()
-    print(f"GET /workbench/datasets, {N_DATASETS:,} datasets ({backend}), {args.connections} connections, "
+    print(f"GET /workbench/datasets, {N_DATASETS:,} datasets ({backend}), {args.connections} connections, viewer token, "
           f"{args.workers} Granian worker(s), {len(latencies):,} requests in {seconds:.0f} s, {errors} errors")
     print(f"{'measure':<34} | {'target':>9} | {'measured':>13} | result")
-    ok = p99 <= TARGET_P99_MS and errors == 0
+    ok = p99 <= TARGET_P99_MS and p99 <= TARGET_P99_ISSUE6_MS and errors == 0
     for name, target, value, unit, passed in (
         ("latency p50", "-", p50, "ms", None),
-        ("latency p99", f"<= {TARGET_P99_MS:.0f} ms", p99, "ms", p99 <= TARGET_P99_MS),
+        ("latency p99 (issue 15.4)", f"<= {TARGET_P99_MS:.0f} ms", p99, "ms", p99 <= TARGET_P99_MS),
+        ("latency p99 (issue 6)", f"<= {TARGET_P99_ISSUE6_MS:.0f} ms", p99, "ms", p99 <= TARGET_P99_ISSUE6_MS),
         ("throughput", "-", rps, "req/s", None),
         ("errors (non-200)", "0", errors, "", errors == 0),
     ):

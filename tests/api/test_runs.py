@@ -148,3 +148,9 @@ def test_a_run_takes_the_sheet_chosen_in_the_form(client, settings):
                        params='{"anio": "2017"}')  # "Notas": no header
     assert by_index["inputs"][0]["sheet"] == 0
     assert by_index["status"] == "failed" and by_index["error"]["code"] == "header-not-found"
+
+
+def test_a_run_s_json_has_its_stage_breakdown(client, settings):
+    final = run_now(client, settings)
+    assert set(runs.RUN_STAGES) <= set(final["timings_ms"])
+    assert final["timings_ms"]["steps"] > 0 and final["timings_ms"]["docs"] > 0

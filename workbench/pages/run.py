@@ -36,6 +36,7 @@ def _inputs() -> rx.Component:
         _fact("Iniciada por", rx.text(i["triggered_by"])),
         _fact("Creada · inicio · fin (UTC)", rx.text(i["created"], " · ", i["started"], " · ", i["finished"])),
         _fact("Duración · filas", rx.text(i["duration"], " · ", i["rows"])),
+        rx.cond(i["stages"] != "", _fact("Tiempos", rx.text(i["stages"], size="2", class_name="run-stages"))),
         _fact("Dataset", rx.link(i["dataset"], href=i["dataset_href"])),
         _fact("Carga masiva", rx.cond(i["backfill"] != "", rx.link("#", i["backfill"],
                                       href="/cargas-masivas/" + i["backfill"].to(str)), rx.text("—"))),

@@ -10,6 +10,10 @@ from workbench.components.status import qa_badge, run_badge
 from workbench.engine.api import as_decimal, fmt_int, fmt_number, parse_control
 from workbench.state.qa_rows import check_row, failure_row
 from workbench.state.views import KIND_LABELS, short
+#: A run's stages (``timings_ms`` keys, in the engine's ``RUN_STAGES`` order) as the run page names them.
+STAGE_LABELS = (("read", "lectura"), ("header", "encabezado"), ("steps", "pasos"), ("qa", "calidad"),
+                ("outputs", "tablas Parquet"), ("store", "registro"), ("lineage", "linaje"), ("docs", "Data Docs"),
+                ("events", "eventos"), ("alerts", "alertas"))
 LOCATION_KEYS = (("file", "archivo"), ("sheet", "hoja"), ("row", "fila"), ("column", "columna"),
                  ("step", "paso"), ("line", "línea del spec"), ("field", "campo"))
 
@@ -37,8 +41,25 @@ def facts(view: Any) -> dict[str, Any]:
         "layers": layers, "backfill": str(run.backfill_id or ""),
         "raw_href": f"/workbench/runs/{run.id}/raw", "docs_href": f"/workbench/runs/{run.id}/docs",
         "has_docs": bool((run.outputs or {}).get("gx_results")), "reload_href": f"/cargar?run={run.id}",
-        "warnings": [short(w, 300) for w in run.warnings or []],
+        "warnings": [short(w, 300) for w in run.warnings or []], "stages": stages(run.timings_ms),
     }
+
+
+def stages(timings: dict[str, Any] | None) -> str:
+    """``lectura 12 ms · pasos 30 ms · ...``: what each stage of the run took (es-CL); empty for runs recorded
+    before stages were measured."""
+    timings = timings or {}
+    if "outputs" not in timings:  # a run recorded before the breakdown, or one that did not finish
+        return ""
+    return " · ".join(f"{label} {_ms(timings[key])} ms" for key, label in STAGE_LABELS if key in timings)
+
+
+def _ms(value: Any) -> str:
+    """Whole milliseconds, below one with one decimal (``0,4``)."""
+    number = as_decimal(value)
+    if number is None:
+        return fmt_int(None)
+    return fmt_number(round(number, 1)) if abs(number) < 1 else fmt_int(round(number))
 
 
 def _format(file: Any) -> str:

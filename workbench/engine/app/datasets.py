@@ -22,7 +22,8 @@ from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.store import datasets as dataset_store
 from workbench.engine.store import runs as run_store
-from workbench.engine.store.db import DatabaseUnavailableError, get_engine, read_scope, session_scope, where
+from workbench.engine.store.db import (DatabaseUnavailableError, get_engine, read_scope, scrub, session_scope,
+                                       unavailable, where)
 from workbench.engine.store.models import Dataset, Run, RunPublic, SpecVersion
 from workbench.engine.store.prepare import prepare_store
 
@@ -189,8 +190,38 @@ def store_version(settings: Settings | None = None) -> str:
     url = prepare_store(settings)
     if url.startswith("sqlite"):
         return _sqlite_marker(url)
-    with read_scope(url) as session:  # the change counter (migration 0004): moves only when this store commits
-        return "pg:" + str(session.execute(sa.text("SELECT n FROM data_workbench_changes WHERE id = 1")).scalar_one())
+    return _server_marker(url)
+
+
+#: The change counter's row (migration 0004): it moves only when this store commits a change.
+_CHANGE_COUNTER = "SELECT n FROM data_workbench_changes WHERE id = 1"
+
+
+def _server_marker(url: str) -> str:
+    """The change counter, read on a connection of its own (autocommit, kept per process): one round trip,
+    without a pooled checkout, its pre-ping and an ORM session (issue 15.4: 0.75 ms instead of 4.2 ms under load;
+    the API reads it before every cached answer). A connection the server closed (a restart) is replaced once."""
+    key = (os.getpid(), url)
+    engine = get_engine(url, autocommit=True)
+    dbapi = engine.dialect.loaded_dbapi
+    with _marker_lock:
+        for attempt in (1, 2):
+            try:
+                if key not in _marker_conns:
+                    _marker_conns[key] = (engine.raw_connection(), 0)
+                cursor = _marker_conns[key][0].cursor()
+                cursor.execute(_CHANGE_COUNTER)
+                value = cursor.fetchone()[0]
+                cursor.close()
+                return f"pg:{value}"
+            except sa.exc.DBAPIError as exc:  # no connection could be made
+                raise unavailable(url, exc) from None
+            except (dbapi.OperationalError, dbapi.InterfaceError) as exc:  # the kept connection is gone
+                _marker_conns.pop(key)[0].invalidate()  # closed, never back into the pool
+                if attempt == 2:
+                    reason = (str(exc).strip().splitlines() or ["connection failed"])[0]
+                    raise DatabaseUnavailableError(where=where(url), reason=scrub(reason, url)) from None
+    raise AssertionError("unreachable: the loop returns or raises")
 
 
 def _sqlite_marker(url: str) -> str:

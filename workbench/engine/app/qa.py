@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +142,11 @@ def build_docs(run: Any, settings: Settings, *, title: str | None = None) -> Pat
                           order=[r["id"] for r in (run.qa or {}).get("results", [])])
 
 
-def announce(run: Any, settings: Settings, bus: EventStream) -> None:
+def announce(run: Any, settings: Settings, bus: EventStream) -> dict[str, float]:
     """After a run is recorded: publish its Data Docs page, and on failed QA emit ``qa.failed`` and alert.
-    Neither may fail the run: problems are logged."""
+    Neither may fail the run: problems are logged. Returns what each part took (ms: docs, events, alerts)."""
+    spent = {"docs": 0.0, "events": 0.0, "alerts": 0.0}
+    started = time.perf_counter()
     if (run.outputs or {}).get("gx_results"):
         try:
             build_docs(run, settings)
@@ -151,12 +154,22 @@ def announce(run: Any, settings: Settings, bus: EventStream) -> None:
             log.warning("Data Docs of run %s not built: %s", run.id, exc)
         except Exception:  # a rendering bug must not undo a recorded run; `workbench docs build` retries
             log.exception("Data Docs of run %s not built", run.id)
+    spent["docs"] = _ms_since(started)
     if run.qa_status == "failed":
         qa = run.qa or {}
         summary = {"run_id": run.id, "dataset": run.dataset_slug, "qa_status": run.qa_status,
                    "failed": failed_checks(qa), "statistics": qa.get("statistics", {})}
+        started = time.perf_counter()
         bus.publish("qa.failed", **summary)
-        alerts.notify("qa.failed", summary, settings)
+        spent["events"] = _ms_since(started)
+        started = time.perf_counter()
+        alerts.notify("qa.failed", summary, settings)  # delivery runs in the background: this is the hand-off
+        spent["alerts"] = _ms_since(started)
+    return spent
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 __all__ = ["QADocsMissingError", "QAFailedError", "announce", "build_docs", "ensure_publishable",

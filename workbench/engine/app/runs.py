@@ -46,6 +46,10 @@ from workbench.engine.store.prepare import prepare_store
 
 log = logging.getLogger(__name__)
 
+#: A run's stages, in order: their times (ms) are keys of the run's ``timings_ms`` (beside ``run_total``, the
+#: time up to the run's record, and ``total``, the preview's read to QA). ``header`` is part of reading.
+RUN_STAGES = ("read", "header", "steps", "qa", "outputs", "store", "lineage", "docs", "events", "alerts")
+
 
 def current_user(settings: Settings | None = None) -> str:
     """Who runs records name: the signed-in user acting now, else the configured or operating-system user (the
@@ -162,10 +166,14 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
         _failed(url, run_id, exc)
         bus.publish("run.failed", run_id=run_id, dataset=run.dataset_slug, code=exc.code)
         return get_run(run_id, settings)
+    timings: dict[str, float] | None = None
+    events_ms = 0.0  # the run's own events (started, the outcome, qa.failed); step events count in its steps
     try:
         with session_scope(url) as session:
             run_store.update_run(run_id, session=session, status="running")
+        mark = time.perf_counter()
         bus.publish("run.started", run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id)
+        events_ms += _ms_since(mark)
         spec = parse_spec(version.yaml_text, f"{run.dataset_slug}.yaml")  # type: ignore[union-attr]
         data = RawFileStore(settings.raw_dir).get(run.inputs[0]["sha256"])
 
@@ -177,22 +185,42 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
                 progress(info)
 
         with _Heartbeat(url, run_id, every_s=max(1.0, settings.lock_ttl_s / 3)):
-            _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id, run.dataset_slug,
-                     run.inputs[0]["sha256"], version.version, url, settings, on_step,  # type: ignore[union-attr]
-                     sheet=run.inputs[0].get("sheet"))
+            timings = _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id,
+                               run.dataset_slug, run.inputs[0]["sha256"], version.version,  # type: ignore[union-attr]
+                               url, settings, on_step, sheet=run.inputs[0].get("sheet"))
     finally:
         if lock.lost:  # another process may have taken the dataset meanwhile: say so on the run
             log.warning("run %s lost the lock of %s while running", run_id, run.dataset_slug)
         lock.release()
         final = get_run(run_id, settings)
+        spent: dict[str, float] = {}
         if final.status == "succeeded":
-            qa.announce(final, settings, bus)
+            spent = qa.announce(final, settings, bus)
+        mark = time.perf_counter()
         bus.publish(f"run.{final.status}" if final.status in ("succeeded", "failed") else "run.failed",
                     run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id, qa_status=final.qa_status,
                     row_counts=final.row_counts, code=(final.error or {}).get("code"))
+        events_ms += _ms_since(mark)
+        if final.status == "succeeded" and timings is not None:
+            events_ms += spent.get("events", 0.0)
+            final = _record_stages(final, url, {**timings, **spent, "events": round(events_ms, 1)})
         if run.backfill_id is not None:
             _backfill_progress(run.backfill_id, url, bus)
     return final
+
+
+def _record_stages(run: RunPublic, url: str, timings: dict[str, float]) -> RunPublic:
+    """Complete the run's stage breakdown with what followed its record (the commit, Data Docs, events,
+    alerts). ``run_total`` stays the run's own time up to its record. One small write; a failure to make it is
+    logged and leaves the run as it is."""
+    timings = {**(run.timings_ms or {}), **timings}
+    try:
+        with session_scope(url) as session:
+            run_store.update_run(run.id, session=session, timings_ms=timings)
+    except WorkbenchError as exc:
+        log.warning("stage times of run %s not recorded: %s", run.id, exc.message)
+        return run
+    return run.model_copy(update={"timings_ms": timings})
 
 
 class _Heartbeat:
@@ -230,28 +258,39 @@ def _backfill_progress(backfill_id: int, url: str, bus: EventStream) -> None:
 @releases_after  # the run's tables are freed inside malloc: handed back to the system once the process is idle
 def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[str, Any], dataset_id: int, slug: str,
              sha: str, spec_version: int, url: str, settings: Settings,
-             on_step: Callable[[Any, int, int], None] | None = None, *, sheet: int | str | None = None) -> None:
+             on_step: Callable[[Any, int, int], None] | None = None, *,
+             sheet: int | str | None = None) -> dict[str, float] | None:
     """Run the pipeline and record the outcome. Every exit path ends the run: user errors as ``failed`` with
-    their error JSON, anything else as ``failed`` (internal-error) and re-raised for the logged handler."""
+    their error JSON, anything else as ``failed`` (internal-error) and re-raised for the logged handler.
+    Returns what each stage took (ms) when the run is recorded succeeded. The record holds them already, except
+    the commit's share of ``store``; ``execute_run`` adds that and what follows the record (Data Docs, events,
+    alerts)."""
     started = time.perf_counter()
     try:
         result = preview_file(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=5,
                               on_step=on_step)
+        mark = time.perf_counter()
         outputs = _write_outputs(run_id, result.tables, settings.outputs_dir, result.qa_report)
         report = result.qa_report
-        timings = dict(result.timings_ms, run_total=round((time.perf_counter() - started) * 1000, 1))
-        with session_scope(url) as session:
+        timings = {**result.timings_ms, "outputs": _ms_since(mark)}
+        with session_scope(url) as session:  # the run's record, its file's facts and its lineage: one transaction
+            mark = time.perf_counter()
+            lineage_store.record_run_lineage(session=session, run_id=run_id, dataset_id=dataset_id, slug=slug,
+                                             file_sha256=sha, file_name=filename, layers=list(result.tables),
+                                             spec_version=spec_version)
+            timings["lineage"] = _ms_since(mark)
+            mark = time.perf_counter()
             run_store.set_file_facts(sha, result.source, session=session)
             run_store.update_run(
                 run_id, session=session, only_if=("running",), status="succeeded", error=None,
-                timings_ms=timings, row_counts={name: t["row_count"] for name, t in result.layers.items()},
+                timings_ms=dict(timings, store=_ms_since(mark), run_total=_ms_since(started)),
+                row_counts={name: t["row_count"] for name, t in result.layers.items()},
                 timeline=jsonable(result.timeline), control_totals=jsonable(result.control_totals),
                 warnings=[str(w) for w in result.warnings], outputs=outputs,
                 qa_status=report.status if report is not None else "not_run",
                 qa=jsonable(report.to_dict(page_size=qa.RUN_PAGE_SIZE)) if report is not None else None)
-            lineage_store.record_run_lineage(session=session, run_id=run_id, dataset_id=dataset_id, slug=slug,
-                                             file_sha256=sha, file_name=filename, layers=list(result.tables),
-                                             spec_version=spec_version)
+        timings["store"] = _ms_since(mark)  # the commit included
+        return timings
     except WorkbenchError as exc:
         _failed(url, run_id, exc)
     except OSError as exc:
@@ -265,6 +304,10 @@ def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[st
     except BaseException as exc:
         _internal_error(url, run_id, exc)
         raise
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def _internal_error(url: str, run_id: int, exc: BaseException) -> None:
@@ -360,4 +403,4 @@ def _retry(run_id: int, session: Any) -> int | None:
                                 engine_version=ENGINE_VERSION)
 
 
-__all__ = ["current_user", "execute_run", "recover_abandoned", "register_run", "run_file", "submit_run"]
+__all__ = ["RUN_STAGES", "current_user", "execute_run", "recover_abandoned", "register_run", "run_file", "submit_run"]

@@ -40,6 +40,12 @@ ADDRESS_FACTOR = 10
 #: Seconds a resolved credential is remembered in this process. Revocations are announced to every process
 #: through Redis (``revocations``); without Redis they take effect elsewhere within this time.
 RESOLVE_CACHE_S = 5.0
+#: In the last this-many seconds of a remembered credential, one caller checks it in the store again while the
+#: others keep the remembered answer: a busy process never has all its requests miss at once (issue 15.4: at
+#: 50 concurrent clients every expiry sent ~25 requests to the store together, a 300-500 ms tail).
+REFRESH_BEFORE_S = 1.0
+#: Locks striping concurrent store checks by credential: one check per credential at a time, the rest reuse it.
+_RESOLVE_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
 class TooManyAttemptsError(WorkbenchError):
@@ -153,21 +159,50 @@ def end_session(secret: str, settings: Settings | None = None) -> None:
 # --- what a credential stands for (remembered a few seconds per process) ------------------------------
 
 _resolved: dict[str, tuple[float, Principal]] = {}
+_refreshing: set[str] = set()  # remembered credentials one caller is checking in the store again
 _resolved_lock = threading.Lock()
+
+
+def _cache_key(secret: str, settings: Settings) -> str:
+    return f"{settings.db_url}|{hash_secret(secret)}"
+
+
+def _fresh_for() -> float:
+    """Age below which a remembered credential is used without a store check by anyone."""
+    return max(0.0, RESOLVE_CACHE_S - REFRESH_BEFORE_S)
 
 
 def resolve(secret: str, settings: Settings | None = None) -> Principal:
     """The principal a session cookie or API token stands for; AuthError if unknown, expired, revoked or
-    its user is disabled. Remembered for RESOLVE_CACHE_S so a busy API does not query the store per request."""
+    its user is disabled. Remembered for RESOLVE_CACHE_S so a busy API does not query the store per request;
+    concurrent checks of one credential run once (the others wait for it and take its answer)."""
     settings = settings or get_settings()
-    key = f"{settings.db_url}|{hash_secret(secret)}"
+    key = _cache_key(secret, settings)
+    with _RESOLVE_LOCKS[hash(key) % len(_RESOLVE_LOCKS)]:
+        try:
+            return _resolve_remembered(secret, key, settings)
+        finally:
+            with _resolved_lock:
+                _refreshing.discard(key)
+
+
+def _resolve_remembered(secret: str, key: str, settings: Settings) -> Principal:
     now = time.monotonic()
     with _resolved_lock:
         hit = _resolved.get(key)
-    if hit and now - hit[0] < RESOLVE_CACHE_S:
+    if hit and now - hit[0] < _fresh_for():
         return hit[1]
     revocations.listen(settings, _forget_credentials)  # before caching: no announcement can be missed
-    principal = _resolve(secret, settings)
+    try:
+        principal = _resolve(secret, settings)
+    except AuthError:
+        with _resolved_lock:
+            _resolved.pop(key, None)  # found revoked, expired or disabled: no caller uses it any more
+        raise
+    except WorkbenchError:
+        if hit and now - hit[0] < RESOLVE_CACHE_S:  # the store is down: still within what a hit promises
+            return hit[1]
+        raise
     with _resolved_lock:
         if len(_resolved) > 10_000:
             _resolved.clear()
@@ -177,9 +212,21 @@ def resolve(secret: str, settings: Settings | None = None) -> Principal:
 
 def recently_resolved(secret: str, settings: Settings) -> Principal | None:
     """The principal of a credential resolved in the last RESOLVE_CACHE_S, without touching the store (lets
-    an async server answer without a thread hop); None when it must be resolved."""
-    hit = _resolved.get(f"{settings.db_url}|{hash_secret(secret)}")
-    return hit[1] if hit and time.monotonic() - hit[0] < RESOLVE_CACHE_S else None
+    an async server answer without a thread hop); None when it must be resolved. In the last REFRESH_BEFORE_S
+    of that time, exactly one caller gets None (it resolves again, refreshing the entry) and the others the
+    remembered principal."""
+    key = _cache_key(secret, settings)
+    with _resolved_lock:
+        hit = _resolved.get(key)
+        if hit is None:
+            return None
+        age = time.monotonic() - hit[0]
+        if age >= RESOLVE_CACHE_S:
+            return None
+        if age >= _fresh_for() and key not in _refreshing:
+            _refreshing.add(key)  # released by ``resolve``, which this caller runs next
+            return None
+        return hit[1]
 
 
 def _forget_credentials() -> None:
@@ -218,6 +265,6 @@ def _resolve(secret: str, settings: Settings) -> Principal:
         return _principal(user, kind)
 
 
-__all__ = ["ADDRESS_FACTOR", "RESOLVE_CACHE_S", "SESSION_PREFIX", "SETUP_PREFIX", "TOKEN_PREFIX",
+__all__ = ["ADDRESS_FACTOR", "REFRESH_BEFORE_S", "RESOLVE_CACHE_S", "SESSION_PREFIX", "SETUP_PREFIX", "TOKEN_PREFIX",
            "TooManyAttemptsError", "authenticate", "end_session", "hash_password", "hash_secret", "issue_credential",
            "recently_resolved", "resolve", "revoking", "start_session", "store_scope"]
