@@ -163,3 +163,18 @@ def test_title_rows_are_the_non_empty_rows_above_the_header():
 def test_title_rows_count_a_filled_merged_value_once():
     g = grid([["120101 : SECRETARÍA", "120101 : SECRETARÍA", "120101 : SECRETARÍA"], ["Subt.", "Ítem", "Asig."]])
     assert title_rows(g, SourceOptions(header={"find": ["Subt."]})) == [(1, "120101 : SECRETARÍA")]
+
+
+def test_blank_rows_are_found_across_the_chunks_of_a_column_read_in_blocks():
+    import pyarrow as pa
+
+    cells = [["h1", "h2"], ["1", "x"], [None, " "], ["2", None], [None, "\xa0"], [None, "y"], [" ", None]]
+    g = grid(cells)
+    for j in range(2):  # the CSV reader's Arrow path hands over one chunk per 4 MB block
+        values = [r[j] for r in cells]
+        chunks = [pa.array(values[:2], pa.large_string()), pa.array(values[2:5], pa.large_string()),
+                  pa.array(values[5:], pa.large_string())]
+        g.df[j] = pd.Series(pd.array(pa.chunked_array(chunks), dtype="str"))
+    result, _, _ = build(g)
+    assert rows(result) == [{"h1": "1", "h2": "x"}, {"h1": "2", "h2": None}, {"h1": None, "h2": "y"}]
+    assert result.df["_raw_row"].tolist() == [2, 4, 6]

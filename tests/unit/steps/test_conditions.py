@@ -1,12 +1,13 @@
 """Condition: every form, the text rules (stripped, missing never equal), combinators and validation."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table
 from workbench.engine.core.errors import ColumnNotFoundError
-from workbench.engine.core.steps.conditions import Condition, blank_mask
+from workbench.engine.core.steps.conditions import MAX_SLICED_RUNS, Condition, blank_mask, take_rows
 
 
 @pytest.fixture
@@ -133,3 +134,22 @@ def test_number_comparison_on_locale_formatted_text_is_an_error_not_a_guess():
     with pytest.raises(StepError, match="depends on the locale"):
         check(table, {"column": "monto", "gt": 1000})
     assert check(make_table({"monto": ["1500", "-800000", "x"]}), {"column": "monto", "gt": 1000}) == [True, False, False]
+
+
+@pytest.mark.parametrize("runs", [1, 3, MAX_SLICED_RUNS, MAX_SLICED_RUNS + 1])
+def test_take_rows_equals_a_gather_however_many_runs_are_kept(runs):
+    n = 4 * (MAX_SLICED_RUNS + 1)
+    df = pd.DataFrame({"code": pd.array([f"{i:03d}" if i % 7 else None for i in range(n)], dtype="str"),
+                       "_raw_row": np.arange(n, dtype=np.int64) + 2}, index=np.arange(n) * 10)
+    keep = np.zeros(n, bool)
+    for r in range(runs):  # `runs` separate runs of two kept rows
+        keep[4 * r + 1 : 4 * r + 3] = True
+    taken = take_rows(df, keep)
+    pd.testing.assert_frame_equal(taken, df.iloc[np.flatnonzero(keep)], check_exact=True)
+    assert taken["code"].tolist()[:2] == ["001", "002"]
+
+
+def test_take_rows_of_nothing_kept_is_empty_with_the_columns():
+    df = pd.DataFrame({"a": pd.array(["x", "y"], dtype="str")})
+    assert take_rows(df, np.zeros(2, bool)).columns.tolist() == ["a"]
+    assert len(take_rows(df, np.zeros(2, bool))) == 0

@@ -1,12 +1,19 @@
 """strip: trim (NBSP included), collapse inner runs, empty -> missing; only text columns."""
 
+import re
+
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.helpers import ctx, make_table, rows
 from workbench.engine.core.errors import ColumnNotFoundError, StepError
-from workbench.engine.core.steps.strip import StripStep
+from workbench.engine.core.steps.strip import _NEEDS_COLLAPSE, _RUN, StripStep, strip_text
 
 
 @pytest.fixture
@@ -83,3 +90,42 @@ def test_validation(options, message):
 def test_describe():
     assert StripStep(columns=["denominacion", "item"]).describe() == "strip(denominacion, item)"
     assert StripStep().describe() == "strip(todas las columnas de texto)"
+
+
+# --- the fast paths (edge bytes, candidate bytes) give the results of plain Arrow passes over every cell ----
+
+
+def plain_strip(values: list[str | None]) -> list[str | None]:
+    """The reference: ASCII trim, the Unicode trim unless every cell is ASCII, the collapse regex and empty ->
+    missing, each over the whole column."""
+    text = pc.ascii_trim_whitespace(pa.array(values, pa.large_string()))
+    if pc.all(pc.string_is_ascii(text)).as_py() is not True:
+        text = pc.utf8_trim_whitespace(text)
+    needs = pc.fill_null(pc.match_substring_regex(text, _NEEDS_COLLAPSE), False)
+    text = pc.if_else(needs, pc.replace_substring_regex(text, _RUN, " "), text)
+    return [None if v == "" else v for v in text.to_pylist()]
+
+
+PIECES = st.sampled_from(["a", "Ó", "ñ", " ", "  ", "\t", "\xa0", "\u2003", "\u3000", "\x1c", "\x85", "–", "€",
+                          "“", "Tarapacá", "01", "\u202f", "\u1680", "\r\n"])
+CELL = st.one_of(st.none(), st.lists(PIECES, max_size=6).map("".join))
+
+
+@given(st.lists(CELL, min_size=1, max_size=30), st.integers(1, 4))
+def test_strip_text_equals_whole_column_passes(values, chunks):
+    cut = np.linspace(0, len(values), chunks + 1).astype(int)  # read in blocks: a chunked column
+    column = pa.chunked_array([pa.array(values[a:b], pa.large_string()) for a, b in zip(cut[:-1], cut[1:])],
+                              pa.large_string())
+    out = strip_text(pd.Series(pd.array(column, dtype="str")), collapse=True, empty_as_null=True)
+    assert [None if pd.isna(v) else v for v in out.tolist()] == plain_strip(values)
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("Becas  de   Especialización", "Becas de Especialización"),
+    ("Tarapacá – LABS", "Tarapacá – LABS"),  # an en dash (0xE2 lead byte) is a candidate, not a run
+    ("a\u2003b", "a b"), ("\u3000x\u3000", "x"), ("a\x1cb", "a b"),
+])
+def test_runs_found_from_candidate_bytes(cell, expected):
+    out = strip_text(pd.Series(pd.array(["Subsecretaría", cell], dtype="str")), collapse=True, empty_as_null=True)
+    assert out.tolist() == ["Subsecretaría", expected]
+    assert re.search(_NEEDS_COLLAPSE, out.iloc[1]) is None

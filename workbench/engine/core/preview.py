@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from workbench.engine.core.memory import releases_after
@@ -50,17 +51,28 @@ class Preview:
 
 def raw_text_lookup(table: Table) -> Callable[[int, str], str | None]:
     """``(RAW row, RAW column letter) -> the RAW cell's text`` over the table the header step built (every
-    data row, footers included, as read). The row index is built on first use: only failing rows ask."""
+    data row, footers included, as read). Only failing rows ask, so nothing is built up front: a RAW row is
+    found by binary search over ``_raw_row`` (ascending, as read; a dict only if it were not)."""
     by_letter = {letter: column for column, letter in table.origins.items()}
-    index: dict[int, int] = {}
+    found: dict[str, Any] = {}
+
+    def position(row: int) -> int | None:
+        if "rows" not in found:
+            rows = table.df[RAW_ROW].to_numpy() if RAW_ROW in table.df.columns else np.zeros(0, np.int64)
+            found["rows"] = rows
+            found["index"] = None if bool((rows[1:] > rows[:-1]).all()) else {int(r): i for i, r in enumerate(rows)}
+        rows, index = found["rows"], found["index"]
+        if index is not None:
+            return index.get(row)
+        at = int(np.searchsorted(rows, row))
+        return at if at < len(rows) and rows[at] == row else None
 
     def text(row: int, letter: str) -> str | None:
-        if not index and RAW_ROW in table.df.columns:
-            index.update((int(r), i) for i, r in enumerate(table.df[RAW_ROW].tolist()))
-        column, position = by_letter.get(letter), index.get(row)
-        if column is None or position is None:
+        column = by_letter.get(letter)
+        at = position(row) if column is not None else None
+        if column is None or at is None:
             return None
-        value = table.df[column].iat[position]
+        value = table.df[column].iat[at]
         return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
 
     return text

@@ -1,8 +1,9 @@
 """CSV bytes -> RawGrid: encoding and delimiter detection, then every field as text with its line number.
 
-Two parsers give the same grid. The fast one splits the bytes with numpy and Arrow when no field starts with a
-quote (every DIPRES file: a mid-field ``"`` is literal, as in Python's csv); the other is Python's csv module,
-for files that really quote fields (quoted delimiters, quoted newlines). Both skip empty lines, skip and report
+Three parsers give the same grid. When no field starts with a quote (every DIPRES file: a mid-field ``"`` is
+literal, as in Python's csv) a regular file (same field count on every line) is read by Arrow's CSV reader
+(``csv_arrow``) and any other by splitting the bytes with numpy and Arrow; files that really quote fields
+(quoted delimiters, quoted newlines) go to Python's csv module. All skip empty lines, skip and report
 whitespace-only lines, and report ragged rows instead of failing.
 """
 
@@ -25,6 +26,7 @@ import pyarrow.compute as pc
 from workbench.engine.core import limits as lim
 from workbench.engine.core.errors import EncodingError, FileFormatError, SpecError
 from workbench.engine.core.readers.base import RawGrid, SourceInfo
+from workbench.engine.core.readers.csv_arrow import byte_positions, parse_regular
 from workbench.engine.core.readers.format import InputFormat
 from workbench.engine.core.spec.source import SourceOptions
 from workbench.engine.core.table import column_letter
@@ -44,7 +46,7 @@ _NOT_C1 = bytes(range(0x80)) + bytes(range(0xA0, 0x100))
 class _Parsed:
     """Records as Arrow text columns (missing = null) plus where each record starts."""
 
-    columns: list[pa.Array]
+    columns: list[pa.Array] | list[pa.ChunkedArray]
     rows: np.ndarray  # 1-based line where each record starts
     counts: np.ndarray  # fields in each record
     whitespace_lines: list[int] = field(default_factory=list)
@@ -146,13 +148,19 @@ def sniff_delimiter(text: str, quotechar: str = '"') -> str:
 
 
 def _fast_path_ok(buf: bytes, delimiter: str, quotechar: str) -> bool:
-    """True when no field starts with the quote char, so splitting on bytes is exactly csv-module parsing."""
+    """True when no field starts with the quote char, so splitting on bytes is exactly csv-module parsing.
+    Quotes are rare: the bytes before each are looked at (numpy), not every delimiter-quote pair searched."""
     if not (delimiter.isascii() and quotechar.isascii()) or delimiter in "\r\n" or quotechar in "\r\n":
         return False
     quote = quotechar.encode()
     if buf.startswith(quote):
         return False
-    return all(buf.find(before + quote) == -1 for before in (delimiter.encode(), b"\n", b"\r"))
+    if quote not in buf:
+        return True
+    raw = np.frombuffer(buf, np.uint8)
+    quotes = byte_positions(raw, ord(quote))
+    before = raw[quotes[quotes > 0] - 1]  # the byte before each quote
+    return not np.isin(before, np.array([ord(delimiter), _LF, _CR], np.uint8)).any()
 
 
 def _split(buf: bytes, delimiter: str) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
@@ -217,6 +225,17 @@ def _parse_fast(buf: bytes, delimiter: str, check: Any = _no_check) -> _Parsed:
     check(kept + 1, counts)
     columns = _columns(fields, offsets, first, counts)
     return _Parsed(columns, kept + 1, counts, whitespace_lines=(spaces + 1).tolist())
+
+
+def _parse_regular(buf: bytes, delimiter: str, check: Any = _no_check) -> _Parsed | None:
+    """Arrow's CSV reader for a regular file (``csv_arrow``); None for any other file."""
+    if not buf.endswith((b"\n", b"\r")):
+        buf += b"\n"
+    regular = parse_regular(buf, delimiter, check)
+    if regular is None:
+        return None
+    counts = np.full(len(regular.rows), len(regular.columns), np.int64)
+    return _Parsed(regular.columns, regular.rows, counts, whitespace_lines=regular.whitespace_lines)
 
 
 def _columns(fields: pa.Array, offsets: np.ndarray, first: np.ndarray, counts: np.ndarray) -> list[pa.Array]:
@@ -348,7 +367,7 @@ def read_csv(data: bytes, options: SourceOptions, source: SourceInfo, *, force_p
     else:
         delimiter = options.delimiter.replace("\\t", "\t")
     if not force_python and _fast_path_ok(buf, delimiter, options.quotechar):
-        parsed = _parse_fast(buf, delimiter, check)
+        parsed = _parse_regular(buf, delimiter, check) or _parse_fast(buf, delimiter, check)
     else:
         parsed = _parse_python(buf.decode("utf-8"), delimiter, options.quotechar, check)
     letters = [column_letter(j) for j in range(len(parsed.columns))]

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from workbench.engine.core.errors import HeaderNotFoundError, HeaderRowError
 from workbench.engine.core.readers.base import RawGrid
@@ -117,10 +118,23 @@ def _blank_rows(df: pd.DataFrame) -> np.ndarray:
     for j in range(df.shape[1]):
         if not len(candidates):
             break
-        column = df.iloc[candidates, j]
+        column = df.iloc[:, j] if len(candidates) == len(df) else _cells(df.iloc[:, j], candidates)
         blank = column.isna().to_numpy() | column.str.isspace().fillna(False).to_numpy(bool)
         candidates = candidates[blank]
     return candidates
+
+
+def _cells(column: pd.Series, positions: np.ndarray) -> pd.Series:
+    """``column.iloc[positions]`` (ascending positions), taken chunk by chunk from an Arrow column: Arrow's take
+    on a chunked array first joins its chunks (a 50 MB CSV read in 4 MB blocks: 12 ms a column, to look at the
+    one footer row still blank)."""
+    if not (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+        return column.iloc[positions]
+    chunked = pa.chunked_array(column)
+    bounds = np.cumsum([0] + [len(chunk) for chunk in chunked.chunks])
+    which = np.searchsorted(bounds, positions, side="right") - 1
+    parts = [chunked.chunk(k).take(pa.array(positions[which == k] - bounds[k])) for k in np.unique(which)]
+    return pd.Series(pd.array(pa.chunked_array(parts, chunked.type), dtype=column.dtype))
 
 
 def title_rows(grid: RawGrid, options: SourceOptions) -> list[tuple[int, str]]:

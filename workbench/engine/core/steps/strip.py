@@ -2,8 +2,9 @@
 
 DIPRES right-pads ``Denominación`` with spaces to 80 or 250 characters and some labels carry inner runs of
 spaces or NBSP. Works on Arrow text directly (pandas' ``str.strip`` is ~20 ms per padded 60k-row column):
-trimming the ASCII padding first, then checking the whole column for runs in one regex pass and collapsing
-only the rows that need it, costs ~2-3 ms per ordinary column and ~10 ms for a padded one.
+trimming the ASCII padding first, then finding the cells that may hold a run from their bytes (numpy, no copy)
+and collapsing only the ones that do. On the 50 MB execution CSV (312k rows x 11 columns) the step costs
+~0.12 s of CPU; a regex pass over every column (to find the runs) took ~0.1 s more.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pydantic import Field, field_validator
 
 from workbench.engine.core.parallel import map_columns
 from workbench.engine.core.steps.base import Step, StepContext, require_columns
-from workbench.engine.core.steps.conditions import arrow_text, trim
+from workbench.engine.core.steps.conditions import arrow_text, text_buffers, trim
 from workbench.engine.core.table import Table, is_provenance
 
 # Python's str.isspace() set, spelled for RE2 without \s (RE2's \s is ASCII-only and misses NBSP).
@@ -30,8 +31,7 @@ _NEEDS_COLLAPSE = f"[ {_SPACE}]{{2}}|[{_SPACE}]"  # a run of 2+, or any whitespa
 def strip_text(series: pd.Series, *, collapse: bool, empty_as_null: bool) -> pd.Series:
     """The stripped column, dtype ``str``, same index and name."""
     text = trim(arrow_text(series)).combine_chunks()
-    if collapse and _any_run(text):
-        needs = pc.fill_null(pc.match_substring_regex(text, _NEEDS_COLLAPSE), False)
+    if collapse and (needs := _needs_collapse(text)) is not None:
         collapsed = pc.replace_substring_regex(pc.filter(text, needs), _RUN, " ")
         text = pc.replace_with_mask(text, needs, collapsed)
     if empty_as_null:
@@ -40,14 +40,26 @@ def strip_text(series: pd.Series, *, collapse: bool, empty_as_null: bool) -> pd.
     return pd.Series(array, index=series.index, name=series.name)
 
 
-def _any_run(text: pa.Array) -> bool:
-    """Whether any cell needs collapsing: one regex pass over the whole column joined by ``|`` (trimmed cells
-    cannot form a run across the joint), instead of one regex call per cell."""
-    cells = pc.fill_null(text, "")
-    offsets = pa.array([0, len(cells)], pa.int64() if pa.types.is_large_string(text.type) else pa.int32())
-    lists = (pa.LargeListArray if pa.types.is_large_string(text.type) else pa.ListArray).from_arrays(offsets, cells)
-    joined = pc.binary_join(lists, pa.scalar("|", text.type))
-    return bool(pc.match_substring_regex(joined, _NEEDS_COLLAPSE)[0].as_py())
+def _needs_collapse(text: pa.Array) -> pa.BooleanArray | None:
+    """Which cells hold a run of whitespace or a whitespace that is not a plain space; None when no cell does.
+    The regex only reads the cells with a candidate byte (numpy over the bytes, no copy): two spaces in a row
+    (trimmed cells cannot form one across their joint), a control byte, or the lead byte of a Unicode space
+    (0xC2: NEL, NBSP; 0xE1-0xE3: the others). Accented letters (0xC3) are not candidates."""
+    offsets, data = text_buffers(text)
+    data = data[offsets[0] : offsets[-1]]
+    candidate = (data < 0x20) | (data == 0xC2) | ((data >= 0xE1) & (data <= 0xE3))
+    candidate[:-1] |= (data[:-1] == 0x20) & (data[1:] == 0x20)
+    at = np.flatnonzero(candidate)
+    if not len(at):
+        return None
+    rows = np.unique(np.searchsorted(offsets[1:], at + offsets[0], side="right"))
+    exact = pc.fill_null(pc.match_substring_regex(text.take(pa.array(rows)), _NEEDS_COLLAPSE), False)
+    hits = rows[exact.to_numpy(zero_copy_only=False)]
+    if not len(hits):
+        return None
+    mask = np.zeros(len(text), bool)
+    mask[hits] = True
+    return pa.array(mask)
 
 
 class StripStep(Step):
