@@ -30,6 +30,7 @@ FLAT_RATIO = 1.25
 
 
 from workbench.engine.app import access as _access  # noqa: E402
+from report import print_table  # noqa: E402  (bench/ is on sys.path: the script's folder)
 _access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
@@ -85,10 +86,7 @@ def main() -> None:
     print(f"result: 3 layers, {evaluated} expectations ({failed} failing), {args.rows:,} rows, "
           f"{args.bad_rows:,} bad rows, {size_kb:,.0f} KB of JSON; page {page_kb:,.0f} KB; "
           f"pre-populating {small_n + large_n} runs took {populate_s:.1f} s")
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}} | {'target':>9} | {'measured':>9} | result")
-    for name, target, measured, ok in rows:
-        print(f"{name:<{width}} | {target:>9} | {measured:>9} | {'PASS' if ok else 'FAIL'}")
+    print_table(rows, sep=" | ")
     if args.json:
         print(json.dumps({"small_s": times_small, "large_s": times_large}, indent=2))
 

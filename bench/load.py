@@ -41,6 +41,7 @@ PASSWORD = "clave-de-carga-2026"
 
 
 from workbench.engine.app import access as _access  # noqa: E402
+from report import print_table  # noqa: E402  (bench/ is on sys.path: the script's folder)
 _access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 
@@ -231,10 +232,7 @@ def main() -> None:
         rows.append((f"server RSS, {label}: all / largest process", "-", f"{at[0]:.0f} / {at[1]:.0f} MB", None))
     growth = idle[0] / started_rss[0] - 1
     rows.append(("server RSS idle vs start (all processes)", "<= +25 %", f"{growth:+.0%}", growth <= 0.25))
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}} | {'target':>10} | {'measured':>22} | result")
-    for name, target, measured, ok in rows:
-        print(f"{name:<{width}} | {target:>10} | {measured:>22} | {'' if ok is None else ('PASS' if ok else 'FAIL')}")
+    print_table(rows, sep=" | ")
 
 
 if __name__ == "__main__":

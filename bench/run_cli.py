@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from report import print_table  # noqa: E402  (bench/ is on sys.path: the script's folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "examples" / "ejecucion_2017_abril_programa.csv"
@@ -77,10 +78,7 @@ def main() -> None:
         *[(f"  stage {stage}", "", f"{statistics.median(stages[stage]):.1f} ms", None) for stage in STAGES],
     ]
     print(f"{CSV.name}: {repeat} runs, medians; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'target':>9}  {'measured':>9}  result")
-    for name, target, measured, ok in rows:
-        print(f"{name:<{width}}  {target:>9}  {measured:>9}  {'' if ok is None else 'PASS' if ok else 'FAIL'}")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from workbench.engine.core.preview import preview_file  # noqa: E402
 from workbench.engine.core.spec.loader import load_spec  # noqa: E402
 from workbench.engine.core.table import Table  # noqa: E402
 from workbench.engine.core.validation import ExpectationSpec, validate  # noqa: E402
+from report import print_table  # noqa: E402  (bench/ is on sys.path: the script's folder)
 
 TARGET_S = 0.5  # the 200k-row table through 15 expectations, seconds
 TARGET_QA_SHARE = 0.5  # QA of the 5 MB preview / its read+steps
@@ -252,10 +253,7 @@ def main() -> None:
     print(f"silver table: {len(table.df):,} rows, status {report.status}, failing {failing}; medians of "
           f"{args.repeat} runs; load average {load:.1f} on {os.cpu_count()} CPUs (wall times grow with it, CPU "
           "times much less)")
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'target':>9}  {'measured':>9}  result")
-    for name, target, measured, ok in rows:
-        print(f"{name:<{width}}  {target:>9}  {measured:>9}  {'' if ok is None else 'PASS' if ok else 'FAIL'}")
+    print_table(rows)
 
 
 if __name__ == "__main__":
