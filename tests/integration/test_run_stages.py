@@ -14,6 +14,7 @@ from workbench.cli.main import cli
 from workbench.engine.app import runs, runs_read
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.state.run_views import stages
+from workbench.engine.core.statuses import RUN_STAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ROOT / "tests" / "data" / "workbench" / "ejecucion_2017_abril_pesos.csv"
@@ -30,9 +31,9 @@ def settings(db_url, tmp_path):
 def test_every_stage_is_stored_with_the_run(settings):
     result = runs.run_file("dipres_ejecucion", CSV.read_bytes(), filename=CSV.name, settings=settings)
     stored = runs_read.get_run(result.id, settings).timings_ms
-    assert set(runs.RUN_STAGES) <= set(stored)
+    assert set(RUN_STAGES) <= set(stored)
     assert stored == result.timings_ms  # what execute_run returns is what the store holds
-    assert all(isinstance(stored[s], float) and stored[s] >= 0 for s in runs.RUN_STAGES)
+    assert all(isinstance(stored[s], float) and stored[s] >= 0 for s in RUN_STAGES)
     assert stored["steps"] > 0 and stored["outputs"] > 0 and stored["store"] > 0 and stored["docs"] > 0
     assert stored["run_total"] >= stored["read"] + stored["steps"] + stored["qa"] + stored["outputs"]
     assert (settings.site_dir / "runs" / str(result.id) / "index.html").is_file()  # the Data Docs stage built it
@@ -63,4 +64,4 @@ def test_runs_show_prints_the_stages(tmp_path, monkeypatch):
     finally:
         get_settings.cache_clear()
     line = next(line for line in shown.splitlines() if line.startswith("stages: "))
-    assert [part.split(" ")[0] for part in line.removeprefix("stages: ").split(" · ")] == list(runs.RUN_STAGES)
+    assert [part.split(" ")[0] for part in line.removeprefix("stages: ").split(" · ")] == list(RUN_STAGES)

@@ -257,8 +257,6 @@ def runs_show(run_id: int, as_json: bool) -> None:
         err_console.print(Text(f"error ({run.error['code']}): {run.error['message']}", style="red"))
 
 
-#: A run's stages in order (the engine's RUN_STAGES): their times are keys of its ``timings_ms``.
-RUN_STAGES = ("read", "header", "steps", "qa", "outputs", "store", "lineage", "docs", "events", "alerts")
 
 
 def _stages(timings: dict[str, Any] | None) -> str:
@@ -266,7 +264,7 @@ def _stages(timings: dict[str, Any] | None) -> str:
     timings = timings or {}
     if "outputs" not in timings:
         return ""
-    return " · ".join(f"{key} {timings[key]:.1f} ms" for key in RUN_STAGES if key in timings)
+    return " · ".join(f"{key} {timings[key]:.1f} ms" for key in api.RUN_STAGES if key in timings)
 
 
 @runs_group.command("failures")

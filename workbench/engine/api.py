@@ -42,7 +42,7 @@ from workbench.engine.core.preview import ENGINE_VERSION, Preview, preview_file
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.core.spec.loader import find_spec, load_all, load_spec, parse_spec
 from workbench.engine.core.spec.models import Spec, json_schema as spec_json_schema
-from workbench.engine.core.statuses import QA_STATUSES, QUEUES, RUN_STATUSES
+from workbench.engine.core.statuses import QA_STATUSES, QUEUES, RUN_STAGES, RUN_STATUSES
 from workbench.engine.core.table import Table
 from workbench.engine.core.validation.control_total import parse_control
 from workbench.engine.core.validation.models import OWN_KEYS
@@ -164,7 +164,7 @@ __all__ = [
     "load_all", "load_spec", "parse_assignments", "parse_spec", "preview_file", "preview_path", "read_input",
     "resolve_params", "sanitize_filename", "spec_json_schema",
     # settings and status names
-    "QA_STATUSES", "QUEUES", "RUN_STATUSES", "Settings", "get_settings",
+    "QA_STATUSES", "QUEUES", "RUN_STAGES", "RUN_STATUSES", "Settings", "get_settings",
     # pages the server writes itself (Data Docs, /docs, /login): one HTML shell
     "NO_ICON", "html_document",
     # how numbers and QA results are shown

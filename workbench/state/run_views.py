@@ -7,13 +7,13 @@ from typing import Any
 
 from workbench.components.numbers import fmt_datetime, fmt_duration_ms
 from workbench.components.status import qa_badge, run_badge
-from workbench.engine.api import as_decimal, fmt_int, fmt_number, parse_control
+from workbench.engine.api import RUN_STAGES, as_decimal, fmt_int, fmt_number, parse_control
 from workbench.state.qa_rows import check_row, failure_row
 from workbench.state.views import KIND_LABELS, short
-#: A run's stages (``timings_ms`` keys, in the engine's ``RUN_STAGES`` order) as the run page names them.
-STAGE_LABELS = (("read", "lectura"), ("header", "encabezado"), ("steps", "pasos"), ("qa", "calidad"),
-                ("outputs", "tablas Parquet"), ("store", "registro"), ("lineage", "linaje"), ("docs", "Data Docs"),
-                ("events", "eventos"), ("alerts", "alertas"))
+#: A run's stages (``timings_ms`` keys; shown in the engine's ``RUN_STAGES`` order) as the run page names them.
+STAGE_LABELS = {"read": "lectura", "header": "encabezado", "steps": "pasos", "qa": "calidad",
+                "outputs": "tablas Parquet", "store": "registro", "lineage": "linaje", "docs": "Data Docs",
+                "events": "eventos", "alerts": "alertas"}
 LOCATION_KEYS = (("file", "archivo"), ("sheet", "hoja"), ("row", "fila"), ("column", "columna"),
                  ("step", "paso"), ("line", "línea del spec"), ("field", "campo"))
 
@@ -51,7 +51,7 @@ def stages(timings: dict[str, Any] | None) -> str:
     timings = timings or {}
     if "outputs" not in timings:  # a run recorded before the breakdown, or one that did not finish
         return ""
-    return " · ".join(f"{label} {_ms(timings[key])} ms" for key, label in STAGE_LABELS if key in timings)
+    return " · ".join(f"{STAGE_LABELS[key]} {_ms(timings[key])} ms" for key in RUN_STAGES if key in timings)
 
 
 def _ms(value: Any) -> str:

@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 
 #: A run's stages, in order: their times (ms) are keys of the run's ``timings_ms`` (beside ``run_total``, the
 #: time up to the run's record, and ``total``, the preview's read to QA). ``header`` is part of reading.
-RUN_STAGES = ("read", "header", "steps", "qa", "outputs", "store", "lineage", "docs", "events", "alerts")
 
 
 def current_user(settings: Settings | None = None) -> str:
@@ -403,4 +402,4 @@ def _retry(run_id: int, session: Any) -> int | None:
                                 engine_version=ENGINE_VERSION)
 
 
-__all__ = ["RUN_STAGES", "current_user", "execute_run", "recover_abandoned", "register_run", "run_file", "submit_run"]
+__all__ = ["current_user", "execute_run", "recover_abandoned", "register_run", "run_file", "submit_run"]
