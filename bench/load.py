@@ -41,7 +41,7 @@ PASSWORD = "clave-de-carga-2026"
 
 
 from workbench.engine.app import access as _access  # noqa: E402
-from report import print_table  # noqa: E402  (bench/ is on sys.path: the script's folder)
+from _report import print_table  # noqa: E402  (bench/ is on sys.path: the script's folder)
 _access.set_process_default(_access.SYSTEM)  # benchmarks act as the local operator, like the CLI
 
 

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from report import print_table  # noqa: E402  (bench/ is on sys.path: the script's folder)
+from _report import print_table  # noqa: E402  (bench/ is on sys.path: the script's folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "examples" / "ejecucion_2017_abril_programa.csv"
