@@ -11,8 +11,8 @@ from workbench.components.run_progress import run_progress
 from workbench.components.status import badge
 from workbench.components.tables import check_cell, code, simple_table, text
 from workbench.components import routes
-from workbench.engine.api import EXPORT_FORMATS
 from workbench.state.run import RunState
+from workbench.state.run_views import EXPORT_CHOICES
 QA_BLOCKED = "Control de calidad fallido: publicación bloqueada"
 
 
@@ -82,7 +82,7 @@ def _actions() -> rx.Component:
                           rx.link(rx.button(label, size="1", variant="outline", class_name="export-button"),
                                   href="/workbench/runs/" + i["id"].to(str) + "/export?layer=" + layer + "&format=" + fmt,
                                   reload_document=True))
-                  for label, fmt in ((f.label, name) for name, f in EXPORT_FORMATS.items())),
+                  for label, fmt in EXPORT_CHOICES),
                 spacing="1", align="center")),
             rx.cond(RunState.qa_failed, rx.text("Exportación deshabilitada: la ejecución no pasó el control de "
                                                 "calidad.", size="1", color=rx.color("red", 11),

@@ -7,9 +7,11 @@ from typing import Any
 
 from workbench.components.numbers import fmt_datetime, fmt_duration_ms
 from workbench.components.status import qa_badge, run_badge
-from workbench.engine.api import RUN_STAGES, as_decimal, fmt_int, fmt_number, parse_control
+from workbench.engine.api import EXPORT_FORMATS, RUN_STAGES, as_decimal, fmt_int, fmt_number, parse_control
 from workbench.state.qa_rows import check_row, failure_row
 from workbench.state.views import KIND_LABELS, short
+#: The run page's download buttons: (label, format) from the engine's one export list.
+EXPORT_CHOICES = tuple((f.label, name) for name, f in EXPORT_FORMATS.items())
 #: A run's stages (``timings_ms`` keys; shown in the engine's ``RUN_STAGES`` order) as the run page names them.
 STAGE_LABELS = {"read": "lectura", "header": "encabezado", "steps": "pasos", "qa": "calidad",
                 "outputs": "tablas Parquet", "store": "registro", "lineage": "linaje", "docs": "Data Docs",
