@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.store import files
-from workbench.engine.store.files import RawFileStore, StorageFullError
+from workbench.engine.store import objects
+from workbench.engine.store.files import RawFileStore
+from workbench.engine.store.objects import StorageFullError
 
 
 def test_disk_full_midway_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -25,7 +26,7 @@ def test_disk_full_midway_leaves_nothing_behind(tmp_path: Path, monkeypatch: pyt
             return real_write(fd, bytes(chunk)[:100_000])  # a partial write...
         raise OSError(errno.ENOSPC, "No space left on device")  # ...then the disk is full
 
-    monkeypatch.setattr(files.os, "write", write_then_fail)
+    monkeypatch.setattr(objects.os, "write", write_then_fail)
     with pytest.raises(StorageFullError) as err:
         store.put(data)
     assert err.value.code == "storage-full"
@@ -35,7 +36,7 @@ def test_disk_full_midway_leaves_nothing_behind(tmp_path: Path, monkeypatch: pyt
     assert not store.exists(sha)
     assert [p for p in (tmp_path / "raw").rglob("*") if p.is_file()] == []  # no .tmp left
 
-    monkeypatch.setattr(files.os, "write", real_write)
+    monkeypatch.setattr(objects.os, "write", real_write)
     assert store.put(data) == (sha, store.key(sha), True)  # space again: stored whole
     assert store.get(sha) == data
 
@@ -50,7 +51,7 @@ def test_other_os_errors_are_not_disguised(tmp_path: Path, monkeypatch: pytest.M
     def denied(*args: object, **kwargs: object) -> int:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(files.os, "open", denied)
+    monkeypatch.setattr(objects.os, "open", denied)
     with pytest.raises(PermissionError):
         RawFileStore(tmp_path / "raw").put(b"abc")
     assert [p for p in (tmp_path / "raw").rglob("*") if p.is_file()] == []

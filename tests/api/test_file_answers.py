@@ -12,7 +12,7 @@ import pytest
 from workbench.api.files import OpenedFileResponse, opened
 from workbench.engine.app import exports
 from workbench.engine.core.export import ExportError
-from workbench.engine.store.files import StorageFullError
+from workbench.engine.store.objects import StorageFullError
 
 
 def _send_all(response: OpenedFileResponse, method: str = "GET") -> tuple[dict, bytes]:

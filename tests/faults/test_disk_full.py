@@ -22,7 +22,7 @@ from tests.faults.servers import fill, small_disk
 from workbench.api.app import create_api
 from workbench.engine.app import datasets, runs, runs_read
 from workbench.engine.core.settings import Settings
-from workbench.engine.store import files
+from workbench.engine.store import objects
 
 #: Size of the small file system, KB (tmpfs rounds to 4 KB pages).
 DISK_KB = 512
@@ -72,7 +72,7 @@ def _inject_enospc(patch: pytest.MonkeyPatch, under: Path) -> None:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write(fd, data)
 
-    patch.setattr(files.os, "write", write)
+    patch.setattr(objects.os, "write", write)
     import pandas as pd
 
     real_to_parquet = pd.DataFrame.to_parquet

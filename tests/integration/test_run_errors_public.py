@@ -20,7 +20,7 @@ from workbench.engine.app.runs_read import RunOutputMissingError
 from workbench.engine.core.settings import Settings
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import session_scope
-from workbench.engine.store.files import StorageFullError
+from workbench.engine.store.objects import StorageFullError
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ROOT / "tests" / "data" / "workbench" / "ejecucion_2017_abril_pesos.csv"

@@ -83,6 +83,8 @@ PUBLIC_5XX: dict[str, tuple[str, str]] = {
                               "la base de datos no tiene el esquema al día; avise al administrador"),
     "redis-unavailable": ("the queue service (Redis) is not reachable; try again in a moment",
                           "el servicio de colas (Redis) no responde; intente de nuevo en unos momentos"),
+    "storage-unavailable": ("the file storage is not reachable; try again in a moment",
+                            "el almacenamiento de archivos no responde; intente de nuevo en unos momentos"),
 }
 GENERIC_5XX = ("a server-side service failed; it was logged for the team",
                "falló un servicio del servidor; quedó registrado para el equipo")

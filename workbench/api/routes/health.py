@@ -41,7 +41,7 @@ def overall(checks: dict[str, dict[str, Any]]) -> Literal["ok", "degraded", "dow
     return "ok" if all(c["status"] == "ok" for c in checks.values()) else "degraded"
 
 
-@router.get("/health", response_model=HealthReport, summary="Database, Redis, workers, queues and disk",
+@router.get("/health", response_model=HealthReport, summary="Database, Redis, workers, queues, disk and storage",
             responses={503: {"model": HealthReport, "description": "The database is down"}})
 async def health(request: Request) -> JSONResponse:
     checks = await run_in_threadpool(api.health, settings_of(request))

@@ -247,7 +247,7 @@ def resume_backfill(backfill_id: int, settings: Settings | None = None) -> Backf
         ensure_reachable(get_redis(settings))
         with session_scope(settings.db_url) as session:
             backfill_store.reopen(backfill_id, session=session)
-    store = RawFileStore(settings.raw_dir)
+    store = RawFileStore(settings)
     for item, params in failed:
         run = register_run(status.dataset_slug, store.get(item["sha256"]), filename=item["name"],
                            params={k: str(v) for k, v in params.items()}, force=True,

@@ -29,7 +29,7 @@ from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.export import EXPORT_FORMATS, ExportError, table_frame
 from workbench.engine.core.preview import ENGINE_VERSION
 from workbench.engine.core.settings import Settings, get_settings
-from workbench.engine.store.files import StorageFullError
+from workbench.engine.store.objects import StorageFullError, output_objects
 
 #: The cache's folder under the data directory.
 EXPORTS_DIR = "exports"
@@ -112,7 +112,7 @@ def export_run(run_id: int, layer: str, fmt: str, settings: Settings | None = No
     else:  # run_table refuses a missing, failed, modified or unpublishable output with its typed error
         table = run_table(run_id, layer, settings, publish=True)
         if path is None:  # a run recorded before outputs carried their sha256: key on the stored file's bytes
-            digest = hashlib.sha256((settings.outputs_dir / meta["path"]).read_bytes()).hexdigest()
+            digest = hashlib.sha256(output_objects(settings).get_bytes(meta["path"])).hexdigest()
             path, key = _cache_entry(run_id, digest, layer, fmt, provenance, settings)
         assert path is not None
         df = table_frame(table, provenance=provenance)

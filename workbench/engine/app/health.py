@@ -19,6 +19,7 @@ from workbench.engine.infra import queue as rq_queue
 from workbench.engine.infra.redis_conn import ensure_reachable, get_redis
 from workbench.engine.infra.redis_embedded import CONNECTION_ERRORS
 from workbench.engine.store.db import DatabaseNotMigratedError, read_scope
+from workbench.engine.store.objects import output_objects, raw_objects
 from workbench.engine.store.prepare import prepare_store
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ def health(settings: Settings | None = None) -> dict[str, dict[str, Any]]:
     - ``workers``: ``ok`` / ``none`` (no RQ worker registered) / ``unknown`` (Redis down);
     - ``queues``: ``ok`` / ``unknown``, with the jobs waiting in each queue;
     - ``disk``: ``ok`` / ``low`` (under DISK_LOW_BYTES free) / ``full`` (an upload of the largest allowed size
-      would not fit), the least free space among the data, RAW and outputs folders.
+      would not fit), the least free space among the data, RAW and outputs folders;
+    - ``storage``: ``ok`` / ``down``, where RAW files and run outputs are kept (``kind``: ``local`` or ``s3``;
+      the bucket is reachable, or the folders writable).
 
     Public (probes call it without credentials), so a failure says what kind (a code and a few words), never
     a host, a URL, a path or a password: those are in the server's log."""
@@ -52,6 +55,7 @@ def health(settings: Settings | None = None) -> dict[str, dict[str, Any]]:
         out["workers"] = _workers_check(client)
         out["queues"] = _timed(_queues_check, settings)
     out["disk"] = _timed(_disk_check, settings)
+    out["storage"] = _timed(_storage_check, settings)
     return out
 
 
@@ -105,6 +109,17 @@ def _disk_check(settings: Settings) -> dict[str, Any]:
     free = min(_free_bytes(Path(p)) for p in (settings.data_dir, settings.raw_dir, settings.outputs_dir))
     status = "full" if free < settings.max_upload_bytes else "low" if free < DISK_LOW_BYTES else "ok"
     return {"status": status, "free_bytes": free}
+
+
+def _storage_check(settings: Settings) -> dict[str, Any]:
+    kind = "s3" if settings.storage_url else "local"
+    try:
+        for objects in (raw_objects(settings), output_objects(settings)):
+            objects.check()
+    except WorkbenchError as exc:
+        log.warning("health: object storage down: %s", exc.message)
+        return {"status": "down", "kind": kind, "code": exc.code, "detail": "not reachable"}
+    return {"status": "ok", "kind": kind}
 
 
 def _free_bytes(path: Path) -> int:

@@ -73,7 +73,7 @@ def cached_preview_of_stored(slug: str | None, raw_sha256: str, *, filename: str
     if slug:
         path = find_spec(slug, settings.specs_dir)
         spec = parse_spec(path.read_text(encoding="utf-8"), str(path))
-    data = RawFileStore(settings.raw_dir).get(raw_sha256)
+    data = RawFileStore(settings).get(raw_sha256)
     doc = preview_cached(data, spec, filename=filename, params=params, sheet=sheet, settings=settings)
     return {"cache_key": doc["cache"]["key"], "hit": doc["cache"]["hit"], "warnings": doc["warnings"]}
 

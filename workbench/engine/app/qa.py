@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -23,6 +24,7 @@ from workbench.engine.core.settings import Settings
 from workbench.engine.core.validation.docs import build_run_docs
 from workbench.engine.core.validation.report import row_of
 from workbench.engine.infra.events import EventStream
+from workbench.engine.store.objects import output_objects
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ def read_failures(run: Any, settings: Settings, *, expectation_id: str | None = 
     meta = (run.outputs or {}).get("qa_failures")
     if not meta:
         return {"total": 0, "offset": offset, "limit": limit, "rows": []}
-    frame = pd.read_parquet(settings.outputs_dir / meta["path"])
+    frame = pd.read_parquet(io.BytesIO(output_objects(settings).get_bytes(meta["path"])))
     if expectation_id is not None and "expectation_id" in frame.columns:
         frame = frame[frame["expectation_id"] == expectation_id]
     page = frame.iloc[offset: offset + limit].astype(object)
@@ -132,7 +134,7 @@ def build_docs(run: Any, settings: Settings, *, title: str | None = None) -> Pat
     meta = (run.outputs or {}).get("gx_results")
     if not meta:
         raise QADocsMissingError(run_id=run.id)
-    results = json.loads((settings.outputs_dir / meta["path"]).read_text(encoding="utf-8"))
+    results = json.loads(output_objects(settings).get_bytes(meta["path"]).decode("utf-8"))
     date = getattr(run, "started_at", None) or getattr(run, "created_at", None)
     return build_run_docs(results, run_id=run.id, title=title or run.dataset_slug, out_dir=settings.site_dir,
                           meta={"dataset": run.dataset_slug, "qa_status": run.qa_status,

@@ -40,7 +40,8 @@ from workbench.engine.store import datasets as dataset_store
 from workbench.engine.store import lineage as lineage_store
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import read_scope, session_scope
-from workbench.engine.store.files import RawFileStore, StorageFullError
+from workbench.engine.store.files import RawFileStore
+from workbench.engine.store.objects import LocalObjectStore, ObjectStore, StorageFullError, output_objects
 from workbench.engine.store.models import RunPublic
 from workbench.engine.store.prepare import prepare_store
 
@@ -64,10 +65,12 @@ def current_user(settings: Settings | None = None) -> str:
         return "unknown"
 
 
-def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: Any = None) -> dict[str, Any]:
+def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: Any = None, *,
+                   objects: ObjectStore | None = None) -> dict[str, Any]:
     """Each layer's full table (with provenance) as Parquet in a folder of its own (``<run_id>-<random>``:
-    several stores may share one data directory and number their runs alike), with its sha256; plus the QA
-    report's failing rows and GX results."""
+    several stores may share one data directory or bucket and number their runs alike), with its sha256; plus
+    the QA report's failing rows and GX results. The folder is written under ``root`` (local scratch) and then
+    handed to ``objects`` (default: ``root`` itself, where it is renamed into place)."""
     name = f"{run_id}-{uuid.uuid4().hex[:12]}"
     folder = root / f".{name}.partial"  # renamed into place only when every file is written (disk full: no trace)
     folder.mkdir(parents=True, exist_ok=False)
@@ -81,7 +84,7 @@ def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: An
             out[layer] = {"path": f"{name}/{layer}.parquet", "sha256": digest, "rows": len(table.df),
                           "columns": table.data_columns, "origins": table.origins, "sheet": table.sheet}
         written = {"layers": out, **(qa.write_qa_outputs(report, folder, name) if report is not None else {})}
-        folder.rename(root / name)
+        (objects or LocalObjectStore(root)).put_folder(name, folder)
         return written
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -104,7 +107,7 @@ def register_run(slug: str, data: bytes, *, filename: str, params: dict[str, Any
     yaml_text = spec_path.read_text(encoding="utf-8")
     spec = parse_spec(yaml_text, str(spec_path))
     user = triggered_by or current_user(settings)
-    sha, key, _ = RawFileStore(settings.raw_dir).put(data)
+    sha, key, _ = RawFileStore(settings).put(data)
     given = dict(params or {})
     with session_scope(url) as session:
         dataset, version, _ = dataset_store.sync_spec(spec, yaml_text, session=session, path=str(spec_path))
@@ -174,7 +177,7 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
         bus.publish("run.started", run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id)
         events_ms += _ms_since(mark)
         spec = parse_spec(version.yaml_text, f"{run.dataset_slug}.yaml")  # type: ignore[union-attr]
-        data = RawFileStore(settings.raw_dir).get(run.inputs[0]["sha256"])
+        data = RawFileStore(settings).get(run.inputs[0]["sha256"])
 
         def on_step(record: Any, done: int, total: int) -> None:
             info = {"run_id": run_id, "dataset": run.dataset_slug, "step": f"{record.layer}[{record.index}] {record.type}",
@@ -269,7 +272,8 @@ def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[st
         result = preview_file(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=5,
                               on_step=on_step)
         mark = time.perf_counter()
-        outputs = _write_outputs(run_id, result.tables, settings.outputs_dir, result.qa_report)
+        outputs = _write_outputs(run_id, result.tables, settings.outputs_dir, result.qa_report,
+                                  objects=output_objects(settings))
         report = result.qa_report
         timings = {**result.timings_ms, "outputs": _ms_since(mark)}
         with session_scope(url) as session:  # the run's record, its file's facts and its lineage: one transaction

@@ -27,6 +27,7 @@ from workbench.engine.core.table import Table
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import read_scope
 from workbench.engine.store.files import RawFileStore
+from workbench.engine.store.objects import ObjectMissingError, output_objects
 from workbench.engine.store.models import Dataset, RawFile, RawFilePublic, Run, RunPublic, SpecVersion
 from workbench.engine.store.prepare import prepare_store
 
@@ -157,14 +158,15 @@ def run_table(run_id: int, layer: str, settings: Settings | None = None, *, publ
     if publish:
         qa.ensure_publishable(run)
     meta = layers[layer]
-    path = settings.outputs_dir / meta["path"]
-    if not path.exists():  # the messages reach clients: the server path goes to the log only
-        log.warning("run %s: stored output %s is missing", run_id, path)
+    objects = output_objects(settings)
+    try:
+        data = objects.get_bytes(meta["path"])
+    except ObjectMissingError:  # the messages reach clients: where the store is goes to the log only
+        log.warning("run %s: stored output %s is missing from %s", run_id, meta["path"], objects.location)
         raise RunOutputMissingError(f"the stored output of run {run_id} is missing; re-run it with --force",
-                                    message_es=f"falta el resultado guardado de la ejecución {run_id}; vuelva a ejecutarla")
-    data = path.read_bytes()
+                                    message_es=f"falta el resultado guardado de la ejecución {run_id}; vuelva a ejecutarla") from None
     if meta.get("sha256") and hashlib.sha256(data).hexdigest() != meta["sha256"]:
-        log.error("run %s: stored output %s does not match its sha256", run_id, path)
+        log.error("run %s: stored output %s in %s does not match its sha256", run_id, meta["path"], objects.location)
         raise RunOutputMissingError(f"the stored output of run {run_id} was modified (hash mismatch)",
                                     message_es=f"el resultado guardado de la ejecución {run_id} fue modificado")
     return Table(df=pd.read_parquet(io.BytesIO(data)), origins=meta.get("origins") or {}, sheet=meta.get("sheet"))
@@ -199,7 +201,7 @@ def raw_bytes(run_id: int, settings: Settings | None = None) -> bytes:
     """The RAW file a run read, verified against its hash (for download and reproduction)."""
     settings = settings or get_settings()
     run = get_run(run_id, settings)
-    return RawFileStore(settings.raw_dir).get(run.inputs[0]["sha256"])
+    return RawFileStore(settings).get(run.inputs[0]["sha256"])
 
 
 __all__ = ["RunNotFoundError", "RunOutputMissingError", "RunPage", "RunView", "SpecDiff", "build_run_docs",

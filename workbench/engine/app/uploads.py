@@ -51,14 +51,14 @@ REDIS_RETRY_AFTER_S = 5.0
 @requires("upload")
 def keep_upload(data: bytes, settings: Settings | None = None) -> str:
     """Store an uploaded file once in the RAW store (content-addressed); its sha256 is all a caller keeps."""
-    sha, _, _ = RawFileStore((settings or get_settings()).raw_dir).put(data)
+    sha, _, _ = RawFileStore(settings or get_settings()).put(data)
     return sha
 
 
 @requires("preview")
 def upload_bytes(sha256: str, settings: Settings | None = None) -> bytes:
     """The bytes of a kept upload, verified against their hash."""
-    return RawFileStore((settings or get_settings()).raw_dir).get(sha256)
+    return RawFileStore(settings or get_settings()).get(sha256)
 
 
 def warm_validation() -> None:

@@ -250,6 +250,7 @@ SERVER_SIDE: dict[str, tuple[str, str]] = {
     "database-migration": ("a database migration failed", "falló una migración de la base de datos"),
     "redis-unavailable": ("the queue service (Redis) was not reachable", "el servicio de colas (Redis) no respondía"),
     "file-store": ("the server's file store failed", "falló el almacén de archivos del servidor"),
+    "storage-unavailable": ("the object storage was not reachable", "el almacenamiento de objetos no respondía"),
     "settings-invalid": ("the server's settings are invalid", "la configuración del servidor no es válida"),
 }
 

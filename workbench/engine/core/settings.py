@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     )
     files_dir: Path | None = Field(default=None, description="RAW file store directory; default <data_dir>/raw.")
     runs_dir: Path | None = Field(default=None, description="Run outputs directory; default <data_dir>/runs.")
+    storage_url: str | None = Field(
+        default=None,
+        description="Object storage for RAW files and run outputs, so workers on other machines can read them: "
+        "s3://bucket or s3://bucket/prefix (any S3-compatible server; credentials from the AWS environment: "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws or an instance role). Default: the local folders "
+        "<data_dir>/raw and <data_dir>/runs.")
+    storage_endpoint_url: str | None = Field(
+        default=None, description="The S3-compatible server for storage_url (http(s)://host:port; default: AWS, or "
+        "AWS_ENDPOINT_URL).")
+    storage_region: str | None = Field(default=None, description="The bucket's region for storage_url (default: the "
+                                       "AWS environment's).")
     user: str = Field(default="", description="Who triggers CLI runs (default: the OS user).")
     redis_url: str | None = Field(
         default=None,
@@ -159,6 +170,27 @@ class Settings(BaseSettings):
         for item in value or []:
             ipaddress.ip_address(str(item))  # a ValueError names a bad address
         return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "s3" or not parts.netloc or parts.username or parts.password or parts.query \
+                or parts.fragment:
+            raise ValueError("must look like s3://bucket or s3://bucket/prefix (credentials come from the AWS "
+                             "environment, never from the URL)")
+        return value.strip()
+
+    @field_validator("storage_endpoint_url")
+    @classmethod
+    def _storage_endpoint(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not value.startswith(("http://", "https://")) or "@" in urlsplit(value).netloc:
+            raise ValueError("must be http(s)://host:port, without credentials")
+        return value.strip()
 
     @field_validator("redis_url")
     @classmethod
