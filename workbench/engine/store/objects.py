@@ -221,8 +221,9 @@ class S3ObjectStore:
         return self._size(key) is not None
 
     def _size(self, key: str) -> int | None:
+        full = self._key(key)
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            head = self.client.head_object(Bucket=self.bucket, Key=full)
         except Exception as exc:  # botocore's ClientError, connection errors
             if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -232,10 +233,11 @@ class S3ObjectStore:
     def put_bytes(self, key: str, data: bytes) -> bool:
         """One PUT (atomic on S3: readers see the old state or the whole object). Content-addressed keys
         already present with the same size are not sent again."""
+        full = self._key(key)
         if self._size(key) == len(data):
             return False
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+            self.client.put_object(Bucket=self.bucket, Key=full, Body=data)
         except Exception as exc:
             raise self._error(exc, key) from exc
         return True
@@ -243,21 +245,19 @@ class S3ObjectStore:
     def put_folder(self, prefix: str, folder: Path) -> None:
         """Every file, then the local folder is removed. A run's record names its outputs only after this
         returns, so a reader never looks for a file that is not there yet."""
+        files = [(path, self._key(f"{prefix}/{path.name}")) for path in sorted(folder.iterdir()) if path.is_file()]
         try:
-            for path in sorted(folder.iterdir()):
-                if path.is_file():
-                    with path.open("rb") as handle:
-                        self.client.put_object(Bucket=self.bucket, Key=self._key(f"{prefix}/{path.name}"),
-                                               Body=handle)
-        except ObjectStoreError:
-            raise
+            for path, full in files:
+                with path.open("rb") as handle:
+                    self.client.put_object(Bucket=self.bucket, Key=full, Body=handle)
         except Exception as exc:
             raise self._error(exc, prefix) from exc
         shutil.rmtree(folder, ignore_errors=True)
 
     def get_bytes(self, key: str) -> bytes:
+        full = self._key(key)
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            answer = self.client.get_object(Bucket=self.bucket, Key=full)
             return answer["Body"].read()
         except Exception as exc:
             raise self._error(exc, key) from exc
