@@ -1,18 +1,26 @@
-"""Background-work benchmark (issue 4): backfill of the 29 real April-2017 execution files with 1 and 2
-workers (files/s, speed-up), and the preview cache (hit vs cold) on the 5 MB xlsx.
+"""Background-work benchmark (issues 4 and 15): backfill of 40 execution CSVs with 1, 2 and 4 workers (files/s,
+speed-up), on local storage and on S3-compatible object storage with workers that share no disk; and the preview
+cache (hit vs cold) on the 5 MB xlsx.
 
-    .venv/bin/python bench/jobs.py [--store postgresql|sqlite] [--repeat 3] [--smoke]
+    .venv/bin/python bench/jobs.py [--store postgresql|sqlite] [--storage local,s3] [--workers 1,2,4]
+                                   [--files 40] [--repeat 3] [--smoke]
 
-Uses a throw-away PostgreSQL database (or SQLite file), an embedded Redis and a temporary data directory.
+Uses a throw-away PostgreSQL database (or SQLite file), an embedded Redis and temporary data directories.
 Workers are real `workbench worker` processes, already running when the backfill is submitted (as under
-`workbench serve`); the time runs from submitting the backfill to its last run finishing. Without the real files
-(a fresh clone: they live in ../shared/data) 29 generated DIPRES-like execution CSVs stand in. ``--smoke``: 3
-generated files, a tiny workbook, one repetition, SQLite (checks the benchmark works, in seconds).
+`workbench serve`); the time runs from submitting the backfill (storing its files, queueing its runs) to its last
+run finishing. The files: the 29 real April-2017 execution CSVs (../shared/data), topped up to ``--files`` with
+generated DIPRES-like execution CSVs (all of them generated on a fresh clone without ../shared).
+``--storage s3``: RAW files and outputs in a bucket of a real S3-compatible server (moto in server mode on
+127.0.0.1, its own process); the backfill is submitted from one data directory and every worker has its own, so
+they share PostgreSQL, Redis and the bucket, and no disk (what machines of a cluster share).
+``--smoke``: 3 generated files, 1 and 2 workers, local and S3, a tiny workbook, one repetition, SQLite (checks the
+benchmark works, in seconds).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -23,6 +31,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,6 +44,8 @@ from workbench.engine.infra.redis_embedded import EmbeddedRedis  # noqa: E402
 from workbench.engine.core.settings import Settings  # noqa: E402
 from workbench.engine.store.db import dispose_engines  # noqa: E402
 from workbench.engine.store.migrate import upgrade  # noqa: E402
+from bench._report import print_table  # noqa: E402
+from tests.s3server import create_bucket, moto_server  # noqa: E402
 
 FILES = ROOT.parent / "shared" / "data" / "dipres" / "ejecucion_2017_04"
 XLSX = ROOT / "bench" / "out" / "programa_ejecucion_2017_5mb.xlsx"
@@ -46,7 +57,10 @@ _access.set_process_default(_access.SYSTEM)  # benchmarks act as the local opera
 
 def env_of(settings: Settings) -> dict[str, str]:
     return {**os.environ, "WORKBENCH_DATABASE_URL": settings.db_url, "WORKBENCH_REDIS_URL": settings.redis_url or "",
-            "WORKBENCH_DATA_DIR": str(settings.data_dir), "WORKBENCH_SPECS_DIR": str(settings.specs_dir)}
+            "WORKBENCH_DATA_DIR": str(settings.data_dir), "WORKBENCH_SPECS_DIR": str(settings.specs_dir),
+            "WORKBENCH_STORAGE_URL": settings.storage_url or "",
+            "WORKBENCH_STORAGE_ENDPOINT_URL": settings.storage_endpoint_url or "",
+            "WORKBENCH_STORAGE_REGION": settings.storage_region or ""}
 
 
 def generated_files(folder: Path, count: int) -> Path:
@@ -60,6 +74,26 @@ def generated_files(folder: Path, count: int) -> Path:
     return folder
 
 
+def bench_files(folder: Path, count: int, real: Path | None) -> tuple[Path, str]:
+    """``count`` execution CSVs in ``folder``: the real ones first (if any), then generated ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = sorted(real.glob("*.csv"))[:count] if real is not None and real.is_dir() else []
+    for path in taken:
+        (folder / path.name).write_bytes(path.read_bytes())
+    extra = count - len(taken)
+    if extra:
+        generated_files(folder, extra)
+    source = f"{len(taken)} real + {extra} generated" if taken else f"{extra} generated"
+    return folder, f"{count} execution CSVs ({source})"
+
+
+def worker_settings(settings: Settings, index: int) -> Settings:
+    """With object storage, each worker is another machine: a data directory of its own."""
+    if not settings.storage_url:
+        return settings
+    return settings.model_copy(update={"data_dir": settings.data_dir.parent / f"worker{index}-data"})
+
+
 def one_backfill(settings: Settings, workers: int, folder: Path = FILES) -> tuple[float, int]:
     """Seconds from submitting a backfill of ``folder``'s files (storing them, queueing the runs) until its last
     run has finished, with ``workers`` workers already running (as under ``workbench serve``); and the files."""
@@ -68,7 +102,7 @@ def one_backfill(settings: Settings, workers: int, folder: Path = FILES) -> tupl
     from workbench.engine.infra.redis_conn import get_redis
 
     procs = [subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker", "--queues=backfills"],
-                              env=env_of(settings), cwd=ROOT) for _ in range(workers)]
+                              env=env_of(worker_settings(settings, i)), cwd=ROOT) for i in range(workers)]
     try:
         deadline = time.monotonic() + 60
         while len(Worker.all(connection=get_redis(settings))) < workers:
@@ -95,83 +129,114 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--pg-admin-url", default="postgresql+psycopg://root@127.0.0.1:5432/postgres")
+    parser.add_argument("--storage", default="local,s3", help="comma-separated: local, s3 (default: both)")
+    parser.add_argument("--workers", default="1,2,4", help="comma-separated worker counts (default: 1,2,4)")
+    parser.add_argument("--files", type=int, default=40, help="files per backfill (default: 40)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--smoke", action="store_true", help="3 generated files, one run: checks the benchmark works")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="wb-bench-"))
     xlsx = XLSX
+    storages = [s.strip() for s in args.storage.split(",") if s.strip()]
+    counts = [int(n) for n in args.workers.split(",") if n.strip()]
     if args.smoke:
         from tests.data.workbench.generate import program_report_xlsx
 
-        args.repeat, args.store = 1, "sqlite"
-        folder = generated_files(tmp / "files", 3)
+        args.repeat, args.store, counts = 1, "sqlite", [1, 2]
+        folder, source = bench_files(tmp / "files", 3, None)
         xlsx = program_report_xlsx(tmp / "programa_2017.xlsx", large=300)
-        source = "3 generated files"
-    elif FILES.is_dir():
-        folder, source = FILES, "29 real files"
     else:
-        folder, source = generated_files(tmp / "files", 29), f"29 generated files ({FILES} not found)"
+        folder, source = bench_files(tmp / "files", args.files, FILES)
+    if "s3" in storages and args.store == "sqlite" and not args.smoke:
+        print("note: --storage s3 with SQLite: the workers still share the SQLite file (use PostgreSQL for a cluster)")
     specs = tmp / "specs"
     specs.mkdir()
     for name in ("dipres_ejecucion.yaml", "dipres_programa_xlsx.yaml"):
         shutil.copy(ROOT / "specs" / name, specs)
-    admin, name = None, f"wb_bench_{uuid.uuid4().hex[:8]}"
-    if args.store == "postgresql":
-        admin = sa.create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        db_url = sa.engine.make_url(args.pg_admin_url).set(database=name).render_as_string(hide_password=False)
-    else:
-        db_url = f"sqlite:///{tmp}/bench.db"
-    redis = EmbeddedRedis()
-    try:
+    rates: dict[tuple[str, int], float] = {}
+    cold, hot = [], []
+    with contextlib.ExitStack() as stack:
+        endpoint = stack.enter_context(moto_server(tmp / "moto.log")) if "s3" in storages else None
+        if endpoint:
+            create_bucket(endpoint, "workbench-bench")
+        redis = EmbeddedRedis()
         redis_url = redis.start(tmp / "redis-home")
-        settings = Settings(data_dir=tmp / "data", database_url=db_url, redis_url=redis_url, specs_dir=specs)
-        upgrade(db_url)
-        if not args.smoke:
-            one_backfill(settings, 1, folder)  # warm-up: imports, page cache, first connections
-        rates = {}
-        for workers in (1, 2):
-            runs = [one_backfill(settings, workers, folder) for _ in range(args.repeat)]
-            rates[workers] = runs[0][1] / statistics.median(t for t, _ in runs)
-        cold, hot = [], []
-        if xlsx.exists():
-            spec = api.parse_spec((specs / "dipres_programa_xlsx.yaml").read_text(), "dipres_programa_xlsx.yaml")
-            data = xlsx.read_bytes()
-            for i in range(args.repeat):
-                fresh = settings.model_copy(update={"cache_ttl_s": 3600})
-                t0 = time.perf_counter()
-                doc = previews.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": str(2017)},
-                                              sample_rows=20 + i, settings=fresh)  # sample_rows varies: a cold key
-                cold.append((time.perf_counter() - t0) * 1000)
-                assert doc["cache"]["hit"] is False
-                for _ in range(5):
-                    t0 = time.perf_counter()
-                    doc = previews.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": "2017"},
-                                                  sample_rows=20 + i, settings=fresh)
-                    hot.append((time.perf_counter() - t0) * 1000)
-                    assert doc["cache"]["hit"] is True
-    finally:
-        redis.stop()
-        dispose_engines(db_url)
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"store: {args.store}; Redis: embedded; medians of {args.repeat} backfills of {source}")
-    print(f"{'measure':<46} {'target':>12} {'measured':>12}  result")
-    rows = [
-        ("backfill, 1 worker", "-", f"{rates[1]:.1f} files/s", None),
-        ("backfill, 2 workers", ">= 10 files/s", f"{rates[2]:.1f} files/s", rates[2] >= 10),
-        ("speed-up 2 workers / 1 worker", "-", f"{rates[2] / rates[1]:.2f}x", None),
-    ]
+        stack.callback(redis.stop)
+        for storage in storages:
+            db_url, drop = _database(args, tmp, storage)
+            stack.callback(drop)
+            settings = Settings(data_dir=tmp / storage / "data", database_url=db_url, redis_url=redis_url,
+                                specs_dir=specs)
+            if storage == "s3":
+                settings = settings.model_copy(update={
+                    "storage_url": f"s3://workbench-bench/{uuid.uuid4().hex[:8]}", "storage_endpoint_url": endpoint,
+                    "storage_region": "us-east-1"})
+            upgrade(db_url)
+            if not args.smoke:
+                one_backfill(settings, 1, folder)  # warm-up: imports, page cache, first connections
+            for workers in counts:
+                runs = [one_backfill(settings, workers, folder) for _ in range(args.repeat)]
+                rates[storage, workers] = runs[0][1] / statistics.median(t for t, _ in runs)
+            if storage == storages[0] and xlsx.exists():
+                cold, hot = _preview_cache(settings, specs, xlsx, args.repeat)
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"store: {args.store}; Redis: embedded; S3: moto server on 127.0.0.1; medians of {args.repeat} backfills "
+          f"of {source}; {os.cpu_count()} cores")
+    rows = []
+    for storage in storages:
+        base = rates[storage, counts[0]]
+        where = "local disk" if storage == "local" else "S3, no shared disk"
+        for workers in counts:
+            rate = rates[storage, workers]
+            target, ok = (">= 10 files/s", rate >= 10) if workers == 2 else ("-", None)
+            speedup = "" if workers == counts[0] else f" ({rate / base:.2f}x)"
+            rows.append((f"backfill, {workers} worker{'s' if workers > 1 else ''}, {where}", target,
+                         f"{rate:.1f} files/s{speedup}", ok))
     if cold:
         c, h = statistics.median(cold), statistics.median(hot)
-        rows += [(f"{'5 MB' if xlsx == XLSX else 'small'} xlsx preview, cold (computed + stored)", "-", f"{c:.0f} ms", None),
-                 (f"{'5 MB' if xlsx == XLSX else 'small'} xlsx preview, cache hit", "<= 50 ms", f"{h:.1f} ms", h <= 50),
+        size = "5 MB" if xlsx == XLSX else "small"
+        rows += [(f"{size} xlsx preview, cold (computed + stored)", "-", f"{c:.0f} ms", None),
+                 (f"{size} xlsx preview, cache hit", "<= 50 ms", f"{h:.1f} ms", h <= 50),
                  ("cold / hit", "-", f"{c / h:.0f}x", None)]
-    for label, target, value, ok in rows:
-        print(f"{label:<46} {target:>12} {value:>12}  {'' if ok is None else ('PASS' if ok else 'FAIL')}")
+    print_table(rows)
+
+
+def _database(args: argparse.Namespace, tmp: Path, storage: str) -> tuple[str, Any]:
+    """A throw-away database for one storage mode, and how to drop it."""
+    if args.store == "sqlite":
+        return f"sqlite:///{tmp}/bench-{storage}.db", lambda: None
+    name = f"wb_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    db_url = sa.engine.make_url(args.pg_admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        dispose_engines(db_url)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return db_url, drop
+
+
+def _preview_cache(settings: Settings, specs: Path, xlsx: Path, repeat: int) -> tuple[list[float], list[float]]:
+    spec = api.parse_spec((specs / "dipres_programa_xlsx.yaml").read_text(), "dipres_programa_xlsx.yaml")
+    data = xlsx.read_bytes()
+    cold, hot = [], []
+    for i in range(repeat):
+        fresh = settings.model_copy(update={"cache_ttl_s": 3600})
+        t0 = time.perf_counter()
+        doc = previews.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": str(2017)},
+                                      sample_rows=20 + i, settings=fresh)  # sample_rows varies: a cold key
+        cold.append((time.perf_counter() - t0) * 1000)
+        assert doc["cache"]["hit"] is False
+        for _ in range(5):
+            t0 = time.perf_counter()
+            doc = previews.preview_cached(data, spec, filename=f"x{i}_2017.xlsx", params={"anio": "2017"},
+                                          sample_rows=20 + i, settings=fresh)
+            hot.append((time.perf_counter() - t0) * 1000)
+            assert doc["cache"]["hit"] is True
+    return cold, hot
 
 
 if __name__ == "__main__":

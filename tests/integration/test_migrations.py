@@ -175,3 +175,24 @@ def test_cli_unknown_revision_is_one_line(run_db, db_url):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "Error (database-migration): Can't locate revision identified by 'nope'"]
+
+
+def test_heads_read_without_alembic_agree_with_alembic():
+    from alembic.script import ScriptDirectory
+
+    assert migrate.heads() == tuple(sorted(ScriptDirectory(str(migrate.ALEMBIC_DIR)).get_heads()))
+    assert len(migrate.heads()) == 1
+
+
+def test_a_current_store_is_prepared_without_importing_alembic(tmp_path):
+    """A run or request after the first set-up checks the schema with one query: Alembic (~0.13 s) stays out."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from workbench.engine.core.settings import Settings; "
+            "from workbench.engine.store.prepare import prepare_store; "
+            f"s = Settings(data_dir={str(tmp_path)!r}); prepare_store(s); "
+            "print('alembic' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False"), (first.stderr, again.stderr)

@@ -146,10 +146,12 @@ def build_docs(run: Any, settings: Settings, *, title: str | None = None) -> Pat
 
 def announce(run: Any, settings: Settings, bus: EventStream) -> dict[str, float]:
     """After a run is recorded: publish its Data Docs page, and on failed QA emit ``qa.failed`` and alert.
-    Neither may fail the run: problems are logged. Returns what each part took (ms: docs, events, alerts)."""
+    Neither may fail the run: problems are logged. Returns what each part took (ms: docs, events, alerts).
+    With object storage the page is not built here: the worker may be another machine than the one that serves
+    it, which builds it from the stored results on first view (``runs_read.run_docs_path``) and keeps it."""
     spent = {"docs": 0.0, "events": 0.0, "alerts": 0.0}
     started = time.perf_counter()
-    if (run.outputs or {}).get("gx_results"):
+    if (run.outputs or {}).get("gx_results") and not settings.storage_url:
         try:
             build_docs(run, settings)
         except (OSError, ValueError, WorkbenchError) as exc:

@@ -6,19 +6,14 @@ writes and what ``workbench db check`` compares are the same thing. Migrations, 
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import SQLModel
@@ -32,6 +27,13 @@ from workbench.engine.store.db import (
     where,
 )
 from workbench.engine.store.models import UTCDateTime  # also registers the tables on SQLModel.metadata
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (with mako; ~0.13 s to import) is imported inside the functions that migrate or inspect (# lazy:): a
+# process whose schema is current, every run and request after the first set-up, checks it with one query
+# (``is_current``) and never loads Alembic.
 
 #: The migration scripts: ``alembic/`` at the repository root, next to ``alembic.ini``.
 ALEMBIC_DIR = Path(__file__).resolve().parents[3] / "alembic"
@@ -106,6 +108,8 @@ def connect(url: str) -> Iterator[Connection]:
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
+    from alembic.util import CommandError  # lazy: Alembic only when migrating (see above)
+
     try:
         yield
     except CommandError as exc:  # Alembic's errors about the request: "Can't locate revision 'x'", ...
@@ -115,8 +119,10 @@ def _user_errors() -> Iterator[None]:
 # --- commands --------------------------------------------------------------------------------------
 
 
-def alembic_config(url: str, connection: Connection | None = None) -> Config:
+def alembic_config(url: str, connection: Connection | None = None) -> "Config":
     """An Alembic config for ``url`` without reading alembic.ini (so logging is left alone)."""
+    from alembic.config import Config  # lazy: Alembic only when migrating (see above)
+
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
     config.attributes["url"] = url
@@ -127,8 +133,34 @@ def alembic_config(url: str, connection: Connection | None = None) -> Config:
 
 @lru_cache(maxsize=1)
 def heads() -> tuple[str, ...]:
-    """The head revision(s) of the migration scripts (one, unless someone forgot to merge branches)."""
-    return tuple(ScriptDirectory(str(ALEMBIC_DIR)).get_heads())
+    """The head revision(s) of the migration scripts (one, unless someone forgot to merge branches): the
+    revisions no script names as its ``down_revision``. Read from the scripts' literal assignments, without
+    Alembic (tests/integration/test_migrations.py checks this against Alembic's own ScriptDirectory)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in sorted((ALEMBIC_DIR / "versions").glob("*.py")):
+        found = _assignments(script, ("revision", "down_revision"))
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        down = found.get("down_revision")
+        parents.update([down] if isinstance(down, str) else list(down or ()))
+    return tuple(sorted(revisions - parents))
+
+
+def _assignments(script: Path, names: tuple[str, ...]) -> dict[str, Any]:
+    """Module-level literal assignments (``x = '0001'`` or ``x: str = '0001'``) of a migration script."""
+    out: dict[str, Any] = {}
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            target, value = node.target.id, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            target, value = node.targets[0].id, node.value
+        else:
+            continue
+        if target in names and value is not None:
+            out[target] = ast.literal_eval(value)
+    return out
 
 
 def head() -> str:
@@ -140,6 +172,8 @@ def head() -> str:
 
 def upgrade(url: str, revision: str = "head") -> str | None:
     """Migrate the database up to ``revision`` (idempotent); returns the revision it is at afterwards."""
+    from alembic import command  # lazy: Alembic only when migrating (see above)
+
     with connect(url) as connection, _user_errors():
         command.upgrade(alembic_config(url, connection), revision)
         connection.commit()
@@ -148,6 +182,8 @@ def upgrade(url: str, revision: str = "head") -> str | None:
 
 def downgrade(url: str, revision: str) -> str | None:
     """Migrate the database down to ``revision`` (``base`` drops every table); returns the new revision."""
+    from alembic import command  # lazy: Alembic only when migrating (see above)
+
     with connect(url) as connection, _user_errors():
         command.downgrade(alembic_config(url, connection), revision)
         connection.commit()
@@ -156,6 +192,8 @@ def downgrade(url: str, revision: str) -> str | None:
 
 def current(url: str) -> str | None:
     """The database's revision, or None when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext  # lazy: Alembic only when inspecting (see above)
+
     with connect(url) as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -163,21 +201,33 @@ def current(url: str) -> str | None:
 def drift(url: str) -> list[Any]:
     """Differences between the database's schema and the SQLModel tables, as Alembic autogenerate sees
     them (``("add_column", ...)`` tuples, lists of ``("modify_type", ...)``); ``[]`` means none."""
+    from alembic.autogenerate import compare_metadata  # lazy: Alembic only when inspecting (see above)
+    from alembic.runtime.migration import MigrationContext
+
     with connect(url) as connection:
         context = MigrationContext.configure(connection, opts=context_options(connection.dialect.name))
         return compare_metadata(context, target_metadata)
 
 
-def ensure_current(url: str) -> None:
-    """Raise DatabaseNotMigratedError unless the database is at the head revision. One query: cheap
-    enough for every process start."""
+def revisions(url: str) -> tuple[str, ...]:
+    """The revision(s) the database is at (``()``: never migrated). One query, no Alembic."""
     try:
         with connect(url) as connection:
-            found = tuple(connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+            return tuple(connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
     except (OperationalError, ProgrammingError) as exc:
         if "alembic_version" not in str(exc.orig):
             raise
-        found = ()
+        return ()
+
+
+def is_current(url: str) -> bool:
+    """Whether the database is at the head revision (one query: cheap enough for every process start)."""
+    return set(revisions(url)) == set(heads())
+
+
+def ensure_current(url: str) -> None:
+    """Raise DatabaseNotMigratedError unless the database is at the head revision."""
+    found = revisions(url)
     if set(found) != set(heads()):
         raise DatabaseNotMigratedError(where=where(url), current=", ".join(found) or None, head=", ".join(heads()))
 
@@ -195,5 +245,7 @@ __all__ = [
     "ensure_current",
     "head",
     "heads",
+    "is_current",
+    "revisions",
     "upgrade",
 ]

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -246,10 +247,15 @@ class S3ObjectStore:
         """Every file, then the local folder is removed. A run's record names its outputs only after this
         returns, so a reader never looks for a file that is not there yet."""
         files = [(path, self._key(f"{prefix}/{path.name}")) for path in sorted(folder.iterdir()) if path.is_file()]
-        try:
-            for path, full in files:
-                with path.open("rb") as handle:
-                    self.client.put_object(Bucket=self.bucket, Key=full, Body=handle)
+
+        def send(item: tuple[Path, str]) -> None:
+            path, full = item
+            with path.open("rb") as handle:
+                self.client.put_object(Bucket=self.bucket, Key=full, Body=handle)
+
+        try:  # a run's few files at once: the round trips overlap
+            with ThreadPoolExecutor(max_workers=min(4, len(files) or 1), thread_name_prefix="s3-put") as pool:
+                list(pool.map(send, files))
         except Exception as exc:
             raise self._error(exc, prefix) from exc
         shutil.rmtree(folder, ignore_errors=True)

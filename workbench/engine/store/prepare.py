@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from workbench.engine.core.settings import Settings, get_settings
-from workbench.engine.store.migrate import ensure_current, upgrade
+from workbench.engine.store.migrate import ensure_current, is_current, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def prepare_store(settings: Settings | None = None) -> str:
         private_dir(settings.data_dir)
         if settings.database_url is None:
             with _lock:  # the first requests of a fresh web worker arrive together
-                if url not in _prepared:
+                if url not in _prepared and not is_current(url):  # one query; Alembic only to migrate
                     upgrade(url)
         else:  # only reads the revision: no lock, so requests to an unreachable server each time out alone
             ensure_current(url)
