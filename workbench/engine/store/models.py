@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 from workbench.engine.core.statuses import BACKFILL_STATUSES, QA_STATUSES, RUN_STATUSES
 
@@ -23,6 +24,10 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+#: Table models are built by SQLAlchemy from rows and never validated by pydantic (callers get the ``*Public``
+#: models): their pydantic schemas are not built at import (``defer_build``), ~60 ms of every process start.
+TABLE_CONFIG = SQLModelConfig(defer_build=True)
 
 NODE_KINDS = ("raw_file", "dataset_layer", "published_table", "external_system")
 
@@ -66,6 +71,7 @@ def _ts(*, index: bool = False, nullable: bool = False, default: bool = True) ->
 
 
 class Dataset(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     __tablename__ = "data_workbench_datasets"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -84,6 +90,7 @@ class Dataset(SQLModel, table=True):
 
 
 class SpecVersion(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     __tablename__ = "data_workbench_spec_versions"
     __table_args__ = (
         sa.UniqueConstraint("dataset_id", "version", name="uq_spec_versions_dataset_version"),
@@ -100,6 +107,7 @@ class SpecVersion(SQLModel, table=True):
 
 
 class RawFile(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     __tablename__ = "data_workbench_files"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -116,6 +124,7 @@ class RawFile(SQLModel, table=True):
 
 
 class Run(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     __tablename__ = "data_workbench_runs"
     __table_args__ = (
         sa.Index("ix_runs_dataset_created", "dataset_id", "created_at"),
@@ -150,6 +159,7 @@ class Run(SQLModel, table=True):
 
 
 class Backfill(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     """A batch of runs of one dataset (e.g. a year of monthly files); its progress is its runs' statuses."""
 
     __tablename__ = "data_workbench_backfills"
@@ -169,6 +179,7 @@ class Backfill(SQLModel, table=True):
 
 
 class LineageNode(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     __tablename__ = "data_workbench_lineage_nodes"
     __table_args__ = (sa.CheckConstraint(f"kind IN {NODE_KINDS}", name="kind"),)
 
@@ -182,6 +193,7 @@ class LineageNode(SQLModel, table=True):
 
 
 class LineageEdge(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     __tablename__ = "data_workbench_lineage_edges"
     __table_args__ = (sa.UniqueConstraint("source_id", "target_id", "run_id", name="uq_lineage_edges"),)
 
@@ -196,6 +208,7 @@ ROLES = ("viewer", "analyst", "admin")
 
 
 class User(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     """A person who signs in. Passwords are stored as argon2id hashes only."""
 
     __tablename__ = "data_workbench_users"
@@ -212,6 +225,7 @@ class User(SQLModel, table=True):
 
 
 class Credential(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     """A secret that stands for a user: an API token (``kind=token``, named, for machines), a browser session
     (``kind=session``) or the one-time first-admin setup link (``kind=setup``). Only the secret's SHA-256 is
     stored; ``prefix`` (its first characters) identifies it in listings."""
@@ -232,6 +246,7 @@ class Credential(SQLModel, table=True):
 
 
 class StoreChanges(SQLModel, table=True):
+    model_config = TABLE_CONFIG
     """One row counting committed changes to the store (bumped by statement triggers on PostgreSQL), so a
     response cache keyed by it is never stale and is not invalidated by other databases on the server."""
 
