@@ -43,8 +43,13 @@ def facts(view: Any) -> dict[str, Any]:
         "layers": layers, "backfill": str(run.backfill_id or ""),
         "raw_href": f"/workbench/runs/{run.id}/raw", "docs_href": f"/workbench/runs/{run.id}/docs",
         "has_docs": bool((run.outputs or {}).get("gx_results")), "reload_href": f"/cargar?run={run.id}",
-        "warnings": [short(w, 300) for w in run.warnings or []], "stages": stages(run.timings_ms),
+        "warnings": [short(w, 300) for w in warnings(run)], "stages": stages(run.timings_ms),
     }
+
+
+def warnings(run: Any) -> list[str]:
+    """The run's warnings in Spanish; a run recorded before they were kept in Spanish shows its English ones."""
+    return list(run.warnings_es if run.warnings_es is not None else run.warnings or [])
 
 
 def stages(timings: dict[str, Any] | None) -> str:

@@ -103,7 +103,7 @@ def preview(sha: str, slug: str, filename: str, params: dict[str, str], sheet: s
             "layers": view.layer_views(doc["layers"]), "sheets": sheets, "sheet": doc["source"].get("sheet") or "",
             "default_sheet": (sheets[default] if isinstance(default, int) and 0 <= default < len(sheets)
                               else str(default) if isinstance(default, str) else ""),
-            "warnings": [str(w) for w in doc["warnings"][:20]],
+            "warnings": [str(w) for w in doc["warnings_es"][:20]],  # the analyst's language (the API's are English)
             "timings": f"Lectura {fmt_int(doc['timings_ms'].get('read'))} ms · pasos "
                        f"{fmt_int(doc['timings_ms'].get('steps'))} ms · calidad {fmt_int(doc['timings_ms'].get('qa'))} "
                        f"ms" + (" · desde caché" if (doc.get("cache") or {}).get("hit") else "")}

@@ -132,3 +132,5 @@ def test_xlsb_extent_matches_what_calamine_reads():
 def test_xlsb_merged_cells_cannot_be_filled_and_say_so():
     grid = read(xlsb({"Hoja1": {"A1": "Título", "A2": "x"}}), fill_merged=True)
     assert [issue["kind"] for issue in grid.issues] == ["merged-unavailable"]
+    assert grid.issues[0]["message_es"] == ("las celdas combinadas no se pueden leer en archivos xlsb; no se rellenó "
+                                            "ninguna")
