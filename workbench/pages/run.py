@@ -100,7 +100,7 @@ def _qa() -> rx.Component:
             ("Control", check_cell), ("Capa", text("layer")), ("Severidad", text("severity")),
             ("Resultado", lambda r: badge(r["label"], r["colour"])), ("Filas que fallan", text("failing")),
             ("Detalle", lambda r: rx.text(r["message"], size="2", class_name="check-message", max_width="28rem")),
-        ], empty="Este dataset no declara controles de calidad.", row_class="check-row"),
+        ], empty=RunState.info["no_checks"].to(str), row_class="check-row"),
         rx.cond(RunState.failed_checks.length() > 0, _failures()),  # type: ignore[attr-defined]
     )
 
