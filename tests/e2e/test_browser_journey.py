@@ -1,6 +1,7 @@
 """The analyst's browser journey (issue 12): every link resolves, no page prints a console error, "Ver en el
-RAW" scrolls the page, a workbook's report on another sheet, a preview never goes stale, errors in the web's
-own words, a Spanish 404 page, and the whole journey from signing in to signing out."""
+RAW" scrolls the page, a workbook's report on another sheet (its sheets offered even when the first preview
+fails), warnings in Spanish, a preview never goes stale, failing rows page by page, errors in the web's own
+words, Spanish 404 pages, and the whole journey from signing in to signing out."""
 
 from __future__ import annotations
 
@@ -142,6 +143,17 @@ def test_unknown_address_is_a_spanish_page_with_a_way_back(tab: Tab, product: st
     tab.page.locator("#not-found-back").click()
     tab.page.wait_for_url(product + "/workbench", timeout=WAIT_MS)
     tab.console[:] = [c for c in tab.console if "/no-existe-esta-pagina" not in c]  # the 404 answer itself
+    _clean(tab)
+
+
+def test_a_data_docs_link_that_no_longer_exists_opens_a_spanish_page(tab: Tab, product: str) -> None:
+    """12.7: a link followed from the browser (Data Docs gone, an export refused) showed problem JSON, "Not Found"."""
+    answer = tab.page.goto(product + "/workbench/docs/runs/999999/index.html", wait_until="networkidle")
+    assert answer is not None and answer.status == 404
+    tab.page.get_by_role("heading", name="No se encontró").wait_for(timeout=WAIT_MS)
+    assert "Not Found" not in tab.page.content() and "no existe esa página" in tab.page.locator("main").inner_text()
+    assert tab.page.locator("#error-back").get_attribute("href") == "/ejecuciones/999999"
+    tab.console[:] = [c for c in tab.console if "/workbench/docs/runs/999999" not in c]  # the 404 answer itself
     _clean(tab)
 
 
