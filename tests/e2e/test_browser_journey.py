@@ -251,6 +251,14 @@ def test_a_workbook_whose_first_preview_fails_for_a_missing_field_still_offers_i
     _previewed(tab)
     _until(lambda: picker.inner_text() == "Reporte")
     _until(lambda: _run_enabled(tab))
+    # the run keeps the preview's warning (the sheet read instead of "Notas") and its page shows it in Spanish
+    page.locator("#run-button").click()
+    page.locator(".run-status").get_by_text("Exitosa").wait_for(timeout=RUN_WAIT_MS)
+    _open(tab, product + str(page.locator("#run-link").get_attribute("href")))
+    warnings = page.locator(".run-warnings")
+    warnings.wait_for(timeout=WAIT_MS)
+    assert "no está en la hoja 'Notas'; se leyó la hoja 'Reporte'" in warnings.inner_text()
+    assert not ENGLISH_WARNING.search(warnings.inner_text().replace("Advertencias", "")), warnings.inner_text()
     _clean(tab)
 
 
