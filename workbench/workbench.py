@@ -33,7 +33,7 @@ class ReadOnlyView(ModelView):
     JSON and text columns stay out of the lists (they are on each record's page)."""
 
     exclude_fields_from_list = ["spec", "yaml_text", "timeline", "outputs", "control_totals", "qa", "inputs",
-                                "warnings", "error", "meta", "params", "timings_ms", "skipped"]
+                                "warnings", "warnings_es", "error", "meta", "params", "timings_ms", "skipped"]
 
     def can_create(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False

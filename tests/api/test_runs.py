@@ -5,6 +5,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pandas as pd
 from openpyxl import load_workbook
@@ -16,6 +17,7 @@ from workbench.engine.core.export import write_xlsx
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import session_scope
 from workbench.engine.core.statuses import RUN_STAGES
+from workbench.state.run_views import error as run_error
 
 
 def test_a_queued_run_is_executed_by_a_burst_worker_then_visible(client, settings):
@@ -50,6 +52,17 @@ def test_bad_parameters_are_a_422_problem_naming_the_kept_run(client):
     body = response.json()
     assert body["code"] == "parameter-invalid" and body["run_id"] >= 1 and "no es un número" in body["message_es"]
     assert client.get(f"/workbench/runs/{body['run_id']}").json()["status"] == "failed"
+
+
+def test_a_run_refused_for_a_missing_parameter_tells_the_web_the_form_field_not_the_cli_flag(client):
+    """12.10: the run page of such a run said "indíquelo (por ejemplo --param anio=...)"."""
+    response = client.post("/workbench/runs", **upload(CSV.with_name("ejecucion_abril.csv"), data=CSV.read_bytes()))
+    assert response.status_code == 422 and response.json()["code"] == "parameter-invalid"
+    assert "--param anio=..." in response.json()["detail"]  # the English text keeps the command line's words
+    record = client.get(f"/workbench/runs/{response.json()['run_id']}").json()
+    shown = run_error(SimpleNamespace(**record))["message"]  # what /ejecuciones/{id} shows
+    assert shown == ("parámetro 'anio': es obligatorio; escriba su valor en el campo «anio» del formulario o use un "
+                     "nombre de archivo que lo contenga")
 
 
 def test_run_without_dataset_or_of_unknown_dataset(client):

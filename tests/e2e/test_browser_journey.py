@@ -1,6 +1,7 @@
 """The analyst's browser journey (issue 12): every link resolves, no page prints a console error, "Ver en el
-RAW" scrolls the page, a workbook's report on another sheet, a preview never goes stale, errors in the web's
-own words, a Spanish 404 page, and the whole journey from signing in to signing out."""
+RAW" scrolls the page, a workbook's report on another sheet (its sheets offered even when the first preview
+fails), warnings in Spanish, a preview never goes stale, failing rows page by page, errors in the web's own
+words, Spanish 404 pages, and the whole journey from signing in to signing out."""
 
 from __future__ import annotations
 
@@ -145,6 +146,17 @@ def test_unknown_address_is_a_spanish_page_with_a_way_back(tab: Tab, product: st
     _clean(tab)
 
 
+def test_a_data_docs_link_that_no_longer_exists_opens_a_spanish_page(tab: Tab, product: str) -> None:
+    """12.7: a link followed from the browser (Data Docs gone, an export refused) showed problem JSON, "Not Found"."""
+    answer = tab.page.goto(product + "/workbench/docs/runs/999999/index.html", wait_until="networkidle")
+    assert answer is not None and answer.status == 404
+    tab.page.get_by_role("heading", name="No se encontró").wait_for(timeout=WAIT_MS)
+    assert "Not Found" not in tab.page.content() and "no existe esa página" in tab.page.locator("main").inner_text()
+    assert tab.page.locator("#error-back").get_attribute("href") == "/ejecuciones/999999"
+    tab.console[:] = [c for c in tab.console if "/workbench/docs/runs/999999" not in c]  # the 404 answer itself
+    _clean(tab)
+
+
 # --- the upload page --------------------------------------------------------------------------------------
 
 def test_ver_en_el_raw_scrolls_the_page_to_the_row_without_eval(tab: Tab, product: str) -> None:
@@ -162,7 +174,7 @@ def test_ver_en_el_raw_scrolls_the_page_to_the_row_without_eval(tab: Tab, produc
     _clean(tab)
 
 
-def _notas_workbook(tmp_path: Path) -> Path:
+def _notas_workbook(tmp_path: Path, name: str = "programa_ejecucion_2017_abril_notas.xlsx") -> Path:
     """The example workbook with a "Notas" sheet first and the report on sheets 2 and 3."""
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.load_workbook(WORKBOOK)
@@ -170,9 +182,14 @@ def _notas_workbook(tmp_path: Path) -> Path:
     notes = book.create_sheet("Notas", 0)
     notes["A1"] = "Notas de la Dirección de Presupuestos"
     notes["A2"] = "El informe está en las hojas siguientes."
-    path = tmp_path / "programa_ejecucion_2017_abril_notas.xlsx"
+    path = tmp_path / name
     book.save(path)
     return path
+
+
+#: English words of the engine's warnings; none may reach the upload page's "Advertencias" (12.7).
+ENGLISH_WARNING = re.compile(r"\b(the|sheet|header|was read|row|column|expected|skipped|missing|renamed)\b",
+                             re.IGNORECASE)
 
 
 def test_report_on_another_sheet_is_found_and_the_sheets_stay_offered(tab: Tab, product: str,
@@ -184,6 +201,10 @@ def test_report_on_another_sheet_is_found_and_the_sheets_stay_offered(tab: Tab, 
     assert page.locator("#sheet-picker").inner_text() == "Reporte"
     note = page.locator(".sheet-note").inner_text()
     assert "«Reporte»" in note and "«Notas»" in note and "encabezado" in note
+    # 12.7: the warning that another sheet was read is in Spanish only (it was "the header ... / el encabezado ...")
+    warnings = page.locator(".preview-warnings").inner_text()
+    assert "el encabezado (Subt., Ítem, Asig.) no está en la hoja 'Notas'; se leyó la hoja 'Reporte'" in warnings
+    assert not ENGLISH_WARNING.search(warnings.replace("Advertencias", "")), warnings
     _until(lambda: _run_enabled(tab))
     # the user forces the notes sheet: the header is not there; the picker stays, the report sheet suggested
     _pick(tab, "#sheet-picker", "Notas")
@@ -208,6 +229,75 @@ def test_report_on_another_sheet_is_found_and_the_sheets_stay_offered(tab: Tab, 
     _open(tab, product + str(page.locator("#run-link").get_attribute("href")))
     _until(lambda: page.locator(".run-sheet").count() == 1)
     assert page.locator(".run-sheet").inner_text() == "Reporte (copia)"
+    _clean(tab)
+
+
+def test_a_workbook_whose_first_preview_fails_for_a_missing_field_still_offers_its_sheets(
+        tab: Tab, product: str, tmp_path: Path) -> None:
+    """12.4: without a year in its name the first preview failed on the empty «anio» field, and no sheet picker
+    was offered (the sheets came only from a preview or a header-not-found error)."""
+    page = tab.page
+    _upload(tab, product, _notas_workbook(tmp_path, "libro_notas.xlsx"))
+    error = page.locator(".upload-error")
+    error.wait_for(timeout=WAIT_MS)
+    assert "complete el campo «anio» del formulario" in error.inner_text().lower()
+    picker = page.locator("#sheet-picker")
+    assert picker.is_visible() and not _run_enabled(tab)
+    picker.click()
+    assert [o.inner_text() for o in page.get_by_role("option").all()] == ["Notas", "Reporte", "Reporte (copia)"]
+    page.keyboard.press("Escape")
+    page.locator("#param-anio").fill("2017")
+    page.locator("#param-anio").press("Tab")
+    _previewed(tab)
+    _until(lambda: picker.inner_text() == "Reporte")
+    _until(lambda: _run_enabled(tab))
+    # the run keeps the preview's warning (the sheet read instead of "Notas") and its page shows it in Spanish
+    page.locator("#run-button").click()
+    page.locator(".run-status").get_by_text("Exitosa").wait_for(timeout=RUN_WAIT_MS)
+    _open(tab, product + str(page.locator("#run-link").get_attribute("href")))
+    warnings = page.locator(".run-warnings")
+    warnings.wait_for(timeout=WAIT_MS)
+    assert "no está en la hoja 'Notas'; se leyó la hoja 'Reporte'" in warnings.inner_text()
+    assert not ENGLISH_WARNING.search(warnings.inner_text().replace("Advertencias", "")), warnings.inner_text()
+    _clean(tab)
+
+
+def _failing_csv(tmp_path: Path) -> Path:
+    """The execution CSV with every data row twice: 96 rows break the unique codes (more than one page of 20)."""
+    lines = EXECUTION_CSV.read_bytes().splitlines(keepends=True)
+    path = tmp_path / "ejecucion_2017_abril_duplicado.csv"
+    path.write_bytes(lines[0] + b"".join(lines[1:-1]) * 2 + lines[-1])  # the RESULTADO footer stays last
+    return path
+
+
+def _next_page(tab: Tab) -> None:
+    """Siguiente in the failing rows: "Filas 1–20 de N" becomes "Filas 21–40 de N", with other rows."""
+    page = tab.page
+    summary = page.locator(".qa-fail-summary")
+    summary.wait_for(timeout=WAIT_MS)
+    _until(lambda: re.fullmatch(r"Filas 1–20 de \d+", summary.inner_text()) is not None)
+    total = int(summary.inner_text().rsplit(" ", 1)[-1])
+    assert total > 40
+    first = page.locator(".failure-raw-row").first.inner_text()
+    page.locator(".qa-fail-next").click()
+    _until(lambda: summary.inner_text() == f"Filas 21–40 de {total}")
+    _until(lambda: page.locator(".failure-raw-row").first.inner_text() != first)
+    assert page.locator(".failure-raw-row").count() == 20
+
+
+def test_failing_rows_page_by_page_on_the_preview_and_on_the_run_page(tab: Tab, product: str,
+                                                                      tmp_path: Path) -> None:
+    """12.9: no browser test pressed Siguiente (the pager's own event bug was found by hand)."""
+    page = tab.page
+    _upload(tab, product, _failing_csv(tmp_path))
+    _previewed(tab)
+    assert page.locator(".qa-fail-summary").inner_text() == "Filas 1–20 de 96"
+    _next_page(tab)
+    _until(lambda: _run_enabled(tab))
+    page.locator("#run-button").click()
+    page.locator(".run-status").get_by_text("Exitosa").wait_for(timeout=RUN_WAIT_MS)  # QA failed is a result
+    _open(tab, product + str(page.locator("#run-link").get_attribute("href")))
+    _next_page(tab)
     _clean(tab)
 
 

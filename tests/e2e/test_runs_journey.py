@@ -123,6 +123,9 @@ def test_rerun_queues_and_follows_live_to_succeeded(tab: Tab, product: str) -> N
                       and not url.endswith(f"/ejecuciones/{first}"), timeout=WAIT_MS)
     new_id = int(page.url.rsplit("/", 1)[-1])
     assert new_id > first
+    # until the page's on-load event has read the new run, the first run's badges (Exitosa, QA aprobada) are still
+    # shown under the new address: the checks below would pass on them, then find the page emptied by the reset
+    page.get_by_role("heading", name=f"Ejecución #{new_id}", exact=True).wait_for(timeout=WAIT_MS)
     badges = page.locator(".run-badges")  # no reload: the page follows the run's events
     # queued or running: the live status is shown; a small run can now finish before the page first renders, so the
     # live status is required only while the run has not finished (the final badges are checked below either way)

@@ -221,6 +221,8 @@ def test_preview_cache_hit_and_redis_down(settings):
     doc = previews.preview_cached(CSV.read_bytes(), spec, filename=CSV.name, settings=down)
     assert doc["layers"]["silver"]["row_count"] == 144 and doc["cache"]["hit"] is False
     assert any("preview cache unavailable" in w for w in doc["warnings"])
+    assert doc["warnings_es"][-1] == "no se pudo usar la caché de vistas previas; esta vista previa se calculó sin ella"
+    assert hot["warnings_es"] == cold["warnings_es"] == []  # a cached document carries its Spanish warnings too
 
 
 def test_previews_keep_working_when_the_redis_in_use_stops(tmp_path):

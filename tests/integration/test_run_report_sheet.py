@@ -33,6 +33,9 @@ def test_run_reads_the_sheet_the_preview_showed(settings):
     assert shown.source["sheet"] == "Reporte"
     assert result.row_counts == {layer: t["row_count"] for layer, t in shown.layers.items()}
     assert result.warnings[0].startswith("the header (Subt., Ítem, Asig.) is not on sheet 'Notas'")
+    assert result.warnings_es == shown.warnings_es  # the record keeps the Spanish ones, as the preview showed them
+    assert result.warnings_es[0].startswith("el encabezado (Subt., Ítem, Asig.) no está en la hoja 'Notas'")
+    assert runs_read.get_run(result.id, settings).warnings_es == result.warnings_es
     silver = runs_read.run_table(result.id, "silver", settings)
     assert silver.sheet == "Reporte"
     assert silver.df.drop(columns=[c for c in silver.df.columns if c.startswith("_raw")]).astype(str).values.tolist() \

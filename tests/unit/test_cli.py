@@ -63,7 +63,7 @@ def test_preview_json_document(runner):
                                  "--json", "--rows", "3"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert set(doc) >= {"dataset", "source", "raw", "timeline", "layers", "warnings", "control_totals"}
+    assert set(doc) >= {"dataset", "source", "raw", "timeline", "layers", "warnings", "warnings_es", "control_totals"}
     assert set(doc["source"]) >= {"sha256", "format", "encoding", "delimiter", "sheet", "bytes"}
     assert doc["source"]["format"] == "csv" and len(doc["source"]["sha256"]) == 64
     assert doc["raw"]["row_count"] == 50 and len(doc["raw"]["sample"]) == 3

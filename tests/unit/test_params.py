@@ -39,6 +39,23 @@ def test_required_missing_names_the_parameter(spec):
     assert info.value.message.startswith("parameter 'anio': required")
 
 
+def test_a_missing_parameter_says_how_in_the_cli_in_english_and_in_the_form_in_spanish(spec):
+    """12.10: the browser showed the Spanish message, which said "--param anio=..." (the command line's words)."""
+    with pytest.raises(ParameterError) as info:
+        resolve_params(spec, {}, "sin_anio.csv")
+    assert "--param anio=..." in info.value.message and "or a file name matching" in info.value.message
+    assert info.value.message_es == ("parámetro 'anio': es obligatorio; escriba su valor en el campo «anio» del "
+                                     "formulario o use un nombre de archivo que lo contenga")
+    assert "--" not in info.value.message_es
+
+
+def test_a_missing_parameter_not_read_from_file_names_only_names_the_field():
+    spec = parse_spec(SPEC.replace(', from_filename: "(20\\\\d\\\\d)"', ""), "specs/demo.yaml")
+    with pytest.raises(ParameterError) as info:
+        resolve_params(spec, {}, "x.csv")
+    assert info.value.message_es == "parámetro 'anio': es obligatorio; escriba su valor en el campo «anio» del formulario"
+
+
 @pytest.mark.parametrize("value, fragment", [("dos mil", "not a whole number"), ("1800", "below the minimum")])
 def test_bad_values(spec, value, fragment):
     with pytest.raises(ParameterError, match=fragment):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -12,6 +13,7 @@ from workbench.engine.app.runs_read import spec_diff
 from workbench.engine.core.backfill_paths import BackfillPathError
 from workbench.engine.core.settings import Settings
 from workbench.state.lineage import layout, node_qa
+from workbench.state.run_views import no_checks
 
 
 def test_spec_diff_is_a_unified_diff_between_versions() -> None:
@@ -90,3 +92,14 @@ def test_usual_file_name_patterns_still_work() -> None:
     assert params_from_filename(r"(?P<anio>\d{4})_(?P<mes>\d{2})", name) == {"anio": "2017", "mes": "04"}
     assert params_from_filename(r".*_(?P<anio>20\d\d)_", name) == {"anio": "2017"}
     assert params_from_filename(r"(?P<mes>enero|febrero)", name) == {"mes": "enero"}
+
+
+@pytest.mark.parametrize(("status", "qa_status", "text"), [
+    ("succeeded", "not_run", "Este dataset no declara controles de calidad."),
+    ("failed", "not_run", "Sin control de calidad: la ejecución falló antes de completarlo."),
+    ("cancelled", "not_run", "Sin control de calidad: la ejecución se canceló antes."),
+    ("running", "not_run", "El control de calidad se hace cuando terminan los pasos de la ejecución."),
+])
+def test_a_run_without_checks_says_whether_qa_ran(status: str, qa_status: str, text: str) -> None:
+    """The run page said "Este dataset no declara controles de calidad." for a run refused before QA ran."""
+    assert no_checks(SimpleNamespace(status=status, qa_status=qa_status)) == text

@@ -109,3 +109,11 @@ def test_numbers_in_the_tidy_table_are_written_the_chilean_way() -> None:
                                        "row_count": 1, "sample": [{"monto": "1234567.5", "_raw_row": 7}]})
     assert table["rows"] == [["7", "1.234.567,5"]] and table["columns"][0]["type"] == "decimal (3)"
     assert table["align"] == ["right", "right"]
+
+
+def test_a_workbook_offers_its_sheets_at_upload_before_any_preview() -> None:
+    """12.4: a workbook whose first preview failed for another reason (a form field left empty) showed no picker."""
+    notes = (DATA / "readers" / "programa_con_notas.xlsx").read_bytes()
+    assert uploads.workbook_sheets(notes, filename="libro_notas.xlsx") == ["Notas", "Reporte", "Reporte (2)"]
+    assert uploads.workbook_sheets(_bytes("ejecucion_2017_abril_pesos.csv"), filename="e.csv") == []
+    assert uploads.workbook_sheets(b"PK\x03\x04" + b"no es un libro" * 10, filename="roto.xlsx") == []  # its preview says why

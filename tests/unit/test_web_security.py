@@ -205,7 +205,7 @@ def limits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[UploadLimit
     stored: list[bytes] = []
     monkeypatch.setattr(upload_state.api, "keep_upload", lambda data: stored.append(data) or "f" * 64)
     monkeypatch.setattr(upload_calls, "choices", lambda data, name: {"datasets": [], "dataset": "", "suggestion": "",
-                                                                      "params": []})
+                                                                      "params": [], "sheets": []})
     return api_limiter, stored
 
 

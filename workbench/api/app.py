@@ -12,6 +12,7 @@ from workbench.api import openapi, problems
 from workbench.api.routes import apidocs, login_page, backfills, datasets, docs_site, health, lineage, previews, runs, session
 from workbench.api.cache import ResponseCache, StoreCachedGet
 from workbench.api.drain import DrainBody
+from workbench.api.error_pages import BrowserErrors
 from workbench.api.guards import AdminGuard
 from workbench.api.security import SecurityHeaders
 from workbench.api.server_errors import MethodCheck, PlainErrors
@@ -52,13 +53,14 @@ def freeze_startup_objects() -> None:
 class WorkbenchAPI(FastAPI):
     """FastAPI whose outermost layers are ours: security headers and problem documents wrap even Starlette's
     ``ServerErrorMiddleware`` (which ``add_middleware`` puts outside every user middleware, so a 500 left
-    without the security headers) and the frameworks' plain-text errors; a request body a route left unread
-    is read before the request ends (``drain``)."""
+    without the security headers) and the frameworks' plain-text errors; a problem a browser navigated to is
+    a Spanish page (``error_pages``); a request body a route left unread is read before the request ends
+    (``drain``)."""
 
     def build_middleware_stack(self) -> ASGIApp:
         settings = self.state.settings
         drained = DrainBody(super().build_middleware_stack(), limit=settings.max_upload_bytes + FORM_OVERHEAD_BYTES)
-        return SecurityHeaders(PlainErrors(drained), production=settings.environment == "production")
+        return SecurityHeaders(BrowserErrors(PlainErrors(drained)), production=settings.environment == "production")
 
 
 def create_api(settings: Settings | None = None) -> FastAPI:

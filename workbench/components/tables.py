@@ -11,7 +11,8 @@ from workbench.components.status import badge
 Column = tuple[str, Callable[[rx.Var], rx.Component]]
 
 
-def simple_table(rows: rx.Var, columns: list[Column], *, empty: str = "Sin datos.", row_class: str = "") -> rx.Component:
+def simple_table(rows: rx.Var, columns: list[Column], *, empty: str | rx.Var = "Sin datos.",
+                 row_class: str = "") -> rx.Component:
     return rx.cond(
         rows.length() > 0,  # type: ignore[attr-defined]
         rx.table.root(

@@ -84,6 +84,7 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     from workbench.engine.app.tasks import work
     from workbench.engine.app.uploads import (
         RateLimitedError, UploadLimiter, keep_upload, parameter_fields, suggest_datasets, upload_bytes, warm_validation,
+        workbook_sheets,
     )
     from workbench.engine.infra.events import RUN_FAILED, RUN_STEP, RUN_SUCCEEDED
     from workbench.engine.infra.queue import forget_worker
@@ -121,7 +122,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
                                       "resolve", "start_session"),
     "workbench.engine.app.tasks": ("work",),
     "workbench.engine.app.uploads": ("RateLimitedError", "UploadLimiter", "keep_upload", "parameter_fields",
-                                     "suggest_datasets", "upload_bytes", "warm_validation"),
+                                     "suggest_datasets", "upload_bytes", "warm_validation", "workbook_sheets"),
     # the run page follows a run's events by type
     "workbench.engine.infra.events": ("RUN_FAILED", "RUN_STEP", "RUN_SUCCEEDED"),
     # process plumbing for `workbench serve`: the embedded Redis, children that die with their parent, workers

@@ -100,7 +100,7 @@ def _qa() -> rx.Component:
             ("Control", check_cell), ("Capa", text("layer")), ("Severidad", text("severity")),
             ("Resultado", lambda r: badge(r["label"], r["colour"])), ("Filas que fallan", text("failing")),
             ("Detalle", lambda r: rx.text(r["message"], size="2", class_name="check-message", max_width="28rem")),
-        ], empty="Este dataset no declara controles de calidad.", row_class="check-row"),
+        ], empty=RunState.info["no_checks"].to(str), row_class="check-row"),
         rx.cond(RunState.failed_checks.length() > 0, _failures()),  # type: ignore[attr-defined]
     )
 
@@ -110,11 +110,11 @@ def _failures() -> rx.Component:
         rx.hstack(rx.heading("Filas que no cumplen", size="3", as_="h3"),
                   rx.select(RunState.failed_checks, value=RunState.fail_check, on_change=RunState.show_failures,
                             size="1", id="fail-check"),
-                  rx.text(RunState.fail_summary, size="2", color=rx.color("gray", 11), class_name="fail-summary"),
+                  rx.text(RunState.fail_summary, size="2", color=rx.color("gray", 11), class_name="qa-fail-summary"),
                   rx.button("Anterior", size="1", variant="soft", disabled=RunState.fail_offset == 0,
-                            on_click=RunState.page_failures(-1)),
+                            on_click=RunState.page_failures(-1), class_name="qa-fail-prev"),
                   rx.button("Siguiente", size="1", variant="soft", on_click=RunState.page_failures(1),
-                            disabled=RunState.fail_offset + 20 >= RunState.fail_total),
+                            disabled=RunState.fail_offset + 20 >= RunState.fail_total, class_name="qa-fail-next"),
                   spacing="3", align="center", wrap="wrap"),
         rx.text("Fila RAW: la del archivo (la que muestra Excel, o la línea de un CSV en un editor de texto).",
                 size="1", color=rx.color("gray", 11)),
@@ -129,6 +129,14 @@ def _failures() -> rx.Component:
         ], empty="Sin filas.", row_class="failure-row"),
         width="100%", spacing="2",
     )
+
+
+def _warnings() -> rx.Component:
+    """What the engine warned about without stopping the run (a renamed duplicate header, values set to missing)."""
+    warnings = RunState.info["warnings"].to(list[str])
+    return rx.cond(warnings.length() > 0, rx.box(section("Advertencias", rx.foreach(
+        warnings, lambda w: rx.text(w, size="2", color=rx.color("amber", 11)))), class_name="run-warnings",
+        width="100%"))
 
 
 def _timeline() -> rx.Component:
@@ -183,7 +191,7 @@ def run_page() -> rx.Component:
                                                    class_name="qa-banner", size="3", width="100%")),
             _error(),
             _actions(),
-            rx.cond(RunState.is_live, rx.fragment(), _qa()),
+            rx.cond(RunState.is_live, rx.fragment(), rx.fragment(_qa(), _warnings())),
             _inputs(),
             _spec(),
             rx.cond(RunState.is_live, rx.fragment(), rx.fragment(_timeline(), _totals_and_lineage())),

@@ -182,8 +182,9 @@ def _preview() -> rx.Component:
                 timeline(S.timeline, S.step_key, S.show_step), _step_detail()),
         section("Resultado ordenado", _result()),
         section("Control de calidad", qa_panel(S.qa, S.jump)),
-        rx.cond(S.warnings.length() > 0, section("Advertencias", rx.foreach(
-            S.warnings, lambda w: rx.text(w, size="2", color=rx.color("amber", 11))))),
+        rx.cond(S.warnings.length() > 0, rx.box(section("Advertencias", rx.foreach(
+            S.warnings, lambda w: rx.text(w, size="2", color=rx.color("amber", 11)))), class_name="preview-warnings",
+            width="100%")),
         rx.text(S.timings, size="1", color=MUTED),
         spacing="4", width="100%", class_name="preview",
     ))

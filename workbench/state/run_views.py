@@ -43,8 +43,26 @@ def facts(view: Any) -> dict[str, Any]:
         "layers": layers, "backfill": str(run.backfill_id or ""),
         "raw_href": f"/workbench/runs/{run.id}/raw", "docs_href": f"/workbench/runs/{run.id}/docs",
         "has_docs": bool((run.outputs or {}).get("gx_results")), "reload_href": f"/cargar?run={run.id}",
-        "warnings": [short(w, 300) for w in run.warnings or []], "stages": stages(run.timings_ms),
+        "warnings": [short(w, 300) for w in warnings(run)], "stages": stages(run.timings_ms),
+        "no_checks": no_checks(run),
     }
+
+
+def no_checks(run: Any) -> str:
+    """Why the run shows no quality check: QA never ran (the run failed or was cancelled first, or it is still
+    running), or the dataset declares none. Only a run that finished with QA ``not_run`` means the latter."""
+    if run.qa_status != "not_run" or run.status == "succeeded":
+        return "Este dataset no declara controles de calidad."
+    if run.status == "failed":
+        return "Sin control de calidad: la ejecución falló antes de completarlo."
+    if run.status == "cancelled":
+        return "Sin control de calidad: la ejecución se canceló antes."
+    return "El control de calidad se hace cuando terminan los pasos de la ejecución."
+
+
+def warnings(run: Any) -> list[str]:
+    """The run's warnings in Spanish; a run recorded before they were kept in Spanish shows its English ones."""
+    return list(run.warnings_es if run.warnings_es is not None else run.warnings or [])
 
 
 def stages(timings: dict[str, Any] | None) -> str:

@@ -179,7 +179,7 @@ class UploadState(rx.State):
             self.file_sha, self.file_name, self.file_size = sha, name, fmt_bytes(len(data))
             self.uploading, self.upload_pct = False, 100
             self.datasets, self.dataset = choices["datasets"], choices["dataset"]
-            self.suggestion, self.params = choices["suggestion"], choices["params"]
+            self.suggestion, self.params, self.sheets = choices["suggestion"], choices["params"], choices["sheets"]
         if choices["dataset"]:
             yield UploadState.preview
 
@@ -338,6 +338,7 @@ class UploadState(rx.State):
             self._reset_file()
             self.file_sha, self.file_name, self.file_size = past["sha"], past["name"], fmt_bytes(past["size"])
             self.datasets, self.dataset, self.params = past["datasets"], past["slug"], past["params"]
+            self.sheets = past["sheets"]
             self.suggestion = f"Archivo de la ejecución #{wanted}."
         yield UploadState.preview
 

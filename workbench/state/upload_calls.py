@@ -67,7 +67,8 @@ def rate_limited_view(exc: RateLimitedError) -> dict[str, str]:
 
 
 def choices(data: bytes, filename: str) -> dict[str, Any]:
-    """After an upload: the datasets to pick from (the store's active ones), the suggested one, its fields."""
+    """After an upload: the datasets to pick from (the store's active ones), the suggested one, its fields, and
+    a workbook's sheets (offered before any preview: a first preview that fails still leaves the choice)."""
     listed = api.list_datasets(limit=200).items
     specs, _ = api.load_all(api.get_settings().specs_dir)
     specs = {slug: spec for slug, spec in specs.items() if any(d.slug == slug for d in listed)}
@@ -78,7 +79,8 @@ def choices(data: bytes, filename: str) -> dict[str, Any]:
             "suggestion": (f"Sugerido: {best['title']} ({best['reason_es']})" if best and best["likely"] else
                            "No se reconoció el archivo: elija el dataset que lo describe." if best else
                            "Ningún dataset lee este formato."),
-            "params": api.parameter_fields(specs[best["slug"]], filename) if best else []}
+            "params": api.parameter_fields(specs[best["slug"]], filename) if best else [],
+            "sheets": api.workbook_sheets(data, filename=filename)}
 
 
 def preview(sha: str, slug: str, filename: str, params: dict[str, str], sheet: str,
@@ -103,7 +105,7 @@ def preview(sha: str, slug: str, filename: str, params: dict[str, str], sheet: s
             "layers": view.layer_views(doc["layers"]), "sheets": sheets, "sheet": doc["source"].get("sheet") or "",
             "default_sheet": (sheets[default] if isinstance(default, int) and 0 <= default < len(sheets)
                               else str(default) if isinstance(default, str) else ""),
-            "warnings": [str(w) for w in doc["warnings"][:20]],
+            "warnings": [str(w) for w in doc["warnings_es"][:20]],  # the analyst's language (the API's are English)
             "timings": f"Lectura {fmt_int(doc['timings_ms'].get('read'))} ms · pasos "
                        f"{fmt_int(doc['timings_ms'].get('steps'))} ms · calidad {fmt_int(doc['timings_ms'].get('qa'))} "
                        f"ms" + (" · desde caché" if (doc.get("cache") or {}).get("hit") else "")}
@@ -111,14 +113,16 @@ def preview(sha: str, slug: str, filename: str, params: dict[str, str], sheet: s
 
 def past_run(run_id: int) -> dict[str, Any]:
     run = api.get_run(run_id)
-    sha = api.keep_upload(api.raw_bytes(run_id))
+    data = api.raw_bytes(run_id)
+    sha = api.keep_upload(data)
     name = str(run.inputs[0].get("name") or "archivo")
     fields = api.parameter_fields(spec(run.dataset_slug), name)
     for field in fields:
         if field["name"] in run.params:
             field["value"], field["source"] = str(run.params[field["name"]]), "ejecución"
     return {"sha": sha, "name": name, "size": int(run.inputs[0].get("bytes") or 0), "slug": run.dataset_slug,
-            "params": fields, "datasets": [{"slug": d.slug, "title": d.title} for d in api.list_datasets(limit=200).items]}
+            "params": fields, "datasets": [{"slug": d.slug, "title": d.title} for d in api.list_datasets(limit=200).items],
+            "sheets": api.workbook_sheets(data, filename=name)}
 
 
 # --- what the page says -------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def test_whitespace_only_lines_are_skipped_and_reported():
     assert grid.rows == [1, 3, 5]
     assert kinds(grid) == [("blank-line", 2), ("blank-line", 4)]
     assert grid.issues[0]["message"] == "line 2 holds only whitespace; skipped"
+    assert grid.issues[0]["message_es"] == "la línea 2 solo tiene espacios en blanco; se omitió"
 
 
 def test_empty_lines_are_skipped_silently():
@@ -93,7 +94,8 @@ def test_short_row_is_padded_and_reported():
     grid = read(b"a;b;c\n1;2;3\n4\n5;6;7\n")
     assert cells(grid)[2] == ["4", None, None]
     assert grid.issues == [{"row": 3, "kind": "ragged", "expected": 3, "found": 1,
-                            "message": "row 3 has 1 field, expected 3"}]
+                            "message": "row 3 has 1 field, expected 3",
+                            "message_es": "la fila 3 tiene 1 campo; se esperaban 3"}]
 
 
 def test_long_row_widens_the_grid_and_is_reported():

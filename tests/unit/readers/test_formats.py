@@ -99,6 +99,21 @@ def test_xls_with_a_workbook_stream_in_capitals_reads():
         ["5", "2", "Del Gobierno Central", "4950573"]
 
 
+def test_xls_with_a_biff5_book_stream_in_capitals_reads():
+    """An Excel 95 workbook (BIFF5) keeps its sheets in a ``Book`` stream; named ``BOOK`` it reads the same."""
+    data = (FIXTURES / "programa_book.xls").read_bytes()
+    assert "BOOK".encode("utf-16-le") in data and "Book".encode("utf-16-le") not in data
+    assert sniff_format(data, "programa.xls") == "xls" and list_sheets(data, filename="programa.xls") == ["Reporte"]
+    assert workbook_stream(data)[:6] == b"\x09\x08\x08\x00\x00\x05"  # BIFF5 BOF: the stream was found by its name
+    got, labels, _ = table(data, header={"find": REPORT_HEADER})
+    assert got.sheet == "Reporte"
+    assert labels[:4] == ["Subt.", "Ítem", "Asig.", "Denominación"]
+    assert got.df.iloc[2][["Subt.", "Ítem", "Denominación", "Presupuesto Inicial"]].tolist() == \
+        ["5", "2", "Del Gobierno Central", "4950573"]
+    biff8, _, _ = table((FIXTURES / "programa_mayusculas.xls").read_bytes(), header={"find": REPORT_HEADER})
+    assert got.df.astype(str).values.tolist() == biff8.df.astype(str).values.tolist()  # the same report, cell for cell
+
+
 def test_xlsx_is_still_xlsx_next_to_xlsb():
     assert sniff_format(xlsx({"Hoja1": {"A1": "x"}})) == "xlsx"
 
@@ -132,3 +147,5 @@ def test_xlsb_extent_matches_what_calamine_reads():
 def test_xlsb_merged_cells_cannot_be_filled_and_say_so():
     grid = read(xlsb({"Hoja1": {"A1": "Título", "A2": "x"}}), fill_merged=True)
     assert [issue["kind"] for issue in grid.issues] == ["merged-unavailable"]
+    assert grid.issues[0]["message_es"] == ("las celdas combinadas no se pueden leer en archivos xlsb; no se rellenó "
+                                            "ninguna")

@@ -111,8 +111,18 @@ def test_blank_header_takes_the_raw_column_letter():
 def test_duplicate_headers_get_numbered_with_a_warning():
     result, _, warnings = build(grid([["id", "name", "id", "age", "id"], ["1", "a", "0", "3", "9"]]))
     assert list(result.df.columns)[:5] == ["id", "name", "id_2", "age", "id_3"]
-    assert warnings == ["column C: duplicate header 'id' renamed to 'id_2'",
-                        "column E: duplicate header 'id' renamed to 'id_3'"]
+    assert [w.message for w in warnings] == ["column C: duplicate header 'id' renamed to 'id_2'",
+                                             "column E: duplicate header 'id' renamed to 'id_3'"]
+    assert [w.message_es for w in warnings] == ["columna C: el encabezado 'id' está repetido; se llama 'id_2'",
+                                                "columna E: el encabezado 'id' está repetido; se llama 'id_3'"]
+
+
+def test_a_reserved_header_is_renamed_with_a_warning_in_both_languages():
+    result, _, warnings = build(grid([["_raw_row", "b"], ["1", "2"]]))
+    assert list(result.df.columns)[:2] == ["raw_row", "b"]
+    assert [(w.message, w.message_es) for w in warnings] == [(
+        "column A: header '_raw_row' is reserved for provenance; renamed",
+        "columna A: el encabezado '_raw_row' está reservado para la procedencia; se cambió su nombre")]
 
 
 def test_header_text_is_stripped_but_cells_are_not():

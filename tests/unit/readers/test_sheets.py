@@ -40,7 +40,10 @@ def test_header_on_the_second_sheet_is_found_when_no_sheet_was_chosen(ext):
     assert (grid.source.sheet, grid.source.sheets) == ("Reporte", SHEETS)
     issue = grid.issues[0]
     assert (issue["kind"], issue["sheet"], issue["searched_sheet"]) == ("sheet-fallback", "Reporte", "Notas")
-    assert "sheet 'Reporte' was read" in issue["message"] and "se leyó la hoja 'Reporte'" in issue["message"]
+    assert issue["message"] == ("the header (Subt., Ítem, Asig.) is not on sheet 'Notas'; sheet 'Reporte' was "
+                                "read, the first that has it")
+    assert issue["message_es"] == ("el encabezado (Subt., Ítem, Asig.) no está en la hoja 'Notas'; se leyó la hoja "
+                                   "'Reporte', la primera que lo tiene")
 
 
 def test_preview_reads_the_report_sheet_names_it_and_says_why(spec):
@@ -48,7 +51,8 @@ def test_preview_reads_the_report_sheet_names_it_and_says_why(spec):
     plain = preview_file(EXAMPLE.read_bytes(), spec, filename="programa_2017_abril.xlsx").to_dict()
     assert doc["source"]["sheet"] == "Reporte" and doc["source"]["sheets"] == SHEETS
     assert doc["warnings"][0].startswith("the header (Subt., Ítem, Asig.) is not on sheet 'Notas'")
-    assert "el encabezado (Subt., Ítem, Asig.) no está en la hoja 'Notas'" in doc["warnings"][0]
+    assert doc["warnings_es"][0].startswith("el encabezado (Subt., Ítem, Asig.) no está en la hoja 'Notas'")
+    assert "encabezado" not in doc["warnings"][0] and "header" not in doc["warnings_es"][0]  # one language each
     assert doc["layers"]["silver"]["row_count"] == plain["layers"]["silver"]["row_count"] > 0
     assert doc["layers"]["silver"]["sample"] == plain["layers"]["silver"]["sample"]
 

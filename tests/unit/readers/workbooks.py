@@ -184,3 +184,66 @@ def xlsb(sheets: dict[str, Cells], *, raw_sheets: dict[str, bytes] | None = None
         for path, data in parts.items():
             archive.writestr(path, data)
     return out.getvalue()
+
+
+# --- xls (BIFF5, "Excel 95") in a real OLE compound file ---------------------------------------------------
+
+_FREE, _END_OF_CHAIN, _FAT_SECTOR = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+_MINI_CUTOFF = 4096  # smaller streams would live in the mini stream: this writer pads past it instead
+
+
+def _biff(kind: int, body: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def biff5(sheets: dict[str, Cells], *, encoding: str = "cp1252") -> bytes:
+    """A BIFF5 workbook stream (what Excel 95 wrote in a ``Book`` stream): globals (BOF, CODEPAGE, one
+    BOUNDSHEET per sheet), then each sheet (BOF, DIMENSIONS, LABEL text in the code page, NUMBER numbers)."""
+    def bof(kind: int) -> bytes:
+        return _biff(0x0809, struct.pack("<HHHH", 0x0500, kind, 0x0DBB, 1996))
+
+    head = bof(0x0005) + _biff(0x0042, struct.pack("<H", 1252))
+    names = {name: name.encode(encoding) for name in sheets}
+    offset = len(head) + sum(4 + 7 + len(raw) for raw in names.values()) + 4  # the BOUNDSHEETs and the EOF
+    bounds, bodies = b"", b""
+    for name, cells in sheets.items():
+        bounds += _biff(0x0085, struct.pack("<IBBB", offset + len(bodies), 0, 0, len(names[name])) + names[name])
+        at = {(row - 1, column_index_from_string(col) - 1): value
+              for (col, row), value in ((coordinate_from_string(a), v) for a, v in cells.items())}
+        rows, cols = [r for r, _ in at] or [0], [c for _, c in at] or [0]
+        body = bof(0x0010) + _biff(0x0200, struct.pack("<HHHHH", min(rows), max(rows) + 1, min(cols), max(cols) + 1, 0))
+        for (row, col), value in sorted(at.items()):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                body += _biff(0x0203, struct.pack("<HHHd", row, col, 15, float(value)))
+            else:
+                text = str(value).encode(encoding)
+                body += _biff(0x0204, struct.pack("<HHHH", row, col, 15, len(text)) + text)
+        bodies += body + _biff(0x000A)
+    return head + bounds + _biff(0x000A) + bodies
+
+
+def ole_file(stream_name: str, stream: bytes) -> bytes:
+    """A readable OLE compound file (version 3, 512-byte sectors) holding one stream: sector 0 is the
+    allocation table, sector 1 the directory, the stream follows (padded past the mini-stream cutoff)."""
+    stream = stream.ljust(_MINI_CUTOFF, b"\x00")
+    count = -(-len(stream) // 512)
+    fat = [_FAT_SECTOR, _END_OF_CHAIN] + [3 + i if i < count - 1 else _END_OF_CHAIN for i in range(count)]
+    assert len(fat) <= 128, "one allocation sector maps 128 sectors"
+    header = bytearray(512)
+    header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    struct.pack_into("<HHHHH", header, 24, 0x003E, 3, 0xFFFE, 9, 6)  # version 3, little-endian, 2^9, 2^6
+    struct.pack_into("<9I", header, 40, 0, 1, 1, 0, _MINI_CUTOFF, _END_OF_CHAIN, 0, _END_OF_CHAIN, 0)
+    struct.pack_into("<109I", header, 76, 0, *[_FREE] * 108)
+
+    def entry(name: str, kind: int, child: int, start: int, length: int) -> bytes:
+        out = bytearray(128)
+        encoded = name.encode("utf-16-le") + b"\x00\x00" if name else b""
+        out[: len(encoded)] = encoded
+        struct.pack_into("<HBBIII", out, 64, len(encoded), kind, 1, _FREE, _FREE, child)
+        struct.pack_into("<IQ", out, 116, start, length)
+        return bytes(out)
+
+    directory = (entry("Root Entry", 5, 1, _END_OF_CHAIN, 0) + entry(stream_name, 2, _FREE, 2, len(stream))
+                 + entry("", 0, _FREE, 0, 0) * 2)
+    table = struct.pack("<128I", *fat, *[_FREE] * (128 - len(fat)))
+    return bytes(header) + table + directory + stream.ljust(count * 512, b"\x00")

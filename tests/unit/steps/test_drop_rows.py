@@ -64,7 +64,9 @@ def test_capture_with_no_matching_row_warns(table):
     })
     out = step.apply(table, c)
     assert len(out.df) == 4 and "resultado" not in c.control_totals
-    assert "not captured" in c.warnings[0]
+    assert "not captured" in c.warnings[0].message
+    assert c.warnings[0].message_es == ("drop_rows: ninguna fila cumple denominacion = 'TOTAL'; no se capturó el "
+                                        "total de control 'resultado'")
 
 
 def test_capture_name_taken_twice_is_an_error(table):

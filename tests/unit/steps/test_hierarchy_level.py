@@ -57,8 +57,11 @@ def test_gap_is_counted_and_warned():
     out = step().apply(table, c)
     assert [r["nivel"] for r in rows(out)] == ["asignacion", "asignacion"]
     assert c.details["gaps"] == 1
-    assert c.warnings == ["1 row(s) have a deeper code under an empty level (subtitulo > item > asignacion): "
-                          "row 7 (item empty, column B)"]
+    assert [w.message for w in c.warnings] == [
+        "1 row(s) have a deeper code under an empty level (subtitulo > item > asignacion): row 7 (item empty, column B)"]
+    assert [w.message_es for w in c.warnings] == [
+        "1 fila(s) tienen un código más profundo bajo un nivel vacío (subtitulo > item > asignacion): fila 7 (item "
+        "vacío, columna B)"]
 
 
 def test_gap_error_names_raw_row_and_column():

@@ -74,7 +74,10 @@ def test_unmapped_keep_and_null():
     c = ctx()
     out = MapCategoriesStep(column="m", mapping={"P": "CLP"}, unmapped="null").apply(table, c)
     assert [r["m"] for r in rows(out)] == ["CLP", None, None]
-    assert c.details["unmapped"] == {"X": 1} and "'X' ×1 (first at row 3 column A)" in c.warnings[0]
+    assert c.details["unmapped"] == {"X": 1} and "'X' ×1 (first at row 3 column A)" in c.warnings[0].message
+    assert c.warnings[0].message.endswith("(set to missing)")
+    assert c.warnings[0].message_es == ("columna 'm': 1 valor(es) sin equivalencia (1 filas): 'X' ×1 (primera en "
+                                        "fila 3 columna A) (quedaron vacíos)")
 
 
 def test_after_melt_the_letter_comes_from_raw_col():

@@ -105,7 +105,10 @@ def test_on_error_null_counts_and_warns():
     out = TypeCastStep(on_error="null", columns={"n": "int"}).apply(make_table({"n": ["1", "dos", "3"]}), c)
     assert [r["n"] for r in rows(out)] == [1, None, 3]
     assert c.details == {"invalid": {"n": 1}}
-    assert len(c.warnings) == 1 and "'dos' at row 3 column A" in c.warnings[0]
+    assert len(c.warnings) == 1 and "'dos' at row 3 column A" in c.warnings[0].message
+    assert c.warnings[0].message.endswith("(set to missing)")
+    assert c.warnings[0].message_es == ("columna 'n': 1 valor(es) no son enteros válidos (decimal ',', miles '.'): "
+                                        "'dos' en fila 3 columna A (quedaron vacíos)")
 
 
 def test_after_melt_the_column_letter_comes_from_raw_col():

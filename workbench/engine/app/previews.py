@@ -61,6 +61,7 @@ def preview_cached(data: bytes, spec: Any, *, filename: str, params: dict[str, A
     doc["cache"] = {"hit": False, "key": key, "stored": stored}
     if cache.last_error:
         doc["warnings"].append(f"{cache.last_error}; this preview was computed without the cache")
+        doc["warnings_es"].append("no se pudo usar la caché de vistas previas; esta vista previa se calculó sin ella")
     return doc
 
 
@@ -75,7 +76,8 @@ def cached_preview_of_stored(slug: str | None, raw_sha256: str, *, filename: str
         spec = parse_spec(path.read_text(encoding="utf-8"), str(path))
     data = RawFileStore(settings).get(raw_sha256)
     doc = preview_cached(data, spec, filename=filename, params=params, sheet=sheet, settings=settings)
-    return {"cache_key": doc["cache"]["key"], "hit": doc["cache"]["hit"], "warnings": doc["warnings"]}
+    return {"cache_key": doc["cache"]["key"], "hit": doc["cache"]["hit"], "warnings": doc["warnings"],
+            "warnings_es": doc["warnings_es"]}
 
 
 # --- the table after one step -----------------------------------------------------------------------------

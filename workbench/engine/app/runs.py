@@ -289,7 +289,7 @@ def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[st
                 timings_ms=dict(timings, store=_ms_since(mark), run_total=_ms_since(started)),
                 row_counts={name: t["row_count"] for name, t in result.layers.items()},
                 timeline=jsonable(result.timeline), control_totals=jsonable(result.control_totals),
-                warnings=[str(w) for w in result.warnings], outputs=outputs,
+                warnings=[str(w) for w in result.warnings], warnings_es=result.warnings_es, outputs=outputs,
                 qa_status=report.status if report is not None else "not_run",
                 qa=jsonable(report.to_dict(page_size=qa.RUN_PAGE_SIZE)) if report is not None else None)
         timings["store"] = _ms_since(mark)  # the commit included

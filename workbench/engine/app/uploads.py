@@ -26,7 +26,7 @@ from workbench.engine.app.access import requires
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.params import _from_filename, resolve_params
 from workbench.engine.core.pipeline import run_pipeline
-from workbench.engine.core.readers import build_table, title_rows
+from workbench.engine.core.readers import build_table, list_sheets, title_rows
 from workbench.engine.core.readers.header import find_header_row
 from workbench.engine.core.readers.registry import input_format, reads
 from workbench.engine.core.readers.sheets import read_report_sheet
@@ -139,6 +139,17 @@ def _probe_params(spec: Spec, filename: str | None) -> dict[str, Any]:
                                                      if param.type == "int" else "x")
         values[name] = value
     return values
+
+
+@requires("preview")
+def workbook_sheets(data: bytes, *, filename: str | None = None) -> list[str]:
+    """The sheets of an uploaded workbook, in order (empty for a CSV), known before any preview: the page offers
+    them even when the first preview fails for a reason other than the sheet (a form field left empty, a step
+    error). A file that cannot be read as a workbook has none to offer; its preview says what is wrong."""
+    try:
+        return list_sheets(data, filename=filename)
+    except WorkbenchError:
+        return []
 
 
 # --- parameters -------------------------------------------------------------------------------------------

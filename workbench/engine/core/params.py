@@ -70,9 +70,10 @@ def resolve_params(spec: Spec, given: dict[str, Any], filename: str | None = Non
         if value in (None, ""):
             if param.required:
                 hint = f" (or a file name matching {param.from_filename!r})" if param.from_filename else ""
-                raise ParameterError(
+                hint_es = " o use un nombre de archivo que lo contenga" if param.from_filename else ""
+                raise ParameterError(  # --param is the command line's word: the Spanish text is the web's
                     f"required; give it with --param {name}=...{hint}",
-                    message_es=f"es obligatorio; indíquelo (por ejemplo --param {name}=...)",
+                    message_es=f"es obligatorio; escriba su valor en el campo «{name}» del formulario{hint_es}",
                     name=name,
                 )
             continue

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workbench.engine.core.notices import Notice
 from workbench.engine.core.serialize import records
 from workbench.engine.core.spec.models import Spec
 from workbench.engine.core.steps.base import Step, StepContext
@@ -49,7 +50,7 @@ class PipelineResult:
     layers: dict[str, Table]
     timeline: list[StepRecord]
     control_totals: dict[str, Any]
-    warnings: list[str]
+    warnings: list[Notice]
     params: dict[str, Any]
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.engine.core.memory import releases_after
+from workbench.engine.core.notices import Notice, more_reading_issues, reading_notice, split
 from workbench.engine.core.params import resolve_params
 from workbench.engine.core.pipeline import PipelineResult, run_pipeline
 from workbench.engine.core.readers import build_table, header_row, title_rows
@@ -23,6 +24,8 @@ from workbench.engine.core.validation import validate
 
 ENGINE_VERSION = "0.2.0"  # 0.2: previews and runs carry QA
 RAW_SAMPLE_ROWS = 20
+#: Reading issues listed one by one among a preview's warnings; the rest are counted in one line.
+LISTED_READING_ISSUES = 20
 HEADER_GUESS_ROWS = 30
 
 
@@ -37,7 +40,8 @@ class Preview:
     layers: dict[str, dict[str, Any]]
     control_totals: dict[str, Any]
     params: dict[str, Any]
-    warnings: list[str]
+    warnings: list[str]  # English (CLI, API)
+    warnings_es: list[str]  # the same warnings in Spanish, in the same order (the web)
     timings_ms: dict[str, float]
     qa: dict[str, Any] | None = None  # the QA report's first page (None without a spec)
     tables: dict[str, Table] = field(default_factory=dict, repr=False)
@@ -144,15 +148,15 @@ def preview_file(
     resolved = resolve_params(spec, params or {}, filename) if spec else {}
     grid = read_report_sheet(data, options, filename=filename, sheet_chosen=sheet is not None)
     t_read = time.perf_counter()
-    warnings: list[str] = [issue["message"] for issue in grid.issues[:20]]
-    if len(grid.issues) > 20:
-        warnings.append(f"... and {len(grid.issues) - 20} more reading issues")
+    notices: list[Notice] = [reading_notice(issue) for issue in grid.issues[:LISTED_READING_ISSUES]]
+    if len(grid.issues) > LISTED_READING_ISSUES:
+        notices.append(more_reading_issues(len(grid.issues) - LISTED_READING_ISSUES))
     if spec is None:
         guess = guess_header_row(grid)
         header = HeaderOptions(row=guess) if guess else HeaderOptions(none=True)
         options = options.model_copy(update={"header": header})
     table, raw_header, header_warnings = build_table(grid, options)
-    warnings.extend(header_warnings)
+    notices.extend(header_warnings)
     t_header = time.perf_counter()
     raw = raw_summary(grid, sample_rows)
     raw["header"] = {"row": header_row(grid, options), "labels": raw_header, "data_rows": len(table.df)}
@@ -162,13 +166,14 @@ def preview_file(
     if spec is not None:
         result = run_pipeline(spec, table, params=resolved, raw_header=raw_header, preamble=preamble,
                               source_file=filename, on_step=on_step, sample_rows=min(sample_rows, 5))
-        warnings.extend(result.warnings)
+        notices.extend(result.warnings)
     t_steps = time.perf_counter()
     report = validate_layers(spec, result, table) if spec is not None and result is not None else None
     t_qa = time.perf_counter()
     tables = dict(result.layers) if result else {"raw": table}
     layers = {name: layer_summary(t, sample_rows) for name, t in tables.items()}
     t_end = time.perf_counter()
+    warnings, warnings_es = split(notices)
     return Preview(
         dataset={"slug": spec.slug, "title": spec.dataset.title, "spec_hash": spec.content_hash()} if spec else None,
         source=source,
@@ -178,6 +183,7 @@ def preview_file(
         control_totals=result.control_totals if result else {},
         params=resolved,
         warnings=warnings,
+        warnings_es=warnings_es,
         timings_ms={
             "read": round((t_read - t0) * 1000, 1),
             "header": round((t_header - t_read) * 1000, 1),

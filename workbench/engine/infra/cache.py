@@ -27,8 +27,8 @@ from workbench.engine.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-#: Part of every key: a change in how entries are stored changes every key.
-CACHE_FORMAT = 1
+#: Part of every key: a change in how entries are stored changes every key (2: previews carry ``warnings_es``).
+CACHE_FORMAT = 2
 #: zlib level: 1 compresses a preview about 6x in about a millisecond per 100 KB; higher levels barely shrink it.
 COMPRESS_LEVEL = 1
 #: After a failed call, the cache stays off this long, seconds, so a dead Redis costs one timeout, not one per call.

@@ -146,6 +146,7 @@ class Run(SQLModel, table=True):
     timeline: list[dict[str, Any]] = _json(nullable=True)
     control_totals: dict[str, Any] = _json(nullable=True)
     warnings: list[str] = _json(nullable=True)
+    warnings_es: list[str] | None = _json(nullable=True)  # the same warnings in Spanish (None: recorded before 0006)
     outputs: dict[str, Any] = _json(nullable=True)
     qa: dict[str, Any] | None = _json(nullable=True)  # the QA report's first page; all failing rows are in outputs
     error: dict[str, Any] | None = _json(nullable=True)
@@ -319,6 +320,7 @@ class RunPublic(SQLModel):
     timeline: list[dict[str, Any]] | None = None
     control_totals: dict[str, Any] | None
     warnings: list[str] | None
+    warnings_es: list[str] | None = None
     outputs: dict[str, Any] | None
     qa: dict[str, Any] | None = None
     error: dict[str, Any] | None

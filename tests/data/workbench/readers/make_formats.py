@@ -8,6 +8,8 @@ tests.data.workbench.readers.make_formats`` (the .xls needs LibreOffice: ``soffi
   ``tests.unit.readers.workbooks.xlsb`` (cell values only; LibreOffice cannot write .xlsb).
 - ``programa_mayusculas.xls``: the report saved as .xls by LibreOffice, its OLE stream renamed from
   ``Workbook`` to ``WORKBOOK`` (as some exporters write it; LibreOffice and calamine read it).
+- ``programa_book.xls``: the report as an Excel 95 workbook (BIFF5), its OLE stream named ``BOOK`` in capitals,
+  written by ``tests.unit.readers.workbooks.biff5`` and ``ole_file`` (cell values only, text in code page 1252).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.unit.readers.workbooks import xlsb
+from tests.unit.readers.workbooks import biff5, ole_file, xlsb
 
 HERE = Path(__file__).parent
 EXAMPLE = HERE.parents[3] / "examples" / "programa_ejecucion_2017_abril.xlsx"
@@ -64,7 +66,15 @@ def uppercase_xls() -> Path:
     return out
 
 
+def book_xls() -> Path:
+    report = openpyxl.load_workbook(EXAMPLE)["Reporte"]
+    cells = {c.coordinate: c.value for row in report.iter_rows() for c in row if c.value is not None}
+    out = HERE / "programa_book.xls"
+    out.write_bytes(ole_file("BOOK", biff5({"Reporte": cells})))
+    return out
+
+
 if __name__ == "__main__":
-    for path in (as_xlsb(with_notes()), uppercase_xls()):
+    for path in (as_xlsb(with_notes()), uppercase_xls(), book_xls()):
         print(path.name, path.stat().st_size)
 

@@ -33,8 +33,8 @@ class RawGrid:
       Text is kept exactly as in the file (no stripping, leading zeros intact).
     - ``rows``: for each grid row, its 1-based RAW row number (CSV: physical line where the record starts).
     - ``letters``: for each grid column, its RAW column address (``A``, ``B``, ... ``AA``).
-    - ``issues``: structural problems found while reading, as dicts ``{"row", "kind", "message"}``
-      (ragged rows, skipped whitespace-only lines); they become warnings, never crashes.
+    - ``issues``: structural problems found while reading, as dicts ``{"row", "kind", "message",
+      "message_es"}`` (ragged rows, skipped whitespace-only lines); they become warnings, never crashes.
     """
 
     df: pd.DataFrame

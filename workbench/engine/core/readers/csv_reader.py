@@ -319,22 +319,27 @@ def _issues(parsed: _Parsed) -> list[dict[str, Any]]:
     issues: list[dict[str, Any]] = []
     for line in parsed.whitespace_lines[:MAX_ISSUES_PER_KIND]:
         issues.append({"row": line, "kind": "blank-line",
-                       "message": f"line {line} holds only whitespace; skipped"})
+                       "message": f"line {line} holds only whitespace; skipped",
+                       "message_es": f"la línea {line} solo tiene espacios en blanco; se omitió"})
     if len(parsed.whitespace_lines) > MAX_ISSUES_PER_KIND:
         more = len(parsed.whitespace_lines) - MAX_ISSUES_PER_KIND
         issues.append({"row": None, "kind": "blank-line", "count": more,
-                       "message": f"{more} more whitespace-only lines skipped"})
+                       "message": f"{more} more whitespace-only lines skipped",
+                       "message_es": f"se omitieron {more} línea(s) más con solo espacios en blanco"})
     if len(parsed.counts):
         expected = _modal_count(parsed.counts)
         ragged = np.flatnonzero(parsed.counts != expected)
         for i in ragged[:MAX_ISSUES_PER_KIND]:
             row, found = int(parsed.rows[i]), int(parsed.counts[i])
             issues.append({"row": row, "kind": "ragged", "expected": expected, "found": found,
-                           "message": f"row {row} has {found} field{'' if found == 1 else 's'}, expected {expected}"})
+                           "message": f"row {row} has {found} field{'' if found == 1 else 's'}, expected {expected}",
+                           "message_es": f"la fila {row} tiene {found} campo{'' if found == 1 else 's'}; se "
+                                         f"esperaban {expected}"})
         if len(ragged) > MAX_ISSUES_PER_KIND:
             more = len(ragged) - MAX_ISSUES_PER_KIND
             issues.append({"row": None, "kind": "ragged", "expected": expected, "count": more,
-                           "message": f"{more} more rows without {expected} fields"})
+                           "message": f"{more} more rows without {expected} fields",
+                           "message_es": f"{more} fila(s) más sin {expected} campos"})
     return issues + parsed.issues
 
 

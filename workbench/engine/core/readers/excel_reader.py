@@ -170,7 +170,9 @@ def _merged_ranges(data: bytes, sheet: str, source: SourceInfo, issues: list[dic
                                    sheet=sheet) from exc
     if ranges is None:
         issues.append({"row": None, "kind": "merged-unavailable",
-                       "message": f"merged cells cannot be read from {source.format} files; nothing was filled"})
+                       "message": f"merged cells cannot be read from {source.format} files; nothing was filled",
+                       "message_es": f"las celdas combinadas no se pueden leer en archivos {source.format}; no se "
+                                     "rellenó ninguna"})
     return ranges or []
 
 

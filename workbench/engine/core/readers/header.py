@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from workbench.engine.core.errors import HeaderNotFoundError, HeaderRowError
+from workbench.engine.core.notices import Notice
 from workbench.engine.core.readers.base import RawGrid
 from workbench.engine.core.spec.source import SourceOptions
 from workbench.engine.core.table import RAW_ROW, Table, is_provenance
@@ -91,21 +92,24 @@ def _labels(grid: RawGrid, position: int, count: int) -> list[str]:
     return labels
 
 
-def _names(labels: list[str], letters: list[str], warnings: list[str]) -> list[str]:
+def _names(labels: list[str], letters: list[str], warnings: list[Notice]) -> list[str]:
     names: list[str] = []
     taken: set[str] = set()
     seen: dict[str, int] = {}
     for label, letter in zip(labels, letters):
         name = label or letter
         if is_provenance(name):
-            warnings.append(f"column {letter}: header {name!r} is reserved for provenance; renamed")
+            warnings.append(Notice(f"column {letter}: header {name!r} is reserved for provenance; renamed",
+                                   f"columna {letter}: el encabezado {name!r} está reservado para la "
+                                   "procedencia; se cambió su nombre"))
             name = name.lstrip("_")
         base, n = name, seen.get(name, 1)
         while name in taken:
             n += 1
             name = f"{base}_{n}"
         if name != base:
-            warnings.append(f"column {letter}: duplicate header {base!r} renamed to {name!r}")
+            warnings.append(Notice(f"column {letter}: duplicate header {base!r} renamed to {name!r}",
+                                   f"columna {letter}: el encabezado {base!r} está repetido; se llama {name!r}"))
         seen[base] = n
         taken.add(name)
         names.append(name)
@@ -154,11 +158,11 @@ def title_rows(grid: RawGrid, options: SourceOptions) -> list[tuple[int, str]]:
     return titles
 
 
-def build_table(grid: RawGrid, options: SourceOptions) -> tuple[Table, list[str], list[str]]:
+def build_table(grid: RawGrid, options: SourceOptions) -> tuple[Table, list[str], list[Notice]]:
     """(table, raw header labels, warnings). Labels are the joined header text before naming fixes; warnings
     are about naming (duplicates, reserved names). Reading problems stay in ``grid.issues``."""
     position = _header_position(grid, options)
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     if position is None:
         labels: list[str] = []
         names = _names([""] * len(grid.letters), grid.letters, warnings)

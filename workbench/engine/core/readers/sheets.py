@@ -96,10 +96,11 @@ def _with_header(data: bytes, options: SourceOptions, sheet: str, filename: str 
 
 def _fallback_issue(searched: str | None, used: str | None, options: SourceOptions) -> dict[str, Any]:
     labels = ", ".join(options.header.find or [])
-    message = (f"the header ({labels}) is not on sheet '{searched}'; sheet '{used}' was read, the first that has "
-               f"it / el encabezado ({labels}) no está en la hoja '{searched}'; se leyó la hoja '{used}', la "
-               "primera que lo tiene")
-    return {"row": None, "kind": "sheet-fallback", "message": message, "sheet": used, "searched_sheet": searched}
+    return {"row": None, "kind": "sheet-fallback", "sheet": used, "searched_sheet": searched,
+            "message": f"the header ({labels}) is not on sheet '{searched}'; sheet '{used}' was read, the first "
+                       "that has it",
+            "message_es": f"el encabezado ({labels}) no está en la hoja '{searched}'; se leyó la hoja '{used}', la "
+                          "primera que lo tiene"}
 
 
 __all__ = ["HeaderNotInWorkbookError", "read_report_sheet"]

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from workbench.engine.core.errors import ColumnNotFoundError, StepError
+from workbench.engine.core.notices import Notice
 from workbench.engine.core.table import Table
 
 
@@ -25,7 +26,7 @@ class StepContext:
       as ``(raw_row_number, text)`` with the row's non-empty cells joined by `` | ``.
     - ``control_totals``: values captured from the RAW file (e.g. the ``RESULTADO`` footer) for the run.
     - ``details``: per-step facts the step wants shown in the timeline (reset before each step).
-    - ``warnings``: messages for the user that do not stop the run.
+    - ``warnings``: messages for the user that do not stop the run, in English and Spanish (``warn``).
     """
 
     params: dict[str, Any] = field(default_factory=dict)
@@ -33,10 +34,14 @@ class StepContext:
     preamble: list[tuple[int, str]] = field(default_factory=list)
     control_totals: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     layer: str = "?"
     step_label: str = "?"
     source_file: str | None = None
+
+    def warn(self, message: str, message_es: str) -> None:
+        """A warning for the user: the run goes on."""
+        self.warnings.append(Notice(message, message_es))
 
     def error(self, message: str, *, message_es: str | None = None, **details: Any) -> StepError:
         """A StepError located at the current layer/step (and file, when known)."""

@@ -53,9 +53,9 @@ class DropRowsStep(Step):
                             message_es=f"el total de control {name!r} ya fue capturado por un paso anterior")
         removed = table.df.loc[drop]
         if removed.empty:
-            ctx.warnings.append(
-                f"drop_rows: no row matched {self.where.describe()}; control total {name!r} not captured"
-            )
+            ctx.warn(f"drop_rows: no row matched {self.where.describe()}; control total {name!r} not captured",
+                     f"drop_rows: ninguna fila cumple {self.where.describe()}; no se capturó el total de control "
+                     f"{name!r}")
             return
         values = [None if pd.isna(v) else v for v in removed[column].tolist()]
         raw_rows = removed[RAW_ROW].astype(int).tolist() if RAW_ROW in removed.columns else [None] * len(values)

@@ -87,12 +87,14 @@ class HierarchyLevelStep(Step):
         listed = "; ".join(f"row {f['row']} ({f['empty']} empty, column {f['column']})" for f in found)
         listed_es = "; ".join(f"fila {f['row']} ({f['empty']} vacío, columna {f['column']})" for f in found)
         message = f"{count} row(s) have a deeper code under an empty level ({' > '.join(self.columns)}): {listed}"
+        message_es = (f"{count} fila(s) tienen un código más profundo bajo un nivel vacío "
+                      f"({' > '.join(self.columns)}): {listed_es}")
         ctx.details["gaps"] = count
         if self.on_gap == "warn":
-            ctx.warnings.append(message)
+            ctx.warn(message, message_es)
             return
         raise ctx.error(
             message,
-            message_es=f"{count} fila(s) tienen un código más profundo bajo un nivel vacío: {listed_es}",
+            message_es=message_es,
             row=found[0]["row"], column=found[0]["column"], count=count, examples=found,
         )  # fmt: skip

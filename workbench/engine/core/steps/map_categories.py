@@ -114,14 +114,15 @@ class MapCategoriesStep(Step):
         extra = len(found) - len(shown)
         more, more_es = (f" and {extra} more", f" y {extra} más") if extra else ("", "")
         message = f"column '{self.column}': {len(found)} value(s) not in the mapping ({n_rows} rows): {listed}{more}"
+        message_es = (f"columna '{self.column}': {len(found)} valor(es) sin equivalencia ({n_rows} filas): "
+                      f"{listed_es}{more_es}")
         if self.unmapped == "null":
-            ctx.warnings.append(f"{message} (set to missing)")
+            ctx.warn(f"{message} (set to missing)", f"{message_es} (quedaron vacíos)")
         if self.unmapped != "error":
             return
         raise ctx.error(
             message,
-            message_es=f"columna '{self.column}': {len(found)} valor(es) sin equivalencia ({n_rows} filas): "
-                       f"{listed_es}{more_es}",
+            message_es=message_es,
             row=found[0]["row"], column=found[0]["column"], value=found[0]["value"], column_name=self.column,
             count=len(found), unmapped_rows=n_rows, examples=shown,
         )  # fmt: skip

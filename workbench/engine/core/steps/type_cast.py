@@ -185,13 +185,14 @@ class TypeCastStep(Step):
         listed = "; ".join(f"{e['value']!r} at row {e['row']} column {e['column']}" for e in examples)
         listed_es = "; ".join(f"{e['value']!r} en fila {e['row']} columna {e['column']}" for e in examples)
         message = f"column '{name}': {count} value(s) are not valid {NOUN[cast.type]}{how}: {listed}"
+        message_es = f"columna '{name}': {count} valor(es) no son {NOUN_ES[cast.type]}{how_es}: {listed_es}"
         if self.on_error == "null":
-            ctx.warnings.append(f"{message} (set to missing)")
+            ctx.warn(f"{message} (set to missing)", f"{message_es} (quedaron vacíos)")
             return count
         first = examples[0]
         raise ctx.error(
             message,
-            message_es=f"columna '{name}': {count} valor(es) no son {NOUN_ES[cast.type]}{how_es}: {listed_es}",
+            message_es=message_es,
             row=first["row"], column=first["column"], value=first["value"], column_name=name, count=count,
             examples=examples,
         )  # fmt: skip
