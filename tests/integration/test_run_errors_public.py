@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.engine.app import runs, runs_read
+from workbench.engine.app import run_execution, runs, runs_read
 from workbench.engine.core.errors import ParameterError, RedisUnavailableError, public_record, record_of
 from workbench.engine.infra.queue import QueueUnavailableError
 from workbench.engine.infra.locks import DatasetLock
@@ -52,8 +52,8 @@ def test_a_bug_during_a_run_is_recorded_without_its_text(settings, monkeypatch, 
     def broken(*args, **kwargs):
         raise ConnectionError(f"Error 2 connecting to {SOCKET}. No such file or directory.")
 
-    monkeypatch.setattr(runs, "preview_file", broken)
-    with caplog.at_level(logging.ERROR, logger="workbench.engine.app.runs"), pytest.raises(ConnectionError):
+    monkeypatch.setattr(run_execution, "preview_file", broken)
+    with caplog.at_level(logging.ERROR, logger="workbench.engine.app.run_execution"), pytest.raises(ConnectionError):
         run_csv(settings)
     run = runs_read.list_runs(settings).items[0]
     error = run.error
@@ -70,7 +70,7 @@ def test_redis_down_at_the_lock_is_recorded_without_the_servers_address(settings
         raise RedisUnavailableError(where=f"unix://{SOCKET}", reason="Connection refused")
 
     monkeypatch.setattr(DatasetLock, "acquire", unreachable)
-    with caplog.at_level(logging.WARNING, logger="workbench.engine.app.runs"):
+    with caplog.at_level(logging.WARNING, logger="workbench.engine.app.run_execution"):
         run = run_csv(settings)
     assert run.status == "failed" and run.error["code"] == "redis-unavailable"
     assert SOCKET not in json.dumps(run.error) and run.error["message_es"].startswith(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench.engine.app import datasets, runs, runs_read
+from workbench.engine.app import datasets, run_execution, runs, runs_read
 from workbench.engine import api
 from workbench.engine.core.settings import Settings
 from workbench.engine.core.spec.loader import parse_spec
@@ -109,7 +109,7 @@ def test_a_bug_fails_the_run_and_reaches_the_caller(settings, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(runs, "preview_file", boom)  # _execute (runs) calls it
+    monkeypatch.setattr(run_execution, "preview_file", boom)  # execute_pipeline calls it
     with pytest.raises(RuntimeError):
         run(settings)
     [last] = runs_read.list_runs(settings, limit=1).items

@@ -104,9 +104,9 @@ def test_memory_is_released_again_once_things_settle(monkeypatch):
 def test_previews_and_runs_release_their_memory():
     """Every preview and run goes through these (the API, the web app, jobs, the CLI)."""
     from workbench.engine.core import preview
-    from workbench.engine.app import runs
+    from workbench.engine.app import run_execution
 
-    assert preview.preview_file.__wrapped__ and runs._execute.__wrapped__
+    assert preview.preview_file.__wrapped__ and run_execution.execute_pipeline.__wrapped__
 
 
 def test_the_web_server_starts_with_two_malloc_arenas():

@@ -9,39 +9,29 @@ caller's logged handler. The RAW file is stored before anything can fail, so the
 
 from __future__ import annotations
 
-import errno
 import getpass
-import hashlib
 import logging
-import shutil
-import threading
 import time
-import uuid
-from pathlib import Path
 from typing import Any, Callable
 
 from workbench.engine.app import qa, run_queue
+from workbench.engine.app.run_execution import (Heartbeat, backfill_progress, execute_pipeline, ms_since,
+                                                 record_failure, record_stages)
 from workbench.engine.app.access import acting_name, requires
 from workbench.engine.app.runs_read import RunNotFoundError, get_run
-from workbench.engine.core.errors import SERVER_SIDE, ParameterError, WorkbenchError, record_of
+from workbench.engine.core.errors import ParameterError, WorkbenchError
 from workbench.engine.core.limits import sanitize_filename
-from workbench.engine.core.memory import releases_after
 from workbench.engine.core.params import resolve_params
-from workbench.engine.core.preview import ENGINE_VERSION, preview_file
-from workbench.engine.core.serialize import jsonable
+from workbench.engine.core.preview import ENGINE_VERSION
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.core.spec.loader import find_spec, parse_spec
-from workbench.engine.core.table import Table
 from workbench.engine.infra.events import EventStream
 from workbench.engine.infra.locks import DatasetLock, GroupLock
 from workbench.engine.infra.redis_conn import get_redis
-from workbench.engine.store import backfills as backfill_store
 from workbench.engine.store import datasets as dataset_store
-from workbench.engine.store import lineage as lineage_store
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.store.files import RawFileStore
-from workbench.engine.store.objects import LocalObjectStore, ObjectStore, StorageFullError, output_objects
 from workbench.engine.store.models import RunPublic
 from workbench.engine.store.prepare import prepare_store
 
@@ -63,32 +53,6 @@ def current_user(settings: Settings | None = None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-def _write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: Any = None, *,
-                   objects: ObjectStore | None = None) -> dict[str, Any]:
-    """Each layer's full table (with provenance) as Parquet in a folder of its own (``<run_id>-<random>``:
-    several stores may share one data directory or bucket and number their runs alike), with its sha256; plus
-    the QA report's failing rows and GX results. The folder is written under ``root`` (local scratch) and then
-    handed to ``objects`` (default: ``root`` itself, where it is renamed into place)."""
-    name = f"{run_id}-{uuid.uuid4().hex[:12]}"
-    folder = root / f".{name}.partial"  # renamed into place only when every file is written (disk full: no trace)
-    folder.mkdir(parents=True, exist_ok=False)
-    try:
-        out: dict[str, Any] = {}
-        for layer, table in tables.items():
-            path = folder / f"{layer}.parquet"
-            table.df.to_parquet(path, index=False)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            path.chmod(0o444)
-            out[layer] = {"path": f"{name}/{layer}.parquet", "sha256": digest, "rows": len(table.df),
-                          "columns": table.data_columns, "origins": table.origins, "sheet": table.sheet}
-        written = {"layers": out, **(qa.write_qa_outputs(report, folder, name) if report is not None else {})}
-        (objects or LocalObjectStore(root)).put_folder(name, folder)
-        return written
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
 
 
 @requires("run")
@@ -165,7 +129,7 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
     try:
         lock.acquire(wait=settings.lock_wait if wait is None else wait, timeout_s=settings.lock_wait_timeout_s)
     except WorkbenchError as exc:  # busy dataset (refused or waited too long) or Redis unavailable
-        _failed(url, run_id, exc)
+        record_failure(url, run_id, exc)
         bus.publish("run.failed", run_id=run_id, dataset=run.dataset_slug, code=exc.code)
         return get_run(run_id, settings)
     timings: dict[str, float] | None = None
@@ -175,7 +139,7 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
             run_store.update_run(run_id, session=session, status="running")
         mark = time.perf_counter()
         bus.publish("run.started", run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id)
-        events_ms += _ms_since(mark)
+        events_ms += ms_since(mark)
         spec = parse_spec(version.yaml_text, f"{run.dataset_slug}.yaml")  # type: ignore[union-attr]
         data = RawFileStore(settings).get(run.inputs[0]["sha256"])
 
@@ -186,8 +150,8 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
             if progress is not None:
                 progress(info)
 
-        with _Heartbeat(url, run_id, every_s=max(1.0, settings.lock_ttl_s / 3)):
-            timings = _execute(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id,
+        with Heartbeat(url, run_id, every_s=max(1.0, settings.lock_ttl_s / 3)):
+            timings = execute_pipeline(run_id, spec, data, run.inputs[0]["name"], run.params, run.dataset_id,
                                run.dataset_slug, run.inputs[0]["sha256"], version.version,  # type: ignore[union-attr]
                                url, settings, on_step, sheet=run.inputs[0].get("sheet"))
     finally:
@@ -202,138 +166,13 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
         bus.publish(f"run.{final.status}" if final.status in ("succeeded", "failed") else "run.failed",
                     run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id, qa_status=final.qa_status,
                     row_counts=final.row_counts, code=(final.error or {}).get("code"))
-        events_ms += _ms_since(mark)
+        events_ms += ms_since(mark)
         if final.status == "succeeded" and timings is not None:
             events_ms += spent.get("events", 0.0)
-            final = _record_stages(final, url, {**timings, **spent, "events": round(events_ms, 1)})
+            final = record_stages(final, url, {**timings, **spent, "events": round(events_ms, 1)})
         if run.backfill_id is not None:
-            _backfill_progress(run.backfill_id, url, bus)
+            backfill_progress(run.backfill_id, url, bus)
     return final
-
-
-def _record_stages(run: RunPublic, url: str, timings: dict[str, float]) -> RunPublic:
-    """Complete the run's stage breakdown with what followed its record (the commit, Data Docs, events,
-    alerts). ``run_total`` stays the run's own time up to its record. One small write; a failure to make it is
-    logged and leaves the run as it is."""
-    timings = {**(run.timings_ms or {}), **timings}
-    try:
-        with session_scope(url) as session:
-            run_store.update_run(run.id, session=session, timings_ms=timings)
-    except WorkbenchError as exc:
-        log.warning("stage times of run %s not recorded: %s", run.id, exc.message)
-        return run
-    return run.model_copy(update={"timings_ms": timings})
-
-
-class _Heartbeat:
-    """Stamps the run's heartbeat while it executes, so a run whose process died is recognised."""
-
-    def __init__(self, url: str, run_id: int, every_s: float) -> None:
-        self.url, self.run_id, self.every_s = url, run_id, every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"run-{run_id}-heartbeat", daemon=True)
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self.every_s):
-            try:
-                with session_scope(self.url) as session:
-                    run_store.touch(self.run_id, session=session)
-            except WorkbenchError as exc:
-                log.warning("heartbeat of run %s failed: %s", self.run_id, exc.message)
-
-    def __enter__(self) -> "_Heartbeat":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-
-def _backfill_progress(backfill_id: int, url: str, bus: EventStream) -> None:
-    with session_scope(url) as session:
-        finished = backfill_store.finish_if_done(backfill_id, session=session)
-        counts = backfill_store.progress(backfill_id, session=session)
-    bus.publish("backfill.finished" if finished else "backfill.progress", backfill_id=backfill_id, **counts)
-
-
-@releases_after  # the run's tables are freed inside malloc: handed back to the system once the process is idle
-def _execute(run_id: int, spec: Any, data: bytes, filename: str, params: dict[str, Any], dataset_id: int, slug: str,
-             sha: str, spec_version: int, url: str, settings: Settings,
-             on_step: Callable[[Any, int, int], None] | None = None, *,
-             sheet: int | str | None = None) -> dict[str, float] | None:
-    """Run the pipeline and record the outcome. Every exit path ends the run: user errors as ``failed`` with
-    their error JSON, anything else as ``failed`` (internal-error) and re-raised for the logged handler.
-    Returns what each stage took (ms) when the run is recorded succeeded. The record holds them already, except
-    the commit's share of ``store``; ``execute_run`` adds that and what follows the record (Data Docs, events,
-    alerts)."""
-    started = time.perf_counter()
-    try:
-        result = preview_file(data, spec, filename=filename, params=params, sheet=sheet, sample_rows=5,
-                              on_step=on_step)
-        mark = time.perf_counter()
-        outputs = _write_outputs(run_id, result.tables, settings.outputs_dir, result.qa_report,
-                                  objects=output_objects(settings))
-        report = result.qa_report
-        timings = {**result.timings_ms, "outputs": _ms_since(mark)}
-        with session_scope(url) as session:  # the run's record, its file's facts and its lineage: one transaction
-            mark = time.perf_counter()
-            lineage_store.record_run_lineage(session=session, run_id=run_id, dataset_id=dataset_id, slug=slug,
-                                             file_sha256=sha, file_name=filename, layers=list(result.tables),
-                                             spec_version=spec_version)
-            timings["lineage"] = _ms_since(mark)
-            mark = time.perf_counter()
-            run_store.set_file_facts(sha, result.source, session=session)
-            run_store.update_run(
-                run_id, session=session, only_if=("running",), status="succeeded", error=None,
-                timings_ms=dict(timings, store=_ms_since(mark), run_total=_ms_since(started)),
-                row_counts={name: t["row_count"] for name, t in result.layers.items()},
-                timeline=jsonable(result.timeline), control_totals=jsonable(result.control_totals),
-                warnings=[str(w) for w in result.warnings], warnings_es=result.warnings_es, outputs=outputs,
-                qa_status=report.status if report is not None else "not_run",
-                qa=jsonable(report.to_dict(page_size=qa.RUN_PAGE_SIZE)) if report is not None else None)
-        timings["store"] = _ms_since(mark)  # the commit included
-        return timings
-    except WorkbenchError as exc:
-        _failed(url, run_id, exc)
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-            _internal_error(url, run_id, exc)
-            raise
-        full = StorageFullError("the disk is full: the run's tables were not written; free space and run it again",
-                                message_es="el disco está lleno: no se guardaron las tablas de la ejecución; libere "
-                                           "espacio y vuelva a ejecutarla")
-        _finish(url, run_id, status="failed", error=full.to_dict())
-    except BaseException as exc:
-        _internal_error(url, run_id, exc)
-        raise
-
-
-def _ms_since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
-
-
-def _internal_error(url: str, run_id: int, exc: BaseException) -> None:
-    """A bug: the record (readable by every viewer) gets a generic text and a reference; the log gets the rest."""
-    reference = uuid.uuid4().hex[:12]
-    log.error("run %s failed with an internal error (reference %s)", run_id, reference, exc_info=exc)
-    _finish(url, run_id, status="failed", error=record_of(exc, reference=reference))
-
-
-def _failed(url: str, run_id: int, exc: WorkbenchError) -> None:
-    """A typed failure: a user error is recorded as it is; a server-side one (Redis, the database, the file store)
-    with a generic text (``record_of``), its detail (addresses, paths, the driver's text) only in the log."""
-    if exc.code in SERVER_SIDE and not getattr(exc, "public", False):
-        reference = uuid.uuid4().hex[:12]
-        log.warning("run %s failed: %s (%s, reference %s)", run_id, exc.message, exc.code, reference)
-        _finish(url, run_id, status="failed", error=record_of(exc, reference=reference))
-    else:
-        _finish(url, run_id, status="failed", error=exc.to_dict())
-
-
-def _finish(url: str, run_id: int, **values: Any) -> None:
-    with session_scope(url) as session:
-        run_store.update_run(run_id, session=session, **values)
 
 
 @requires("run")
