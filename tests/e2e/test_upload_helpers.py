@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.components.numbers import fmt_bytes
+from workbench.state.numbers import fmt_bytes
 from workbench.engine.core.errors import FileFormatError, HeaderNotFoundError, ParameterError
 from workbench.engine.core.params import parse_assignments
 from workbench.state import upload_calls as calls

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from workbench.components.numbers import fmt_datetime, fmt_duration_ms
+from workbench.state.numbers import fmt_datetime, fmt_duration_ms
 from workbench.components.status import CHART_COLOURS, QA_BADGES, RUN_BADGES, outcome_colour, qa_badge, run_badge
 from workbench.engine.api import fmt_int, fmt_number
 from workbench.engine.core.statuses import QA_STATUSES, RUN_STATUSES

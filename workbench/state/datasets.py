@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.components.numbers import fmt_datetime
+from workbench.state.numbers import fmt_datetime
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import api
 from workbench.engine.api import WorkbenchError, fmt_int

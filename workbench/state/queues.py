@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from workbench.components.numbers import fmt_datetime
+from workbench.state.numbers import fmt_datetime
 from workbench.engine import api
 from workbench.engine.api import WorkbenchError, fmt_int
 from workbench.state.auth import as_user

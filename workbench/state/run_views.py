@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.components.numbers import fmt_datetime, fmt_duration_ms
+from workbench.state.numbers import fmt_datetime, fmt_duration_ms
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine.api import EXPORT_FORMATS, RUN_STAGES, as_decimal, fmt_int, fmt_number, parse_control
 from workbench.state.qa_rows import check_row, failure_row

@@ -14,7 +14,7 @@ from typing import Any
 import reflex as rx
 
 from workbench.components import routes
-from workbench.components.numbers import fmt_bytes
+from workbench.state.numbers import fmt_bytes
 from workbench.components.status import qa_badge, run_badge
 from workbench.engine import api
 from workbench.engine.api import WorkbenchError

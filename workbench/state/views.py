@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.components.numbers import fmt_datetime, fmt_duration_ms
+from workbench.state.numbers import fmt_datetime, fmt_duration_ms
 from workbench.components.status import CHART_COLOURS, outcome_colour, qa_badge, run_badge
 from workbench.engine.api import fmt_int
 

@@ -6,6 +6,6 @@ QA_STATUSES = ("not_run", "passed", "warning", "failed")
 BACKFILL_STATUSES = ("running", "finished", "cancelled")
 #: The RQ queues (``infra.queue``), by the work they take.
 QUEUES = ("previews", "runs", "backfills")
-#: A run's stages in order: the keys of its ``timings_ms`` (``app.runs`` measures them; the run page and
+#: A run's stages in order: the keys of its ``timings_ms`` (``app.run_execution`` measures them; the run page and
 #: ``workbench runs show`` list them in this order).
 RUN_STAGES = ("read", "header", "steps", "qa", "outputs", "store", "lineage", "docs", "events", "alerts")
