@@ -63,3 +63,16 @@ def test_html_error_pages_stay_pages():
 
     r = TestClient(PlainErrors(HTMLResponse("<h1>No encontrada</h1>", status_code=404))).get("/x")
     assert r.status_code == 404 and r.text == "<h1>No encontrada</h1>"
+
+
+def test_header_names_are_matched_in_any_case():
+    """engine.io (the ``/_event`` socket) sends ``Content-Type``: its ``400 Invalid transport`` left as text."""
+    async def engineio_like(scope, receive, send):
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"Content-Type", b"text/plain"), (b"Retry-After", b"5")]})
+        await send({"type": "http.response.body", "body": b'"Invalid transport"'})
+
+    r = TestClient(PlainErrors(engineio_like)).get("/_event/xyz")
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "bad-request" and r.headers["retry-after"] == "5"
+    assert "Invalid transport" not in r.text
