@@ -7,15 +7,17 @@ caches or objects, but kept by the allocators. So:
 
 - **Arrow on glibc from the start.** Arrow's C++ default pool (mimalloc) is chosen once, when pyarrow is
   imported, from ``ARROW_DEFAULT_MEMORY_POOL``; ``pa.set_memory_pool`` later moves only pyarrow's own
-  allocations, and some C++ ones stay on mimalloc, whose per-thread heaps keep what they freed. Measured with
+  allocations, and the C++ ones stay on mimalloc, whose per-thread heaps keep what they freed. Measured with
   ``/proc/<pid>/smaps`` after the 4-minute soak (server on one core): mimalloc's 1 GiB reservation held 36-58
-  MB per web worker at start and 133-166 MB idle after the load; started with
-  ``ARROW_DEFAULT_MEMORY_POOL=system`` the reservation is never made and idle RSS was +9 % of start instead of
-  +32-46 %. ``SERVER_ENV`` is what ``workbench serve`` gives its web server (``web.web_env``), with
-  ``MALLOC_ARENA_MAX=2``: glibc's default of 8 arenas per core strands freed memory in up to 16 heaps;
+  MB per web worker at start and 133-166 MB idle after the load. Started with
+  ``ARROW_DEFAULT_MEMORY_POOL=system`` the reservation is never made, and idle RSS was +9 % of start instead
+  of +32 % and +43 % (two runs). ``SERVER_ENV`` is what ``workbench serve`` gives its web server
+  (``web.web_env``), with ``MALLOC_ARENA_MAX=2``: glibc's default of 8 arenas per core strands freed memory
+  in up to 16 heaps;
 - **at most** ``heavy_slots()`` **heavy operations at once per process** (``WORKBENCH_HEAVY_SLOTS``, default
   the CPUs it may use); more wait their turn in ``heavy()``. Twenty previews at once on two cores finish no
-  sooner than two at a time, and each holds its few hundred MB meanwhile: the soak peaked at 3.5-3.9 GB;
+  sooner than two at a time, and each holds its few hundred MB meanwhile: the soak peaked at 3.5-3.9 GB, with
+  the slots at 1.5 GB;
 - ``heavy()`` wraps each heavy operation (every preview and run: ``preview_file``, ``preview_cached``, a run's
   execution). A process started otherwise gets the arena limit from its first heavy operation (``mallopt``;
   effective only before its threads have made more arenas), and pyarrow's own allocations move to glibc;
