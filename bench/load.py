@@ -116,7 +116,10 @@ def main() -> None:
               else {})}
     for key in ("WORKBENCH_DATABASE_URL", "WORKBENCH_REDIS_URL"):
         env.pop(key, None)
-    env.setdefault("MALLOC_ARENA_MAX", "2")  # as `workbench serve` runs its web server (web.web_env)
+    from workbench.engine.core.memory import SERVER_ENV
+
+    for name, value in SERVER_ENV.items():  # as `workbench serve` runs its web server (web.web_env)
+        env.setdefault(name, value)
     os.environ.update({k: v for k, v in env.items() if k.startswith("WORKBENCH_")})
     from workbench.engine.app import accounts, datasets
     from workbench.engine.infra.redis_embedded import EmbeddedRedis
@@ -205,6 +208,9 @@ def main() -> None:
         loaded = [r for r in rss if r[0] <= elapsed]
         time.sleep(args.idle)  # no requests: what the server keeps
         idle, idle_threads = server_rss_mb(server), worker_threads(server)
+        for _ in range(4 * args.workers):  # the first request after 10 s idle stops the idle thread-pool threads
+            httpx.get(base + "/workbench/health", timeout=30, headers={"connection": "close"})
+        pruned_threads = worker_threads(server)
         sampling.set()
         sampler.join(timeout=5)
     finally:
@@ -220,8 +226,8 @@ def main() -> None:
     errors = sum(c for s, c in statuses.items() if s not in ("200", "429"))
     done = sum(len(v) for v in latencies.values())
     print(f"{args.users} users, {elapsed:.0f} s, {args.workers} Granian workers, then {args.idle:.0f} s idle; "
-          f"statuses {dict(statuses)}; server MALLOC_ARENA_MAX={env.get('MALLOC_ARENA_MAX', 'unset')}; "
-          f"worker threads at start {started_threads}, idle {idle_threads}")
+          f"statuses {dict(statuses)}; server " + " ".join(f"{k}={env.get(k, 'unset')}" for k in SERVER_ENV) + "; "
+          f"worker threads at start {started_threads}, idle {idle_threads}, after the next requests {pruned_threads}")
     rows = [("errors (other than deliberate 429)", "0", f"{errors}", errors == 0),
             ("previews completed", "-", f"{done} ({done / elapsed:.1f}/s)", None)]
     for kind, values in latencies.items():

@@ -146,8 +146,10 @@ def web_env(host: str, port: int, *, state_redis_url: str | None = None, workers
     })
     if bun.exists():
         env["REFLEX_BUN_PATH"] = str(bun)
-    # 2 malloc arenas from the first thread on: freed preview memory is not stranded in 16 (engine/core/memory.py)
-    env.setdefault("MALLOC_ARENA_MAX", "2")
+    # 2 malloc arenas from the first thread on, Arrow's C++ pool on glibc: freed preview memory goes back
+    # (engine/core/memory.py); an operator's own values are kept
+    for name, value in api.SERVER_ENV.items():
+        env.setdefault(name, value)
     if state_redis_url:
         env["REFLEX_REDIS_URL"] = state_redis_url
     return env

@@ -186,6 +186,9 @@ def test_admin_dashboard_is_for_admins_only(world, settings: Settings) -> None:
         secret = sessions.start_session(access.Principal(user.username, role, "session", user.id), settings)
         response = client.get("/admin/", headers={"cookie": f"wb_session={secret}"}, follow_redirects=False)
         assert response.status_code == status, (role, response.status_code)
+        if status == 403:  # a problem that says why, not a generic "HTTP error 403"
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] == "forbidden" and "administradores" in response.json()["message_es"]
 
 
 def test_engine_refuses_what_the_route_would_refuse(settings: Settings, tmp_path) -> None:

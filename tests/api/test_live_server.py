@@ -100,11 +100,14 @@ def test_data_docs_and_raw_files_are_sent_whole_under_load(live: tuple[str, str]
     ("GET", "/workbench/datasets?offset=10000000000000000001", 422, None),
     ("GET", "/workbench/runs?until=0.5", 422, None),
     ("POST", f"/workbench/backfills/{2**63}/cancel", 422, None),
+    ("GET", "/_event/xyz", 400, None),  # engine.io's own text answer, its header named Content-Type
+    ("GET", "/_event/?EIO=4&transport=polling", 400, None),  # a transport the socket does not offer
 ])
 def test_errors_are_problem_documents_with_the_security_headers(live: tuple[str, str], method: str, path: str,
                                                                  status: int, allow: str | None):
-    """Framework answers (the frontend mount's plain-text 405 with ``Allow: GET, HEAD``) and overflowing
-    integers (SQLite's OverflowError, a 500) were not problems; each is now our problem JSON."""
+    """Framework answers (the frontend mount's plain-text 405 with ``Allow: GET, HEAD``, engine.io's
+    ``400 Invalid transport`` on the event socket) and overflowing integers (SQLite's OverflowError, a 500) were
+    not problems; each is now our problem JSON."""
     with client(live) as http:
         r = http.request(method, path)
     assert r.status_code == status

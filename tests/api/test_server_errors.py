@@ -82,3 +82,16 @@ def test_an_unknown_api_address_is_a_404_problem_not_the_web_app(tmp_path):
         assert client.get("/workbench/_static/api/apidocs.js").status_code == 200  # the API's own mount
         page = client.get("/ejecuciones")
         assert page.status_code == 200 and "the web app" in page.text
+
+
+def test_header_names_are_matched_in_any_case():
+    """engine.io (the ``/_event`` socket) sends ``Content-Type``: its ``400 Invalid transport`` left as text."""
+    async def engineio_like(scope, receive, send):
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"Content-Type", b"text/plain"), (b"Retry-After", b"5")]})
+        await send({"type": "http.response.body", "body": b'"Invalid transport"'})
+
+    r = TestClient(PlainErrors(engineio_like)).get("/_event/xyz")
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "bad-request" and r.headers["retry-after"] == "5"
+    assert "Invalid transport" not in r.text

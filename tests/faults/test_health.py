@@ -14,7 +14,7 @@ from workbench.engine.infra import queue as rq_queue
 from workbench.engine.infra.redis_conn import get_redis
 from workbench.engine.core.settings import Settings
 
-CHECKS = {"database", "redis", "workers", "queues", "disk"}
+CHECKS = {"database", "redis", "workers", "queues", "disk", "storage"}
 
 
 @pytest.fixture
@@ -46,8 +46,9 @@ def test_all_up_is_200_ok_with_each_check_timed_and_nothing_revealed(settings, a
     body = response.json()
     assert body["status"] == "ok" and set(body["checks"]) == CHECKS
     assert all(c["status"] == "ok" for c in body["checks"].values())
-    for name in ("database", "redis", "queues", "disk"):
+    for name in ("database", "redis", "queues", "disk", "storage"):
         assert 0 <= body["checks"][name]["latency_ms"] < 1000
+    assert body["checks"]["storage"]["kind"] == "local"
     assert body["checks"]["workers"] == {"status": "ok", "count": 1}  # names and free space: signed-in only
     assert body["checks"]["queues"]["waiting"] == {"previews": 0, "runs": 1, "backfills": 0}
     assert "free_bytes" not in body["checks"]["disk"]
@@ -63,7 +64,8 @@ def test_both_stores_down_is_503_down_quickly_and_still_reveals_nothing(settings
     body = response.json()
     assert body["status"] == "down"
     assert {n: c["status"] for n, c in body["checks"].items()} == {
-        "database": "down", "redis": "down", "workers": "unknown", "queues": "unknown", "disk": "ok"}
+        "database": "down", "redis": "down", "workers": "unknown", "queues": "unknown", "disk": "ok",
+        "storage": "ok"}
     assert body["checks"]["database"]["code"] == "database-unavailable"
     assert body["checks"]["redis"]["code"] == "redis-unavailable"
     assert body["checks"]["database"]["latency_ms"] < 1000 and body["checks"]["redis"]["latency_ms"] < 1000

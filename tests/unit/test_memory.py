@@ -1,5 +1,6 @@
 """Memory goes back to the system when the heavy work ends (issue 13.7): a web worker under 20 concurrent
-uploaders grew from ~380 MB to ~900 MB and kept it idle, the memory free inside malloc's arenas."""
+uploaders grew from ~380 MB to ~900 MB and kept it idle, the memory free inside malloc's arenas and in Arrow's
+mimalloc heaps; heavy work is bounded per process."""
 
 from __future__ import annotations
 
@@ -109,10 +110,83 @@ def test_previews_and_runs_release_their_memory():
     assert preview.preview_file.__wrapped__ and run_execution.execute_pipeline.__wrapped__
 
 
-def test_the_web_server_starts_with_two_malloc_arenas():
-    """Set before the process starts (mallopt later only helps if no thread made an arena yet): the 4-minute
-    soak kept +34 % of its start RSS idle without it, +21 % with it."""
+def test_the_web_server_starts_with_two_malloc_arenas_and_arrow_on_glibc():
+    """Set before the process starts (mallopt later only helps if no thread made an arena yet; Arrow's C++ pool
+    is chosen at import): the 4-minute soak kept +34 % of its start RSS idle without the arena limit, and
+    +32 % and +43 % (server on one core) with it but Arrow's C++ pool on mimalloc; +9 % with both."""
     from workbench import web
 
-    assert web.web_env("127.0.0.1", 8123, base={})["MALLOC_ARENA_MAX"] == "2"
-    assert web.web_env("127.0.0.1", 8123, base={"MALLOC_ARENA_MAX": "4"})["MALLOC_ARENA_MAX"] == "4"  # operator's
+    env = web.web_env("127.0.0.1", 8123, base={})
+    assert (env["MALLOC_ARENA_MAX"], env["ARROW_DEFAULT_MEMORY_POOL"]) == ("2", "system")
+    own = web.web_env("127.0.0.1", 8123, base={"MALLOC_ARENA_MAX": "4", "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"})
+    assert (own["MALLOC_ARENA_MAX"], own["ARROW_DEFAULT_MEMORY_POOL"]) == ("4", "jemalloc")  # the operator's
+
+
+POOLS = """
+import json, sys, pyarrow as pa
+from pathlib import Path
+from workbench.engine.core.preview import preview_file
+from workbench.engine.core.spec.loader import find_spec, load_spec
+path = Path("examples/ejecucion_2017_abril_programa.csv")
+preview_file(path.read_bytes(), load_spec(find_spec("dipres_ejecucion", Path("specs"), slug_only=True)),
+             filename=path.name, params={"anio": "2017"})
+print(json.dumps({n: getattr(pa, n + "_memory_pool")().total_bytes_allocated() for n in ("mimalloc", "system")}))
+"""
+
+
+def _pools(env: dict[str, str]) -> dict[str, int]:
+    base = {k: v for k, v in os.environ.items() if k not in memory.SERVER_ENV}
+    out = subprocess.run([sys.executable, "-c", POOLS], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**base, **env})
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_arrow_allocates_from_glibc_only_when_the_process_starts_with_the_server_env():
+    """``pa.set_memory_pool`` (the first heavy operation's) moves pyarrow's own allocations only: a preview of
+    the bundled example still took 9.4 of its 9.8 MB of Arrow memory from mimalloc, whose heaps kept it."""
+    started_so = _pools(memory.SERVER_ENV)
+    assert started_so["mimalloc"] == 0 and started_so["system"] > 1_000_000, started_so
+    switched_later = _pools({})
+    assert switched_later["mimalloc"] > 1_000_000, ("Arrow no longer uses its C++ default pool here: "
+                                                    "SERVER_ENV's ARROW_DEFAULT_MEMORY_POOL may be unneeded",
+                                                    switched_later)
+
+
+def test_at_most_the_slots_of_heavy_work_run_at_once_and_a_nested_one_takes_none(monkeypatch):
+    """Twenty previews at once on two cores finished no sooner than two at a time, and each held its few
+    hundred MB meanwhile: the soak peaked at 3.5-3.9 GB; with the slots, 1.5 GB."""
+    monkeypatch.setattr(memory._current(), "slots", threading.BoundedSemaphore(2))
+    lock, running, most = threading.Lock(), [0], [0]
+
+    def work() -> None:
+        with memory.heavy():
+            with memory.heavy():  # a preview inside a run: same thread, no second slot (else: deadlock)
+                with lock:
+                    running[0] += 1
+                    most[0] = max(most[0], running[0])
+                time.sleep(0.05)
+                with lock:
+                    running[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert not any(t.is_alive() for t in threads)
+    assert most[0] == 2
+
+
+def test_the_slots_are_the_setting_or_the_cpus_of_the_process(monkeypatch):
+    from workbench.engine.core.settings import get_settings
+
+    monkeypatch.setenv("WORKBENCH_HEAVY_SLOTS", "3")
+    get_settings.cache_clear()
+    try:
+        assert memory.heavy_slots() == 3
+        monkeypatch.delenv("WORKBENCH_HEAVY_SLOTS")
+        get_settings.cache_clear()
+        assert memory.heavy_slots() == len(os.sched_getaffinity(0))
+    finally:
+        get_settings.cache_clear()

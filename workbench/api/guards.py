@@ -7,10 +7,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from workbench.api import problems
 from workbench.engine import api
 from workbench.engine.api import Settings, WorkbenchError
 
@@ -29,21 +30,24 @@ class AdminGuard:
             return
         request = Request(scope)
         secret = request.cookies.get(COOKIE)
-        unavailable = False
+        unavailable: WorkbenchError | None = None
         try:  # a credential seen in the last seconds is answered here; else the store, off the event loop
             principal = (api.recently_resolved(secret, self.settings)
                          or await run_in_threadpool(api.resolve, secret, self.settings)) if secret else None
         except api.AuthError:
             principal = None
-        except WorkbenchError:  # the store is down: not a reason to sign in again
-            principal, unavailable = None, True
-        if unavailable:
-            response = PlainTextResponse("Servicio no disponible; intente en unos segundos / service unavailable",
-                                         status_code=503, headers={"Retry-After": "15"})
+        except WorkbenchError as exc:  # the store is down: not a reason to sign in again
+            principal, unavailable = None, exc
+        response: Response
+        if unavailable is not None:
+            response = problems.from_error(problems.public_error(unavailable, 503), 503, path,
+                                           headers={"Retry-After": str(problems.RETRY_AFTER_UNAVAILABLE_S)})
         elif principal is None:
             response = RedirectResponse(f"/login?next={quote(path)}", status_code=303)
         elif not principal.can("admin"):
-            response = PlainTextResponse("Solo administradores / admins only", status_code=403)
+            response = problems.problem(403, code="forbidden", title="Forbidden", instance=path,
+                                        detail="the admin dashboard is for admins only",
+                                        message_es="el panel de administración es solo para administradores")
         else:
             await self.app(scope, receive, send)
             return

@@ -131,12 +131,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 HTTP_TEXTS: dict[int, tuple[str, str, str]] = {
     400: ("bad-request", "the request is malformed (for instance, a body that is not valid JSON)",
           "la solicitud está mal formada (por ejemplo, un cuerpo que no es JSON válido)"),
+    401: ("unauthorized", "sign-in required, or the credentials were not accepted",
+          "hace falta iniciar sesión, o no se aceptaron las credenciales"),
+    403: ("forbidden", "this resource is not available to you", "este recurso no está disponible para usted"),
     404: ("not-found", "no such resource", "no existe ese recurso"),
     405: ("method-not-allowed", "this resource does not accept that method; see the Allow header",
           "este recurso no acepta ese método; vea la cabecera Allow"),
     413: ("upload-too-large", "the request is too large", "la solicitud es demasiado grande"),
     500: ("internal-error", "an unexpected error occurred; it was logged for the team",
           "ocurrió un error inesperado; quedó registrado para el equipo"),
+    503: ("service-unavailable", "the service is not available right now; try again in a moment",
+          "el servicio no está disponible en este momento; intente de nuevo en unos momentos"),
 }
 
 

@@ -119,8 +119,9 @@ class PlainErrors:
         async def checked(message: Message) -> None:
             nonlocal replaced
             if message["type"] == "http.response.start" and message["status"] >= 400:
-                headers = dict(message.get("headers", []))
-                if headers.get(b"content-type", b"").startswith(b"text/plain"):
+                # names in any case: ASGI asks for lower case, engine.io (the /_event socket) sends Content-Type
+                headers = {bytes(k).lower(): bytes(v) for k, v in message.get("headers", [])}
+                if headers.get(b"content-type", b"").lower().startswith(b"text/plain"):
                     replaced = True
                     kept = {k.decode(): headers[k].decode("latin-1") for k in KEPT_HEADERS if k in headers}
                     await _problem(message["status"], scope.get("path", ""), kept)(scope, receive, send)

@@ -36,6 +36,7 @@ from workbench.engine.core.export import EXPORT_FORMATS, ExportError, ExportForm
 from workbench.engine.core.html_page import NO_ICON, html_document
 from workbench.engine.core.inputs import InputFileError, read_input
 from workbench.engine.core.limits import sanitize_filename
+from workbench.engine.core.memory import SERVER_ENV
 from workbench.engine.core.numfmt import DASH, as_decimal, fmt_int, fmt_number, fmt_percent, fmt_value
 from workbench.engine.core.params import parse_assignments, resolve_params
 from workbench.engine.core.preview import ENGINE_VERSION, Preview, preview_file
@@ -166,6 +167,8 @@ __all__ = [
     "resolve_params", "sanitize_filename", "spec_json_schema",
     # settings and status names
     "QA_STATUSES", "QUEUES", "RUN_STAGES", "RUN_STATUSES", "Settings", "get_settings",
+    # the environment a server process starts with (memory goes back after previews)
+    "SERVER_ENV",
     # pages the server writes itself (Data Docs, /docs, /login): one HTML shell
     "NO_ICON", "html_document",
     # how numbers and QA results are shown

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     upload_rate_global: int = Field(default=300, ge=0, description="Uploads all principals together may make per "
                                     "window; 0 = no limit.")
     upload_rate_window_s: int = Field(default=60, ge=1, description="Rate-limit window, seconds (sliding).")
+    heavy_slots: int | None = Field(default=None, ge=1, le=256, description="Previews and runs one server process "
+                                    "computes at once (more wait their turn): bounds its peak memory; default: the "
+                                    "CPUs it may use.")
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses of reverse proxies in front of the server (comma-separated IPs). Only from these "
