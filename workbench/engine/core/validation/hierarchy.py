@@ -120,7 +120,7 @@ def check_hierarchy(df: pd.DataFrame, kw: HierarchyKwargs, scales: dict[str, int
         sums = children.group_by(on, use_threads=False).aggregate([(v, "sum") for v in values] + [([], "count_all")])
         sums = sums.rename_columns({**{f"{v}_sum": f"{v}__sum" for v in values}, "count_all": "__children"})
         sums = sums.cast(pa.schema([f.with_type(wide) if f.name.endswith("__sum") else f for f in sums.schema]))
-        joined = parents.join(sums, keys=on, join_type="inner", use_threads=False).sort_by(POSITION)
+        joined = _inner_join(parents, sums, on)
         for value in values:
             n, bad = _compare(joined, value, pa.scalar(kw.tolerance, wide))
             checked += n
@@ -164,6 +164,23 @@ class KeyEncoder:
             if column not in table.column_names:
                 table = table.append_column(column, _key(self.column(column)))
         return table
+
+
+def _inner_join(parents: pa.Table, sums: pa.Table, on: list[str]) -> pa.Table:
+    """The parents that have children, in row order, with their children's sums. On the one integer key
+    (``sums`` has each key once) this is a hash lookup of each parent's key among the sums' (``index_in``), a
+    filter and a take: several times cheaper than Arrow's join engine, which costs ~8 ms a call whatever the
+    size. On text keys (the integer key would overflow) it is that join, sorted back into row order."""
+    if on != [KEY]:
+        return parents.join(sums, keys=on, join_type="inner", use_threads=False).sort_by(POSITION)
+    index = pc.index_in(parents[KEY], value_set=sums[KEY])
+    matched = pc.is_valid(index)
+    joined = parents.filter(matched)  # a filter keeps the order: parents are in POSITION order
+    taken = sums.take(pc.filter(index, matched))
+    for name in taken.column_names:
+        if name not in on:
+            joined = joined.append_column(name, taken[name])
+    return joined
 
 
 def _mismatches(rows: pa.Table, value: str, measure_column: str | None) -> list[Mismatch]:
