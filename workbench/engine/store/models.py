@@ -25,9 +25,11 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-#: Table models are built by SQLAlchemy from rows and never validated by pydantic (callers get the ``*Public``
-#: models): their pydantic schemas are not built at import (``defer_build``), ~60 ms of every process start.
-TABLE_CONFIG = SQLModelConfig(defer_build=True)
+
+class _Table(SQLModel):
+    """The tables' base: SQLAlchemy builds them, pydantic never validates them (no schema built at import)."""
+    model_config = SQLModelConfig(defer_build=True)
+
 
 NODE_KINDS = ("raw_file", "dataset_layer", "published_table", "external_system")
 
@@ -70,8 +72,7 @@ def _ts(*, index: bool = False, nullable: bool = False, default: bool = True) ->
 # --- tables ------------------------------------------------------------------------------------------
 
 
-class Dataset(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class Dataset(_Table, table=True):
     __tablename__ = "data_workbench_datasets"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -89,8 +90,7 @@ class Dataset(SQLModel, table=True):
     updated_at: datetime = _ts(index=True)
 
 
-class SpecVersion(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class SpecVersion(_Table, table=True):
     __tablename__ = "data_workbench_spec_versions"
     __table_args__ = (
         sa.UniqueConstraint("dataset_id", "version", name="uq_spec_versions_dataset_version"),
@@ -106,8 +106,7 @@ class SpecVersion(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class RawFile(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class RawFile(_Table, table=True):
     __tablename__ = "data_workbench_files"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -123,8 +122,7 @@ class RawFile(SQLModel, table=True):
     uploaded_by: str = Field(default="", max_length=200)
 
 
-class Run(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class Run(_Table, table=True):
     __tablename__ = "data_workbench_runs"
     __table_args__ = (
         sa.Index("ix_runs_dataset_created", "dataset_id", "created_at"),
@@ -159,8 +157,7 @@ class Run(SQLModel, table=True):
     heartbeat_at: datetime | None = _ts(nullable=True, default=False)
 
 
-class Backfill(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class Backfill(_Table, table=True):
     """A batch of runs of one dataset (e.g. a year of monthly files); its progress is its runs' statuses."""
 
     __tablename__ = "data_workbench_backfills"
@@ -179,8 +176,7 @@ class Backfill(SQLModel, table=True):
     finished_at: datetime | None = _ts(nullable=True, default=False)
 
 
-class LineageNode(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class LineageNode(_Table, table=True):
     __tablename__ = "data_workbench_lineage_nodes"
     __table_args__ = (sa.CheckConstraint(f"kind IN {NODE_KINDS}", name="kind"),)
 
@@ -193,8 +189,7 @@ class LineageNode(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class LineageEdge(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class LineageEdge(_Table, table=True):
     __tablename__ = "data_workbench_lineage_edges"
     __table_args__ = (sa.UniqueConstraint("source_id", "target_id", "run_id", name="uq_lineage_edges"),)
 
@@ -208,8 +203,7 @@ class LineageEdge(SQLModel, table=True):
 ROLES = ("viewer", "analyst", "admin")
 
 
-class User(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class User(_Table, table=True):
     """A person who signs in. Passwords are stored as argon2id hashes only."""
 
     __tablename__ = "data_workbench_users"
@@ -225,8 +219,7 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = _ts(nullable=True, default=False)
 
 
-class Credential(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class Credential(_Table, table=True):
     """A secret that stands for a user: an API token (``kind=token``, named, for machines), a browser session
     (``kind=session``) or the one-time first-admin setup link (``kind=setup``). Only the secret's SHA-256 is
     stored; ``prefix`` (its first characters) identifies it in listings."""
@@ -246,8 +239,7 @@ class Credential(SQLModel, table=True):
     last_used_at: datetime | None = _ts(nullable=True, default=False)
 
 
-class StoreChanges(SQLModel, table=True):
-    model_config = TABLE_CONFIG
+class StoreChanges(_Table, table=True):
     """One row counting committed changes to the store (bumped by statement triggers on PostgreSQL), so a
     response cache keyed by it is never stale and is not invalidated by other databases on the server."""
 
