@@ -112,8 +112,15 @@ class Batch:
         return self._notnull[name]
 
     def null_count(self, name: str) -> int:
+        """Missing values in the column; a text column's Arrow storage knows it without a pass over the rows
+        (pandas' ``isna`` of an Arrow string array is its validity: a text cell cannot hold NaN)."""
         if name not in self._nulls:
-            self._nulls[name] = self.rows - int(np.count_nonzero(self.notnull(name).to_numpy()))
+            column = self.column(name)
+            storage = getattr(column.array, "_pa_array", None)
+            if isinstance(column.dtype, pd.StringDtype) and isinstance(storage, (pa.Array, pa.ChunkedArray)):
+                self._nulls[name] = storage.null_count
+            else:
+                self._nulls[name] = self.rows - int(np.count_nonzero(self.notnull(name).to_numpy()))
         return self._nulls[name]
 
     def domain(self, name: str) -> pd.Series:
