@@ -65,25 +65,6 @@ def test_html_error_pages_stay_pages():
     assert r.status_code == 404 and r.text == "<h1>No encontrada</h1>"
 
 
-def test_an_unknown_api_address_is_a_404_problem_not_the_web_app(tmp_path):
-    """Under Reflex an address no API route has went on to the frontend, which answered a mistyped
-    ``/workbench/...`` with 200 and its HTML; pages outside the API prefix still reach the frontend."""
-    from starlette.responses import HTMLResponse
-
-    app = create_api(Settings(data_dir=tmp_path))
-    app.mount("/", HTMLResponse("<html>the web app</html>"))  # what Reflex mounts under the API
-    with TestClient(app, raise_server_exceptions=False) as client:
-        for method in ("GET", "POST", "DELETE"):
-            r = client.request(method, "/workbench/nonexistent/thing")
-            assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json", method
-            assert r.json()["code"] == "not-found" and r.json()["message_es"] == "no existe ese recurso"
-        assert client.get("/workbench/health").status_code == 200  # real routes answer as before
-        assert client.put("/workbench/health").status_code == 405
-        assert client.get("/workbench/_static/api/apidocs.js").status_code == 200  # the API's own mount
-        page = client.get("/ejecuciones")
-        assert page.status_code == 200 and "the web app" in page.text
-
-
 def test_header_names_are_matched_in_any_case():
     """engine.io (the ``/_event`` socket) sends ``Content-Type``: its ``400 Invalid transport`` left as text."""
     async def engineio_like(scope, receive, send):

@@ -77,7 +77,6 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StoreCachedGet, paths=CACHED_PATHS, settings=app.state.settings, cache=ResponseCache())
     app.add_middleware(UploadRateLimit, settings=app.state.settings)
     app.add_middleware(AdminGuard, settings=app.state.settings)  # /admin (mounted by Reflex) for admins only
-    app.add_middleware(MethodCheck, routes=lambda: app.router.routes,  # before Reflex's mount can answer 405
-                       prefix="/workbench/")  # or answer an unknown API address with the web app's page
+    app.add_middleware(MethodCheck, routes=lambda: app.router.routes)  # before Reflex's mount can answer 405
     freeze_startup_objects()
     return app  # SecurityHeaders and PlainErrors wrap everything (WorkbenchAPI.build_middleware_stack)

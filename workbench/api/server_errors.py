@@ -4,9 +4,6 @@
   route on that path, ``OPTIONS`` is ``204`` with that ``Allow``, and ``HEAD`` is the GET's headers. Without it the request fell through to
   the frontend's static mount (Reflex mounts it under ``/``), which answered ``405 Method Not Allowed`` in
   plain text with ``Allow: GET, HEAD`` even where the API accepts POST.
-- ``MethodCheck`` also answers ``404`` (problem) for a path under the API's prefix (``/workbench/``) that no
-  API route or mount has: without it the request fell through to the frontend, which answered a mistyped API
-  address with ``200`` and the web app's HTML.
 - ``PlainErrors``: any other error a framework writes as plain text (Starlette's default 404/405/500 of the
   mounted Reflex app, its ``ServerErrorMiddleware``) leaves as a problem document with the same status and
   headers (``Allow``, ``Retry-After``), never the framework's text. HTML error pages (the frontend's 404 page)
@@ -21,7 +18,7 @@ from typing import Any
 
 from fastapi.routing import iter_route_contexts
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workbench.api import problems
@@ -55,26 +52,17 @@ def allow_header(methods: set[str]) -> str:
 class MethodCheck:
     """405 (problem) or the OPTIONS answer for API paths, before the request can reach the frontend's mount."""
 
-    def __init__(self, app: ASGIApp, *, routes: Callable[[], Iterable[Any]], prefix: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, routes: Callable[[], Iterable[Any]]) -> None:
         self.app = app
         self.routes = routes  # read at the first request: routes are added after the middleware
-        self.prefix = prefix  # paths under it are the API's only: one no route has is a 404 problem
         self._table: list[tuple[re.Pattern[str], frozenset[str]]] | None = None
-        self._mounts: tuple[str, ...] = ()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             method = scope["method"].upper()
             if self._table is None:
-                routes = list(self.routes())
-                self._mounts = tuple(r.path.rstrip("/") + "/" for r in routes  # the frontend's root mount aside
-                                     if isinstance(r, Mount) and r.path.strip("/"))
-                self._table = route_table(routes)
-            path = scope["path"]
-            methods = allowed_methods(self._table, path)
-            if not methods and self.prefix and path.startswith(self.prefix) and not path.startswith(self._mounts):
-                await _problem(404, path, {})(scope, receive, send)
-                return
+                self._table = route_table(self.routes())
+            methods = allowed_methods(self._table, scope["path"])
             if method == "HEAD" and "GET" in methods:
                 await self.app({**scope, "method": "GET"}, receive, _headers_only(send))
                 return
