@@ -135,18 +135,27 @@ class KeyEncoder:
     grouping and joining on one integer is several times faster than on seven text columns. Falls back to
     the text columns when the combined code would not fit in 63 bits. ``column`` gives a key column by name."""
 
-    def __init__(self, column: Callable[[str], pd.Series]) -> None:
+    def __init__(self, column: Callable[[str], pd.Series],
+                 shared: Callable[[str], tuple[np.ndarray, int] | None] | None = None) -> None:
         self.column = column
+        self.shared = shared  # codes another check of the table already computed the same way (or None)
         self.codes: dict[str, tuple[np.ndarray, int]] = {}
 
     def _code(self, column: str) -> tuple[np.ndarray, int]:
+        """(code per row, number of codes): the column as text, dictionary-encoded, missing values one code of
+        their own (``null_encoding="encode"``)."""
         if column not in self.codes:
-            values = _key(self.column(column))
-            if isinstance(values, pa.ChunkedArray):
-                values = values.combine_chunks()
-            encoded = pc.dictionary_encode(values)
-            self.codes[column] = (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                                  max(len(encoded.dictionary), 1))
+            found = self.shared(column) if self.shared is not None else None
+            if found is None:
+                values = arrow_column(self.column(column))
+                if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+                    values = pc.cast(values, pa.string())
+                if isinstance(values, pa.ChunkedArray):
+                    values = values.combine_chunks()
+                encoded = pc.dictionary_encode(values, null_encoding="encode")
+                found = (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                         max(len(encoded.dictionary), 1))
+            self.codes[column] = found
         return self.codes[column]
 
     def keyed(self, table: pa.Table, keys: list[str]) -> tuple[pa.Table, list[str]]:

@@ -102,8 +102,19 @@ class Batch:
     def keys(self) -> KeyEncoder:
         """The hierarchy checks' key encoder, shared by the layer's checks."""
         if self._keys is None:
-            self._keys = KeyEncoder(self.column)
+            self._keys = KeyEncoder(self.column, shared=self._text_codes)
         return self._keys
+
+    def _text_codes(self, name: str) -> tuple[np.ndarray, int] | None:
+        """A text column's ``codes`` with their count, for the key encoder (the same dictionary encoding of the
+        same Arrow text, missing values one code): the uniqueness and hierarchy checks of a layer encode each
+        key column once. None for other columns (the encoder encodes their text itself)."""
+        column = self.column(name)
+        if not (isinstance(column.dtype, pd.StringDtype) and isinstance(getattr(column.array, "_pa_array", None),
+                                                                         (pa.Array, pa.ChunkedArray))):
+            return None
+        codes = self.codes(name)
+        return codes, max(int(codes.max()) + 1 if len(codes) else 1, 1)
 
     def notnull(self, name: str) -> pd.Series:
         """``column.notnull()``, once per column."""
