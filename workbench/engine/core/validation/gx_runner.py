@@ -21,7 +21,7 @@ from workbench.engine.core.validation.frames import gx_frame, scales_of
 from workbench.engine.core.validation.hierarchy import HierarchyKwargs
 from workbench.engine.core.validation.models import ExpectationSpec
 from workbench.engine.core.validation.report import ExpectationResult, RawText
-from workbench.engine.core.validation.results import first_line, to_result
+from workbench.engine.core.validation.results import first_line, to_result, trim_row_lists
 from workbench.engine.core.validation.vectorised.gxdoc import GX_SEVERITY, gx_order, suite_statistics
 
 #: Every failing row's index (COMPLETE), but not GX's pandas query text listing them again.
@@ -95,6 +95,8 @@ def _validate(layer: str, table: Table, items: list[ExpectationSpec], control_to
     suite_result = validator.validate_expectation_suite(suite)
     by_id = {r.expectation_config.meta["workbench_id"]: r for r in suite_result.results}
     document = suite_result.to_json_dict()
+    for doc in document["results"]:  # a sample of the failing rows, as the vectorised path's documents
+        trim_row_lists(doc.get("result") or {})
     docs = {d["expectation_config"]["meta"]["workbench_id"]: d for d in document["results"]}
     for item_id, expectation in built.items():  # GX keeps one of two equal checks: the other gets its result
         if item_id not in by_id:

@@ -44,7 +44,7 @@ def to_result(item: ExpectationSpec, layer: str, *, success: bool, result: dict[
         summary = {"failing_by_measure": _count_by(details.get("mismatches", []), "measure")}
     elif item.type == CONTROL_TOTAL:
         summary = dict(details)
-    _trim(result)
+    trim_row_lists(result)
     success = bool(success)
     out = ExpectationResult(**base, success=success, status="passed" if success else "failed", message="",
                             observed_value=jsonable(result.get("observed_value")),
@@ -133,7 +133,9 @@ def _exception(info: dict[str, Any]) -> str | None:
     return None
 
 
-def _trim(result: dict[str, Any]) -> None:
+def trim_row_lists(result: dict[str, Any]) -> None:
+    """Per-row lists of a GX result cut to GX_LIST_CAP (in place): the GX document keeps a sample, the QA
+    report every failing row."""
     for key in _ROW_LISTS:
         if isinstance(result.get(key), list) and len(result[key]) > GX_LIST_CAP:
             result[key] = result[key][:GX_LIST_CAP]
@@ -153,4 +155,5 @@ def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-__all__ = ["GX_LIST_CAP", "control_total_message", "first_line", "message", "mismatch_text", "relevant_columns", "to_result"]
+__all__ = ["GX_LIST_CAP", "control_total_message", "first_line", "message", "mismatch_text", "relevant_columns", "to_result",
+           "trim_row_lists"]
