@@ -129,12 +129,27 @@ def _numbers(series: pd.Series) -> np.ndarray:
     numbers with separators (``1.500`` is 1500 in es-CL, 1.5 elsewhere) raises: type_cast decides, not us."""
     if _is_number(series):
         return series.to_numpy(dtype=float, na_value=np.nan)
-    text = trim(arrow_text(series))
+    text = arrow_text(series)
+    if len(text) >= DISTINCT_MIN_ROWS:  # codes and labels repeat: parse each distinct text once
+        encoded = text.combine_chunks().dictionary_encode()
+        if len(encoded.dictionary) * 4 < len(text):
+            numbers = np.append(_parse_whole(trim(pa.chunked_array([encoded.dictionary]))), np.nan)
+            indices = encoded.indices.fill_null(len(encoded.dictionary))  # a missing cell is NaN
+            return numbers[indices.to_numpy(zero_copy_only=False)]
+    return _parse_whole(trim(text))
+
+
+#: From this many cells on, a column's distinct texts are parsed once each (Arrow dictionary encoding).
+DISTINCT_MIN_ROWS = 2_000
+
+
+def _parse_whole(text: pa.ChunkedArray) -> np.ndarray:
+    """Whole numbers parsed, other words NaN; locale-dependent numbers raise (first in order)."""
     ambiguous = pc.fill_null(pc.match_substring_regex(text, _LOCALE_NUMBER), False)
     if pc.any(ambiguous).as_py():
         raise _AmbiguousText(pc.filter(text, ambiguous)[0].as_py())
     parsed = pc.cast(pc.if_else(pc.match_substring_regex(text, _NUMBER), text, None), pa.float64())
-    return parsed.to_numpy(zero_copy_only=False)
+    return parsed.to_numpy(zero_copy_only=False).astype(float, copy=False)
 
 
 class Condition(BaseModel):

@@ -98,10 +98,11 @@ def check_control_total(df: pd.DataFrame, kw: ControlTotalKwargs, expected: Deci
     scales = scales or {}
     ctx = StepContext(layer="qa", step_label="expect_control_total")
     computed, rows = Decimal(0), 0
+    memo: dict[tuple[str, ...], np.ndarray] = {}  # terms often share their first tests (nivel = subtitulo)
     for term in kw.terms:
         values = arrow_column(df[term.column], scales.get(term.column))
         if term.where is not None:
-            values = values.take(pa.array(_rows(term.where, df, ctx)))
+            values = values.take(pa.array(_rows(term.where, df, ctx, memo)))
         values = exact(values, WIDE)  # after the filter: only the summed rows are widened
         rows += len(values)
         total = pc.sum(values).as_py() or Decimal(0)
@@ -124,18 +125,28 @@ def captured_value(kw: ControlTotalKwargs, control_totals: dict[str, Any], table
     return plain(value), jsonable(cell)
 
 
-def _rows(condition: Condition, df: pd.DataFrame, ctx: StepContext) -> np.ndarray:
+def _rows(condition: Condition, df: pd.DataFrame, ctx: StepContext,
+          memo: dict[tuple[str, ...], np.ndarray] | None = None) -> np.ndarray:
     """Positions where ``condition`` holds. An ``all`` is evaluated test by test on the rows still in play:
     the first test (e.g. ``nivel = subtitulo``) usually leaves few rows for the costlier ones (``subtitulo < 20``
-    parses numbers)."""
-    if not condition.all_:
-        return np.flatnonzero(condition.evaluate(Table(df), ctx).to_numpy())
-    rows = np.arange(len(df))
-    for part in condition.all_:
-        if not len(rows):
-            break
-        subset = df if len(rows) == len(df) else df.iloc[rows]
-        rows = rows[_rows(part, subset, ctx)]
+    parses numbers). ``memo`` keeps the rows each leading run of tests leaves (by the tests' text), so terms
+    that start with the same tests evaluate them once."""
+    memo = {} if memo is None else memo
+    parts = condition.all_ or [condition]
+    rows: np.ndarray = np.arange(len(df))
+    prefix: tuple[str, ...] = ()
+    for part in parts:
+        prefix = (*prefix, part.model_dump_json(by_alias=True, exclude_none=True))
+        if prefix in memo:
+            rows = memo[prefix]
+            continue
+        if len(rows):
+            subset = df if "all_empty" in prefix[-1] else df[list(dict.fromkeys(part.columns()))]
+            subset = subset if len(rows) == len(df) else subset.iloc[rows]  # only the columns the test reads
+            hits = (_rows(part, subset, ctx) if part.all_
+                    else np.flatnonzero(part.evaluate(Table(subset), ctx).to_numpy()))
+            rows = rows[hits]
+        memo[prefix] = rows
     return rows
 
 

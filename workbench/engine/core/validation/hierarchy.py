@@ -103,9 +103,14 @@ def check_hierarchy(df: pd.DataFrame, kw: HierarchyKwargs, scales: dict[str, int
     values = [kw.value_column] if long else list(kw.measures)  # type: ignore[list-item]
     amounts = {v: arrow_column(df[v], scales.get(v)) for v in values}
     scale = max([_scale(a.type) for a in amounts.values()] + [-int(kw.tolerance.as_tuple().exponent), 0])
-    wide = pa.decimal256(WIDE_PRECISION, scale)
+    wide: pa.DataType = pa.decimal256(WIDE_PRECISION, scale)
+    units = _units(amounts, scale)
+    if units is not None:  # every amount, sum and difference fits int64 exactly: no decimal256 arithmetic
+        amounts, wide = units, pa.int64()
     shown = [kw.measure_column] if long else []
     table = pa.table({**{c: _key(df[c]) for c in [kw.level_column, *shown]}, **amounts, POSITION: np.arange(len(df))})
+    tolerance = pa.scalar(kw.tolerance, wide) if units is None else \
+        pa.scalar(int(kw.tolerance.scaleb(scale, EXACT)), wide)
     levels, encoder = table[kw.level_column], encoder or KeyEncoder(df.__getitem__)
     checked, found = 0, []
     for depth, parent_level in enumerate(kw.levels[:-1]):
@@ -122,10 +127,10 @@ def check_hierarchy(df: pd.DataFrame, kw: HierarchyKwargs, scales: dict[str, int
         sums = sums.cast(pa.schema([f.with_type(wide) if f.name.endswith("__sum") else f for f in sums.schema]))
         joined = _inner_join(parents, sums, on)
         for value in values:
-            n, bad = _compare(joined, value, pa.scalar(kw.tolerance, wide))
+            n, bad = _compare(joined, value, tolerance)
             checked += n
             if len(bad):
-                found += _mismatches(joined.take(bad), value, kw.measure_column if long else None)
+                found += _mismatches(joined.take(bad), value, kw.measure_column if long else None, scale)
     found.sort(key=lambda m: (m.position, m.measure))
     return HierarchyOutcome(checked, found)
 
@@ -192,13 +197,36 @@ def _inner_join(parents: pa.Table, sums: pa.Table, on: list[str]) -> pa.Table:
     return joined
 
 
-def _mismatches(rows: pa.Table, value: str, measure_column: str | None) -> list[Mismatch]:
+def _units(amounts: dict[str, pa.Array], scale: int) -> dict[str, pa.Array] | None:
+    """The amounts as int64 counts of 10^-scale (nulls 0, as ``exact`` makes them) when every value, and any sum
+    or difference of up to all of them, fits int64; None otherwise (the decimal256 path then adds them)."""
+    out: dict[str, pa.Array] = {}
+    for name, values in amounts.items():
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        if not pa.types.is_decimal128(values.type) or values.type.scale > scale:
+            return None
+        words = np.frombuffer(values.buffers()[1], dtype=np.int64)[2 * values.offset: 2 * (values.offset + len(values))]
+        low, high = words[0::2], words[1::2]
+        if len(values) and not np.array_equal(high, low >> 63):  # a value beyond int64
+            return None
+        if values.null_count:
+            low = np.where(values.is_valid().to_numpy(zero_copy_only=False), low, 0)
+        factor = 10 ** (scale - values.type.scale)
+        largest = max(int(low.max()), -int(low.min())) if len(low) else 0
+        if largest * factor * 2 * (len(low) + 1) >= 2**63:
+            return None
+        out[name] = pa.array(low * factor if factor != 1 else low, type=pa.int64())
+    return out
+
+
+def _mismatches(rows: pa.Table, value: str, measure_column: str | None, scale: int) -> list[Mismatch]:
     positions, parents = rows[POSITION].to_pylist(), rows[value].to_pylist()
     sums, counts = rows[f"{value}__sum"].to_pylist(), rows["__children"].to_pylist()
     measures = rows[measure_column].to_pylist() if measure_column else [value] * rows.num_rows
     out = []
     for position, measure, parent, total, count in zip(positions, measures, parents, sums, counts):
-        parent, total = _dec(parent), _dec(total)
+        parent, total = _dec(parent, scale), _dec(total, scale)
         out.append(Mismatch(int(position), measure, parent, total, EXACT.subtract(parent, total), int(count)))
     return out
 
@@ -213,6 +241,8 @@ def _compare(joined: pa.Table, value: str, tolerance: pa.Scalar) -> tuple[int, n
 
 
 def _widen(table: pa.Table, values: list[str], wide: pa.DataType) -> pa.Table:
+    if pa.types.is_integer(wide):
+        return table  # _units already made them int64 units
     for value in values:
         table = table.set_column(table.schema.get_field_index(value), value, exact(table[value], wide))
     return table
@@ -231,7 +261,10 @@ def _scale(typ: pa.DataType) -> int:
     return typ.scale if pa.types.is_decimal(typ) else 0
 
 
-def _dec(value: object) -> Decimal:
+def _dec(value: object, scale: int) -> Decimal:
+    """A parent or sum as the decimal256 path gives it: int64 units are scaled back (``123000`` -> 123.000)."""
+    if isinstance(value, int):
+        return Decimal(value).scaleb(-scale, EXACT)
     return Decimal(0) if value is None else Decimal(value)  # type: ignore[arg-type]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbench.engine.core.table import Table
 from workbench.engine.core.validation.frames import gx_column
@@ -49,6 +50,7 @@ class Batch:
         self._notnull: dict[str, pd.Series] = {}
         self._nulls: dict[str, int] = {}
         self._codes: dict[str, np.ndarray] = {}
+        self._dictionaries: dict[str, pa.Array] = {}
         self._df: pd.DataFrame | None = None
         self._keys: KeyEncoder | None = None
 
@@ -134,6 +136,25 @@ class Batch:
                 self._nulls[name] = self.rows - int(np.count_nonzero(self.notnull(name).to_numpy()))
         return self._nulls[name]
 
+    def surely_complete(self, name: str) -> bool:
+        """The column has no missing value, known from its Arrow storage without building its GX column: a text,
+        decimal or integer column (which cannot hold NaN, the other missing value GX's frame sees)."""
+        if name in self._nulls:
+            return self._nulls[name] == 0
+        if not isinstance(name, str) or name not in self._known:
+            return False
+        dtype = self.table.df[name].dtype
+        storage = getattr(self.table.df[name].array, "_pa_array", None)
+        if not isinstance(storage, (pa.Array, pa.ChunkedArray)):
+            return False
+        arrow_type = storage.type
+        if not (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+                or pa.types.is_decimal(arrow_type) or pa.types.is_integer(arrow_type)):
+            return False
+        if not isinstance(dtype, (pd.StringDtype, pd.ArrowDtype)):
+            return False
+        return storage.null_count == 0
+
     def domain(self, name: str) -> pd.Series:
         """The column without its missing values: a column map check's domain in GX."""
         column = self.column(name)
@@ -152,10 +173,27 @@ class Batch:
                 if isinstance(encoded, pa.ChunkedArray):
                     encoded = encoded.combine_chunks()  # one dictionary for every chunk
                 codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+                self._dictionaries[name] = encoded.dictionary
             else:
                 codes = pd.factorize(column)[0].astype(np.int64, copy=False)
             self._codes[name] = codes
         return self._codes[name]
+
+    def distinct(self, name: str) -> tuple[np.ndarray, pd.Series] | None:
+        """A text column's domain by distinct value: (for each non-missing row, its value's position in
+        ``values``; ``values``: the distinct values, as text of GX's ``astype(str)`` type). A check whose answer
+        depends only on the value (a regex, a value set) then runs once per distinct value, on the codes the
+        uniqueness and hierarchy checks share. None for a column that is not Arrow text."""
+        if self._text_codes(name) is None:
+            return None
+        codes, dictionary = self.codes(name), self._dictionaries.get(name)
+        if dictionary is None:
+            return None
+        if self.null_count(name):
+            codes = codes[self.notnull(name).to_numpy()]
+        text_dtype = pd.Series([], dtype=self.column(name).dtype).astype(str).dtype
+        values = pd.Series(pd.array(pc.fill_null(dictionary, ""), dtype=text_dtype))  # a missing value's entry
+        return codes, values                                                          # is never looked up
 
 
 __all__ = ["Batch", "MissingColumn", "Unsupported"]

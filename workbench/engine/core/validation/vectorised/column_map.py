@@ -73,9 +73,12 @@ def plain_mask(values: Any) -> np.ndarray | None:
     return None
 
 
-def _in_set(column: pd.Series, kw: GxKwargs) -> Any:
+def _in_set(column: pd.Series, kw: GxKwargs, distinct: tuple[np.ndarray, pd.Series] | None = None) -> Any:
     value_set = kw.get("value_set")
-    return np.ones(len(column), dtype=np.bool_) if value_set is None else column.isin(value_set)
+    if value_set is None:
+        return np.ones(len(column), dtype=np.bool_)
+    shared = _by_value(column, distinct, lambda values: values.isin(value_set))
+    return column.isin(value_set) if shared is None else shared
 
 
 def _not_in_set(column: pd.Series, kw: GxKwargs) -> Any:
@@ -89,10 +92,37 @@ def _not_in_set(column: pd.Series, kw: GxKwargs) -> Any:
 DISTINCT_MIN_ROWS = 2_000
 
 
-def _contains(column: pd.Series, regex: str) -> Any:
+def _by_value(domain: pd.Series, distinct: tuple[np.ndarray, pd.Series] | None,
+              answer: Callable[[pd.Series], Any]) -> pd.Series | None:
+    """``answer`` (a test that depends only on each value) computed once per distinct value of a long text
+    column, each row taking its value's answer; None when that would not be cheaper or not plainly boolean."""
+    if distinct is None or len(domain) < DISTINCT_MIN_ROWS:
+        return None
+    codes, values = distinct
+    if len(values) * 4 >= len(domain) or len(codes) != len(domain):
+        return None
+    answers = plain_mask(answer(values))
+    if answers is None:
+        return None
+    return pd.Series(answers[codes], index=domain.index, name=domain.name)
+
+
+def _shared(check: Callable[[pd.Series, GxKwargs, Any], Any]) -> Callable[[Batch, GxKwargs], Outcome]:
+    """A column map check given the batch's distinct values of its column (Batch.distinct)."""
+    def run(batch: Batch, kw: GxKwargs) -> Outcome:
+        name = kw["column"]
+        return column_map(batch, kw, lambda domain, k: check(domain, k, batch.distinct(name)))
+    return run
+
+
+def _contains(column: pd.Series, regex: str, distinct: tuple[np.ndarray, pd.Series] | None = None) -> Any:
     """GX's ``column.astype(str).str.contains(regex)``. On a long Arrow text column without missing values the
     regex runs once per distinct value (DIPRES codes, periods and currencies repeat thousands of times), with
-    the same pandas method on a column of the same type, and each row takes its value's answer."""
+    the same pandas method on a column of the same type, and each row takes its value's answer. ``distinct``:
+    the batch's encoding of the column (the same values, encoded once for every check of the layer)."""
+    shared = _by_value(column, distinct, lambda values: values.str.contains(regex))
+    if shared is not None:
+        return shared
     text = column.astype(str)
     storage = getattr(text.array, "_pa_array", None)
     if len(text) >= DISTINCT_MIN_ROWS and isinstance(storage, (pa.Array, pa.ChunkedArray)) \
@@ -182,18 +212,28 @@ def _monotonic(increasing: bool) -> Condition:
     return condition
 
 
+def _not_null(batch: Batch, kw: GxKwargs) -> Outcome:
+    """A column whose Arrow storage has no missing value passes without building its GX column (a decimal
+    column's float64 round trip costs more than the check)."""
+    if batch.surely_complete(kw["column"]):
+        total = batch.rows
+        return Outcome(True, map_result(True, element_count=total, unexpected_count=0, unexpected_list=[],
+                                        unexpected_index_list=[], nonnull_count=None))
+    return column_map(batch, kw, lambda c, k: ~c.isnull(), nulls_count=True)
+
+
 def _check(condition: Condition, **options: Any) -> Callable[[Batch, GxKwargs], Outcome]:
     return lambda batch, kw: column_map(batch, kw, condition, **options)
 
 
 #: type -> its vectorised check
 COLUMN_MAP: dict[str, Callable[[Batch, GxKwargs], Outcome]] = {
-    "expect_column_values_to_not_be_null": _check(lambda c, kw: ~c.isnull(), nulls_count=True),
+    "expect_column_values_to_not_be_null": _not_null,
     "expect_column_values_to_be_null": _check(lambda c, kw: c.isnull(), nulls_count=True),
-    "expect_column_values_to_be_in_set": _check(_in_set),
+    "expect_column_values_to_be_in_set": _shared(_in_set),
     "expect_column_values_to_not_be_in_set": _check(_not_in_set),
-    "expect_column_values_to_match_regex": _check(lambda c, kw: _contains(c, kw["regex"])),
-    "expect_column_values_to_not_match_regex": _check(lambda c, kw: ~_contains(c, kw["regex"])),
+    "expect_column_values_to_match_regex": _shared(lambda c, kw, d: _contains(c, kw["regex"], d)),
+    "expect_column_values_to_not_match_regex": _shared(lambda c, kw, d: ~_contains(c, kw["regex"], d)),
     "expect_column_values_to_match_regex_list": _check(_match_regex_list),
     "expect_column_values_to_not_match_regex_list": _check(lambda c, kw: ~_regex_list(c, kw).any(axis="columns")),
     "expect_column_value_lengths_to_equal": _check(lambda c, kw: c.astype(str).str.len() == kw["value"]),

@@ -34,9 +34,12 @@ class Rows:
         self.batch, self.columns = batch, columns
         self.keep: np.ndarray | None = None
         how = how_by[ignore]
-        if how is not None and any(batch.null_count(c) for c in columns):
-            missing = np.column_stack([~batch.notnull(c).to_numpy() for c in columns])
-            drop = missing.all(axis=1) if how == "all" else missing.any(axis=1)
+        gaps = [c for c in dict.fromkeys(columns) if batch.null_count(c)]
+        # "all": a row is dropped only when every column misses it, so one column without a gap keeps every row;
+        # "any": only the columns with gaps can drop a row
+        if how is not None and gaps and (how == "any" or len(gaps) == len(dict.fromkeys(columns))):
+            missing = [~batch.notnull(c).to_numpy() for c in gaps]
+            drop = np.logical_and.reduce(missing) if how == "all" else np.logical_or.reduce(missing)
             self.keep = ~drop if drop.any() else None
 
     def __len__(self) -> int:
@@ -102,18 +105,30 @@ def _multi(condition: Callable[[Rows, GxKwargs], Any]) -> Callable[[Batch, GxKwa
     return check
 
 
+#: Combined keys below this bound (or below this many per row) are counted in an array indexed by key
+#: instead of hashed: a linear pass, several times cheaper than pandas' ``duplicated``.
+COUNT_MAX_KEYS = 1 << 22
+COUNT_KEYS_PER_ROW = 8
+
+
 def _unique_rows(rows: Rows, kw: GxKwargs) -> np.ndarray:
     """``~df[column_list].duplicated(keep=False)`` from each column's codes (computed once per column and
     shared by the layer's checks), combined into one integer per row."""
-    positions = rows.positions()
+    positions = None if rows.keep is None else rows.positions()
     key: np.ndarray | None = None
+    radix = 1
     for column in rows.columns:
-        codes = rows.batch.codes(column)[positions] + 1
+        codes = rows.batch.codes(column) + 1  # pandas' factorize codes a missing value -1
+        if positions is not None:
+            codes = codes[positions]
         size = int(codes.max()) + 1 if len(codes) else 1
-        if key is not None and len(key) and int(key.max()) >= 2**62 // size:
+        if key is not None and radix >= 2**62 // size:
             key = np.unique(key, return_inverse=True)[1].astype(np.int64)  # re-number before it overflows
-        key = codes if key is None else key * size + codes
+            radix = int(key.max()) + 1 if len(key) else 1
+        key, radix = (codes, size) if key is None else (key * size + codes, radix * size)
     assert key is not None
+    if radix <= max(COUNT_MAX_KEYS, COUNT_KEYS_PER_ROW * len(key)):
+        return np.bincount(key, minlength=radix)[key] == 1
     return ~pd.Series(key).duplicated(keep=False).to_numpy()
 
 
