@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     from workbench.engine.app.exports import ExportFile, ExportFormatError, export_run
     from workbench.engine.app.health import health
     from workbench.engine.app.lineage import lineage_graph
+    from workbench.engine.app.openlineage import openlineage_flush, openlineage_status
     from workbench.engine.app.previews import preview_cached, preview_failures, raw_window, table_after_step
     from workbench.engine.app.qa import QADocsMissingError, QAFailedError, ensure_publishable_preview
     from workbench.engine.app.queues import queues_overview
@@ -112,6 +113,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "workbench.engine.app.exports": ("ExportFile", "ExportFormatError", "export_run"),
     "workbench.engine.app.health": ("health",),
     "workbench.engine.app.lineage": ("lineage_graph",),
+    "workbench.engine.app.openlineage": ("openlineage_flush", "openlineage_status"),
     "workbench.engine.app.previews": ("preview_cached", "preview_failures", "raw_window", "table_after_step"),
     "workbench.engine.app.qa": ("QADocsMissingError", "QAFailedError", "ensure_publishable_preview"),
     "workbench.engine.app.queues": ("queues_overview",),

@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import select
 
-from workbench.engine.app import run_queue
+from workbench.engine.app import openlineage, run_queue
 from workbench.engine.app.access import current, requires
 from workbench.engine.app.datasets import DatasetNotFoundError
+from workbench.engine.app.run_execution import backfill_ended
 from workbench.engine.app.runs import current_user, register_run
 from workbench.engine.core.backfill_paths import EXAMPLES_DIR, BackfillPathError, check_text, inside, list_files, refuse
 from workbench.engine.core.errors import ParameterError, SpecNotFoundError, WorkbenchError
@@ -196,6 +197,9 @@ def start_backfill(slug: str, paths: list[Path], *, params: dict[str, Any] | Non
                                                      force=force, total=len(paths), triggered_by=user)
     bus = EventStream(get_redis(settings), maxlen=settings.events_maxlen)
     bus.publish("backfill.created", backfill_id=backfill_id, dataset=slug, total=len(paths))
+    created = backfill_status(backfill_id, settings)
+    openlineage.backfill_event("START", backfill_id=backfill_id, slug=slug, created_at=created.created_at,
+                               settings=settings)
     for path in paths:
         given = {**(params or {}), **params_from_filename(param_from_filename, path.name)}
         run = register_run(slug, read_input(path), filename=path.name, params=given, force=force,
@@ -208,8 +212,9 @@ def start_backfill(slug: str, paths: list[Path], *, params: dict[str, Any] | Non
             bus.publish("run.queued", run_id=run.id, dataset=slug, backfill_id=backfill_id)
     with session_scope(url) as session:
         if backfill_store.finish_if_done(backfill_id, session=session):  # everything was skipped or failed at once
-            bus.publish("backfill.finished", backfill_id=backfill_id,
-                        **backfill_store.progress(backfill_id, session=session))
+            counts = backfill_store.progress(backfill_id, session=session)
+            bus.publish("backfill.finished", backfill_id=backfill_id, **counts)
+            backfill_ended(created, counts, settings)
     return backfill_status(backfill_id, settings)
 
 

@@ -17,9 +17,10 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-from workbench.engine.app import qa
+from workbench.engine.app import openlineage, qa
 from workbench.engine.core.errors import SERVER_SIDE, WorkbenchError, record_of
 from workbench.engine.core.memory import releases_after
+from workbench.engine.core.openlineage import column_types
 from workbench.engine.core.preview import preview_file
 from workbench.engine.core.serialize import jsonable
 from workbench.engine.core.settings import Settings
@@ -52,7 +53,8 @@ def write_outputs(run_id: int, tables: dict[str, Table], root: Path, report: Any
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             path.chmod(0o444)
             out[layer] = {"path": f"{name}/{layer}.parquet", "sha256": digest, "rows": len(table.df),
-                          "columns": table.data_columns, "origins": table.origins, "sheet": table.sheet}
+                          "columns": table.data_columns, "types": column_types(table.df, table.data_columns),
+                          "origins": table.origins, "sheet": table.sheet}
         written = {"layers": out, **(qa.write_qa_outputs(report, folder, name) if report is not None else {})}
         (objects or LocalObjectStore(root)).put_folder(name, folder)
         return written
@@ -100,11 +102,22 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
 
-def backfill_progress(backfill_id: int, url: str, bus: EventStream) -> None:
+def backfill_progress(backfill_id: int, url: str, bus: EventStream, settings: Settings | None = None) -> None:
     with session_scope(url) as session:
         finished = backfill_store.finish_if_done(backfill_id, session=session)
         counts = backfill_store.progress(backfill_id, session=session)
+        backfill = backfill_store.get_backfill(backfill_id, session=session) if finished and settings else None
     bus.publish("backfill.finished" if finished else "backfill.progress", backfill_id=backfill_id, **counts)
+    if backfill is not None and settings is not None:
+        backfill_ended(backfill, counts, settings)
+
+
+def backfill_ended(backfill: Any, counts: dict[str, int], settings: Settings) -> None:
+    """The backfill's OpenLineage COMPLETE (every file done or skipped) or FAIL (some runs failed)."""
+    failed = counts.get("failed", 0)
+    openlineage.backfill_event("FAIL" if failed else "COMPLETE", backfill_id=backfill.id, slug=backfill.dataset_slug,
+                               created_at=backfill.created_at, settings=settings,
+                               error=f"{failed} de {failed + counts.get('done', 0)} archivos fallaron" if failed else None)
 
 
 @releases_after  # the run's tables are freed inside malloc: handed back to the system once the process is idle

@@ -14,7 +14,7 @@ import logging
 import time
 from typing import Any, Callable
 
-from workbench.engine.app import qa, run_queue
+from workbench.engine.app import openlineage, qa, run_queue
 from workbench.engine.app.run_execution import (Heartbeat, backfill_progress, execute_pipeline, ms_since,
                                                  record_failure, record_stages)
 from workbench.engine.app.access import acting_name, requires
@@ -28,6 +28,7 @@ from workbench.engine.core.spec.loader import find_spec, parse_spec
 from workbench.engine.infra.events import EventStream
 from workbench.engine.infra.locks import DatasetLock, GroupLock
 from workbench.engine.infra.redis_conn import get_redis
+from workbench.engine.store import backfills as backfill_store
 from workbench.engine.store import datasets as dataset_store
 from workbench.engine.store import runs as run_store
 from workbench.engine.store.db import read_scope, session_scope
@@ -126,21 +127,30 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
     lock = (DatasetLock(get_redis(settings), run.dataset_slug, ttl_s=settings.lock_ttl_s, owner=f"run {run_id}")
             if run.backfill_id is None else  # a backfill's runs share the dataset's lock and run in parallel
             GroupLock(get_redis(settings), run.dataset_slug, ttl_s=settings.lock_ttl_s, group=f"backfill {run.backfill_id}"))
+    parent = _lineage_parent(run, url, settings)
     try:
         lock.acquire(wait=settings.lock_wait if wait is None else wait, timeout_s=settings.lock_wait_timeout_s)
     except WorkbenchError as exc:  # busy dataset (refused or waited too long) or Redis unavailable
         record_failure(url, run_id, exc)
         bus.publish("run.failed", run_id=run_id, dataset=run.dataset_slug, code=exc.code)
-        return get_run(run_id, settings)
+        failed = get_run(run_id, settings)
+        spec = _quiet_spec(version, run.dataset_slug)
+        openlineage.run_started(failed, spec, settings, parent=parent)
+        openlineage.run_ended(failed, spec, settings, parent=parent)
+        return failed
     timings: dict[str, float] | None = None
     events_ms = 0.0  # the run's own events (started, the outcome, qa.failed); step events count in its steps
+    spec: Any = None
     try:
         with session_scope(url) as session:
             run_store.update_run(run_id, session=session, status="running")
         mark = time.perf_counter()
         bus.publish("run.started", run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id)
+        spec = _quiet_spec(version, run.dataset_slug)
+        openlineage.run_started(run, spec, settings, parent=parent)
         events_ms += ms_since(mark)
-        spec = parse_spec(version.yaml_text, f"{run.dataset_slug}.yaml")  # type: ignore[union-attr]
+        if spec is None:  # the stored spec no longer parses: the run fails with that error
+            spec = parse_spec(version.yaml_text, f"{run.dataset_slug}.yaml")  # type: ignore[union-attr]
         data = RawFileStore(settings).get(run.inputs[0]["sha256"])
 
         def on_step(record: Any, done: int, total: int) -> None:
@@ -166,13 +176,34 @@ def execute_run(run_id: int, *, settings: Settings | None = None, wait: bool | N
         bus.publish(f"run.{final.status}" if final.status in ("succeeded", "failed") else "run.failed",
                     run_id=run_id, dataset=run.dataset_slug, backfill_id=run.backfill_id, qa_status=final.qa_status,
                     row_counts=final.row_counts, code=(final.error or {}).get("code"))
+        openlineage.run_ended(final, spec if spec is not None else _quiet_spec(version, run.dataset_slug), settings,
+                              parent=parent)
         events_ms += ms_since(mark)
         if final.status == "succeeded" and timings is not None:
             events_ms += spent.get("events", 0.0)
             final = record_stages(final, url, {**timings, **spent, "events": round(events_ms, 1)})
         if run.backfill_id is not None:
-            backfill_progress(run.backfill_id, url, bus)
+            backfill_progress(run.backfill_id, url, bus, settings)
     return final
+
+
+def _quiet_spec(version: Any, slug: str) -> Any:
+    """The run's stored spec for its lineage events, or None when it does not parse (the run says why)."""
+    try:
+        return parse_spec(version.yaml_text, f"{slug}.yaml")
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _lineage_parent(run: RunPublic, url: str, settings: Settings) -> dict[str, Any] | None:
+    """A backfill's run names the backfill as its OpenLineage parent."""
+    if run.backfill_id is None:
+        return None
+    with read_scope(url) as session:
+        backfill = backfill_store.get_backfill(run.backfill_id, session=session)
+    if backfill is None:
+        return None
+    return openlineage.backfill_parent(backfill.id, run.dataset_slug, backfill.created_at, settings)
 
 
 @requires("run")

@@ -14,6 +14,7 @@ from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.core.statuses import QUEUES
 from workbench.engine.core.validation.runner import warm_up  # light: GX itself is imported inside warm_up
+from workbench.engine.infra.openlineage import Outbox
 from workbench.engine.infra.queue import QUEUE_FAILURES, start_worker
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,9 @@ def work(queues: list[str] | None = None, *, burst: bool = False, settings: Sett
     settings = settings or get_settings()
 
     runs.recover_abandoned(settings)
+    outbox = Outbox(settings)
+    if outbox.transport not in ("file", "none") and outbox.pending():  # events an earlier process left unsent
+        outbox.flush_soon()
     if not fork:  # jobs run in this process: import GX (~3 s) while waiting for the first one
         threading.Thread(target=warm_up, name="qa-warm-up", daemon=True).start()
     return start_worker(queues or list(QUEUES), burst=burst, settings=settings, name=name, fork=fork,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -119,10 +120,33 @@ class Settings(BaseSettings):
     heavy_slots: int | None = Field(default=None, ge=1, le=256, description="Previews and runs one server process "
                                     "computes at once (more wait their turn): bounds its peak memory; default: the "
                                     "CPUs it may use.")
+    # --- OpenLineage (docs/lineage.md): every run and publication as START/COMPLETE/FAIL events ---
+    openlineage_transport: Literal["file", "console", "http", "none"] | None = Field(
+        default=None, description="Where OpenLineage events go: file (NDJSON, the default), console (the log), "
+        "http (a Marquez-compatible endpoint: WORKBENCH_OPENLINEAGE_URL) or none. Unset with the client's own "
+        "OPENLINEAGE_URL or OPENLINEAGE__TRANSPORT__* variables set: the client's configuration.")
+    openlineage_url: str | None = Field(default=None, description="Base URL of the OpenLineage HTTP endpoint "
+                                        "(e.g. http://127.0.0.1:5000 for Marquez).")
+    openlineage_endpoint: str = Field(default="api/v1/lineage", description="Path of the endpoint under the URL.")
+    openlineage_api_key: SecretStr | None = Field(default=None, description="Bearer token for the endpoint.")
+    openlineage_namespace: str = Field(default="workbench", min_length=1, max_length=200,
+                                       description="Namespace of the Workbench's jobs and layer tables.")
+    openlineage_file: Path | None = Field(default=None, description="The file transport's NDJSON file; default "
+                                          "<data_dir>/openlineage/events.ndjson.")
+    openlineage_timeout_s: float = Field(default=5.0, gt=0, le=60, description="Timeout of one HTTP send, seconds.")
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses of reverse proxies in front of the server (comma-separated IPs). Only from these "
         "is X-Forwarded-For believed, to find the client's address for sign-in lock-outs.")
+
+    @field_validator("openlineage_url")
+    @classmethod
+    def _openlineage_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not str(value).startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -223,6 +247,22 @@ class Settings(BaseSettings):
     @property
     def incoming(self) -> Path:
         return self.incoming_dir or self.data_dir / "incoming"
+
+    @property
+    def lineage_dir(self) -> Path:
+        """OpenLineage's files: the NDJSON file of the file transport and the spool of events not yet sent."""
+        return self.data_dir / "openlineage"
+
+    @property
+    def lineage_transport(self) -> str:
+        """file | console | http | none, or ``client``: the client's own environment configuration."""
+        if self.openlineage_transport is not None:
+            return self.openlineage_transport
+        if self.openlineage_url:
+            return "http"
+        if any(k == "OPENLINEAGE_URL" or k.startswith("OPENLINEAGE__TRANSPORT") for k in os.environ):
+            return "client"
+        return "file"
 
 
 def _loopback(url: str) -> bool:

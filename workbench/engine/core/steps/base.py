@@ -68,6 +68,12 @@ class Step(BaseModel):
         """A short human label for the timeline, e.g. ``strip(denominacion)``."""
         return self.type  # type: ignore[attr-defined]
 
+    def derived_from(self, columns_in: list[str], columns_out: list[str]) -> dict[str, list[str]]:
+        """Column lineage: each column this step makes (or overwrites from other columns) -> the input columns
+        its values come from ([] for a constant). Columns it does not name keep their own lineage: a column
+        present before and after is itself (transformed where the timeline counts changed cells)."""
+        return {}
+
 
 def require_columns(table: Table, columns: list[str], ctx: StepContext) -> None:
     """Raise a located ColumnNotFoundError if any of ``columns`` is missing."""

@@ -56,6 +56,15 @@ class DeriveStep(Step):
             raise ValueError(f"column {self.column!r} is a provenance column name (_raw_*)")
         return self
 
+    def derived_from(self, columns_in: list[str], columns_out: list[str]) -> dict[str, list[str]]:
+        """A template reads the columns it names (its other fields are parameters); a capture reads its column;
+        a parameter, a constant, the header or the title rows are constants."""
+        if self.template is not None:
+            sources = [name for _, name, _ in self.fields if name and name in columns_in]
+        else:
+            sources = [self.from_column] if self.from_column is not None and self.from_column in columns_in else []
+        return {self.column: list(dict.fromkeys(sources))}
+
     @property
     def fields(self) -> list[tuple[str, str, str]]:
         """(literal text, field name, format spec) of the template; a trailing literal has an empty name."""

@@ -47,6 +47,10 @@ class HierarchyLevelStep(Step):
     def touched_columns(self, table: Table) -> list[str]:
         return [self.target] if self.target in table.df.columns else []
 
+    def derived_from(self, columns_in: list[str], columns_out: list[str]) -> dict[str, list[str]]:
+        """The level is read off which code columns are filled."""
+        return {self.target: [c for c in self.columns if c in columns_in]}
+
     def describe(self) -> str:
         return f"hierarchy_level({' > '.join(self.columns)} -> {self.target})"
 

@@ -46,6 +46,11 @@ class MeltStep(Step):
             raise ValueError(f"provenance columns (_raw_*) cannot be melted or named: {prov}")
         return self
 
+    def derived_from(self, columns_in: list[str], columns_out: list[str]) -> dict[str, list[str]]:
+        """The value column holds the melted columns' values, the variable column their names."""
+        melted = [c for c in self.value_columns if c in columns_in]
+        return {self.value: melted, self.variable: melted}
+
     def describe(self) -> str:
         shown = ", ".join(self.value_columns[:3]) + (", …" if len(self.value_columns) > 3 else "")
         return f"melt({shown} -> {self.variable}/{self.value})"

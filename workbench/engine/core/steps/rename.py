@@ -107,6 +107,12 @@ class RenameStep(Step):
         available = _names(table.data_columns)
         raise ctx.error(f"{message} (columns: {available})", message_es=f"{message_es} (columnas: {available})")
 
+    def derived_from(self, columns_in: list[str], columns_out: list[str]) -> dict[str, list[str]]:
+        """A rename keeps the columns' order and count: the i-th column out is the i-th column in."""
+        if len(columns_in) != len(columns_out):
+            return {}
+        return {new: [old] for old, new in zip(columns_in, columns_out) if old != new}
+
     def describe(self) -> str:
         parts = [f"{old}→{new}" for old, new in self.mapping.items()]
         parts += [f"/{pattern}/→{new}" for pattern, new in self.patterns.items()]

@@ -108,6 +108,11 @@ class SplitStep(Step):
         parts = {name: _str_array(pc.list_element(lists, i)) for i, name in enumerate(into)}
         return parts, ok.to_numpy(zero_copy_only=False)
 
+    def derived_from(self, columns_in: list[str], columns_out: list[str]) -> dict[str, list[str]]:
+        """Every part is cut from the source column."""
+        made = [c for c in columns_out if c not in columns_in or c in (self.into or [])]
+        return {c: [self.column] for c in made if c != self.column}
+
     def describe(self) -> str:
         return f"split({self.column} → {', '.join(self.new_columns)})"
 
