@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.engine.core.spec.exposures import Exposure
 from workbench.engine.core.spec.source import SourceOptions
 from workbench.engine.core.steps.registry import AnyStep
 from workbench.engine.core.validation.models import ExpectationsByLayer
@@ -69,6 +70,9 @@ class Spec(BaseModel):
     layers: dict[Literal["bronze", "silver", "gold"], list[AnyStep]] = Field(
         description="Steps per layer. `bronze` is required; `silver` and `gold` are optional."
     )
+    exposures: list[Exposure] = Field(
+        default_factory=list, description="Consumers of the published table (dashboards, reports, applications): "
+        "exported to dbt's exposures.yml and drawn downstream of the gold table on the lineage graph.")
     expectations: ExpectationsByLayer = Field(
         default_factory=dict,
         description="Quality expectations per layer: each a flat mapping with `type` (a GX core expectation or a "
