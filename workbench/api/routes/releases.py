@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
-from workbench.api.deps import MAX_INT, current_principal, require, settings_of
+from workbench.api.deps import MAX_INT, require, settings_of
 from workbench.engine import api
 from workbench.engine.api import RELEASE_STATUSES, ReleasePublic
 
@@ -125,31 +125,43 @@ def rollback(request: Request, release_id: Annotated[int, RELEASE_ID], body: Rea
 # --- changelog feeds ------------------------------------------------------------------------------------------
 
 
-async def _changelog(request: Request, slug: str) -> list[dict[str, Any]]:
+async def changelog_reader(request: Request) -> api.Principal:
+    """A reader (``read``) of the changelog feeds; nobody signed in is needed when ``WORKBENCH_PUBLIC_CHANGELOG``
+    is true (the feeds then act as ``PUBLIC_READER``, a viewer without an account)."""
+    if settings_of(request).public_changelog:
+        api.act_as(PUBLIC_READER)
+        return PUBLIC_READER
+    return await require("read")(request)
+
+
+changelog_reader.permission = "read"  # type: ignore[attr-defined]
+
+
+async def _changelog(request: Request, slug: str, reader: api.Principal) -> list[dict[str, Any]]:
     settings = settings_of(request)
-    if settings.public_changelog:
-        def read() -> list[dict[str, Any]]:
-            with api.acting_as(PUBLIC_READER):
-                return api.changelog(slug, settings)
-        return await run_in_threadpool(read)
-    principal = await current_principal(request)
-    api.act_as(principal)
-    return await run_in_threadpool(api.changelog, slug, settings)
+
+    def read() -> list[dict[str, Any]]:
+        with api.acting_as(reader):
+            return api.changelog(slug, settings)
+
+    return await run_in_threadpool(read)
 
 
 @changelog_router.get("/{slug}/changelog.json", summary="A dataset's changelog (JSON feed)",
                       responses=problems.responses(401, 422, 503))
-async def changelog_json(request: Request, slug: Annotated[str, SLUG]) -> JSONResponse:
+async def changelog_json(request: Request, slug: Annotated[str, SLUG],
+                         reader: Annotated[api.Principal, Depends(changelog_reader)]) -> JSONResponse:
     """Published releases newest first: partitions, counts of rows added/removed/changed, who proposed and
     approved, QA. Public when `WORKBENCH_PUBLIC_CHANGELOG` is true."""
-    entries = await _changelog(request, slug)
+    entries = await _changelog(request, slug, reader)
     return JSONResponse({"dataset": slug, "releases": [_jsonable(e) for e in entries]})
 
 
 @changelog_router.get("/{slug}/changelog.atom", summary="A dataset's changelog (Atom feed)", response_class=Response,
                       responses={200: {"content": {"application/atom+xml": {}}}, **problems.responses(401, 422, 503)})
-async def changelog_atom(request: Request, slug: Annotated[str, SLUG]) -> Response:
-    entries = await _changelog(request, slug)
+async def changelog_atom(request: Request, slug: Annotated[str, SLUG],
+                         reader: Annotated[api.Principal, Depends(changelog_reader)]) -> Response:
+    entries = await _changelog(request, slug, reader)
     base = str(request.base_url).rstrip("/")
     updated = max((e["rolled_back_at"] or e["published_at"] for e in entries), default=datetime.now(timezone.utc))
     items = []
