@@ -229,8 +229,9 @@ def test_a_proposal_expires(settings, db_url):
 
 def test_a_concurrent_reader_sees_only_whole_releases(settings):
     """A reader at ~50 queries/s during publications and rollbacks: every answer is one whole release."""
-    first = published(settings, BASE)
-    expected = {first.id: len(BASE)}
+    big = [(f"{i:05d}", m, f"{i},50") for i in range(1500) for m in ("vigente", "inicial")]  # swaps take a while
+    first = published(settings, big)
+    expected = {first.id: len(big)}
     target = GoldTarget.from_settings(settings)
     stop, answers, errors = threading.Event(), [], []
 
@@ -253,8 +254,10 @@ def test_a_concurrent_reader_sees_only_whole_releases(settings):
     reader = threading.Thread(target=query)
     reader.start()
     try:
-        for i in range(3):
-            rows = NEXT if i % 2 == 0 else BASE + [("06", "vigente", "1,00")]
+        started, i = time.monotonic(), 0
+        while i < 3 or time.monotonic() - started < 4:
+            rows = big[: 2000 + 300 * i] if i % 2 == 0 else big[500:] + [("99999", "vigente", "1,00")]
+            i += 1
             release = published(settings, rows)
             expected[release.id] = len(rows)
             with access.acting_as(BOB):
@@ -263,6 +266,8 @@ def test_a_concurrent_reader_sees_only_whole_releases(settings):
     finally:
         stop.set()
         reader.join()
+    print(f"reader: {len(answers)} queries, {len(errors)} errors, releases seen "
+          f"{sorted({a[0][0] for a in answers if a})}")
     assert errors == []
     assert len(answers) > 20
     for answer in answers:

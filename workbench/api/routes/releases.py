@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
@@ -29,18 +29,24 @@ PUBLIC_READER = api.Principal(username="changelog", role="viewer", via="public")
 
 
 class Proposal(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
     run_id: int = Field(ge=1, le=MAX_INT, description="The run whose rows are proposed (its QA passed).")
     acknowledge_warnings: bool = Field(default=False, description="Propose a run whose QA passed with warnings; "
                                        "recorded on the release.")
 
 
 class Approval(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="The content hash of the release you "
                               "reviewed: a release changed since is refused (409 `approval-void`).")
     publish: bool = Field(default=True, description="Publish at once (false: approve only).")
 
 
 class Reason(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
     reason: str = Field(default="", max_length=2000, description="Why (required to reject).")
 
 

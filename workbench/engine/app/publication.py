@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import time
 from datetime import timedelta
@@ -29,6 +28,9 @@ import pandas as pd
 from workbench.engine.app import alerts
 from workbench.engine.app.access import current, requires
 from workbench.engine.app.qa import QAFailedError, failed_checks
+from workbench.engine.app.release_snapshots import (
+    base_rows, content_hash, current_releases, partition_key, store_snapshot,
+)
 from workbench.engine.app.runs_read import get_run, run_table
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.publication_diff import diff_partition, duplicate_keys
@@ -144,11 +146,11 @@ def propose_release(run_id: int, proposer: str | None = None, *, acknowledge_war
     objects = release_objects(settings)
     with session_scope(url) as session:
         bases = current_releases(run.dataset_id, keys, session=session)
-    old = _base_rows(sorted(set(bases.values())), pub, partitions, settings)
+    old = base_rows(sorted(set(bases.values())), pub, partitions, settings)
     diff = diff_partition(old.drop(columns=[RELEASE_COLUMN], errors="ignore"), frame, pub.key, pub.values,
                           totals_by=pub.totals.by if pub.totals else None,
                           totals_value=pub.totals.value if pub.totals else None)
-    snapshot = _store_snapshot(run.dataset_slug, frame, pub, diff.document(), spec_hash, keys, bases, objects)
+    snapshot = store_snapshot(run.dataset_slug, frame, pub, diff.document(), spec_hash, keys, bases, objects)
     content = snapshot["content_hash"]
     values = dict(run_id=run.id, spec_version_id=run.spec_version_id, spec_version=run.spec_version,
                   spec_hash=spec_hash, table_name=pub.table or run.dataset_slug, qa_status=run.qa_status,
@@ -214,80 +216,6 @@ def _release_frame(layer: pd.DataFrame, pub: Publication, run_id: int) -> pd.Dat
     frame = layer[list(pub.columns)]
     order = frame[pub.key].astype("str").fillna("").sort_values(pub.key, kind="stable").index
     return frame.loc[order].reset_index(drop=True)  # canonical order: the same rows hash the same
-
-
-def partition_key(values: dict[str, Any], partition_by: list[str]) -> str:
-    """``periodo=2017-04|partida=50|...``: how a partition is named in releases."""
-    return "|".join(f"{k}={'' if values.get(k) is None else values[k]}" for k in partition_by)
-
-
-def current_releases(dataset_id: int, keys: list[str], *, session: Any) -> dict[str, int]:
-    """Per partition key, the release published there now (the newest published one that covers it)."""
-    out: dict[str, int] = {}
-    published = sorted(release_store.of_dataset(dataset_id, session=session, statuses=("published",)),
-                       key=lambda r: (r.published_at, r.id))
-    for row in published:
-        for key in row.partition_keys:
-            if key in keys:
-                out[key] = row.id  # type: ignore[assignment]
-    return out
-
-
-def _base_rows(base_ids: list[int], pub: Publication, partitions: list[dict[str, Any]],
-               settings: Settings) -> pd.DataFrame:
-    """The rows published now in ``partitions`` (from the releases there: their verified snapshots)."""
-    frames = []
-    wanted = {partition_key(p, pub.partition_by) for p in partitions}
-    url = prepare_store(settings)
-    for base_id in base_ids:
-        with session_scope(url) as session:
-            base = release_store.get(base_id, session=session)
-            snapshot = dict(base.snapshot)  # type: ignore[union-attr]
-        frame = _read_snapshot(snapshot, settings, base_id)
-        inside = frame[pub.partition_by].astype(object).apply(
-            lambda row: partition_key(row.to_dict(), pub.partition_by), axis=1).isin(wanted) if len(frame) else []
-        part = frame[inside] if len(frame) else frame
-        part = part[[c for c in pub.columns if c in part.columns]].copy()
-        part[RELEASE_COLUMN] = base_id
-        frames.append(part)
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="str") for c in pub.columns})
-    return pd.concat(frames, ignore_index=True)
-
-
-def _store_snapshot(slug: str, frame: pd.DataFrame, pub: Publication, diff: dict[str, Any], spec_hash: str,
-                    keys: list[str], bases: dict[str, int], objects: Any) -> dict[str, Any]:
-    parquet = io.BytesIO()
-    frame.to_parquet(parquet, index=False)
-    parquet_bytes = parquet.getvalue()
-    csv_bytes = frame.to_csv(index=False).encode("utf-8")
-    parquet_sha = hashlib.sha256(parquet_bytes).hexdigest()
-    content = content_hash(spec_hash, parquet_sha, keys, bases)
-    folder = f"releases/{slug}/{content}"
-    diff_bytes = json.dumps(diff, ensure_ascii=False, default=str).encode("utf-8")
-    for name, data in (("release.parquet", parquet_bytes), ("release.csv", csv_bytes), ("diff.json", diff_bytes)):
-        objects.put_bytes(f"{folder}/{name}", data)
-    return {"content_hash": content, "publication": pub.model_dump(mode="json"), "replaces": bases,
-            "parquet": {"path": f"{folder}/release.parquet", "rows": len(frame), "bytes": len(parquet_bytes),
-                        "sha256": parquet_sha},
-            "csv": {"path": f"{folder}/release.csv", "rows": len(frame), "bytes": len(csv_bytes),
-                    "sha256": hashlib.sha256(csv_bytes).hexdigest()},
-            "diff": {"path": f"{folder}/diff.json", "sha256": hashlib.sha256(diff_bytes).hexdigest()}}
-
-
-def content_hash(spec_hash: str, parquet_sha256: str, keys: list[str], bases: dict[str, int]) -> str:
-    """What an approval is bound to: the spec, the rows, the partitions and the releases they replace."""
-    canonical = json.dumps({"spec": spec_hash, "rows": parquet_sha256, "partitions": sorted(keys),
-                            "replaces": {k: bases[k] for k in sorted(bases)}}, sort_keys=True)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _read_snapshot(snapshot: dict[str, Any], settings: Settings, release_id: int) -> pd.DataFrame:
-    data = release_objects(settings).get_bytes(snapshot["parquet"]["path"])
-    if hashlib.sha256(data).hexdigest() != snapshot["parquet"]["sha256"]:
-        raise PublicationError(f"the snapshot of release {release_id} was modified (hash mismatch)",
-                               message_es=f"la copia guardada de la publicación {release_id} fue modificada")
-    return pd.read_parquet(io.BytesIO(data))
 
 
 # --- decide --------------------------------------------------------------------------------------------------
@@ -403,7 +331,7 @@ def rollback_release(release_id: int, reason: str = "", settings: Settings | Non
         pub = Publication.model_validate(row.snapshot["publication"])
         base_ids = list(row.base_release_ids)
         partitions, table = list(row.partitions), row.table_name
-    frame = _base_rows(base_ids, pub, partitions, settings)
+    frame = base_rows(base_ids, pub, partitions, settings)
     target = GoldTarget.from_settings(settings)
     with session_scope(url) as session:
         row = _locked(release_id, session)
@@ -476,6 +404,6 @@ def _announce(event: str, release: ReleasePublic, settings: Settings, **extra: A
 
 
 __all__ = ["ApprovalVoidError", "DuplicateKeysError", "PublicationError", "ReasonRequiredError",
-           "ReleaseNotFoundError", "SelfApprovalError", "approve_release", "content_hash", "current_releases",
-           "grant_gold_reader", "partition_key", "propose_release", "publish_release", "reject_release",
-           "rollback_release"]
+           "ReleaseNotFoundError", "ReleaseStateError", "SelfApprovalError", "StaleReleaseError",
+           "WarningsNotAcknowledgedError", "approve_release", "grant_gold_reader", "propose_release",
+           "publish_release", "reject_release", "rollback_release"]
