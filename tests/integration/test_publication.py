@@ -219,9 +219,12 @@ def test_a_proposal_expires(settings, db_url):
     with session_scope(db_url) as session:
         row = release_store.get(release.id, session=session)
         release_store.update(row, session=session, expires_at=utcnow() - timedelta(minutes=1))
-    assert releases_read.get_release(release.id, settings).release.status == "expired"
-    with pytest.raises(publication.PublicationError):
+    with pytest.raises(publication.PublicationError) as refused:
         approve(settings, release)
+    assert refused.value.details["status"] == "expired"
+    with session_scope(db_url) as session:  # the expiry is recorded even though the approval was refused
+        assert release_store.get(release.id, session=session).status == "expired"
+    assert [e.action for e in releases_read.get_release(release.id, settings).events] == ["proposed", "expired"]
     with pytest.raises(publication.ReasonRequiredError):
         with access.acting_as(BOB):
             publication.reject_release(release.id, "  ", settings=settings)

@@ -229,8 +229,8 @@ def approve_release(release_id: int, content_hash: str | None = None, *, publish
     settings = settings or get_settings()
     url = prepare_store(settings)
     approver = _actor()
+    _expire(url)
     with session_scope(url) as session:
-        release_store.expire_due(session=session)
         row = _locked(release_id, session)
         if row.proposer == approver:
             raise SelfApprovalError(username=approver, release_id=release_id)
@@ -298,8 +298,9 @@ def reject_release(release_id: int, reason: str, settings: Settings | None = Non
         raise ReasonRequiredError(action="rejecting", action_es="rechazar")
     settings = settings or get_settings()
     actor = _actor()
-    with session_scope(prepare_store(settings)) as session:
-        release_store.expire_due(session=session)
+    url = prepare_store(settings)
+    _expire(url)
+    with session_scope(url) as session:
         row = _locked(release_id, session)
         _expect(row, OPEN, "reject", "rechazar")
         release_store.update(row, session=session, status="rejected", decided_by=actor, decided_at=utcnow(),
@@ -358,6 +359,13 @@ def grant_gold_reader(role: str, password: str | None = None, settings: Settings
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _expire(url: str) -> None:
+    """Proposals past their time become expired, in a transaction of their own (a refusal that follows must
+    not undo it)."""
+    with session_scope(url) as session:
+        release_store.expire_due(session=session)
 
 
 def _actor() -> str:
