@@ -5,14 +5,17 @@ PostgreSQL answers). Zero console errors, nothing fetched off the machine."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.e2e.conftest import ENVS, GOLD_URLS, Tab, add_user, signed_in_tab
+from tests.e2e.conftest import ENVS, GOLD_URLS, ROOT, Tab, add_user, signed_in_tab
 
 pytestmark = pytest.mark.e2e
 
@@ -20,6 +23,8 @@ WAIT_MS = 30_000
 SLUG = "dipres_ejecucion"
 #: Rows of the session's example run's silver layer (examples/ejecucion_2017_abril_programa.csv).
 EXAMPLE_ROWS = 72
+#: The same program and month with other amounts: its release changes rows of the first one.
+NEXT_FILE = ROOT / "tests" / "data" / "workbench" / "ejecucion_2017_abril_pesos.csv"
 
 
 def _open(tab: Tab, url: str) -> None:
@@ -49,6 +54,21 @@ def _gold_rows(product: str) -> list[tuple[int, int]]:
         conn.close()
 
 
+def _cli(product: str, *args: str) -> dict:
+    """``workbench ...`` on the server with the product's environment (as an operator would), its JSON answer."""
+    out = subprocess.run([str(Path(sys.executable).parent / "workbench"), *args, "--json"], cwd=ROOT,
+                         env=ENVS[product], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout)
+
+
+def _wait_gold(product: str, expected: list[tuple[int, int]]) -> None:
+    deadline = time.monotonic() + 10
+    while sorted(_gold_rows(product)) != expected:
+        assert time.monotonic() < deadline, _gold_rows(product)
+        time.sleep(0.2)
+
+
 def test_propose_then_a_second_user_reviews_the_diff_approves_and_the_table_is_published(chromium, product):
     analyst = add_user(product, "ana-pub", "analyst")
     publisher = add_user(product, "pablo-pub", "publisher")
@@ -75,13 +95,28 @@ def test_propose_then_a_second_user_reviews_the_diff_approves_and_the_table_is_p
         page.locator("main").get_by_text("Publicada").first.wait_for(timeout=WAIT_MS)
         page.locator(".event-row").get_by_text("publicó").wait_for(timeout=WAIT_MS)
         release_id = int(release_url.rstrip("/").rsplit("/", 1)[-1])
-        deadline = time.monotonic() + 10
-        while _gold_rows(product) != [(release_id, EXAMPLE_ROWS)]:
-            assert time.monotonic() < deadline, _gold_rows(product)
-            time.sleep(0.2)
+        _wait_gold(product, [(release_id, EXAMPLE_ROWS)])
+
+        # next month's correction of the same program: proposed on the command line as the analyst, reviewed
+        # here (changed cells with old, new and delta), approved, then rolled back from the page
+        run = _cli(product, "run", SLUG, str(NEXT_FILE), "--param", "anio=2017")
+        second = _cli(product, "publish", str(run["id"]), "--as", analyst[0])
+        _open(tab, f"{product}/publicaciones/{SLUG}/{second['id']}")
+        page.locator(".change-row").first.wait_for(timeout=WAIT_MS)
+        assert second["diff_summary"]["counts"]["changed"] > 0
+        tab.shot("publicacion_diff_cambios")
+        page.locator("#approve-button").click()
+        page.locator("#rollback-button").wait_for(timeout=WAIT_MS)
+        _wait_gold(product, [(second["id"], second["row_counts"]["rows"])])
+        page.locator("#release-reason").fill("cifras por confirmar")
+        page.locator("#rollback-button").click()
+        page.locator(".event-row").get_by_text("revirtió").wait_for(timeout=WAIT_MS)
+        _wait_gold(product, [(release_id, EXAMPLE_ROWS)])  # the first release's rows, whole, are back
+
         _open(tab, f"{product}/publicaciones/{SLUG}")
-        row = page.locator(".release-row").first
-        row.get_by_text("pablo-pub").wait_for(timeout=WAIT_MS)
-        assert "ana-pub" in row.inner_text() and "Publicada" in row.inner_text()
+        rows = page.locator(".release-row")
+        rows.nth(1).get_by_text("pablo-pub").wait_for(timeout=WAIT_MS)
+        assert "Revertida" in rows.nth(0).inner_text()
+        assert "ana-pub" in rows.nth(1).inner_text() and "Publicada" in rows.nth(1).inner_text()
         tab.shot("publicaciones")
         _clean(tab)

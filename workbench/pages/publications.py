@@ -142,9 +142,17 @@ def release_page() -> rx.Component:
             _decisions(),
             section("Diferencias con lo publicado", rx.text("Por clave de negocio: ", rx.code(ReleaseState.diff["key"].to(str)),
                                                            size="2"), _counts()),
+            section("Totales antes y después", simple_table(ReleaseState.totals, [
+                ("Grupo", text("group")), ("Antes", text("before")), ("Después", text("after")),
+                ("Diferencia", text("delta")),
+            ], empty="El spec no declara totales (publication.totals).", row_class="total-row")),
+            section("Totales de control del archivo", simple_table(ReleaseState.controls, [
+                ("Control", text("name")), ("Valor", text("value")), ("Dónde", text("where")),
+            ], empty="El archivo no trae totales de control.")),
             rx.cond(ReleaseState.diff["truncated"].to(bool), rx.callout(
-                "Se muestran las primeras 50 filas de cada tipo. La lista completa: "
-                "GET /workbench/releases/<id>/diff o `workbench releases diff <id> --limit 100000`.",
+                rx.Var.create("Se muestran las primeras 50 filas de cada tipo. La lista completa: "
+                              "GET /workbench/releases/") + ReleaseState.info["id"].to(str)
+                + "/diff o `workbench releases diff " + ReleaseState.info["id"].to(str) + " --limit 100000`.",
                 icon="info", color_scheme="gray", width="100%")),
             section("Filas modificadas", simple_table(ReleaseState.changes, [
                 ("Clave", text("key")), ("Columna", text("column")), ("Antes", text("old")), ("Después", text("new")),
@@ -155,13 +163,6 @@ def release_page() -> rx.Component:
             section("Filas eliminadas", simple_table(ReleaseState.removed, [("Clave", text("key")),
                                                                             ("Valores", text("values"))],
                                                      empty="Ninguna fila desaparece.", row_class="removed-row")),
-            section("Totales antes y después", simple_table(ReleaseState.totals, [
-                ("Grupo", text("group")), ("Antes", text("before")), ("Después", text("after")),
-                ("Diferencia", text("delta")),
-            ], empty="El spec no declara totales (publication.totals).", row_class="total-row")),
-            section("Totales de control del archivo", simple_table(ReleaseState.controls, [
-                ("Control", text("name")), ("Valor", text("value")), ("Dónde", text("where")),
-            ], empty="El archivo no trae totales de control.")),
             section("Registro de decisiones", simple_table(ReleaseState.events, [
                 ("Fecha (UTC)", text("at")), ("Quién", text("actor")), ("Qué", text("action")),
                 ("Motivo", text("reason")),
