@@ -342,12 +342,14 @@ def lineage_cmd(slug: str | None, fmt: str) -> None:
 from workbench.cli.db import db  # noqa: E402  (command groups that live in their own modules)
 from workbench.cli.jobs import register as register_job_commands  # noqa: E402
 from workbench.cli.openlineage import register as register_openlineage_commands  # noqa: E402
+from workbench.cli.dbt import register as register_dbt_commands  # noqa: E402
 from workbench.cli.users import register as register_user_commands  # noqa: E402
 from workbench.cli.publish import register as register_publish_commands  # noqa: E402
 
 cli.add_command(db)
 register_job_commands(cli)
 register_openlineage_commands(cli)
+register_dbt_commands(cli)
 register_user_commands(cli)
 register_publish_commands(cli)
 

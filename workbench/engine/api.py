@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     from workbench.engine.app.exports import ExportFile, ExportFormatError, export_run
     from workbench.engine.app.health import health
     from workbench.engine.app.lineage import lineage_graph
+    from workbench.engine.app.dbt_export import dbt_export
     from workbench.engine.app.openlineage import openlineage_flush, openlineage_status
     from workbench.engine.app.publication import (
         ApprovalVoidError, DuplicateKeysError, PublicationError, ReasonRequiredError, ReleaseNotFoundError,
@@ -123,6 +124,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "workbench.engine.app.exports": ("ExportFile", "ExportFormatError", "export_run"),
     "workbench.engine.app.health": ("health",),
     "workbench.engine.app.lineage": ("lineage_graph",),
+    "workbench.engine.app.dbt_export": ("dbt_export",),
     "workbench.engine.app.openlineage": ("openlineage_flush", "openlineage_status"),
     "workbench.engine.app.previews": ("preview_cached", "preview_failures", "raw_window", "table_after_step"),
     "workbench.engine.app.qa": ("QADocsMissingError", "QAFailedError", "ensure_publishable_preview"),

@@ -28,6 +28,8 @@ def column(node: dict[str, Any]) -> int:
         return 0
     if node["kind"] == "dataset_layer":
         return LAYER_COLUMNS.get((node.get("meta") or {}).get("layer") or node["key"].rsplit(":", 1)[-1], 3)
+    if (node.get("meta") or {}).get("exposure"):
+        return 5  # a spec's consumers (dashboards, reports), after the published table they read
     return 4  # published tables and external systems
 
 
@@ -63,9 +65,17 @@ def layout(graph: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, 
     return nodes, edges
 
 
+#: dbt's exposure types, in Spanish
+EXPOSURE_TYPES = {"dashboard": "tablero", "notebook": "cuaderno", "analysis": "análisis", "ml": "modelo",
+                  "application": "aplicación"}
+
+
 def _label(node: dict[str, Any]) -> str:
+    meta = node.get("meta") or {}
     if node["kind"] == "raw_file":
-        return str((node.get("meta") or {}).get("name") or node["label"])
+        return str(meta.get("name") or node["label"])
+    if meta.get("exposure"):
+        return f"{node['label']} ({EXPOSURE_TYPES.get(meta.get('type'), meta.get('type') or 'consumidor')})"
     return str(node["label"])
 
 

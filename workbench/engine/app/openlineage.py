@@ -13,7 +13,10 @@ from workbench.engine.core import openlineage as ol
 from workbench.engine.app.access import requires
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.infra.openlineage import Outbox
+from workbench.engine.store import runs as run_store
+from workbench.engine.store.db import read_scope
 from workbench.engine.store.models import RunPublic
+from workbench.engine.store.prepare import prepare_store
 
 log = logging.getLogger("workbench.openlineage")
 
@@ -56,6 +59,59 @@ def backfill_parent(backfill_id: int, slug: str, created_at: dt.datetime, settin
     """The parent facet a backfill's runs carry."""
     return ol.parent_facet(namespace=settings.openlineage_namespace, job=ol.job_name(slug, "backfill"),
                            run_id=backfill_run_id(backfill_id, created_at))
+
+
+def release_event(action: str, release: Any, settings: Settings) -> None:
+    """A publication (``published``) or its rollback (``rolled_back``) as a run of ``workbench.<slug>.publish``
+    / ``.rollback``: START and COMPLETE, reading the run's layer and writing the gold table (its columns with
+    the run's types, identity column lineage, the row count)."""
+    def build() -> list[dict[str, Any]]:
+        namespace, slug = settings.openlineage_namespace, release.dataset_slug
+        publication = (release.snapshot or {}).get("publication") or {}
+        layer = publication.get("layer", "silver")
+        published = set((publication.get("columns") or {}).keys())
+        target_url = settings.publication_url
+        gold_ns, gold_name = ol.gold_location(target_url, settings.publish_schema, release.table_name)
+        if gold_ns == "sqlite":
+            gold_name = f"{Path(gold_name.rsplit('.gold.', 1)[0]).resolve()}.gold.{release.table_name}"
+        source = (namespace, ol.layer_name(slug, layer))
+        order, types = _run_columns(release.run_id, layer, settings)
+        # the layer's column order (a JSONB snapshot on PostgreSQL keeps the publication's columns sorted)
+        columns = [c for c in order if c in published] + sorted(published - set(order))
+        lineage = {c: {(layer, c): "IDENTITY"} for c in columns}
+        rows = (release.row_counts or {}).get("release") or (release.row_counts or {}).get("rows")
+        output = ol.dataset(gold_ns, gold_name, fields=[(c, types.get(c, "string")) for c in columns],
+                            lineage=ol.lineage_facet_fields(lineage, {layer: source}),
+                            description=f"gold.{release.table_name}", rows=rows if isinstance(rows, int) else None)
+        kind = "publish" if action == "published" else "rollback"
+        run = ol.run_uuid(f"release-{kind}", f"{release.id}:{_stamp(release.proposed_at)}")
+        facets = ol.job_facets(title=f"Publicación de {slug}", description=None, owner=None, spec_url=None,
+                               spec_path=None, spec_version=release.spec_version, job_type="PUBLICATION")
+        now = dt.datetime.now(dt.timezone.utc)
+        inputs = [ol.dataset(*source)]
+        return [ol.event(t, run_id=run, namespace=namespace, job=ol.job_name(slug, kind), time=now, inputs=inputs,
+                         outputs=[output] if t == "COMPLETE" else [], job_facets=facets)
+                for t in ("START", "COMPLETE")]
+
+    try:
+        if settings.lineage_transport == "none":
+            return
+        outbox = Outbox(settings)
+        for event in build():
+            outbox.send(event)
+    except Exception:  # noqa: BLE001 - lineage never breaks a publication
+        log.warning("could not report a publication to OpenLineage", exc_info=True)
+
+
+def _run_columns(run_id: int, layer: str, settings: Settings) -> tuple[list[str], dict[str, str]]:
+    """(the layer's columns in order, their types) as the run recorded them."""
+    try:
+        with read_scope(prepare_store(settings)) as session:
+            run = run_store.get_run(run_id, session=session, timeline=False)
+        facts = ((run.outputs or {}).get("layers", {}).get(layer) or {}) if run else {}
+        return list(facts.get("columns") or []), dict(facts.get("types") or {})
+    except Exception:  # noqa: BLE001
+        return [], {}
 
 
 @requires("admin")
@@ -143,5 +199,5 @@ def _stamp(when: dt.datetime | None) -> str:
     return _aware(when).isoformat() if when is not None else "-"
 
 
-__all__ = ["backfill_event", "backfill_parent", "backfill_run_id", "openlineage_flush", "openlineage_status", "run_ended",
-           "run_id", "run_started"]
+__all__ = ["backfill_event", "backfill_parent", "backfill_run_id", "openlineage_flush", "openlineage_status",
+           "release_event", "run_ended", "run_id", "run_started"]

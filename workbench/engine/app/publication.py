@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.engine.app import alerts
+from workbench.engine.app import alerts, openlineage
 from workbench.engine.app.access import current, requires
 from workbench.engine.app.qa import QAFailedError, failed_checks
 from workbench.engine.app.release_snapshots import (
@@ -35,9 +35,10 @@ from workbench.engine.app.runs_read import get_run, run_table
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.publication_diff import diff_partition, duplicate_keys
 from workbench.engine.core.settings import Settings, get_settings
-from workbench.engine.core.spec.loader import parse_spec
+from workbench.engine.core.spec.loader import find_spec, load_spec, parse_spec
 from workbench.engine.core.spec.publication import RELEASE_COLUMN, Publication
 from workbench.engine.infra.events import EventStream
+from workbench.engine.store import lineage as lineage_store
 from workbench.engine.store import releases as release_store
 from workbench.engine.store.db import session_scope
 from workbench.engine.store.gold import GoldTarget, columns_of
@@ -287,6 +288,7 @@ def _publish(release_id: int, actor: str, settings: Settings) -> ReleasePublic:
                              details={"table": target.qualified(row.table_name), "ms": ms,
                                       "rows": len(frame)})
         release = release_store.public(row, session=session)
+        record_publication_lineage(session, release, pub, target.qualified(row.table_name), settings)
     _announce("release.published", release, settings, actor=actor)
     return release
 
@@ -395,6 +397,32 @@ def _check_bases(row: Any, session: Any) -> None:
                                 f"{row.id} cambiaron desde la propuesta: vuelva a proponer la ejecución")
 
 
+def record_publication_lineage(session: Any, release: ReleasePublic, pub: Publication, table: str,
+                               settings: Settings) -> None:
+    """The lineage graph learns the publication: the published layer -> the gold table (for the release's run),
+    and the gold table -> each consumer the dataset's spec declares (``exposures:``, drawn downstream)."""
+    slug = release.dataset_slug
+    lineage_store.upsert_node(session=session, key=lineage_store.table_key(table), kind="published_table",
+                              label=table, dataset_id=release.dataset_id,
+                              meta={"release_id": release.id, "run_id": release.run_id})
+    lineage_store.upsert_node(session=session, key=lineage_store.layer_key(slug, pub.layer), kind="dataset_layer",
+                              label=f"{slug} · {pub.layer}", dataset_id=release.dataset_id)
+    lineage_store.add_edge(session=session, source_key=lineage_store.layer_key(slug, pub.layer),
+                           target_key=lineage_store.table_key(table), run_id=release.run_id)
+    try:
+        exposures = load_spec(find_spec(slug, settings.specs_dir, slug_only=True)).exposures
+    except Exception:  # noqa: BLE001 - a spec that no longer loads has no consumers to draw
+        exposures = []
+    for exposure in exposures:
+        key = lineage_store.system_key(f"exposure:{exposure.name}")
+        lineage_store.upsert_node(session=session, key=key, kind="external_system",
+                                  label=exposure.label or exposure.name, dataset_id=None,
+                                  meta={"exposure": True, "type": exposure.type, "url": exposure.url,
+                                        "owner": exposure.owner.model_dump(), "maturity": exposure.maturity})
+        lineage_store.add_edge(session=session, source_key=lineage_store.table_key(table), target_key=key,
+                               run_id=None)
+
+
 def _text(value: Any) -> Any:
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
@@ -409,6 +437,8 @@ def _announce(event: str, release: ReleasePublic, settings: Settings, **extra: A
     except WorkbenchError as exc:  # Redis down: the decision is recorded in the store all the same
         log.warning("%s of release %s not announced: %s", event, release.id, exc.message)
     alerts.notify(event, payload, settings)
+    if event in ("release.published", "release.rolled_back"):
+        openlineage.release_event(event.split(".", 1)[1], release, settings)
 
 
 __all__ = ["ApprovalVoidError", "DuplicateKeysError", "PublicationError", "ReasonRequiredError",

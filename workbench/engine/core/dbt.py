@@ -4,8 +4,8 @@
 folder), so that a dbt project on the same warehouse can ``select * from {{ source('workbench', '<table>') }}``
 and dbt's lineage shows where the data came from and who reads it.
 
-Tests are derived from the published layer's expectations where dbt has the same test: ``not_null`` (the key's
-columns, and ``expect_column_values_to_not_be_null`` without ``mostly``), ``unique``
+Tests are derived from the published layer's expectations where dbt has the same test: ``not_null``
+(``expect_column_values_to_not_be_null`` without ``mostly``), ``unique``
 (``expect_column_values_to_be_unique``, and the key when it is one column) and ``accepted_values``
 (``expect_column_values_to_be_in_set``). dbt's ``relationships`` test needs another model, which no Workbench
 check names, so none is derived; a compound key has no dbt core test and is kept in the table's ``meta``.
@@ -30,9 +30,7 @@ def column_tests(spec: Any, publication: Any) -> dict[str, list[Any]]:
         if column in tests and test not in tests[column]:
             tests[column].append(test)
 
-    for column in publication.key:
-        add(column, "not_null")
-    if len(publication.key) == 1:
+    if len(publication.key) == 1:  # (a key column may be empty: DIPRES' item is, on subtítulo rows)
         add(publication.key[0], "unique")
     for item in _checks(spec, publication.layer):
         kwargs = item.kwargs or {}
@@ -45,7 +43,7 @@ def column_tests(spec: Any, publication: Any) -> dict[str, list[Any]]:
         elif item.type == "expect_column_values_to_be_unique":
             add(column, {"unique": warn} if warn else "unique")
         elif item.type == "expect_column_values_to_be_in_set" and kwargs.get("value_set"):
-            add(column, {"accepted_values": {"values": [str(v) for v in kwargs["value_set"]], **warn}})
+            add(column, {"accepted_values": {"arguments": {"values": [str(v) for v in kwargs["value_set"]]}, **warn}})
     return tests
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from urllib.parse import urlsplit
 from typing import Any, Iterable
 
 import pandas as pd
@@ -78,6 +79,19 @@ def raw_location(storage_url: str | None, raw_dir: str, sha256: str) -> tuple[st
         prefix = prefix.strip("/")
         return f"s3://{bucket}", f"{prefix}/raw/{key}" if prefix else f"raw/{key}"
     return "file", f"{raw_dir.rstrip('/')}/{key}"
+
+
+def gold_location(url: str, schema: str, table: str) -> tuple[str, str]:
+    """(namespace, name) of a published table: ``postgres://host:port`` and ``<database>.<schema>.<table>``
+    (what dbt and BI tools report for it), or, on the embedded SQLite target, ``sqlite`` and
+    ``<absolute path of the file>.gold.<table>`` (the naming spec has no SQLite entry)."""
+    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    if parts.scheme.startswith("postgres"):
+        host = parts.hostname or "localhost"
+        database = (parts.path or "/").lstrip("/") or "postgres"
+        return f"postgres://{host}:{parts.port or 5432}", f"{database}.{schema}.{table}"
+    path = url.split(":///", 1)[-1] if ":///" in url else url
+    return "sqlite", f"{path}.gold.{table}"
 
 
 def event(event_type: str, *, run_id: str, namespace: str, job: str, time: dt.datetime,
@@ -250,5 +264,5 @@ def column_types(df: pd.DataFrame, columns: list[str]) -> dict[str, str]:
 
 
 __all__ = ["EVENT_TYPES", "FACET_SCHEMAS", "PRODUCER", "RUN_EVENT_SCHEMA", "assertions", "column_lineage", "column_types",
-           "dataset", "error_facet", "event", "facet", "job_facets", "job_name", "layer_input", "layer_name",
+           "dataset", "error_facet", "event", "facet", "gold_location", "job_facets", "job_name", "layer_input", "layer_name",
            "lineage_facet_fields", "parent_facet", "raw_location", "run_uuid"]

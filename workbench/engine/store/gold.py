@@ -78,7 +78,11 @@ def sql_type(dtype: Any) -> str:
 
 
 def columns_of(frame: pd.DataFrame, comments: dict[str, str]) -> list[GoldColumn]:
-    return [GoldColumn(name, sql_type(frame[name].dtype), comment) for name, comment in comments.items()]
+    """The published columns in the frame's order (the spec's: a snapshot stored as PostgreSQL JSONB comes back
+    with its keys sorted, so the comments' order is not the spec's)."""
+    ordered = [name for name in frame.columns if name in comments]
+    ordered += [name for name in comments if name not in ordered]
+    return [GoldColumn(name, sql_type(frame[name].dtype), comments[name]) for name in ordered]
 
 
 class GoldTarget:
@@ -95,6 +99,11 @@ class GoldTarget:
     @classmethod
     def from_settings(cls, settings: Settings) -> "GoldTarget":
         return cls(settings.publication_url, settings.publish_schema)
+
+    @property
+    def database_name(self) -> str | None:
+        """The PostgreSQL database holding the schema (what dbt's source names as ``database``)."""
+        return make_url(self.url).database if self.backend == "postgresql" else None
 
     @property
     def location(self) -> str:
