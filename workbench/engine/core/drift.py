@@ -145,8 +145,10 @@ def _header_options(source: SourceOptions, grid: RawGrid, baseline: Layout | Non
     """(options that locate this file's header, whether the spec's own header options did). When the spec's
     labels are not found, the header is the row most like the baseline's labels, else the guessed header row."""
     try:
-        header_row(grid, source)
-        return source, True
+        row = header_row(grid, source)
+        like = _row_like(grid, baseline, source.header.search_rows) if baseline and source.header.row else None
+        if like is None or like == row:  # a fixed row that now holds a title is not the header
+            return source, True
     except (HeaderNotFoundError, HeaderRowError):
         pass
     row = _row_like(grid, baseline, source.header.search_rows) if baseline is not None else None

@@ -152,7 +152,7 @@ def _sheet_and_header(spec: Spec, old: Layout, new: Layout) -> list[Change]:
             f"la hoja '{old.sheet}' ahora se llama '{new.sheet}'", {"old": old.sheet, "new": new.sheet},
             {"op": "sheet", "sheet": new.sheet} if named else None))
     if old.header_row is not None and new.header_row is not None and old.header_row != new.header_row:
-        fixed = spec.source.header.row is not None
+        fixed = spec.source.header.row is not None and spec.source.header.row != new.header_row
         changes.append(Change(
             "header_shifted", fixed,
             f"header row moved: row {old.header_row} -> {new.header_row} ({old.title_rows} -> {new.title_rows} title rows)",
@@ -250,7 +250,7 @@ def _removed(column: ColumnShape, name: str, used: set[str], find: set[str], spe
     in_find = normalize_label(column.label) in find
     breaking = name in used or in_find
     others = _uses_beyond_lists(spec, name)
-    fix = {"op": "unlist", "name": name} if breaking and not in_find and not others else None
+    fix = {"op": "unlist", "name": name, "label": column.label.strip()} if breaking and not in_find and not others else None
     details = {"column": column.label, "letter": column.letter, "name": name, "used_by": others}
     return Change("removed", breaking, f"column '{column.label}' (was {column.letter}) is gone",
                   f"la columna '{column.label}' (antes {column.letter}) ya no está", details, fix)

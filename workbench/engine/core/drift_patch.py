@@ -128,48 +128,26 @@ def propose_patch(spec_text: str, fixes: list[dict[str, Any]], *, name: str = "s
     fixes = _flatten(fixes)
     root = yaml.compose(spec_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     edits = _Edits(spec_text)
+    lists = _ListEdits()
     renames = {f["from"]: f["to"] for f in fixes if f["op"] == "rename"}
-    finds = [f["find"] for f in fixes if f["op"] == "rename" and f.get("find")]
-    lists: dict[int, tuple[yaml.Node, list[str]]] = {}
-
-    def edit_list(node: yaml.Node | None, change: Any) -> None:
-        if isinstance(node, yaml.SequenceNode):
-            current = lists.get(id(node), (node, _values(node)))[1]
-            lists[id(node)] = (node, change(list(current)))
-
     header = _get(_get(root, "source"), "header")
-    if finds:
-        find = _get(header, "find")
-        swap = {normalize_label(f["old"]): f["new"] for f in finds}
-        edit_list(find, lambda items: [swap.get(normalize_label(i), i) for i in items])
-    if renames:
-        _add_renames(root, spec_text, edits, renames)
     for fix in fixes:
-        if fix["op"] == "unlist":
-            for step in _steps(root):
-                kind = _type(step)
-                if kind == "select":
-                    edit_list(_get(step, "columns"), lambda items, n=fix["name"]: [i for i in items if i != n])
-                elif kind == "melt":
-                    edit_list(_get(step, "value_columns"), lambda items, n=fix["name"]: [i for i in items if i != n])
-                elif kind == "type_cast":
-                    _drop_key(_get(step, "columns"), fix["name"], spec_text, edits)
+        if fix["op"] == "rename" and fix.get("find"):
+            lists.replace(_get(header, "find"), fix["find"]["old"], fix["find"]["new"])
+        elif fix["op"] == "unlist":
+            _unlist(root, fix, spec_text, edits, lists)
         elif fix["op"] == "melt_add":
             for step in _steps(root):
                 if _type(step) in ("select", "melt"):
-                    node = _get(step, "columns" if _type(step) == "select" else "value_columns")
-                    edit_list(node, lambda items, f=fix: _after(items, f["after"], f["name"]))
-        elif fix["op"] == "header_row":
-            row = _get(header, "row")
-            if isinstance(row, yaml.ScalarNode):
-                edits.replace(row, str(fix["row"]))
-        elif fix["op"] == "sheet":
-            sheet = _get(_get(root, "source"), "sheet")
-            if isinstance(sheet, yaml.ScalarNode):
-                edits.replace(sheet, _scalar(fix["sheet"]))
-    for node, items in lists.values():
-        if items != _values(node):
-            edits.replace(node, _flow_list(items, node.start_mark.column))
+                    lists.add_after(_get(step, "columns" if _type(step) == "select" else "value_columns"),
+                                    fix["after"], fix["name"])
+        elif fix["op"] == "header_row" and isinstance(row := _get(header, "row"), yaml.ScalarNode):
+            edits.replace(row, str(fix["row"]))
+        elif fix["op"] == "sheet" and isinstance(sheet := _get(_get(root, "source"), "sheet"), yaml.ScalarNode):
+            edits.replace(sheet, _scalar(fix["sheet"]))
+    if renames:
+        _add_renames(root, spec_text, edits, renames)
+    lists.emit(edits)
     if not edits.edits:
         return None
     text = edits.apply()
@@ -178,11 +156,76 @@ def propose_patch(spec_text: str, fixes: list[dict[str, Any]], *, name: str = "s
     return SpecPatch(text=text, diff=diff, fixes=fixes)
 
 
-def _after(items: list[str], after: str, name: str) -> list[str]:
-    if name in items or after not in items:
-        return items
-    at = items.index(after) + 1
-    return items[:at] + [name] + items[at:]
+class _ListEdits:
+    """Edits of YAML lists: a flow list (``[a, b]``) is edited item by item, so its line breaks stay; a block list
+    is written again as a flow list."""
+
+    def __init__(self) -> None:
+        self.ops: dict[int, tuple[yaml.SequenceNode, dict[str, Any]]] = {}
+
+    def _op(self, node: yaml.Node | None) -> dict[str, Any] | None:
+        if not isinstance(node, yaml.SequenceNode):
+            return None
+        return self.ops.setdefault(id(node), (node, {"remove": set(), "after": {}, "replace": {}}))[1]
+
+    def remove(self, node: yaml.Node | None, item: str) -> None:
+        if (op := self._op(node)) is not None and item in _values(node):
+            op["remove"].add(item)
+
+    def add_after(self, node: yaml.Node | None, after: str, item: str) -> None:
+        if (op := self._op(node)) is not None and after in _values(node) and item not in _values(node):
+            op["after"][after] = item
+
+    def replace(self, node: yaml.Node | None, old: str, new: str) -> None:
+        if (op := self._op(node)) is not None:
+            op["replace"][normalize_label(old)] = new
+
+    def emit(self, edits: _Edits) -> None:
+        for node, op in self.ops.values():
+            items = [i for i in node.value if isinstance(i, yaml.ScalarNode)]
+            if not node.flow_style:
+                values = []
+                for item in items:
+                    if item.value not in op["remove"]:
+                        values.append(op["replace"].get(normalize_label(item.value), item.value))
+                    if item.value in op["after"]:
+                        values.append(op["after"][item.value])
+                if values != [i.value for i in items]:
+                    edits.replace(node, _flow_list(values, node.start_mark.column))
+                continue
+            for k, item in enumerate(items):
+                if item.value in op["remove"]:
+                    if k + 1 < len(items):
+                        edits.edits.append((item.start_mark.index, items[k + 1].start_mark.index, ""))
+                    elif k > 0:
+                        edits.edits.append((items[k - 1].end_mark.index, item.end_mark.index, ""))
+                elif (new := op["replace"].get(normalize_label(item.value))) is not None and new != item.value:
+                    edits.replace(item, _scalar(new))
+                if item.value in op["after"]:
+                    edits.insert(item.end_mark.index, ", " + _scalar(op["after"][item.value]))
+
+
+def _unlist(root: yaml.Node, fix: dict[str, Any], text: str, edits: _Edits, lists: _ListEdits) -> None:
+    """A removed column out of the ``select``, ``melt`` and ``type_cast`` lists, and out of ``rename`` mappings."""
+    for step in _steps(root):
+        kind = _type(step)
+        if kind == "select":
+            lists.remove(_get(step, "columns"), fix["name"])
+        elif kind == "melt":
+            lists.remove(_get(step, "value_columns"), fix["name"])
+        elif kind == "type_cast":
+            _drop_key(_get(step, "columns"), fix["name"], text, edits)
+        elif kind == "rename" and fix.get("label"):
+            mapping = _get(step, "mapping")
+            if isinstance(mapping, yaml.MappingNode) and mapping.flow_style:
+                entries = mapping.value
+                for k, (key, value) in enumerate(entries):
+                    if key.value == fix["label"] and k + 1 < len(entries):
+                        edits.edits.append((key.start_mark.index, entries[k + 1][0].start_mark.index, ""))
+                    elif key.value == fix["label"] and k > 0:
+                        edits.edits.append((entries[k - 1][1].end_mark.index, value.end_mark.index, ""))
+            else:
+                _drop_key(mapping, fix["label"], text, edits)
 
 
 def _drop_key(mapping: yaml.Node | None, key: str, text: str, edits: _Edits) -> None:
