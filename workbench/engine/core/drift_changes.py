@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.engine.core.drift_match import Pair, has_period, match_columns, similarity
+from workbench.engine.core.drift_match import SIMILAR, Pair, has_period, match_columns, similarity
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.layout import ColumnShape, Layout
 from workbench.engine.core.params import resolve_params
@@ -292,10 +292,17 @@ def _footer(old: list[str], new: list[str], used: set[str]) -> Change:
 
 
 def _header_missing(spec: Spec, layout: Layout, suggestions: list[dict[str, Any]]) -> Change:
-    wanted = ", ".join(repr(f) for f in spec.source.header.find or [])
-    return Change("header_not_found", True, f"the spec's header labels ({wanted}) are not in the file",
-                  f"el archivo no tiene las etiquetas de encabezado de la especificación ({wanted})",
-                  {"labels": spec.source.header.find, "suggestions": suggestions})
+    present = {normalize_label(label) for label in layout.labels}
+    missing = [f for f in spec.source.header.find or [] if normalize_label(f) not in present] or \
+        list(spec.source.header.find or [])
+    shown = ", ".join(repr(f) for f in missing)
+    hint = "; ".join(f"'{s['new']}' may be '{s['old']}'" for s in suggestions)
+    hint_es = "; ".join(f"'{s['new']}' podría ser '{s['old']}'" for s in suggestions)
+    return Change("header_not_found", True,
+                  f"the header has no {shown} (a label the spec looks for)" + (f": {hint}" if hint else ""),
+                  f"el encabezado no tiene {shown} (etiqueta que busca la especificación)"
+                  + (f": {hint_es}" if hint_es else ""),
+                  {"labels": spec.source.header.find, "missing": missing, "suggestions": suggestions})
 
 
 # --- without a fingerprint ---------------------------------------------------------------------------------------
@@ -307,12 +314,13 @@ def spec_only_changes(spec: Spec, layout: Layout, *, found_by_spec: bool) -> lis
     if found_by_spec:
         return []
     present = {normalize_label(label): label for label in layout.labels if label}
+    used, names = spec_words(spec), spec_names(spec, list(present.values()))
+    free = [label for label in present.values() if names[label] not in used]  # labels the spec does not read yet
+    missing = [label for label in spec.source.header.find or [] if normalize_label(label) not in present]
     changes, suggestions = [], []
-    for label in spec.source.header.find or []:
-        if normalize_label(label) in present:
-            continue
-        best = max(present.values(), key=lambda other: similarity(label, other), default=None)
-        if best is not None and similarity(label, best) >= 0.6:
+    for label in missing:
+        best = max(free, key=lambda other: similarity(label, other), default=None)
+        if best is not None and (similarity(label, best) >= SIMILAR or len(missing) == len(free) == 1):
             suggestions.append({"old": label, "new": best, "similarity": similarity(label, best)})
     fixes = [{"op": "rename", "from": s["new"], "to": s["old"], "find": {"old": s["old"], "new": s["new"]}}
              for s in suggestions]
