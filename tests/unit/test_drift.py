@@ -291,3 +291,16 @@ def test_the_fingerprint_holds_the_shape(base_fp):
     assert base_fp["header_row"] == 1 and base_fp["title_rows"] == 0 and base_fp["column_count"] == 11
     assert base_fp["columns"][7]["label"] == "Denominación" and base_fp["columns"][7]["kind"] == "text"
     assert base_fp["columns"][8]["kind"] == "number" and base_fp["footer"] == ["RESULTADO"]
+
+
+def test_the_upload_page_shows_breaking_drift_in_spanish_and_nothing_for_a_new_month(base_fp):
+    from workbench.state.upload_drift import drift_view
+
+    view = drift_view(drift(v.relabel(v.execution_rows(), "Denominación", "Glosa"), base_fp).to_dict())
+    assert view["status"] == "breaking" and view["colour"] == "red"
+    assert view["title"] == "El formato del archivo cambió y la especificación ya no lo lee bien"
+    assert view["changes"] == [{"label": "Rompe la especificación", "colour": "red",
+                                "message": "la columna H cambió de nombre: 'Denominación' -> 'Glosa' (similitud 24 %)"}]
+    assert view["against"] == "Comparado con la especificación y la última ejecución exitosa."
+    assert "+      mapping: {Glosa: Denominación}" in view["diff"] and "ya no rompe la lectura" in view["patch_note"]
+    assert drift_view(drift(v.execution_rows(month=5), base_fp).to_dict()) == {}
