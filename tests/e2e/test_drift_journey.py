@@ -29,8 +29,8 @@ def _upload(tab: Tab, product: str, path: Path) -> None:
 
 def test_breaking_drift_shows_the_report_and_the_patch_before_anything_else(tab: Tab, product: str, tmp_path) -> None:
     page = tab.page
-    path = tmp_path / "ejecucion_2017_mayo_glosa.csv"
-    path.write_bytes(v.to_csv(v.relabel(_rows(), "Denominación", "Glosa")))
+    path = tmp_path / "ejecucion_2017_abril_miles.csv"
+    path.write_bytes(v.to_csv(v.relabel(_rows(), "Presupuesto Vigente", "Presupuesto Vigente (M$)")))
     _upload(tab, product, path)
     report = page.locator("#drift-report")
     report.wait_for(timeout=WAIT_MS)
@@ -38,8 +38,9 @@ def test_breaking_drift_shows_the_report_and_the_patch_before_anything_else(tab:
     text = report.inner_text()
     assert "El formato del archivo cambió y la especificación ya no lo lee bien" in text
     assert "Rompe la especificación" in text
-    assert "la columna H cambió de nombre: 'Denominación' -> 'Glosa'" in text
-    assert "+      mapping: {Glosa: Denominación}" in page.locator(".drift-diff").inner_text()
+    assert "la columna J cambió de nombre: 'Presupuesto Vigente' -> 'Presupuesto Vigente (M$)'" in text
+    assert "Comparado con la especificación y la última ejecución exitosa." in text
+    assert "+      mapping: {Presupuesto Vigente (M$): Presupuesto Vigente}" in page.locator(".drift-diff").inner_text()
     assert report.bounding_box()["y"] < page.locator(".upload-error").bounding_box()["y"]
     tab.shot("cargar_drift", "#drift-report")
     tab.shot("cargar_drift_pagina")

@@ -102,7 +102,7 @@ def column_kind(values: pd.Series) -> tuple[str, list[str]]:
     cells = cells[cells != ""]
     if cells.empty:
         return "empty", []
-    kinds = set(cells.head(KIND_SAMPLE_ROWS).map(value_kind))
+    kinds = _kinds(cells.head(KIND_SAMPLE_ROWS))
     if kinds == {"code"} or kinds == {"code", "number"} and cells.str.fullmatch(r"\d+").all():
         kind = "code"
     elif kinds <= {"code", "number"}:
@@ -113,6 +113,15 @@ def column_kind(values: pd.Series) -> tuple[str, list[str]]:
         kind = "text"
     sample = [v[:SAMPLE_CHARS] for v in dict.fromkeys(cells.head(200))][:SAMPLE_VALUES]
     return kind, sample
+
+
+def _kinds(cells: pd.Series) -> set[str]:
+    """The kinds present among non-empty stripped cells: ``value_kind`` vectorised (Arrow's regex engine)."""
+    code = cells.str.fullmatch(_CODE.pattern).to_numpy(bool)
+    number = ~code & cells.str.fullmatch(_NUMBER.pattern).to_numpy(bool)
+    date = ~code & ~number & cells.str.fullmatch(_DATE.pattern).to_numpy(bool)
+    text = ~(code | number | date)
+    return {kind for kind, hits in (("code", code), ("number", number), ("date", date), ("text", text)) if hits.any()}
 
 
 def footer_rows(df: pd.DataFrame) -> int:
