@@ -117,6 +117,8 @@ def test_a_shifted_header_breaks_a_spec_with_a_fixed_row_and_the_patch_moves_it(
     assert kinds(report) == ["header_shifted"] and report.breaking
     assert "+    row: 2" in report.patch.diff
     assert report.patch.verified
+    run = preview_file(v.to_csv(rows), parse_spec(report.patch.text), filename=NAME)
+    assert run.qa["status"] == "passed" and run.layers["bronze"]["row_count"] == len(rows) - 3  # title, header, footer
 
 
 def test_an_added_column_is_compatible(base_fp):
@@ -258,6 +260,16 @@ def test_a_clean_file_without_fingerprints_reports_nothing():
 
 
 # --- the pieces ------------------------------------------------------------------------------------------------
+
+
+def test_a_completely_different_wide_file_is_bounded_and_named_as_removed_and_added():
+    from workbench.engine.core.drift_match import match_columns
+    from workbench.engine.core.layout import ColumnShape
+
+    old = [ColumnShape(i, "", f"Columna antigua {i}", "number") for i in range(200)]
+    new = [ColumnShape(i, "", f"Otra {i * 7}", "text") for i in range(200)]
+    matching = match_columns(old, new)
+    assert len(matching.removed) == 200 and len(matching.added) == 200 and matching.pairs == []
 
 
 def test_column_kinds():

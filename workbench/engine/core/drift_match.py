@@ -20,6 +20,9 @@ from workbench.engine.core.readers.header import normalize_label
 
 #: Least similarity (0..1) for two labels to be the same column renamed slightly.
 SIMILAR = 0.6
+#: Most label pairs whose similarity is measured (a completely different file of hundreds of columns is not a
+#: rename: its columns are reported removed and added without a quadratic search).
+MAX_PAIRS = 4_000
 MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "setiembre",
           "octubre", "noviembre", "diciembre")
 _PERIOD = re.compile(r"\b(?:" + "|".join(MONTHS) + r"|(?:19|20)\d\d|(?:primer|segundo|tercer|cuarto)\s+trimestre"
@@ -75,7 +78,7 @@ def match_columns(old: list[ColumnShape], new: list[ColumnShape]) -> Matching:
                     break
     scored = sorted(((similarity(o.label, n.label), -abs(o.position - n.position), i, k)
                      for i, o in enumerate(left) for k, n in enumerate(right) if o.label and n.label),
-                    reverse=True)
+                    reverse=True) if len(left) * len(right) <= MAX_PAIRS else []
     taken_o: set[int] = set()
     taken_n: set[int] = set()
     for score, _, i, k in scored:
