@@ -315,4 +315,6 @@ def test_the_upload_page_shows_breaking_drift_in_spanish_and_nothing_for_a_new_m
                                 "message": "la columna H cambió de nombre: 'Denominación' -> 'Glosa' (similitud 24 %)"}]
     assert view["against"] == "Comparado con la especificación y la última ejecución exitosa."
     assert "+      mapping: {Glosa: Denominación}" in view["diff"] and "ya no rompe la lectura" in view["patch_note"]
+    added = [line for line in view["diff_lines"] if line["colour"] == "var(--green-11)"]
+    assert "+      mapping: {Glosa: Denominación}" in [line["text"] for line in added]
     assert drift_view(drift(v.execution_rows(month=5), base_fp).to_dict()) == {}

@@ -29,7 +29,9 @@ def drift_panel(drift: rx.Var[dict[str, Any]]) -> rx.Component:
             rx.cond(drift["patch_note"].to(str) != "",
                     rx.text(drift["patch_note"].to(str), size="2", weight="medium", class_name="drift-patch-note")),
             rx.cond(drift["diff"].to(str) != "", rx.el.pre(
-                drift["diff"].to(str), class_name="drift-diff",
+                rx.foreach(drift["diff_lines"].to(list[dict[str, str]]),
+                           lambda line: rx.el.div(line["text"].to(str), style={"color": line["colour"].to(str)})),
+                class_name="drift-diff",
                 style={"font_size": "0.8rem", "overflow_x": "auto", "max_height": "24rem", "width": "100%",
                        "background": rx.color("gray", 2), "padding": "0.75rem", "margin": "0",
                        "border_radius": "var(--radius-2)"})),

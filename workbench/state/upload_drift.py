@@ -52,8 +52,19 @@ def drift_view(doc: dict[str, Any] | None) -> dict[str, Any]:
         "against": f"Comparado {against}.",
         "changes": changes,
         "diff": (patch.get("diff") or "")[:MAX_DIFF_CHARS],
+        "diff_lines": diff_lines((patch.get("diff") or "")[:MAX_DIFF_CHARS]),
         "patch_note": patch_note,
     }
+
+
+def diff_lines(diff: str) -> list[dict[str, str]]:
+    """The diff's lines with their colour: added green, removed red, the rest as text."""
+    def colour(line: str) -> str:
+        if line.startswith(("+++", "---", "@@")):
+            return "var(--gray-11)"
+        return "var(--green-11)" if line.startswith("+") else "var(--red-11)" if line.startswith("-") else \
+            "var(--gray-12)"
+    return [{"text": line or " ", "colour": colour(line)} for line in diff.splitlines()]
 
 
 async def check(state: UploadState, asked: dict[str, Any]) -> None:
