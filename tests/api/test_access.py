@@ -95,9 +95,11 @@ def world(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str], dict
                                                              "files": "examples/*.csv", "params": {"anio": 2017}})
         assert backfill.status_code == 202, backfill.text
         runs_read.build_run_docs(run["id"], settings)
+        release = client.post("/workbench/releases", json={"run_id": run["id"]})
+        assert release.status_code == 201, release.text
         client.headers.pop("authorization")
         ids = {"run_id": str(run["id"]), "slug": "dipres_ejecucion", "backfill_id": str(backfill.json()["id"]),
-               "path": "index.html"}
+               "path": "index.html", "release_id": str(release.json()["id"])}
         yield client, ids, tokens
 
 
@@ -153,14 +155,19 @@ def test_each_role_gets_exactly_its_rights_on_every_route(world, settings: Setti
             assert body["code"] == "forbidden" and "no tiene permiso" in body["message_es"], body
             assert len(runs_read.list_runs(settings).items) == runs_before, (role, method, path)  # nothing happened
             refused.append((method, path))
-    writes = {("POST", "/workbench/runs"), ("POST", "/workbench/preview"), ("POST", "/workbench/backfills")}
+    writes = {("POST", "/workbench/runs"), ("POST", "/workbench/preview"), ("POST", "/workbench/backfills"),
+              ("POST", "/workbench/releases")}
     sync = ("POST", "/workbench/specs/sync")
+    decisions = {("POST", f"/workbench/releases/{{release_id}}/{what}")
+                 for what in ("approve", "publish", "reject", "rollback")}
     if role == "viewer":
         assert writes | {sync} <= set(refused) and ("GET", "/workbench/runs/{run_id}/export") in allowed
     elif role == "analyst":
-        assert writes <= set(allowed) and refused == [sync]
+        assert writes <= set(allowed) and set(refused) == decisions | {sync}
+    elif role == "publisher":
+        assert writes | decisions <= set(allowed) and refused == [sync]
     else:
-        assert writes | {sync} <= set(allowed) and not refused
+        assert writes | decisions | {sync} <= set(allowed) and not refused
 
 
 def test_a_viewer_session_cookie_reads_but_cannot_change_anything(world, settings: Settings) -> None:

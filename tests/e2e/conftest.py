@@ -115,15 +115,49 @@ def start_product(data_dir: Path, port: int, *, extra_env: dict[str, str] | None
     raise RuntimeError("workbench serve did not start:\n" + "".join(seen[-40:]))
 
 
+#: The gold target of the session's product (``WORKBENCH_PUBLISH_URL``) by base URL: a database of its own on
+#: the local PostgreSQL when one answers (the publication journey queries gold.<slug> with psycopg), else None
+#: (the embedded default, ``<data_dir>/gold.sqlite``).
+GOLD_URLS: dict[str, str | None] = {}
+POSTGRES_ADMIN = os.environ.get("WORKBENCH_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def gold_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for the product's gold tables, dropped afterwards; None without a server."""
+    import secrets
+
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(POSTGRES_ADMIN).set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"wb_e2e_gold_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError:
+        yield None
+        return
+    try:
+        yield make_url(POSTGRES_ADMIN).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @pytest.fixture(scope="session")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    proc, url = start_product(tmp_path_factory.mktemp("product"), free_port())
-    try:
-        yield url
-    finally:
-        stop_group(proc)
+    with gold_database() as gold:
+        proc, url = start_product(tmp_path_factory.mktemp("product"), free_port(),
+                                  extra_env={"WORKBENCH_PUBLISH_URL": gold} if gold else None)
+        GOLD_URLS[url] = gold
+        try:
+            yield url
+        finally:
+            stop_group(proc)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 WAIT_MS = 20_000
 #: A real value for each dynamic segment: the session's example run (run 1) of its dataset.
-SEGMENTS = {"slug": "dipres_ejecucion", "run_id": "1", "backfill_id": "1"}
+SEGMENTS = {"slug": "dipres_ejecucion", "run_id": "1", "backfill_id": "1", "release_id": "1"}
 #: Text that only the engine's data carries (dataset slugs and titles, the example run's file).
 ENGINE_DATA = ("dipres_", "Ejecución presupuestaria", "ejecucion_2017_abril_programa")
 NOTICE = "Su rol (lector) no permite cargar archivos; pida el rol analista a un administrador."

@@ -97,5 +97,6 @@ def test_error_boundary_sends_signed_out_browsers_to_sign_in_and_back() -> None:
 
 
 def test_roles_in_spanish() -> None:
-    assert web_auth.ROLE_LABELS == {"viewer": "lector", "analyst": "analista", "admin": "administrador"}
+    assert web_auth.ROLE_LABELS == {"viewer": "lector", "analyst": "analista", "publisher": "publicador",
+                                    "admin": "administrador"}
     assert set(web_auth.ROLE_LABELS) == set(access.ROLES)

@@ -21,7 +21,8 @@ TIMEOUT_S = {"upload": 420, "web": 420}
 
 
 def test_every_benchmark_is_listed():
-    assert {"api", "datadocs", "jobs", "load", "run", "run_cli", "store", "upload", "validation", "web"} <= set(BENCHES)
+    assert {"api", "datadocs", "jobs", "load", "publication", "run", "run_cli", "store", "upload", "validation",
+            "web"} <= set(BENCHES)
 
 
 @pytest.mark.parametrize("name", BENCHES)

@@ -45,7 +45,19 @@ EXPECTED = {
     "api.keep_upload": "upload", "api.preview_path": "preview", "api.add_user": "manage_users",
     "api.recover_abandoned": "admin", "api.list_datasets": "read", "api.export_run": "read",
     "api.queues_overview": "read", "api.create_token": "manage_users", "api.upgrade_schema": "admin",
+    # publication: analysts propose, publishers (or admins) decide, admins grant BI access
+    "api.propose_release": "propose", "api.approve_release": "publish", "api.publish_release": "publish",
+    "api.reject_release": "publish", "api.rollback_release": "publish", "api.grant_gold_reader": "admin",
+    "api.list_releases": "read", "api.get_release": "read", "api.release_diff": "read", "api.changelog": "read",
+    "api.release_snapshot": "read", "api.principal_of_user": "manage_users",
 }
+
+
+def test_publisher_sits_between_analyst_and_admin() -> None:
+    publisher = access.Principal("p", "publisher")
+    assert publisher.can("run") and publisher.can("propose") and publisher.can("publish")
+    assert not publisher.can("manage_users")
+    assert not access.Principal("a", "analyst").can("publish")
 
 
 def _use_cases() -> dict[str, object]:

@@ -344,12 +344,14 @@ from workbench.cli.drift import register as register_drift_commands  # noqa: E40
 from workbench.cli.jobs import register as register_job_commands  # noqa: E402
 from workbench.cli.openlineage import register as register_openlineage_commands  # noqa: E402
 from workbench.cli.users import register as register_user_commands  # noqa: E402
+from workbench.cli.publish import register as register_publish_commands  # noqa: E402
 
 cli.add_command(db)
 register_drift_commands(cli)
 register_job_commands(cli)
 register_openlineage_commands(cli)
 register_user_commands(cli)
+register_publish_commands(cli)
 
 
 def main() -> None:

@@ -10,6 +10,8 @@ BACKFILL = "/cargas-masivas/[backfill_id]"
 LINEAGE = "/linaje"
 TOOLS = "/herramientas"
 QUEUES = "/herramientas/colas"
+PUBLICATIONS = "/publicaciones/[slug]"
+RELEASE = "/publicaciones/[slug]/[release_id]"
 HOME = "/"
 LOGIN = "/login"
 NOT_FOUND = "404"  # Reflex's name for the page of every unknown address
@@ -32,3 +34,11 @@ def run(run_id: int | str) -> str:
 def upload_of_run(run_id: int | str) -> str:
     """The upload page showing a past run's file again (its preview with the run's dataset and parameters)."""
     return f"{UPLOAD}?run={run_id}"
+
+
+def publications(slug: str) -> str:
+    return f"/publicaciones/{slug}"
+
+
+def release(slug: str, release_id: int | str) -> str:
+    return f"/publicaciones/{slug}/{release_id}"

@@ -44,7 +44,7 @@ from workbench.engine.core.preview import ENGINE_VERSION, Preview, preview_file
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.core.spec.loader import find_spec, load_all, load_spec, parse_spec
 from workbench.engine.core.spec.models import Spec, json_schema as spec_json_schema
-from workbench.engine.core.statuses import QA_STATUSES, QUEUES, RUN_STAGES, RUN_STATUSES
+from workbench.engine.core.statuses import QA_STATUSES, QUEUES, RELEASE_STATUSES, RUN_STAGES, RUN_STATUSES
 from workbench.engine.core.table import Table
 from workbench.engine.core.validation.control_total import parse_control
 from workbench.engine.core.validation.models import OWN_KEYS
@@ -54,8 +54,8 @@ from workbench.engine.core.validation.sentences import sentence
 
 if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     from workbench.engine.app.accounts import (
-        UserError, add_user, bootstrap, complete_setup, create_token, list_tokens, list_users, revoke_token,
-        set_disabled, set_password, set_role,
+        UserError, add_user, bootstrap, complete_setup, create_token, list_tokens, list_users, principal_of_user,
+        revoke_token, set_disabled, set_password, set_role,
     )
     from workbench.engine.app.backfills import (
         BackfillPage, backfill_files, backfill_runs, backfill_status, cancel_backfill, expand_files, list_backfills,
@@ -74,6 +74,15 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     from workbench.engine.app.health import health
     from workbench.engine.app.lineage import lineage_graph
     from workbench.engine.app.openlineage import openlineage_flush, openlineage_status
+    from workbench.engine.app.publication import (
+        ApprovalVoidError, DuplicateKeysError, PublicationError, ReasonRequiredError, ReleaseNotFoundError,
+        SelfApprovalError, approve_release, grant_gold_reader, propose_release, publish_release, reject_release,
+        rollback_release,
+    )
+    from workbench.engine.app.releases_read import (
+        SNAPSHOT_FORMATS, ReleaseDetail, ReleasePage, changelog, get_release, list_releases, release_diff,
+        release_snapshot,
+    )
     from workbench.engine.app.previews import preview_cached, preview_failures, raw_window, table_after_step
     from workbench.engine.app.qa import QADocsMissingError, QAFailedError, ensure_publishable_preview
     from workbench.engine.app.queues import queues_overview
@@ -97,12 +106,13 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     from workbench.engine.store.db import DatabaseNotMigratedError, DatabaseUnavailableError, get_engine
     from workbench.engine.store.models import ADMIN_TABLES, BackfillPublic, RunPublic
     from workbench.engine.store.prepare import prepare_store
+    from workbench.engine.store.releases import ReleaseEventPublic, ReleasePublic
 
 #: Names backed by the store, Redis or RQ, by module: imported on first use (see the module's docstring).
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "workbench.engine.app.accounts": ("UserError", "add_user", "bootstrap", "complete_setup", "create_token",
-                                      "list_tokens", "list_users", "revoke_token", "set_disabled", "set_password",
-                                      "set_role"),
+                                      "list_tokens", "list_users", "principal_of_user", "revoke_token",
+                                      "set_disabled", "set_password", "set_role"),
     "workbench.engine.app.backfills": ("BackfillPage", "backfill_files", "backfill_runs", "backfill_status",
                                        "cancel_backfill", "expand_files", "list_backfills", "resume_backfill",
                                        "start_backfill"),
@@ -119,6 +129,14 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "workbench.engine.app.openlineage": ("openlineage_flush", "openlineage_status"),
     "workbench.engine.app.previews": ("preview_cached", "preview_failures", "raw_window", "table_after_step"),
     "workbench.engine.app.qa": ("QADocsMissingError", "QAFailedError", "ensure_publishable_preview"),
+    # publication (issue 17): releases of gold tables, four eyes, rollback, changelog
+    "workbench.engine.app.publication": ("ApprovalVoidError", "DuplicateKeysError", "PublicationError",
+                                         "ReasonRequiredError", "ReleaseNotFoundError", "SelfApprovalError",
+                                         "approve_release", "grant_gold_reader", "propose_release",
+                                         "publish_release", "reject_release", "rollback_release"),
+    "workbench.engine.app.releases_read": ("SNAPSHOT_FORMATS", "ReleaseDetail", "ReleasePage", "changelog",
+                                           "get_release", "list_releases", "release_diff", "release_snapshot"),
+    "workbench.engine.store.releases": ("ReleaseEventPublic", "ReleasePublic"),
     "workbench.engine.app.queues": ("queues_overview",),
     "workbench.engine.app.runs": ("execute_run", "recover_abandoned", "run_file", "submit_run"),
     "workbench.engine.app.runs_read": ("RunNotFoundError", "RunOutputMissingError", "RunPage", "RunView",
@@ -173,7 +191,7 @@ __all__ = [
     # layout drift (pure): a file compared with a spec and stored layouts (the scheduler's pre-run check)
     "DriftReport", "check_drift",
     # settings and status names
-    "QA_STATUSES", "QUEUES", "RUN_STAGES", "RUN_STATUSES", "Settings", "get_settings",
+    "QA_STATUSES", "QUEUES", "RELEASE_STATUSES", "RUN_STAGES", "RUN_STATUSES", "Settings", "get_settings",
     # the environment a server process starts with (memory goes back after previews)
     "SERVER_ENV",
     # pages the server writes itself (Data Docs, /docs, /login): one HTML shell

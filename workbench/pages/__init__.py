@@ -10,6 +10,7 @@ from workbench.pages.datasets import datasets_page
 from workbench.pages.lineage import lineage_page
 from workbench.pages.login import login_page
 from workbench.pages.not_found import not_found_page
+from workbench.pages.publications import publications_page, release_page
 from workbench.pages.queues import queues_page
 from workbench.pages.run import run_page
 from workbench.pages.runs import runs_page
@@ -22,6 +23,7 @@ from workbench.state.datasets import DatasetsState
 from workbench.state.queues import QueuesState
 from workbench.state.backfills import BackfillsState, BackfillState
 from workbench.state.lineage import LineageState
+from workbench.state.publications import PublicationsState, ReleaseState
 from workbench.state.run import RunState
 from workbench.state.runs import RunsState
 from workbench.state.tools import ToolsState
@@ -30,6 +32,8 @@ from workbench.state.upload import UploadState, warm_validation
 TITLE = "Data Workbench"
 #: (page, route, title, on-load event) of every page that needs a signed-in user.
 PAGES = (
+    (release_page, routes.RELEASE, "Publicación", ReleaseState.load),
+    (publications_page, routes.PUBLICATIONS, "Publicaciones", PublicationsState.load),
     (dataset_page, routes.DATASET, "Dataset", DatasetState.load),
     (run_page, routes.RUN, "Ejecución", RunState.load),
     (backfill_page, routes.BACKFILL, "Carga masiva", BackfillState.load),

@@ -82,4 +82,6 @@ def dataset_page() -> rx.Component:
             ),
         ),
         subtitle=rx.Var.create("Dataset ") + DatasetState.slug,
+        actions=rx.link(rx.button(rx.icon("upload", size=16), "Publicaciones", variant="soft"),
+                        href=rx.Var.create("/publicaciones/") + DatasetState.slug, class_name="publications-link"),
     )

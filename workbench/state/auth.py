@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = "wb_session"
 LOGIN = "/login"
-ROLE_LABELS = {"viewer": "lector", "analyst": "analista", "admin": "administrador"}
+ROLE_LABELS = {"viewer": "lector", "analyst": "analista", "publisher": "publicador", "admin": "administrador"}
 T = TypeVar("T")
 
 
@@ -204,4 +204,9 @@ class AuthState(rx.State):
     @rx.var
     def can_run(self) -> bool:
         """Upload, preview, run and backfill (analysts and admins)."""
-        return self.role in ("analyst", "admin")
+        return self.role in ("analyst", "publisher", "admin")
+
+    @rx.var
+    def can_publish(self) -> bool:
+        """Approve, reject and roll back releases (publishers and admins; never one's own proposal)."""
+        return self.role in ("publisher", "admin")

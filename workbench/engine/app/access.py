@@ -1,7 +1,8 @@
 """Who is acting, and may they? Roles, the acting principal and the permission check on every use case.
 
-- **Roles**: ``viewer`` reads, ``analyst`` also uploads, previews, runs and backfills, ``admin`` also manages
-  users, syncs specs and changes settings. ``require(<permission>)`` checks the acting principal, a context
+- **Roles**: ``viewer`` reads, ``analyst`` also uploads, previews, runs, backfills and proposes releases,
+  ``publisher`` also approves, rejects and rolls back releases (never their own: ``app.publication``), ``admin``
+  also manages users, syncs specs and changes settings. ``require(<permission>)`` checks the acting principal, a context
   variable set by each adapter (API dependency, web state, CLI, worker), so that checks made in the engine's
   use cases hold alike for the web app, the API and the CLI. ``require`` fails closed when no principal is set
   and no process default was declared.
@@ -19,10 +20,11 @@ from typing import Iterator
 
 from workbench.engine.core.errors import WorkbenchError
 
-ROLES = ("viewer", "analyst", "admin")
+ROLES = ("viewer", "analyst", "publisher", "admin")
 #: The least role each permission needs.
 PERMISSIONS = {"read": "viewer", "upload": "analyst", "preview": "analyst", "run": "analyst",
-               "backfill": "analyst", "admin": "admin", "sync_specs": "admin", "manage_users": "admin"}
+               "backfill": "analyst", "admin": "admin", "sync_specs": "admin", "manage_users": "admin",
+               "propose": "analyst", "publish": "publisher"}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from workbench.engine.app.access import ROLES, AuthError, requires
+from workbench.engine.app.access import ROLES, AuthError, Principal, requires
 from workbench.engine.app.sessions import (
     SETUP_PREFIX, TOKEN_PREFIX, hash_password, hash_secret, issue_credential, revoking, store_scope,
 )
@@ -115,6 +115,17 @@ def set_role(username: str, role: str, settings: Settings | None = None):
 
 
 @requires("manage_users")
+def principal_of_user(username: str, settings: Settings | None = None) -> Principal:
+    """The operator on the server's shell acting as a named, enabled account (the CLI's ``--as``), so what
+    they do is recorded as that user and the four-eyes rule of releases holds on the command line too."""
+    with store_scope(settings or get_settings()) as session:
+        user = _existing(username, session)
+        if user.disabled:
+            raise UserError(f"user {user.username} is disabled", message_es=f"el usuario {user.username} está deshabilitado")
+        return Principal(username=user.username, role=user.role, via="cli", user_id=user.id)
+
+
+@requires("manage_users")
 def list_users(settings: Settings | None = None):
     with store_scope(settings or get_settings()) as session:
         return user_store.list_users(session=session)
@@ -195,4 +206,5 @@ def complete_setup(secret: str, username: str, password: str, settings: Settings
 
 
 __all__ = ["UserError", "add_user", "bootstrap", "check_password_rules", "check_username", "complete_setup",
-           "create_token", "list_tokens", "list_users", "revoke_token", "set_disabled", "set_password", "set_role"]
+           "create_token", "list_tokens", "list_users", "principal_of_user", "revoke_token", "set_disabled", "set_password",
+           "set_role"]

@@ -100,6 +100,17 @@ class Settings(BaseSettings):
         default=None, description="The address browsers use to reach the web app when it is not "
         "http://<host>:<port> (a reverse proxy with its own name or TLS). The pages connect back to it, and it is "
         "the only origin allowed cross-origin requests with credentials and the websocket.")
+    # --- publication (docs/publication.md): gold tables released with a four-eyes sign-off ---
+    publish_url: str | None = Field(
+        default=None, description="Where gold tables are published: postgresql+psycopg://... (schema "
+        "`publish_schema`) or sqlite:///file. Default: the metadata database when it is PostgreSQL, else the SQLite "
+        "file <data_dir>/gold.sqlite (its tables read as gold.<slug> after ATTACH ... AS gold).")
+    publish_schema: str = Field(default="gold", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+                                description="PostgreSQL schema of the published tables.")
+    release_ttl_h: int = Field(default=72, ge=1, le=24 * 365, description="A proposed release not approved within "
+                               "this many hours expires, hours.")
+    public_changelog: bool = Field(default=False, description="Serve the datasets' changelog feeds (JSON, Atom) "
+                                   "without sign-in, for an external site (they name releases, counts and people).")
     pgadmin_url: str | None = Field(default=None, description="Link to a pgAdmin (or similar) shown under Herramientas.")
     # --- input limits (docs/security.md): hostile or broken files are refused before they are parsed ---
     max_zip_uncompressed_bytes: int = Field(default=300 * 1024 * 1024, ge=1024,
@@ -148,7 +159,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "publish_url")
     @classmethod
     def _supported_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
@@ -231,6 +242,15 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'workbench.db').resolve()}"
+
+    @property
+    def publication_url(self) -> str:
+        """The gold target: ``publish_url``, else the metadata database when it is PostgreSQL, else a SQLite file."""
+        if self.publish_url:
+            return self.publish_url
+        if self.database_url and self.database_url.startswith("postgresql"):
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gold.sqlite').resolve()}"
 
     @property
     def raw_dir(self) -> Path:

@@ -37,8 +37,12 @@ BACKFILL_FINISHED = "backfill.finished"
 BACKFILL_CANCELLED = "backfill.cancelled"
 
 #: Every event type, in lifecycle order; publishing any other type is a bug (ValueError).
+#: A release's decisions (``app.publication``): approvers are told of a proposal (event + webhooks).
+RELEASE_EVENTS = ("release.proposed", "release.approved", "release.rejected", "release.published",
+                  "release.rolled_back")
 EVENT_TYPES: tuple[str, ...] = (RUN_QUEUED, RUN_STARTED, RUN_STEP, RUN_SUCCEEDED, RUN_FAILED, QA_FAILED,
-                                BACKFILL_CREATED, BACKFILL_PROGRESS, BACKFILL_FINISHED, BACKFILL_CANCELLED)
+                                BACKFILL_CREATED, BACKFILL_PROGRESS, BACKFILL_FINISHED, BACKFILL_CANCELLED,
+                                *RELEASE_EVENTS)
 
 #: Default approximate cap on the stream length (settings.events_maxlen overrides it).
 DEFAULT_MAXLEN = 100_000

@@ -26,6 +26,7 @@ from workbench.engine.store.db import (
     get_engine,
     where,
 )
+from workbench.engine.store import releases as _releases  # noqa: F401  (registers the release tables too)
 from workbench.engine.store.models import UTCDateTime  # also registers the tables on SQLModel.metadata
 
 if TYPE_CHECKING:

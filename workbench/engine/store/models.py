@@ -200,7 +200,7 @@ class LineageEdge(_Table, table=True):
     created_at: datetime = _ts()
 
 
-ROLES = ("viewer", "analyst", "admin")
+ROLES = ("viewer", "analyst", "publisher", "admin")  # access.ROLES (the store keeps its own copy: no app import)
 
 
 class User(_Table, table=True):

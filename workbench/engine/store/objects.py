@@ -301,6 +301,11 @@ def output_objects(settings: Settings) -> ObjectStore:
     return _area(settings, "runs", settings.outputs_dir)
 
 
+def release_objects(settings: Settings) -> ObjectStore:
+    """Where releases' snapshots (Parquet, CSV) and diffs live (one folder per content hash)."""
+    return _area(settings, "releases", settings.data_dir / "releases")
+
+
 def _area(settings: Settings, name: str, local: Path) -> ObjectStore:
     if not settings.storage_url:
         return LocalObjectStore(local)
@@ -310,4 +315,4 @@ def _area(settings: Settings, name: str, local: Path) -> ObjectStore:
 
 
 __all__ = ["LocalObjectStore", "ObjectMissingError", "ObjectStore", "ObjectStoreError", "S3ObjectStore",
-           "StorageFullError", "check_key", "output_objects", "parse_storage_url", "raw_objects"]
+           "StorageFullError", "check_key", "output_objects", "parse_storage_url", "raw_objects", "release_objects"]

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.engine.core.spec.exposures import Exposure
+from workbench.engine.core.spec.publication import Publication
 from workbench.engine.core.spec.source import SourceOptions
 from workbench.engine.core.steps.registry import AnyStep
 from workbench.engine.core.validation.models import ExpectationsByLayer
@@ -69,11 +71,17 @@ class Spec(BaseModel):
     layers: dict[Literal["bronze", "silver", "gold"], list[AnyStep]] = Field(
         description="Steps per layer. `bronze` is required; `silver` and `gold` are optional."
     )
+    exposures: list[Exposure] = Field(
+        default_factory=list, description="Consumers of the published table (dashboards, reports, applications): "
+        "exported to dbt's exposures.yml and drawn downstream of the gold table on the lineage graph.")
     expectations: ExpectationsByLayer = Field(
         default_factory=dict,
         description="Quality expectations per layer: each a flat mapping with `type` (a GX core expectation or a "
         "custom check), its kwargs, and optional `severity`, `mostly`, `id`, `description` (see docs/quality.md).",
     )
+    publication: Publication | None = Field(
+        default=None, description="The published (gold) table: columns with comments, business key, partitions "
+        "(see docs/publication.md).")
 
     @model_validator(mode="after")
     def _layers(self) -> "Spec":
@@ -81,6 +89,8 @@ class Spec(BaseModel):
             raise ValueError("`layers` must define `bronze`")
         if "gold" in self.layers and "silver" not in self.layers:
             raise ValueError("`gold` needs `silver`")
+        if self.publication and self.publication.layer not in self.layers:
+            raise ValueError(f"`publication.layer` is {self.publication.layer!r}, which `layers` does not define")
         for name in self.parameters:
             if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
                 raise ValueError(f"parameter name {name!r} must be lowercase snake_case")
@@ -96,8 +106,16 @@ class Spec(BaseModel):
 
     def content_hash(self) -> str:
         """sha256 of the normalised spec: comments and formatting do not change it, any rule does."""
-        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+        data = self.model_dump(mode="json", by_alias=True)
+        for block in OPTIONAL_BLOCKS:  # a spec without the block hashes as it did before the block existed
+            if not data.get(block):
+                data.pop(block, None)
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+#: Spec sections added after specs were first stored: left out of the content hash when absent or empty.
+OPTIONAL_BLOCKS = ("publication", "exposures", "automation")
 
 
 def json_schema() -> dict[str, Any]:
