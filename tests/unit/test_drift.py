@@ -177,6 +177,15 @@ def test_a_renamed_sheet_the_spec_names_is_breaking_and_patched():
     assert preview_file(data, parse_spec(report.patch.text), filename=XLSX).qa["status"] in ("passed", "warning")
 
 
+def test_without_a_fingerprint_a_missing_named_sheet_is_breaking_and_patched():
+    text = PROGRAMA.replace("  sheet: 0\n", "  sheet: Reporte\n")
+    titles, table = v.report_sheet()
+    report = check_drift(parse_spec(text), v.to_xlsx(titles, table, sheet="Informe"), XLSX, [], spec_text=text)
+    assert kinds(report) == ["sheet_renamed"] and report.breaking
+    assert report.changes[0].message_es == "el libro no tiene la hoja 'Reporte'; se leyó la hoja 'Informe'"
+    assert "+  sheet: Informe" in report.patch.diff and report.patch.verified
+
+
 def test_two_same_typed_numeric_columns_that_trade_places_are_one_swap(base_fp):
     report = drift(v.swap(v.execution_rows(), "Presupuesto Inicial", "Presupuesto Vigente"), base_fp)
     assert kinds(report) == ["swapped"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.engine.core.drift_changes import Change, compare_layouts, spec_only_changes, trial_error
+from workbench.engine.core.drift_changes import Change, compare_layouts, sheet_missing, spec_only_changes, trial_error
 from workbench.engine.core.drift_patch import SpecPatch, propose_patch
 from workbench.engine.core.errors import HeaderNotFoundError, HeaderRowError, SheetNotFoundError, SpecError
 from workbench.engine.core.layout import LAYOUT_VERSION, Layout, take_layout
@@ -98,6 +98,8 @@ def check_drift(spec: Spec, data: bytes, filename: str | None, fingerprints: lis
     grid, notes = _grid(spec, data, filename, sheet, limits)
     report = _inspect(spec, grid, filename, baseline)
     report.notes = notes
+    if notes and not any(c.kind == "sheet_renamed" for c in report.changes):  # the spec's named sheet is gone
+        report.changes.insert(0, sheet_missing(spec, grid.source.sheet))
     report.baseline = {"runs": len(layouts), "layout": baseline.to_dict() if baseline else None}
     fixes = [c.fix for c in report.changes if c.fix]
     if spec_text is not None and fixes:

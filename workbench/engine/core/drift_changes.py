@@ -163,6 +163,13 @@ def _sheet_and_header(spec: Spec, old: Layout, new: Layout) -> list[Change]:
     return changes
 
 
+def sheet_missing(spec: Spec, read: str | None) -> Change:
+    """The sheet the spec names is not in the workbook (no earlier layout to compare with): the first one was read."""
+    return Change("sheet_renamed", True, f"the workbook has no sheet '{spec.source.sheet}'; sheet '{read}' was read",
+                  f"el libro no tiene la hoja '{spec.source.sheet}'; se leyó la hoja '{read}'",
+                  {"old": spec.source.sheet, "new": read}, {"op": "sheet", "sheet": read} if read else None)
+
+
 def _moves(spec: Spec, moved: list[Pair], pairs: list[Pair]) -> list[Change]:
     """Moved columns; two that traded places are one ``swapped`` change (same-typed numbers: check the figures)."""
     by_position = {p.old.position: p for p in pairs}
@@ -354,4 +361,4 @@ def trial_error(spec: Spec, table: Table, labels: list[str], titles: list[tuple[
     return None
 
 
-__all__ = ["Change", "casts", "compare_layouts", "spec_names", "spec_only_changes", "spec_words", "trial_error"]
+__all__ = ["Change", "casts", "compare_layouts", "sheet_missing", "spec_names", "spec_only_changes", "spec_words", "trial_error"]
