@@ -18,6 +18,7 @@ EXEMPT = {
     "api.load_all", "api.load_spec", "api.parse_spec", "api.spec_json_schema", "api.ensure_publishable_preview",
     "api.sanitize_filename", "api.as_decimal", "api.fmt_int", "api.fmt_number", "api.fmt_percent", "api.fmt_value",
     "api.mismatch_text", "api.parse_control", "api.row_of", "api.sentence", "api.html_document",
+    "api.check_drift",
     # reads a file the caller names: only the CLI's `workbench preview FILE` (via the guarded preview_path) and
     # backfills (guarded, with their folders checked) call it
     "api.read_input",
@@ -37,7 +38,8 @@ EXEMPT = {
 }
 
 EXPECTED = {
-    "api.preview_cached": "preview", "api.submit_run": "run", "api.run_file": "run", "api.execute_run": "run",
+    "api.preview_cached": "preview", "api.drift_report": "preview", "api.drift_of_stored": "preview",
+    "api.write_proposed_spec": "sync_specs", "api.submit_run": "run", "api.run_file": "run", "api.execute_run": "run",
     "api.start_backfill": "backfill", "api.cancel_backfill": "backfill", "api.resume_backfill": "backfill",
     "api.sync_specs": "sync_specs", "api.get_run": "read", "api.list_runs": "read", "api.raw_bytes": "read",
     "api.keep_upload": "upload", "api.preview_path": "preview", "api.add_user": "manage_users",

@@ -340,6 +340,7 @@ def lineage_cmd(slug: str | None, fmt: str) -> None:
 
 
 from workbench.cli.db import db  # noqa: E402  (command groups that live in their own modules)
+from workbench.cli.drift import register as register_drift_commands  # noqa: E402
 from workbench.cli.jobs import register as register_job_commands  # noqa: E402
 from workbench.cli.openlineage import register as register_openlineage_commands  # noqa: E402
 from workbench.cli.dbt import register as register_dbt_commands  # noqa: E402
@@ -347,6 +348,7 @@ from workbench.cli.users import register as register_user_commands  # noqa: E402
 from workbench.cli.publish import register as register_publish_commands  # noqa: E402
 
 cli.add_command(db)
+register_drift_commands(cli)
 register_job_commands(cli)
 register_openlineage_commands(cli)
 register_dbt_commands(cli)

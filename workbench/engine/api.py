@@ -27,6 +27,7 @@ from workbench.engine.app.access import (
     require, requires, set_process_default,
 )
 from workbench.engine.core.backfill_paths import BackfillPathError
+from workbench.engine.core.drift import DriftReport, check_drift
 from workbench.engine.core.errors import (
     ColumnNotFoundError, EmptyFileError, EncodingError, FileFormatError, HeaderNotFoundError, ParameterError,
     RedisUnavailableError, SheetNotFoundError, SpecError, SpecNotFoundError, StepError, UploadTooLargeError,
@@ -67,6 +68,7 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
         DatasetDetail, DatasetNotFoundError, DatasetPage, DatasetSort, DatasetSummary, MAX_PAGE, dataset_detail,
         list_datasets, store_version, sync_specs,
     )
+    from workbench.engine.app.drift import ProposedSpecError, drift_of_stored, drift_report, write_proposed_spec
     from workbench.engine.app.events import latest_event_id, run_events, tail_events
     from workbench.engine.app.exports import ExportFile, ExportFormatError, export_run
     from workbench.engine.app.health import health
@@ -120,6 +122,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "workbench.engine.app.datasets": ("DatasetDetail", "DatasetNotFoundError", "DatasetPage", "DatasetSort",
                                       "DatasetSummary", "MAX_PAGE", "dataset_detail", "list_datasets",
                                       "store_version", "sync_specs"),
+    "workbench.engine.app.drift": ("ProposedSpecError", "drift_of_stored", "drift_report", "write_proposed_spec"),
     "workbench.engine.app.events": ("latest_event_id", "run_events", "tail_events"),
     "workbench.engine.app.exports": ("ExportFile", "ExportFormatError", "export_run"),
     "workbench.engine.app.health": ("health",),
@@ -187,6 +190,8 @@ __all__ = [
     "ENGINE_VERSION", "EXPORT_FORMATS", "ExportFormatName", "Preview", "Spec", "Table", "export_table", "find_spec",
     "load_all", "load_spec", "parse_assignments", "parse_spec", "preview_file", "preview_path", "read_input",
     "resolve_params", "sanitize_filename", "spec_json_schema",
+    # layout drift (pure): a file compared with a spec and stored layouts (the scheduler's pre-run check)
+    "DriftReport", "check_drift",
     # settings and status names
     "QA_STATUSES", "QUEUES", "RELEASE_STATUSES", "RUN_STAGES", "RUN_STATUSES", "Settings", "get_settings",
     # the environment a server process starts with (memory goes back after previews)

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from workbench.components.drift_panel import drift_panel
 from workbench.components.layer_table import layer_table
 from workbench.components.layout import card, only_for_runners, page, role_notice, section
 from workbench.components.progress import run_progress, upload_progress
@@ -199,6 +200,7 @@ def upload_page() -> rx.Component:
             card(rx.vstack(_dropzone(), upload_progress(S.uploading, S.upload_pct), _file_line(), spacing="3",
                            width="100%")),
             _choices(),
+            drift_panel(S.drift),  # before the error and the preview's QA: a changed layout explains both
             _error(),
             _preview(),
             spacing="5", width="100%",

@@ -20,7 +20,7 @@ from workbench.engine import api
 from workbench.engine.api import WorkbenchError
 from workbench.state import preview_view as view
 from workbench.state import upload_calls as calls
-from workbench.state import upload_inspect, upload_run
+from workbench.state import upload_drift, upload_inspect, upload_run
 from workbench.state.auth import acting, as_user
 
 class UploadState(rx.State):
@@ -55,6 +55,8 @@ class UploadState(rx.State):
     step_loading: bool = False
     layers: list[dict[str, Any]] = []
     qa: dict[str, Any] = {}
+    #: The file's layout drift (state/upload_drift.py): {} when its layout did not change.
+    drift: dict[str, Any] = {}
     run_id: int = 0
     run_status: str = ""
     run_done: int = 0
@@ -187,7 +189,7 @@ class UploadState(rx.State):
         self.file_sha = self.file_name = self.file_size = self.dataset = self.suggestion = self.sheet = ""
         self.sheets, self.params, self.error, self.upload_pct, self.has_preview = [], [], {}, 0, False
         self.run_id, self.run_status, self.run_note, self.step, self.step_table = 0, "", "", -1, {}
-        self.sheet_note = ""
+        self.sheet_note, self.drift = "", {}
         self._shown, self._sheet_chosen, self.stale = {}, False, False
 
     def _changed(self):
@@ -242,6 +244,7 @@ class UploadState(rx.State):
             self.previewing, self.error, self.step, self.step_table, self.run_id = True, {}, -1, {}, 0
             asked, fields = self._request(), [dict(p) for p in self.params]
         try:
+            await upload_drift.check(self, asked)  # before the preview: a breaking drift explains its error
             out = await as_user(self, calls.preview, asked["sha"], asked["slug"], asked["name"], asked["params"],
                                 asked["sheet"], fields)
         except WorkbenchError as exc:

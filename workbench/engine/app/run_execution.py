@@ -137,6 +137,8 @@ def execute_pipeline(run_id: int, spec: Any, data: bytes, filename: str, params:
         mark = time.perf_counter()
         outputs = write_outputs(run_id, result.tables, settings.outputs_dir, result.qa_report,
                                   objects=output_objects(settings))
+        if result.layout is not None:
+            outputs["layout"] = result.layout  # the file's layout fingerprint: what the next file is compared with
         report = result.qa_report
         timings = {**result.timings_ms, "outputs": ms_since(mark)}
         with session_scope(url) as session:  # the run's record, its file's facts and its lineage: one transaction

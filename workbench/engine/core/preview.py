@@ -9,6 +9,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from workbench.engine.core.layout import take_layout
 from workbench.engine.core.memory import releases_after
 from workbench.engine.core.notices import Notice, more_reading_issues, reading_notice, split
 from workbench.engine.core.params import resolve_params
@@ -46,9 +47,10 @@ class Preview:
     qa: dict[str, Any] | None = None  # the QA report's first page (None without a spec)
     tables: dict[str, Table] = field(default_factory=dict, repr=False)
     qa_report: Any = field(default=None, repr=False)  # the full QAReport (all failing rows, GX results)
+    layout: dict[str, Any] | None = field(default=None, repr=False)  # the layout fingerprint (runs store it)
 
     def to_dict(self) -> dict[str, Any]:
-        doc = {k: v for k, v in self.__dict__.items() if k not in ("tables", "qa_report")}
+        doc = {k: v for k, v in self.__dict__.items() if k not in ("tables", "qa_report", "layout")}
         doc["engine_version"] = ENGINE_VERSION
         return doc
 
@@ -161,6 +163,8 @@ def preview_file(
     raw = raw_summary(grid, sample_rows)
     raw["header"] = {"row": header_row(grid, options), "labels": raw_header, "data_rows": len(table.df)}
     source, preamble = grid.source.to_dict(), title_rows(grid, options)
+    layout = take_layout(table, raw_header, sheets=grid.source.sheets, sheet=grid.source.sheet,
+                         header_row=raw["header"]["row"], title_rows=len(preamble)).to_dict() if spec else None
     del grid  # the RAW grid can go before the steps allocate the layers (peak memory on large workbooks)
     result: PipelineResult | None = None
     if spec is not None:
@@ -194,6 +198,7 @@ def preview_file(
         qa=report.to_dict() if report is not None else None,
         tables=tables,
         qa_report=report,
+        layout=layout,
     )
 
 
