@@ -111,7 +111,8 @@ def _shared(check: Callable[[pd.Series, GxKwargs, Any], Any]) -> Callable[[Batch
     """A column map check given the batch's distinct values of its column (Batch.distinct)."""
     def run(batch: Batch, kw: GxKwargs) -> Outcome:
         name = kw["column"]
-        return column_map(batch, kw, lambda domain, k: check(domain, k, batch.distinct(name)))
+        return column_map(batch, kw, lambda domain, k: check(
+            domain, k, batch.distinct(name) if len(domain) >= DISTINCT_MIN_ROWS else None))  # short: not worth it
     return run
 
 
