@@ -26,6 +26,7 @@ from workbench.engine.store.db import (
     get_engine,
     where,
 )
+from workbench.engine.store import automation as _automation  # noqa: F401  (registers automation's tables)
 from workbench.engine.store.models import UTCDateTime  # also registers the tables on SQLModel.metadata
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.engine.core.spec.automation import Automation
 from workbench.engine.core.spec.source import SourceOptions
 from workbench.engine.core.steps.registry import AnyStep
 from workbench.engine.core.validation.models import ExpectationsByLayer
@@ -74,6 +75,11 @@ class Spec(BaseModel):
         description="Quality expectations per layer: each a flat mapping with `type` (a GX core expectation or a "
         "custom check), its kwargs, and optional `severity`, `mostly`, `id`, `description` (see docs/quality.md).",
     )
+    automation: Automation | None = Field(
+        default=None,
+        description="Runs without a person: an inbox folder, a cron schedule (see docs/automation.md). Not part of "
+        "the content hash: it says when runs happen, not what they compute.",
+    )
 
     @model_validator(mode="after")
     def _layers(self) -> "Spec":
@@ -96,7 +102,8 @@ class Spec(BaseModel):
 
     def content_hash(self) -> str:
         """sha256 of the normalised spec: comments and formatting do not change it, any rule does."""
-        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+        rules = self.model_dump(mode="json", by_alias=True, exclude={"automation"})
+        canonical = json.dumps(rules, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
