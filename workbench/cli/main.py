@@ -342,10 +342,12 @@ def lineage_cmd(slug: str | None, fmt: str) -> None:
 from workbench.cli.db import db  # noqa: E402  (command groups that live in their own modules)
 from workbench.cli.jobs import register as register_job_commands  # noqa: E402
 from workbench.cli.users import register as register_user_commands  # noqa: E402
+from workbench.cli.schedules import register as register_schedule_commands  # noqa: E402
 
 cli.add_command(db)
 register_job_commands(cli)
 register_user_commands(cli)
+register_schedule_commands(cli)
 
 
 def main() -> None:

@@ -35,10 +35,15 @@ BACKFILL_CREATED = "backfill.created"
 BACKFILL_PROGRESS = "backfill.progress"
 BACKFILL_FINISHED = "backfill.finished"
 BACKFILL_CANCELLED = "backfill.cancelled"
+AUTOMATION_FIRED = "automation.fired"          # a schedule's fire or an inbox file started (or queued) a run
+AUTOMATION_SKIPPED = "automation.skipped"      # a fire with nothing to run, paused, or missed while down
+AUTOMATION_DUPLICATE = "automation.duplicate"  # an inbox file whose content already ran
+AUTOMATION_FAILED = "automation.failed"        # an automated run (or its QA) failed, or its file was unreadable
 
 #: Every event type, in lifecycle order; publishing any other type is a bug (ValueError).
 EVENT_TYPES: tuple[str, ...] = (RUN_QUEUED, RUN_STARTED, RUN_STEP, RUN_SUCCEEDED, RUN_FAILED, QA_FAILED,
-                                BACKFILL_CREATED, BACKFILL_PROGRESS, BACKFILL_FINISHED, BACKFILL_CANCELLED)
+                                BACKFILL_CREATED, BACKFILL_PROGRESS, BACKFILL_FINISHED, BACKFILL_CANCELLED,
+                                AUTOMATION_FIRED, AUTOMATION_SKIPPED, AUTOMATION_DUPLICATE, AUTOMATION_FAILED)
 
 #: Default approximate cap on the stream length (settings.events_maxlen overrides it).
 DEFAULT_MAXLEN = 100_000

@@ -84,6 +84,7 @@ class TriggerPublic(SQLModel):
     kind: str
     fire_at: datetime | None
     file_name: str
+    file_key: str | None = None
     sha256: str | None
     status: str
     run_id: int | None
