@@ -23,7 +23,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +183,8 @@ class Scheduler:
             return
         if state.next_fire_at > now:
             return
-        due = due_fires(schedule.cron, schedule.timezone, state.next_fire_at - timedelta(microseconds=1), now)
+        # the stored due time is authoritative (an operator or an older cron may have set it), then the cron's
+        due = [state.next_fire_at, *due_fires(schedule.cron, schedule.timezone, state.next_fire_at, now)]
         following = next_fires(schedule.cron, schedule.timezone, now, 1)[0]
         plan = plan_fires(due, now, catchup=schedule.catchup, grace_s=self.settings.scheduler_grace_s)
         published = []
