@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from workbench.api import openapi, problems
-from workbench.api.routes import apidocs, login_page, backfills, datasets, docs_site, health, lineage, previews, runs, session
+from workbench.api.routes import apidocs, automation, login_page, backfills, datasets, docs_site, health, lineage, previews, runs, session
 from workbench.api.cache import ResponseCache, StoreCachedGet
 from workbench.api.drain import DrainBody
 from workbench.api.error_pages import BrowserErrors
@@ -22,7 +22,7 @@ from workbench.engine import api
 from workbench.engine.api import ENGINE_VERSION, Settings, get_settings
 
 ROUTERS = (login_page.router, session.router, datasets.router, datasets.specs_router, previews.router, runs.router,
-           backfills.router, lineage.router, health.router, docs_site.router)
+           backfills.router, lineage.router, health.router, docs_site.router, automation.router)
 #: GET routes whose answers are cached under the store's change marker (they read the store only).
 CACHED_PATHS = frozenset({"/workbench/datasets"})
 
