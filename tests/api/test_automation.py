@@ -6,17 +6,8 @@ import shutil
 
 from tests.api.conftest import CSV
 
-SECTION = ('\nautomation:\n  inbox:\n    params: {anio: 2017}\n  schedule:\n    cron: "0 7 * * 1-5"\n'
-           '    timezone: America/Santiago\n    files: "incoming/dipres_ejecucion/*.csv"\n')
-
-
-def automate(settings) -> None:
-    spec = settings.specs_dir / "dipres_ejecucion.yaml"
-    spec.write_text(spec.read_text(encoding="utf-8") + SECTION, encoding="utf-8")
-
-
 def test_overview_pause_resume_run_now_and_inbox(client, settings):
-    automate(settings)
+    """The bundled dipres_ejecucion spec is automated: an inbox and a weekday 07:00 Santiago schedule."""
     (settings.incoming / "dipres_ejecucion").mkdir(parents=True)
     shutil.copy(CSV, settings.incoming / "dipres_ejecucion" / "ejecucion_2017_abril.csv")
     body = client.get("/workbench/automation").json()

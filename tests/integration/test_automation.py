@@ -51,7 +51,7 @@ def _clean(client: redis_lib.Redis) -> None:
 
 
 def write_spec(specs: Path, automation_yaml: str) -> None:
-    text = (ROOT / "specs" / f"{SLUG}.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "specs" / f"{SLUG}.yaml").read_text(encoding="utf-8").split("\nautomation:")[0]  # its own, removed
     (specs / f"{SLUG}.yaml").write_text(text + "\nautomation:\n" + automation_yaml, encoding="utf-8")
 
 

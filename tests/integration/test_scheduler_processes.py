@@ -60,7 +60,7 @@ def test_two_scheduler_processes_fire_once_on_time_and_a_killed_leader_is_replac
     _clean(client)
     specs = tmp_path / "specs"
     specs.mkdir()
-    text = (ROOT / "specs" / f"{SLUG}.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "specs" / f"{SLUG}.yaml").read_text(encoding="utf-8").split("\nautomation:")[0]
     (specs / f"{SLUG}.yaml").write_text(text + f'\nautomation:\n  schedule:\n    cron: "{CRON}"\n'
                                         '    files: "incoming/drop/*.csv"\n', encoding="utf-8")
     migrate.upgrade(db_url)

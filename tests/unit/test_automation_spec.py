@@ -13,7 +13,7 @@ from workbench.engine.core.schedule import due_fires, fire_key, job_id_of, next_
 from workbench.engine.core.spec.loader import parse_spec
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE = (ROOT / "specs" / "dipres_ejecucion.yaml").read_text(encoding="utf-8")
+BASE = (ROOT / "specs" / "dipres_ejecucion.yaml").read_text(encoding="utf-8").split("\nautomation:")[0]  # its own, removed
 NAME = "specs/dipres_ejecucion.yaml"
 SANTIAGO = ZoneInfo("America/Santiago")
 
