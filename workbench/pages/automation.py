@@ -14,8 +14,8 @@ from workbench.state.automation import AutomationState
 
 def _alerts() -> rx.Component:
     return rx.foreach(AutomationState.alerts, lambda a: rx.callout(
-        rx.text(rx.text.strong("Falló una ejecución automática de ", a["dataset"]), " · archivo ", a["file"], ": ",
-                a["reason"], " (", a["when"], " UTC)"),
+        rx.text(rx.text.strong("Falló una ejecución automática de ", a["dataset"], " (archivo ", a["file"], ")"),
+                " — ", a["reason"], " (", a["when"], " UTC)"),
         icon="octagon_x", color_scheme="red", role="alert", width="100%", class_name="automation-alert"))
 
 
@@ -62,7 +62,7 @@ def automation_page() -> rx.Component:
                                            spacing="1")),
             ("Estado", lambda r: rx.vstack(badge(r["state"], r["state_colour"]),
                                            rx.text("Activas: ", r["active"], size="1"), spacing="1")),
-            ("Bandeja", text("inbox", size="1")),
+            ("Bandeja", lambda r: rx.text(r["inbox"], size="1")),
             ("Acciones", _actions),
         ], empty="Ningún spec tiene una sección «automation». Vea docs/automation.md.", row_class="schedule-row")),
         section("Bandejas de entrada", rx.text(
@@ -71,12 +71,12 @@ def automation_page() -> rx.Component:
             simple_table(AutomationState.files, [
                 ("Dataset", text("dataset")), ("Archivo", text("name")), ("Tamaño", text("size")),
                 ("Modificado (UTC)", text("modified")), ("Estado", lambda r: badge(r["label"], r["colour"])),
-                ("Qué pasó", text("reason", size="1")), ("Ejecución", _run_link),
+                ("Qué pasó", lambda r: rx.text(r["reason"], size="1")), ("Ejecución", _run_link),
             ], empty="Las bandejas están vacías.", row_class="inbox-row")),
         section("Últimas activaciones", simple_table(AutomationState.triggers, [
             ("Cuándo (UTC)", text("when")), ("Dataset", text("dataset")), ("Tipo", text("kind")),
             ("Archivo", text("file")), ("Estado", lambda r: badge(r["label"], r["colour"])),
-            ("Detalle", text("reason", size="1")), ("Ejecución", _run_link),
+            ("Detalle", lambda r: rx.text(r["reason"], size="1")), ("Ejecución", _run_link),
         ], empty="Aún no hay activaciones.", row_class="trigger-row")),
         subtitle="Ejecuciones sin intervención: programaciones (cron, en la zona horaria de cada una) y bandejas de "
                  "entrada. Una ejecución automática fallida avisa una vez (webhook, evento y este aviso).",

@@ -92,7 +92,8 @@ def _overview() -> dict[str, Any]:
                           else reason_es(next((t for t in view.history if t.file_name == f.name), f)),
                           "run": f"#{f.run_id}" if f.run_id else "",
                           "run_href": f"/ejecuciones/{f.run_id}" if f.run_id else ""})
-    alerts = [{"dataset": t.dataset_slug, "file": t.file_name or "—", "reason": reason_es(t),
+    alerts = [{"dataset": t.dataset_slug, "file": t.file_name or "—",
+               "reason": reason_es(t).removeprefix(f"{t.file_name}: ") if t.file_name else reason_es(t),
                "when": fmt_datetime(t.alerted_at)} for t in api.automation_alerts()]
     return {"schedules": [schedule_row(s) for s in schedules], "files": files, "alerts": alerts,
             "triggers": [trigger_row(t) for t in api.automation_triggers(limit=RECENT)],

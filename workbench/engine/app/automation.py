@@ -5,7 +5,7 @@ The scheduler itself is ``app/scheduler.py``; the spec's section is ``core/spec/
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from workbench.engine.store.prepare import prepare_store
 #: Triggers listed per dataset, and inbox files listed.
 MAX_TRIGGERS = 200
 MAX_LISTED_FILES = 200
+#: How long an automated failure stays in the Automatización page's banner (and the API's ``alerts``), seconds.
+ALERT_SHOWN_S = 24 * 3600
 
 
 class AutomationNotFoundError(WorkbenchError):
@@ -173,19 +175,14 @@ def automation_triggers(settings: Settings | None = None, *, dataset: str | None
 
 
 @requires("read")
-def automation_alerts(settings: Settings | None = None, *, limit: int = 10) -> list[TriggerPublic]:
-    """Failures that alerted (the page's banner), newest first: per dataset only while its latest outcome is
-    still a failure (a later success clears it)."""
+def automation_alerts(settings: Settings | None = None, *, limit: int = 10,
+                      now: datetime | None = None) -> list[TriggerPublic]:
+    """Automated failures that alerted within ``ALERT_SHOWN_S`` (the page's banner), newest first."""
     url = prepare_store(settings)
-    out = []
+    since = (now or datetime.now(timezone.utc)) - timedelta(seconds=ALERT_SHOWN_S)
     with read_scope(url) as session:
-        failed = [t for t in store.triggers(session=session, statuses=("failed", "succeeded"), limit=MAX_TRIGGERS)
-                  if t.alerted_at is not None]
-        for trigger in failed:
-            last = store.last_outcome(trigger.dataset_slug, session=session)
-            if last is not None and last.id == trigger.id and len(out) < limit:
-                out.append(trigger)
-    return out
+        found = store.triggers(session=session, statuses=("failed", "succeeded"), limit=MAX_TRIGGERS)
+    return [t for t in found if t.alerted_at is not None and t.alerted_at >= since][:limit]
 
 
 @requires("read")
