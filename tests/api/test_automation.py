@@ -32,3 +32,17 @@ def test_a_dataset_without_automation_is_404_and_bad_slugs_422(client, settings)
     assert missing.status_code == 404 and missing.json()["code"] == "automation-not-found"
     assert client.get("/workbench/automation/Bad-Slug/inbox").status_code == 422
     assert client.get("/workbench/automation/triggers", params={"limit": 1000}).status_code == 422
+
+
+def test_viewers_read_but_may_not_pause_or_run(settings):
+    from fastapi.testclient import TestClient
+
+    from workbench.api.app import create_api
+    from workbench.engine.app import accounts
+
+    accounts.add_user("lectora", "clave-de-lectura-123", "viewer", settings)
+    secret = accounts.create_token("lectora", "read only", settings=settings)
+    with TestClient(create_api(settings), headers={"Authorization": f"Bearer {secret}"}) as viewer:
+        assert viewer.get("/workbench/automation").status_code == 200
+        assert viewer.post("/workbench/automation/dipres_ejecucion/pause").status_code == 403
+        assert viewer.post("/workbench/automation/dipres_ejecucion/run-now").status_code == 403

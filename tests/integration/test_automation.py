@@ -362,3 +362,45 @@ def test_run_now_takes_the_newest_file_and_an_inbox_outside_incoming_is_refused(
     assert "outside the allowed folders" in str(info.value)
     clock = Clock(datetime(2026, 5, 4, 10, tzinfo=timezone.utc))
     assert make_scheduler(env, clock).tick()  # logged, never raised
+
+
+def test_a_failed_qa_alerts_once_naming_the_file(env):
+    folder = inbox_spec(env)
+    clock = Clock(datetime(2026, 5, 4, 10, tzinfo=timezone.utc))
+    s = make_scheduler(env, clock)
+    shutil.copy(ROOT / "tests" / "data" / "workbench" / "ejecucion_2017_abril_asignacion_no_suma.csv",
+                folder / "no_suma_2017.csv")
+    for _ in range(7):
+        s.tick()
+        clock.advance(seconds=1)
+    work(env)
+    s.tick()
+    (done,) = all_triggers(env)
+    assert done.status == "succeeded" and done.message.startswith("QA failed: ") and done.alerted_at is not None
+    (alert,) = [e for e in events_of(env) if e.type == "automation.failed"]
+    assert alert.data["file"] == "no_suma_2017.csv" and alert.data["reason"].startswith("QA failed")
+
+
+def test_schedules_cli_lists_pauses_and_starts_a_run(env):
+    import subprocess
+    import sys
+
+    write_spec(env.specs_dir, '  schedule:\n    cron: "0 7 * * *"\n    timezone: America/Santiago\n'
+                              '    files: "incoming/drop/*.csv"\n')
+    cli = [sys.executable, "-m", "workbench.cli"]
+    import os
+    run = lambda *args: subprocess.run([*cli, *args], cwd=ROOT, env=os.environ.copy(), capture_output=True,  # noqa: E731
+                                       text=True, timeout=120)
+    listed = run("schedules", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (info,) = json.loads(listed.stdout)
+    assert info["dataset"] == SLUG and info["timezone"] == "America/Santiago" and len(info["next_fires"]) == 5
+    assert all(datetime.fromisoformat(f).astimezone(ZoneInfo("America/Santiago")).hour == 7
+               for f in info["next_fires"])
+    assert run("schedules", "pause", SLUG).returncode == 0
+    assert json.loads(run("schedules", "list", "--json").stdout)[0]["paused"] is True
+    assert run("schedules", "resume", SLUG).returncode == 0
+    started = run("schedules", "run-now", SLUG, "--json")
+    assert started.returncode == 0 and json.loads(started.stdout)["kind"] == "manual"
+    missing = run("schedules", "pause", "dipres_ley")
+    assert missing.returncode == 2 and "automation" in missing.stderr
