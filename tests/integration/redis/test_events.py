@@ -19,9 +19,10 @@ def stream(client, prefix, **options) -> EventStream:
     return EventStream(client, stream=prefix + "events", **options)
 
 
-def test_the_event_types_are_the_documented_ten():
+def test_the_event_types_are_the_documented_fourteen():
     assert EVENT_TYPES == ("run.queued", "run.started", "run.step", "run.succeeded", "run.failed", "qa.failed",
-                           "backfill.created", "backfill.progress", "backfill.finished", "backfill.cancelled")
+                           "backfill.created", "backfill.progress", "backfill.finished", "backfill.cancelled",
+                           "automation.fired", "automation.skipped", "automation.duplicate", "automation.failed")
     assert events.RUN_QUEUED == "run.queued" and events.BACKFILL_CANCELLED == "backfill.cancelled"
 
 

@@ -306,14 +306,28 @@ class Scheduler:
         for trigger in active:
             if trigger.id in ended:
                 finish(trigger.id, ended[trigger.id], self.settings, self.bus)
-            elif trigger.status == "queued" and trigger.run_id is None:
-                try:
-                    _, status = rq_queue.job_state(job_id_of(trigger.key), self.settings)
-                except QUEUE_FAILURES:
-                    continue
-                if status is None or status in ("failed", "stopped", "canceled"):
-                    with session_scope(self.url) as session:
-                        store.update_trigger(trigger.id, session=session, only_if=("queued",), status="pending")
+            elif trigger.run_id is None:
+                self._job_gone(trigger)
+
+    def _job_gone(self, trigger: Any) -> None:
+        """A trigger without a run whose job is gone: queued again when it never started (Redis lost it); failed,
+        with one alert, when its job stopped before recording a run (a killed worker, a bug)."""
+        try:
+            job, status = rq_queue.job_state(job_id_of(trigger.key), self.settings)
+        except QUEUE_FAILURES:
+            return
+        if status is not None and status not in ("failed", "stopped", "canceled"):
+            return
+        if job is not None:
+            job.delete()  # a dead job keeps its id: RQ's unique enqueue would refuse the next one
+        with session_scope(self.url) as session:
+            if trigger.status == "queued":
+                store.update_trigger(trigger.id, session=session, only_if=("queued",), status="pending")
+                return
+            failed = store.update_trigger(trigger.id, session=session, only_if=("running",), status="failed",
+                                          message="its job stopped before a run was recorded (worker killed?)")
+        if failed:
+            self._alert_trigger(trigger.id, spec_alerts(self.settings, trigger.dataset_slug))
 
     def _alert_trigger(self, trigger_id: int, enabled: bool) -> None:
         alert(trigger_id, self.settings, self.bus, webhooks=enabled)
