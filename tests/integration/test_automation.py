@@ -404,3 +404,20 @@ def test_schedules_cli_lists_pauses_and_starts_a_run(env):
     assert started.returncode == 0 and json.loads(started.stdout)["kind"] == "manual"
     missing = run("schedules", "pause", "dipres_ley")
     assert missing.returncode == 2 and "automation" in missing.stderr
+
+
+def test_a_trigger_whose_job_died_ends_failed_once_and_a_lost_queued_one_is_queued_again(env):
+    inbox_spec(env)
+    with session_scope(env.db_url) as session:
+        dead = store.insert_trigger(session=session, key="manual:dipres_ejecucion:dead", dataset_slug=SLUG,
+                                    kind="manual", status="running")
+        lost = store.insert_trigger(session=session, key="manual:dipres_ejecucion:lost", dataset_slug=SLUG,
+                                    kind="manual", status="queued")
+    s = make_scheduler(env, Clock(datetime(2026, 5, 4, 10, tzinfo=timezone.utc)))
+    s.tick()
+    s.tick()
+    by_id = {t.id: t for t in all_triggers(env)}
+    assert by_id[dead].status == "failed" and "job stopped" in by_id[dead].message
+    assert by_id[lost].status == "queued"  # put back as pending, then dispatched again
+    assert get_redis(env).exists("rq:job:manual-dipres_ejecucion-lost")
+    assert len([e for e in events_of(env) if e.type == "automation.failed"]) == 1
