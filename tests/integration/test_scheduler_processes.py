@@ -50,6 +50,11 @@ def trigger_of(url: str, key: str):
         return store.find_by_key(key, session=session)
 
 
+def state_of(url: str):
+    with read_scope(url) as session:
+        return store.get_state(SLUG, session=session)
+
+
 def set_due(url: str, due: datetime) -> None:
     with session_scope(url) as session:
         store.save_state(SLUG, session=session, cron=CRON, timezone="UTC", next_fire_at=due)
@@ -71,6 +76,7 @@ def test_two_scheduler_processes_fire_once_on_time_and_a_killed_leader_is_replac
              for name in ("a", "b")}
     try:
         first = wait_for(lambda: LeaderLease.holder(client), 20, "a scheduler leads")
+        wait_for(lambda: state_of(db_url), 20, "the leader stored the schedule's first due time")  # then ours
         due = (datetime.now(timezone.utc) + timedelta(seconds=3)).replace(microsecond=0)
         set_due(db_url, due)
         fired = wait_for(lambda: trigger_of(db_url, fire_key(SLUG, due)), 15, "the fire is recorded")
@@ -96,7 +102,7 @@ def test_two_scheduler_processes_fire_once_on_time_and_a_killed_leader_is_replac
         assert (fired2.created_at - due2).total_seconds() <= 10
         print(f"fire recorded {late:.2f} s after due; leader replaced in {replaced_s:.1f} s")
     finally:
-        for proc in procs.values():
+        for name, proc in procs.items():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
@@ -104,4 +110,5 @@ def test_two_scheduler_processes_fire_once_on_time_and_a_killed_leader_is_replac
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+            print(f"scheduler {name}:", proc.stderr.read().decode(errors="replace")[-3000:])  # shown when it fails
         _clean(client)
