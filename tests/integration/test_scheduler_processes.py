@@ -12,7 +12,6 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 import redis as redis_lib
 
 from tests.helpers import real_redis_db

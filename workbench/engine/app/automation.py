@@ -12,7 +12,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from workbench.engine.app.access import requires
-from workbench.engine.app.datasets import DatasetNotFoundError
 from workbench.engine.app.runs import current_user
 from workbench.engine.app.scheduler import PROCESSED_DIR, automated_specs, inbox_folder
 from workbench.engine.core.errors import WorkbenchError
