@@ -5,6 +5,8 @@
   registration is removed and recovery runs at once, so the run it held ends ``failed`` (``run-abandoned``)
   within seconds and is retried once;
 - **the web server**: started again with a growing pause (it exits at start while its Redis is down);
+- **the scheduler** (``workbench scheduler``: schedules and inboxes of specs with ``automation``): started again
+  with a growing pause; another scheduler (if any) takes the lead within one lease meanwhile;
 - **the embedded Redis** (when no ``WORKBENCH_REDIS_URL`` is set): started again on the same socket, empty;
   clients reconnect by themselves, and a full recovery queues the lost jobs of queued runs again;
 - **recovery** (``recover_abandoned``) in a thread: every ``RECOVER_EVERY_S`` for runs whose process died or
@@ -131,6 +133,7 @@ class Plan:
         self.recoverer = Recoverer(self.settings, self.console)
         self.children = [Child(f"worker-{i}", self._worker_starter(i), on_exit=self._worker_exited)
                          for i in range(self.workers)]
+        self.children.append(Child("scheduler", self._start_scheduler))
         if self.web_env is not None:
             self.web = Child("web", self._start_web, on_exit=self._web_exited)
             self.children.append(self.web)
@@ -157,7 +160,7 @@ class Plan:
             self.recoverer.stop()
         if self.web is not None and self.web.proc is not None:
             web.stop(self.web.proc)
-        workers = [c.proc for c in self.children if c is not self.web and c.proc is not None]
+        workers = [c.proc for c in self.children if c is not self.web and c.proc is not None]  # and the scheduler
         for proc in workers:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)  # RQ's warm shutdown: the current run may finish
@@ -178,6 +181,12 @@ class Plan:
                                     env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     start_new_session=True, preexec_fn=_dies_with_us())
         return start
+
+    def _start_scheduler(self, generation: int) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "workbench.cli", "scheduler", "--supervised",
+                                 "--name", f"serve-{os.getpid()}" + (f"-r{generation}" if generation else "")],
+                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True, preexec_fn=_dies_with_us())
 
     def _start_web(self, generation: int) -> subprocess.Popen:
         return web.start(self.host, self.port, self.web_env or {}, output=subprocess.PIPE)

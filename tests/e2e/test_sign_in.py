@@ -126,7 +126,8 @@ def test_viewer_reads_everything_but_sees_no_upload_run_or_backfill_actions(chro
         page.goto(product + routes.DATASETS)
         page.locator('tr.dataset-row[data-slug="dipres_ejecucion"]').wait_for(timeout=WAIT_MS)
         entries, account = _nav(tab)
-        assert entries == ["Datasets", "Ejecuciones", "Linaje", "Herramientas"]  # no Cargar, no Cargas masivas
+        # no Cargar, no Cargas masivas
+        assert entries == ["Datasets", "Ejecuciones", "Automatización", "Linaje", "Herramientas"]
         assert account.split() == ["lector-e2e", "lector", "Cerrar", "sesión"]
         tab.shot("navbar_lector", "header")
         page.goto(product + routes.RUNS)
@@ -172,7 +173,8 @@ def test_sign_out_returns_to_the_sign_in_page_and_the_old_cookie_is_dead(chromiu
         page.goto(product + routes.DATASETS)
         page.locator("tr.dataset-row").first.wait_for(timeout=WAIT_MS)
         entries, account = _nav(tab)
-        assert entries == ["Datasets", "Cargar", "Ejecuciones", "Cargas masivas", "Linaje", "Herramientas"]
+        assert entries == ["Datasets", "Cargar", "Ejecuciones", "Cargas masivas", "Automatización", "Linaje",
+                       "Herramientas"]
         assert account.split() == ["admin-e2e", "administrador", "Cerrar", "sesión"]
         tab.shot("navbar_admin", "header")
         cookie = next(c for c in page.context.cookies() if c["name"] == "wb_session")

@@ -346,6 +346,7 @@ from workbench.cli.openlineage import register as register_openlineage_commands 
 from workbench.cli.dbt import register as register_dbt_commands  # noqa: E402
 from workbench.cli.users import register as register_user_commands  # noqa: E402
 from workbench.cli.publish import register as register_publish_commands  # noqa: E402
+from workbench.cli.schedules import register as register_schedule_commands  # noqa: E402
 
 cli.add_command(db)
 register_drift_commands(cli)
@@ -354,6 +355,7 @@ register_openlineage_commands(cli)
 register_dbt_commands(cli)
 register_user_commands(cli)
 register_publish_commands(cli)
+register_schedule_commands(cli)
 
 
 def main() -> None:

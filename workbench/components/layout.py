@@ -15,6 +15,7 @@ NAV_ITEMS = (
     ("Cargar", routes.UPLOAD, True),
     ("Ejecuciones", routes.RUNS, False),
     ("Cargas masivas", routes.BACKFILLS, True),
+    ("Automatización", routes.AUTOMATION, False),
     ("Linaje", routes.LINEAGE, False),
     ("Herramientas", routes.TOOLS, False),
 )

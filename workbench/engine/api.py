@@ -57,6 +57,11 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
         UserError, add_user, bootstrap, complete_setup, create_token, list_tokens, list_users, principal_of_user,
         revoke_token, set_disabled, set_password, set_role,
     )
+    from workbench.engine.app.automation import (
+        AutomationNotFoundError, InboxView, ScheduleInfo, automation_alerts, automation_triggers, inbox_contents,
+        list_schedules, pause_schedule, resume_schedule, run_now, scheduler_leader,
+    )
+    from workbench.engine.app.scheduler import run_scheduler
     from workbench.engine.app.backfills import (
         BackfillPage, backfill_files, backfill_runs, backfill_status, cancel_backfill, expand_files, list_backfills,
         resume_backfill, start_backfill,
@@ -106,6 +111,7 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     from workbench.engine.infra.redis_embedded import pdeathsig_preexec
     from workbench.engine.store.db import DatabaseNotMigratedError, DatabaseUnavailableError, get_engine
     from workbench.engine.store.models import ADMIN_TABLES, BackfillPublic, RunPublic
+    from workbench.engine.store.automation import TriggerPublic
     from workbench.engine.store.prepare import prepare_store
     from workbench.engine.store.releases import ReleaseEventPublic, ReleasePublic
 
@@ -114,6 +120,10 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "workbench.engine.app.accounts": ("UserError", "add_user", "bootstrap", "complete_setup", "create_token",
                                       "list_tokens", "list_users", "principal_of_user", "revoke_token",
                                       "set_disabled", "set_password", "set_role"),
+    "workbench.engine.app.automation": ("AutomationNotFoundError", "InboxView", "ScheduleInfo", "automation_alerts",
+                                        "automation_triggers", "inbox_contents", "list_schedules", "pause_schedule",
+                                        "resume_schedule", "run_now", "scheduler_leader"),
+    "workbench.engine.app.scheduler": ("run_scheduler",),
     "workbench.engine.app.backfills": ("BackfillPage", "backfill_files", "backfill_runs", "backfill_status",
                                        "cancel_backfill", "expand_files", "list_backfills", "resume_backfill",
                                        "start_backfill"),
@@ -158,6 +168,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     # the read-only admin dashboard (/admin) and the API's answer models
     "workbench.engine.store.db": ("DatabaseNotMigratedError", "DatabaseUnavailableError", "get_engine"),
     "workbench.engine.store.models": ("ADMIN_TABLES", "BackfillPublic", "RunPublic"),
+    "workbench.engine.store.automation": ("TriggerPublic",),
     "workbench.engine.store.prepare": ("prepare_store",),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _LAZY_MODULES.items() for name in names}

@@ -14,6 +14,7 @@ from workbench.pages.publications import publications_page, release_page
 from workbench.pages.queues import queues_page
 from workbench.pages.run import run_page
 from workbench.pages.runs import runs_page
+from workbench.pages.automation import automation_page
 from workbench.pages.backfills import backfill_page, backfills_page
 from workbench.pages.tools import tools_page
 from workbench.pages.upload import upload_page
@@ -21,6 +22,7 @@ from workbench.state.auth import AuthState
 from workbench.state.dataset import DatasetState
 from workbench.state.datasets import DatasetsState
 from workbench.state.queues import QueuesState
+from workbench.state.automation import AutomationState
 from workbench.state.backfills import BackfillsState, BackfillState
 from workbench.state.lineage import LineageState
 from workbench.state.publications import PublicationsState, ReleaseState
@@ -41,6 +43,7 @@ PAGES = (
     (datasets_page, routes.DATASETS, "Datasets", DatasetsState.load),
     (upload_page, routes.UPLOAD, "Cargar archivo", UploadState.load),
     (runs_page, routes.RUNS, "Ejecuciones", RunsState.load),
+    (automation_page, routes.AUTOMATION, "Automatización", AutomationState.load),
     (lineage_page, routes.LINEAGE, "Linaje", LineageState.load),
     (tools_page, routes.TOOLS, "Herramientas", ToolsState.load),
     (queues_page, routes.QUEUES, "Colas y workers", QueuesState.load),

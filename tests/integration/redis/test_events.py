@@ -19,11 +19,12 @@ def stream(client, prefix, **options) -> EventStream:
     return EventStream(client, stream=prefix + "events", **options)
 
 
-def test_the_event_types_are_the_documented_fifteen():
+def test_the_event_types_are_the_documented_nineteen():
     assert EVENT_TYPES == ("run.queued", "run.started", "run.step", "run.succeeded", "run.failed", "qa.failed",
                            "backfill.created", "backfill.progress", "backfill.finished", "backfill.cancelled",
                            "release.proposed", "release.approved", "release.rejected", "release.published",
-                           "release.rolled_back")
+                           "release.rolled_back",
+                           "automation.fired", "automation.skipped", "automation.duplicate", "automation.failed")
     assert events.RUN_QUEUED == "run.queued" and events.BACKFILL_CANCELLED == "backfill.cancelled"
 
 

@@ -149,6 +149,14 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Addresses of reverse proxies in front of the server (comma-separated IPs). Only from these "
         "is X-Forwarded-For believed, to find the client's address for sign-in lock-outs.")
+    # --- automation (docs/automation.md): the scheduler of schedules and inboxes ---
+    scheduler_tick_s: float = Field(default=1.0, ge=0.05, le=60, description="How often the scheduler looks at "
+                                    "schedules, inboxes and its runs, seconds (inboxes are polled: works on NFS/CIFS).")
+    scheduler_lease_s: float = Field(default=15.0, ge=1, le=300, description="The leader's lease: a scheduler that "
+                                     "died is replaced within this many seconds (plus one tick).")
+    scheduler_grace_s: float = Field(default=300.0, ge=0, le=86_400, description="A fire at most this late is on "
+                                     "time; older ones were missed (the scheduler was down): the schedule's "
+                                     "`catchup` decides, seconds.")
 
     @field_validator("openlineage_url")
     @classmethod

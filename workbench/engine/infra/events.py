@@ -35,6 +35,10 @@ BACKFILL_CREATED = "backfill.created"
 BACKFILL_PROGRESS = "backfill.progress"
 BACKFILL_FINISHED = "backfill.finished"
 BACKFILL_CANCELLED = "backfill.cancelled"
+AUTOMATION_FIRED = "automation.fired"          # a schedule's fire or an inbox file started (or queued) a run
+AUTOMATION_SKIPPED = "automation.skipped"      # a fire with nothing to run, paused, or missed while down
+AUTOMATION_DUPLICATE = "automation.duplicate"  # an inbox file whose content already ran
+AUTOMATION_FAILED = "automation.failed"        # an automated run (or its QA) failed, or its file was unreadable
 
 #: Every event type, in lifecycle order; publishing any other type is a bug (ValueError).
 #: A release's decisions (``app.publication``): approvers are told of a proposal (event + webhooks).
@@ -42,7 +46,8 @@ RELEASE_EVENTS = ("release.proposed", "release.approved", "release.rejected", "r
                   "release.rolled_back")
 EVENT_TYPES: tuple[str, ...] = (RUN_QUEUED, RUN_STARTED, RUN_STEP, RUN_SUCCEEDED, RUN_FAILED, QA_FAILED,
                                 BACKFILL_CREATED, BACKFILL_PROGRESS, BACKFILL_FINISHED, BACKFILL_CANCELLED,
-                                *RELEASE_EVENTS)
+                                *RELEASE_EVENTS, AUTOMATION_FIRED, AUTOMATION_SKIPPED, AUTOMATION_DUPLICATE,
+                                AUTOMATION_FAILED)
 
 #: Default approximate cap on the stream length (settings.events_maxlen overrides it).
 DEFAULT_MAXLEN = 100_000

@@ -9,7 +9,7 @@ from typing import Any
 
 import redis
 from rq import Queue, Retry, SimpleWorker, Worker, worker_registration
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -52,13 +52,18 @@ def queue(name: str, settings: Settings | None = None) -> Queue:
 
 
 def enqueue(function: str, *, args: tuple[Any, ...], job_id: str, description: str, queue_name: str,
-            settings: Settings, retries: int = 0) -> str:
+            settings: Settings, retries: int = 0, unique: bool = False) -> str:
     """Queue ``function`` (a dotted name, resolved by the worker) with primitive ``args``; raises one of
-    ``QUEUE_FAILURES`` when Redis does not take the job."""
-    job = queue(queue_name, settings).enqueue_call(
-        function, args=args, job_id=job_id, result_ttl=RESULT_TTL_S, failure_ttl=FAILURE_TTL_S,
-        description=description, retry=Retry(max=retries) if retries else None,
-    )
+    ``QUEUE_FAILURES`` when Redis does not take the job. ``unique``: RQ refuses a second job with the same id
+    instead of replacing it, and the existing job's id is returned."""
+    try:
+        job = queue(queue_name, settings).enqueue_call(
+            function, args=args, job_id=job_id, result_ttl=RESULT_TTL_S, failure_ttl=FAILURE_TTL_S,
+            description=description, retry=Retry(max=retries) if retries else None, unique=unique,
+        )
+    except DuplicateJobError:
+        log.warning("job %s is already queued: not queued twice", job_id)
+        return job_id
     return job.id
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.engine.core.spec.automation import Automation
 from workbench.engine.core.spec.exposures import Exposure
 from workbench.engine.core.spec.publication import Publication
 from workbench.engine.core.spec.source import SourceOptions
@@ -82,6 +83,11 @@ class Spec(BaseModel):
     publication: Publication | None = Field(
         default=None, description="The published (gold) table: columns with comments, business key, partitions "
         "(see docs/publication.md).")
+    automation: Automation | None = Field(
+        default=None,
+        description="Runs without a person: an inbox folder, a cron schedule (see docs/automation.md). Not part of "
+        "the content hash: it says when runs happen, not what they compute.",
+    )
 
     @model_validator(mode="after")
     def _layers(self) -> "Spec":
@@ -106,7 +112,8 @@ class Spec(BaseModel):
 
     def content_hash(self) -> str:
         """sha256 of the normalised spec: comments and formatting do not change it, any rule does."""
-        data = self.model_dump(mode="json", by_alias=True)
+        # `automation` says when runs happen, not what they compute: never part of the hash
+        data = self.model_dump(mode="json", by_alias=True, exclude={"automation"})
         for block in OPTIONAL_BLOCKS:  # a spec without the block hashes as it did before the block existed
             if not data.get(block):
                 data.pop(block, None)
@@ -115,7 +122,7 @@ class Spec(BaseModel):
 
 
 #: Spec sections added after specs were first stored: left out of the content hash when absent or empty.
-OPTIONAL_BLOCKS = ("publication", "exposures", "automation")
+OPTIONAL_BLOCKS = ("publication", "exposures")
 
 
 def json_schema() -> dict[str, Any]:
