@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workbench.engine.app import alerts, tasks
+from workbench.engine.app import alerts, drift, publication, tasks
 from workbench.engine.app.access import requires
 from workbench.engine.app.runs import register_run
 from workbench.engine.core.backfill_paths import EXAMPLES_DIR, NoFilesError, inside, list_files, refuse
@@ -406,6 +406,8 @@ def alert(trigger_id: int, settings: Settings, bus: EventStream, *, webhooks: bo
     payload = {"dataset": trigger.dataset_slug, "file": trigger.file_name or None, "reason": trigger.message,
                "run_id": trigger.run_id, "trigger": trigger.key, "kind": trigger.kind,
                "code": (trigger.error or {}).get("code")}
+    if (trigger.error or {}).get("drift"):  # a file that drifted: the report and the spec patch that fixes it
+        payload["drift"] = trigger.error["drift"]
     bus.publish(ev.AUTOMATION_FAILED, **payload)
     if webhooks:
         alerts.notify("automation.failed", payload, settings)
@@ -437,6 +439,8 @@ def automation_job(trigger_id: int) -> dict[str, Any]:
             return {"trigger_id": trigger_id, "status": "skipped"}
         name, data = picked
         automation = spec.automation
+        if automation is not None and automation.on_drift == "stop" and _drifted(trigger, name, data, settings, bus):
+            return {"trigger_id": trigger_id, "status": "failed", "reason": "layout-drift"}
         params = dict((automation.inbox.params if trigger.kind == "inbox" and automation and automation.inbox
                        else automation.schedule.params if automation and automation.schedule else {}))
         run = register_run(trigger.dataset_slug, data, filename=name, params=params,
@@ -463,7 +467,55 @@ def automation_job(trigger_id: int) -> dict[str, Any]:
     with read_scope(url) as session:
         final = run_store.get_run(run.id, session=session)
     finish(trigger_id, final, settings, bus)
+    if final is not None and automation is not None and automation.publish == "propose":
+        _propose(trigger_id, final, spec, settings)
     return {"trigger_id": trigger_id, "status": final.status if final else "unknown", "run_id": run.id}
+
+
+#: Who proposes an automated run's rows for publication: a publisher (another account) approves them.
+AUTOMATION_PROPOSER = "automatización"
+
+
+def _drifted(trigger: Any, name: str, data: bytes, settings: Settings, bus: EventStream) -> bool:
+    """A file whose layout drifted so the spec no longer reads it right does not run: the trigger fails with the
+    drift report and the proposed spec patch, and alerts once. A drift check that cannot run lets the file run
+    (the run itself then says what is wrong)."""
+    try:
+        report = drift.drift_report(trigger.dataset_slug, data, name, settings=settings)
+    except Exception:  # noqa: BLE001
+        log.warning("drift check of %s failed; the file runs", name, exc_info=True)
+        return False
+    if not report.breaking:
+        return False
+    document = report.to_dict()
+    reasons = "; ".join(report.messages("en")) or "the layout changed"
+    message = f"layout drift: {reasons}"[:1000]
+    error = {"code": "layout-drift", "message": message, "message_es":
+             ("el formato del archivo cambió: " + "; ".join(report.messages("es")))[:1000],
+             "drift": {"status": document.get("status"), "changes": document.get("changes"),
+                       "patch": (document.get("patch") or {}).get("diff")}}
+    with session_scope(settings.db_url) as session:
+        store.update_trigger(trigger.id, session=session, status="failed", file_name=name,
+                             sha256=hashlib.sha256(data).hexdigest(), message=message, error=error)
+    alert(trigger.id, settings, bus, webhooks=spec_alerts(settings, trigger.dataset_slug))
+    return True
+
+
+def _propose(trigger_id: int, run: Any, spec: Spec, settings: Settings) -> None:
+    """``automation.publish: propose``: a run whose QA passed becomes a release proposal; approvers hear of it
+    (``release.proposed`` event and webhooks). A refusal (no publication block, duplicate keys) is logged on the
+    trigger; it never fails the run."""
+    if run.status != "succeeded" or run.qa_status not in ("passed",) or spec.publication is None:
+        return
+    try:
+        release = publication.propose_release(run.id, proposer=AUTOMATION_PROPOSER, settings=settings)
+        note = f"; proposed as release {release.id}"
+    except WorkbenchError as exc:
+        note = f"; not proposed: {exc.message}"
+    with session_scope(settings.db_url) as session:
+        current = store.get_trigger(trigger_id, session=session)
+        if current is not None:
+            store.update_trigger(trigger_id, session=session, message=((current.message or "") + note)[:1000])
 
 
 def _pick(trigger: Any, spec: Spec, settings: Settings) -> tuple[str, bytes] | None:

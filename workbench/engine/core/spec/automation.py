@@ -102,6 +102,12 @@ class Automation(BaseModel):
     on_failure: Literal["alert", "none"] = Field(default="alert", description="`alert`: a failed automated run "
                                                  "(or failed QA) calls the webhooks, publishes an event and shows a "
                                                  "banner on the Automatización page, once.")
+    publish: Literal["propose", "none"] = Field(default="none", description="`propose`: an automated run whose QA "
+                                                "passed is proposed for publication (needs `publication:`); a "
+                                                "publisher approves it (docs/publication.md).")
+    on_drift: Literal["stop", "run"] = Field(default="stop", description="`stop`: a file whose layout drifted in a "
+                                             "way the spec no longer reads does not run; the alert carries the drift "
+                                             "report and the proposed spec patch (docs/drift.md).")
 
     @model_validator(mode="after")
     def _something(self) -> "Automation":

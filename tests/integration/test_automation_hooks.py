@@ -1,0 +1,67 @@
+"""What automation does around a run: a file whose layout drifted so the spec no longer reads it does not run
+(the alert carries the drift report and the spec patch); a green automated run is proposed for publication
+(``automation.publish: propose``) and a publisher approves it (four eyes: the proposer is the automation)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from tests.data.workbench import drift_variants as v
+from tests.integration.test_automation import (SLUG, Clock, all_triggers, env, events_of, inbox_spec,  # noqa: F401
+                                               make_scheduler, variant, webhook, work)
+from workbench.engine.app import access, publication, releases_read
+from workbench.engine.app.scheduler import AUTOMATION_PROPOSER
+from workbench.engine.core.settings import get_settings
+
+
+def settle(env, scheduler, clock, seconds: int = 7) -> None:
+    for _ in range(seconds):
+        scheduler.tick()
+        clock.advance(seconds=1)
+
+
+def test_a_file_whose_layout_broke_does_not_run_and_the_alert_carries_the_patch(webhook, env):  # noqa: F811
+    folder = inbox_spec(env)
+    get_settings.cache_clear()
+    env = get_settings()
+    clock = Clock(datetime(2026, 5, 4, 10, tzinfo=timezone.utc))
+    s = make_scheduler(env, clock)
+    (folder / "ejecucion_2017_marzo.csv").write_bytes(v.base_execution())  # last month's layout: it runs
+    settle(env, s, clock)
+    work(env)
+    s.tick()
+    renamed = v.relabel(v.execution_rows(), "Presupuesto Vigente", "Presupuesto Vigente (M$)")
+    (folder / "ejecucion_2017_abril.csv").write_bytes(v.to_csv(renamed))
+    settle(env, s, clock)
+    work(env)
+    s.tick()
+    first, trigger = all_triggers(env)
+    assert first.status == "succeeded"
+    assert trigger.status == "failed" and trigger.run_id is None  # nothing ran
+    assert trigger.error["code"] == "layout-drift" and trigger.message.startswith("layout drift: ")
+    assert any("Presupuesto Vigente (M$)" in str(change) for change in trigger.error["drift"]["changes"])
+    assert "Presupuesto Vigente (M$)" in trigger.error["drift"]["patch"]  # the rename that fixes it
+    (alert,) = [e for e in events_of(env) if e.type == "automation.failed"]
+    assert alert.data["code"] == "layout-drift" and alert.data["drift"]["patch"] == trigger.error["drift"]["patch"]
+    assert alert.data["file"] == "ejecucion_2017_abril.csv"
+
+
+def test_an_unchanged_layout_runs_and_a_green_run_is_proposed_for_a_publisher(env):  # noqa: F811
+    folder = inbox_spec(env, extra="  publish: propose\n")
+    get_settings.cache_clear()
+    env = get_settings()
+    clock = Clock(datetime(2026, 5, 4, 10, tzinfo=timezone.utc))
+    s = make_scheduler(env, clock)
+    (folder / "ejecucion_2017_abril.csv").write_bytes(variant(0))
+    settle(env, s, clock)
+    work(env)
+    s.tick()
+    (trigger,) = all_triggers(env)
+    assert trigger.status == "succeeded" and "proposed as release" in trigger.message
+    page = releases_read.list_releases(env)
+    (release,) = page.items
+    assert (release.run_id, release.proposer, release.status) == (trigger.run_id, AUTOMATION_PROPOSER, "proposed")
+    assert any(e.type == "release.proposed" for e in events_of(env, "release."))
+    with access.acting_as(access.Principal("pablo", "publisher")):
+        done = publication.approve_release(release.id, release.content_hash, settings=env)
+    assert done.status == "published" and done.approver == "pablo"
