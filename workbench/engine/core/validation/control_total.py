@@ -27,6 +27,9 @@ from workbench.engine.core.table import Table
 from workbench.engine.core.validation.frames import EXACT, arrow_column, exact, require
 
 WIDE = pa.decimal256(70, 18)
+#: From this many rows on, a term's later tests gather only their own columns (selecting columns costs more than
+#: it saves on a short table).
+NARROW_MIN_ROWS = 2_000
 
 
 class Term(BaseModel):
@@ -141,8 +144,11 @@ def _rows(condition: Condition, df: pd.DataFrame, ctx: StepContext,
             rows = memo[prefix]
             continue
         if len(rows):
-            subset = df if "all_empty" in prefix[-1] else df[list(dict.fromkeys(part.columns()))]
-            subset = subset if len(rows) == len(df) else subset.iloc[rows]  # only the columns the test reads
+            subset = df
+            if len(rows) != len(df):  # on a long table, only the columns the test reads are gathered
+                if len(df) >= NARROW_MIN_ROWS and "all_empty" not in prefix[-1]:
+                    subset = df[list(dict.fromkeys(part.columns()))]
+                subset = subset.iloc[rows]
             hits = (_rows(part, subset, ctx) if part.all_
                     else np.flatnonzero(part.evaluate(Table(subset), ctx).to_numpy()))
             rows = rows[hits]

@@ -66,8 +66,7 @@ def control_total(batch: Batch, item: ExpectationSpec) -> tuple[dict[str, Any], 
 
     def run() -> Outcome:
         try:
-            outcome = check_control_total(frame, ControlTotalKwargs(control="-", terms=args["terms"]),
-                                          Decimal(0), {})
+            outcome = check_control_total(frame, kw, Decimal(0), {})  # its sum; the verdict is made below
         except Exception as exc:
             return failed(str(exc))
         if expected is None:
