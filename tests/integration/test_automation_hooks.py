@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 from tests.data.workbench import drift_variants as v
@@ -65,3 +66,40 @@ def test_an_unchanged_layout_runs_and_a_green_run_is_proposed_for_a_publisher(en
     with access.acting_as(access.Principal("pablo", "publisher")):
         done = publication.approve_release(release.id, release.content_hash, settings=env)
     assert done.status == "published" and done.approver == "pablo"
+
+
+def test_a_fire_that_takes_all_runs_every_new_file_once_oldest_first(env):  # noqa: F811
+    from tests.integration.test_automation import write_spec
+
+    write_spec(env.specs_dir, '  schedule:\n    cron: "0 7 * * *"\n    timezone: America/Santiago\n'
+                              '    files: "incoming/drop/*.csv"\n    take: all\n    params: {anio: 2017}\n'
+                              '  max_active_runs: 1\n')
+    get_settings.cache_clear()
+    env = get_settings()
+    drop = env.data_dir / "incoming" / "drop"
+    drop.mkdir(parents=True)
+    for n, name in enumerate(["enero.csv", "febrero.csv", "marzo.csv"]):
+        path = drop / name
+        path.write_bytes(variant(n))
+        os.utime(path, ns=(1_700_000_000_000_000_000 + n * 10**9,) * 2)  # enero is the oldest
+    clock = Clock(datetime(2026, 5, 4, 10, 59, tzinfo=timezone.utc))  # 06:59 in Santiago (UTC-4 in May)
+    s = make_scheduler(env, clock)
+    s.tick()
+    clock.advance(minutes=1, seconds=1)  # 07:00:01 Santiago
+    for _ in range(8):
+        s.tick()
+        work(env)
+        clock.advance(seconds=1)
+    found = all_triggers(env)
+    assert [t.status for t in found] == ["succeeded"] * 3
+    assert [t.file_name for t in found] == ["enero.csv", "febrero.csv", "marzo.csv"]
+    fire = found[0].key
+    assert fire == "schedule:dipres_ejecucion:2026-05-04T11:00:00Z"
+    assert all(t.key.startswith(fire + ":") for t in found[1:])
+    assert len({t.run_id for t in found}) == 3
+    s.tick()
+    clock.advance(days=1)  # the next day's fire: nothing new to run
+    for _ in range(3):
+        s.tick()
+        work(env)
+    assert [t.status for t in all_triggers(env)][3:] == ["skipped"]

@@ -519,23 +519,47 @@ def _propose(trigger_id: int, run: Any, spec: Spec, settings: Settings) -> None:
 
 
 def _pick(trigger: Any, spec: Spec, settings: Settings) -> tuple[str, bytes] | None:
-    """The file a trigger runs: an inbox file's stored bytes; for a fire, the newest matching file whose content
-    did not run yet (run-now: the newest matching file)."""
+    """The file a trigger runs: an inbox file's (or a sibling's) stored bytes; for a fire, the newest matching
+    file whose content did not run yet (run-now: the newest matching file). With ``schedule.take: all`` a fire
+    runs the oldest new file and records one pending sibling trigger per other new file (its bytes stored), which
+    the scheduler queues like any other (``max_active_runs`` at a time)."""
     if trigger.sha256:
         return trigger.file_name, RawFileStore(settings).get(trigger.sha256)
     try:
         files = list_files(files_pattern(trigger.dataset_slug, spec, settings), allowed_roots(settings))
     except NoFilesError:
         return None
-    files = sorted((p for p in files if p.parent.name != PROCESSED_DIR), key=lambda p: p.stat().st_mtime_ns,
-                   reverse=True)
+    schedule = spec.automation.schedule if spec.automation else None
+    every = trigger.kind == "schedule" and schedule is not None and schedule.take == "all"
+    files = sorted((p for p in files if p.parent.name != PROCESSED_DIR), key=lambda p: (p.stat().st_mtime_ns, p.name),
+                   reverse=not every)
     with read_scope(settings.db_url) as session:
         taken = store.taken_shas(trigger.dataset_slug, session=session)
+    picked: tuple[str, bytes] | None = None
     for path in files:
         data = read_input(path, max_bytes=settings.max_upload_bytes)
-        if trigger.kind == "manual" or hashlib.sha256(data).hexdigest() not in taken:
-            return path.name, data
-    return None
+        sha = hashlib.sha256(data).hexdigest()
+        if trigger.kind != "manual" and sha in taken:
+            continue
+        if picked is None:
+            picked = path.name, data
+            taken.add(sha)
+            if not every:
+                break
+            continue
+        taken.add(sha)
+        _sibling(trigger, path.name, data, sha, settings)
+    return picked
+
+
+def _sibling(trigger: Any, name: str, data: bytes, sha: str, settings: Settings) -> None:
+    """One more new file of a ``take: all`` fire: its bytes stored, a pending trigger keyed by the fire and the
+    content (a second scheduler, or the same fire retried, records it once)."""
+    RawFileStore(settings).put(data)
+    with session_scope(settings.db_url) as session:
+        store.insert_trigger(session=session, key=f"{trigger.key}:{sha[:16]}", dataset_slug=trigger.dataset_slug,
+                             kind="schedule", fire_at=trigger.fire_at, file_name=name, sha256=sha, status="pending",
+                             message=f"one of the new files of {trigger.key}")
 
 
 @requires("admin")

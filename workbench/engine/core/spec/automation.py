@@ -61,7 +61,10 @@ class ScheduleOptions(BaseModel):
     timezone: str = Field(default="UTC", description="IANA time zone the cron expression is read in, e.g. "
                           "`America/Santiago`.")
     files: str = Field(description="Glob of the files a scheduled run takes (relative paths start at the data "
-                       "directory), e.g. `incoming/dipres_ejecucion/*.csv`; the newest file not run yet is taken.")
+                       "directory), e.g. `incoming/dipres_ejecucion/*.csv`; which of them: `take`.")
+    take: Literal["newest", "all"] = Field(default="newest", description="`newest`: a fire runs the newest matching "
+                                           "file not run yet; `all`: every matching file not run yet, oldest first "
+                                           "(one run each, `max_active_runs` at a time).")
     params: dict[str, str | int] = Field(default_factory=dict, max_length=MAX_PARAMS,
                                          description="Fixed run parameters of scheduled runs.")
     catchup: Catchup = Field(default="latest", description="After downtime: `latest` runs only the most recent "
