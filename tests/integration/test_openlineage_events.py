@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
 
-from tests.integration.test_jobs import burst_worker, redis_url  # noqa: F401  (fixture)
+from tests.integration.test_jobs import burst_worker
 from tests.openlineage_check import check_event
 from workbench.cli.main import cli
 from workbench.engine.app import backfills, openlineage, runs
@@ -86,12 +86,11 @@ def test_a_failed_run_writes_start_and_fail_with_its_error(settings):
     assert fail["outputs"] == []
 
 
-def test_a_backfill_is_the_parent_of_its_runs(db_url, redis_url, tmp_path):  # noqa: F811
+def test_a_backfill_is_the_parent_of_its_runs(db_url, tmp_path):  # embedded Redis: the Redis tests cover the rest
     specs = tmp_path / "specs"
     specs.mkdir()
     shutil.copy(ROOT / "specs" / "dipres_ejecucion.yaml", specs)
-    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, redis_url=redis_url, specs_dir=specs,
-                        user="tester")
+    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, specs_dir=specs, user="tester")
     files = [DATA / "ejecucion_2017_abril_pesos.csv", DATA / "ejecucion_2017_junio_dolares.csv"]
     started = backfills.start_backfill("dipres_ejecucion", files, params={"anio": "2017"}, settings=settings)
     assert burst_worker(settings, "backfills").returncode == 0
