@@ -51,6 +51,7 @@ class Batch:
         self._nulls: dict[str, int] = {}
         self._codes: dict[str, np.ndarray] = {}
         self._dictionaries: dict[str, pa.Array] = {}
+        self._frames: dict[tuple[tuple[str, ...], bool], pd.DataFrame] = {}
         self._df: pd.DataFrame | None = None
         self._keys: KeyEncoder | None = None
 
@@ -86,10 +87,13 @@ class Batch:
         get back from the floats, without the round trip."""
         if any(c not in self._known for c in columns):
             return self.df
-        frame = {c: self.column(c) for c in dict.fromkeys(columns)}
-        if exact:
-            frame.update({c: self._original(c) for c in frame if c in self.scales})
-        return self.assemble(frame)
+        key = (tuple(dict.fromkeys(columns)), exact)
+        if key not in self._frames:  # the checks of a layer read the same columns (both hierarchy checks)
+            frame = {c: self.column(c) for c in key[0]}
+            if exact:
+                frame.update({c: self._original(c) for c in frame if c in self.scales})
+            self._frames[key] = self.assemble(frame)
+        return self._frames[key]
 
     def assemble(self, columns: dict[str, pd.Series]) -> pd.DataFrame:
         """A frame of these positional columns (without pandas aligning their indexes, which all are 0..n-1)."""
