@@ -4,13 +4,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timezone
 
 from tests.data.workbench import drift_variants as v
 from tests.integration.test_automation import (SLUG, Clock, all_triggers, env, events_of, inbox_spec,  # noqa: F401
                                                make_scheduler, variant, webhook, work)
+from tests.openlineage_check import check_event
 from workbench.engine.app import access, publication, releases_read
+from workbench.engine.core import openlineage as ol
 from workbench.engine.app.scheduler import AUTOMATION_PROPOSER
 from workbench.engine.core.settings import get_settings
 
@@ -66,6 +69,15 @@ def test_an_unchanged_layout_runs_and_a_green_run_is_proposed_for_a_publisher(en
     with access.acting_as(access.Principal("pablo", "publisher")):
         done = publication.approve_release(release.id, release.content_hash, settings=env)
     assert done.status == "published" and done.approver == "pablo"
+    # OpenLineage: the automated run names its inbox as its parent (one parent run per file)
+    lines = (env.lineage_dir / "events.ndjson").read_text(encoding="utf-8").splitlines()
+    runs = [e for e in map(json.loads, lines) if e["job"]["name"] == "workbench.dipres_ejecucion"]
+    assert [e["eventType"] for e in runs] == ["START", "COMPLETE"]
+    for event in runs:
+        check_event(event)
+        parent = event["run"]["facets"]["parent"]
+        assert parent["job"] == {"namespace": "workbench", "name": "workbench.dipres_ejecucion.inbox"}
+        assert parent["run"]["runId"] == ol.run_uuid("trigger", trigger.key)
 
 
 def test_a_fire_that_takes_all_runs_every_new_file_once_oldest_first(env):  # noqa: F811

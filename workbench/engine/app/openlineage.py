@@ -55,6 +55,13 @@ def backfill_event(kind: str, *, backfill_id: int, slug: str, created_at: dt.dat
     _send(settings, build)
 
 
+def trigger_parent(kind: str, key: str, slug: str, settings: Settings) -> dict[str, Any]:
+    """The parent facet of an automated run: its schedule (``workbench.<slug>.schedule``, one runId per fire) or
+    its inbox (``workbench.<slug>.inbox``, one per file)."""
+    job = ol.job_name(slug, "schedule" if kind == "schedule" else "inbox" if kind == "inbox" else "automation")
+    return ol.parent_facet(namespace=settings.openlineage_namespace, job=job, run_id=ol.run_uuid("trigger", key))
+
+
 def backfill_parent(backfill_id: int, slug: str, created_at: dt.datetime, settings: Settings) -> dict[str, Any]:
     """The parent facet a backfill's runs carry."""
     return ol.parent_facet(namespace=settings.openlineage_namespace, job=ol.job_name(slug, "backfill"),
@@ -199,5 +206,5 @@ def _stamp(when: dt.datetime | None) -> str:
     return _aware(when).isoformat() if when is not None else "-"
 
 
-__all__ = ["backfill_event", "backfill_parent", "backfill_run_id", "openlineage_flush", "openlineage_status",
+__all__ = ["trigger_parent", "backfill_event", "backfill_parent", "backfill_run_id", "openlineage_flush", "openlineage_status",
            "release_event", "run_ended", "run_id", "run_started"]

@@ -28,6 +28,7 @@ from workbench.engine.core.spec.loader import find_spec, parse_spec
 from workbench.engine.infra.events import EventStream
 from workbench.engine.infra.locks import DatasetLock, GroupLock
 from workbench.engine.infra.redis_conn import get_redis
+from workbench.engine.store import automation as automation_store
 from workbench.engine.store import backfills as backfill_store
 from workbench.engine.store import datasets as dataset_store
 from workbench.engine.store import runs as run_store
@@ -196,9 +197,14 @@ def _quiet_spec(version: Any, slug: str) -> Any:
 
 
 def _lineage_parent(run: RunPublic, url: str, settings: Settings) -> dict[str, Any] | None:
-    """A backfill's run names the backfill as its OpenLineage parent."""
+    """A backfill's run names the backfill as its OpenLineage parent; an automated run its schedule or inbox."""
     if run.backfill_id is None:
-        return None
+        if not run.triggered_by.startswith("automation"):
+            return None
+        with read_scope(url) as session:
+            trigger = automation_store.trigger_of_run(run.id, session=session)
+        return None if trigger is None else openlineage.trigger_parent(trigger.kind, trigger.key, run.dataset_slug,
+                                                                       settings)
     with read_scope(url) as session:
         backfill = backfill_store.get_backfill(run.backfill_id, session=session)
     if backfill is None:

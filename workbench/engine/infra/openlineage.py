@@ -52,9 +52,8 @@ class Outbox:
     """Where this process's OpenLineage events go (settings decide the transport)."""
 
     _lock = threading.Lock()
-    _sender: threading.Thread | None = None
-    _wake = threading.Event()
-    _at_exit = False
+    #: spool folder -> (its sender thread, the event that wakes it): one sender per spool in a process
+    _senders: dict[str, tuple[threading.Thread, threading.Event]] = {}
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -164,22 +163,28 @@ class Outbox:
         return OpenLineageClient().transport
 
     def flush_soon(self) -> None:
-        """Wake (or start) this process's sender thread: it flushes now, then retries with a growing pause while
-        events are left (5 s, doubling, at most 5 min)."""
+        """Wake (or start) the sender thread of this spool: it flushes now, then retries with a growing pause
+        while events are left (5 s, doubling, at most 5 min)."""
+        key = str(self.spool.resolve())
         with Outbox._lock:
-            Outbox._wake.set()
-            if not Outbox._at_exit:  # a short-lived process (a CLI run) tries once more as it ends, bounded
+            sender = Outbox._senders.get(key)
+            if sender is not None and sender[0].is_alive():
+                sender[1].set()
+                return
+            wake = threading.Event()
+            wake.set()
+            thread = threading.Thread(target=self._send_loop, args=(key, wake), name="openlineage-sender",
+                                      daemon=True)
+            if sender is None:  # a short-lived process (a CLI run) tries once more as it ends, bounded
                 atexit.register(self.drain, DRAIN_AT_EXIT_S)
-                Outbox._at_exit = True
-            if Outbox._sender is None or not Outbox._sender.is_alive():
-                Outbox._sender = threading.Thread(target=self._send_loop, name="openlineage-sender", daemon=True)
-                Outbox._sender.start()
+            Outbox._senders[key] = (thread, wake)
+            thread.start()
 
-    def _send_loop(self) -> None:
+    def _send_loop(self, key: str, wake: threading.Event) -> None:
         pause = RETRY_FIRST_S
         while True:
-            Outbox._wake.wait(timeout=pause)
-            Outbox._wake.clear()
+            wake.wait(timeout=pause)
+            wake.clear()
             try:
                 result = self.flush()
             except Exception:  # noqa: BLE001
@@ -191,8 +196,8 @@ class Outbox:
             if not result.left:
                 pause = RETRY_FIRST_S
                 with Outbox._lock:
-                    if not Outbox._wake.is_set():
-                        Outbox._sender = None
+                    if not wake.is_set():  # nothing left, nothing new: the next event starts a sender again
+                        Outbox._senders[key] = (threading.Thread(), wake)  # not alive: replaced on next use
                         return
                 continue
             pause = min(pause * 2, RETRY_MAX_S) if result.error else RETRY_FIRST_S

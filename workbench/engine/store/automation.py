@@ -193,6 +193,12 @@ def triggers(*, session: Session, slug: str | None = None, statuses: tuple[str, 
     return [_public(r) for r in session.exec(query.order_by(order).limit(limit)).all()]
 
 
+def trigger_of_run(run_id: int, *, session: Session) -> TriggerPublic | None:
+    """The trigger (a schedule's fire, an inbox file, a run-now) that started run ``run_id``, if any."""
+    row = session.exec(select(Trigger).where(Trigger.run_id == run_id).order_by(Trigger.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+    return _public(row) if row is not None else None
+
+
 def active_count(slug: str, *, session: Session) -> int:
     """Automated runs of ``slug`` queued or running (pending ones wait for these)."""
     query = sa.select(sa.func.count()).select_from(Trigger).where(
