@@ -13,6 +13,8 @@ TOOLS = "/herramientas"
 QUEUES = "/herramientas/colas"
 PUBLICATIONS = "/publicaciones/[slug]"
 RELEASE = "/publicaciones/[slug]/[release_id]"
+EDITOR = "/especificaciones/[slug]"
+NEW_SPEC = "/especificaciones/nueva"
 HOME = "/"
 LOGIN = "/login"
 NOT_FOUND = "404"  # Reflex's name for the page of every unknown address
@@ -43,3 +45,8 @@ def publications(slug: str) -> str:
 
 def release(slug: str, release_id: int | str) -> str:
     return f"/publicaciones/{slug}/{release_id}"
+
+
+def editor(slug: str) -> str:
+    """The rule editor of a dataset's spec (opens the user's draft, or a new one of the current version)."""
+    return f"/especificaciones/{slug}"

@@ -7,6 +7,8 @@ import reflex as rx
 from workbench.components import routes
 from workbench.pages.dataset import dataset_page
 from workbench.pages.datasets import datasets_page
+from workbench.pages.editor import editor_page
+from workbench.pages.editor_new import new_spec_page
 from workbench.pages.lineage import lineage_page
 from workbench.pages.login import login_page
 from workbench.pages.not_found import not_found_page
@@ -21,6 +23,8 @@ from workbench.pages.upload import upload_page
 from workbench.state.auth import AuthState
 from workbench.state.dataset import DatasetState
 from workbench.state.datasets import DatasetsState
+from workbench.state.editor_actions import EditorActionsState
+from workbench.state.editor_new import NewSpecState
 from workbench.state.queues import QueuesState
 from workbench.state.automation import AutomationState
 from workbench.state.backfills import BackfillsState, BackfillState
@@ -37,6 +41,8 @@ PAGES = (
     (release_page, routes.RELEASE, "Publicación", ReleaseState.load),
     (publications_page, routes.PUBLICATIONS, "Publicaciones", PublicationsState.load),
     (dataset_page, routes.DATASET, "Dataset", DatasetState.load),
+    (new_spec_page, routes.NEW_SPEC, "Nueva especificación", NewSpecState.load),
+    (editor_page, routes.EDITOR, "Editor de reglas", EditorActionsState.load),
     (run_page, routes.RUN, "Ejecución", RunState.load),
     (backfill_page, routes.BACKFILL, "Carga masiva", BackfillState.load),
     (backfills_page, routes.BACKFILLS, "Cargas masivas", BackfillsState.load),

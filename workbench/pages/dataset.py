@@ -82,6 +82,10 @@ def dataset_page() -> rx.Component:
             ),
         ),
         subtitle=rx.Var.create("Dataset ") + DatasetState.slug,
-        actions=rx.link(rx.button(rx.icon("upload", size=16), "Publicaciones", variant="soft"),
-                        href=rx.Var.create("/publicaciones/") + DatasetState.slug, class_name="publications-link"),
+        actions=rx.hstack(
+            rx.link(rx.button(rx.icon("pencil", size=16), "Editar reglas", variant="soft"),
+                    href=rx.Var.create("/especificaciones/") + DatasetState.slug, class_name="editor-link"),
+            rx.link(rx.button(rx.icon("upload", size=16), "Publicaciones", variant="soft"),
+                    href=rx.Var.create("/publicaciones/") + DatasetState.slug, class_name="publications-link"),
+            spacing="2"),
     )

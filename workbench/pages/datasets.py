@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from workbench.components.charts import run_history
-from workbench.components.layout import error_callout, page
+from workbench.components.layout import error_callout, only_for_runners, page
 from workbench.components.status import badge
 from workbench.components import routes
 from workbench.state.datasets import SORTS, DatasetsState
@@ -119,4 +119,6 @@ def datasets_page() -> rx.Component:
         ),
         _pager(),
         subtitle="Especificaciones YAML que convierten archivos de DIPRES en tablas ordenadas y validadas.",
+        actions=only_for_runners(rx.link(rx.button(rx.icon("plus", size=16), "Nueva especificación"),
+                                         href=routes.NEW_SPEC, class_name="new-spec-link")),
     )
