@@ -102,6 +102,8 @@ def table_after_step(data: bytes, spec: Spec, *, step: int, filename: str | None
     position = 0
     for layer in spec.layer_names:
         for index, item in enumerate(spec.layers[layer], start=1):  # type: ignore[index]
+            if item.disabled:
+                continue
             ctx.layer, ctx.details = layer, {}
             ctx.step_label = f"{layer}[{index - 1}] {item.type}"  # type: ignore[attr-defined]
             table = item.apply(table, ctx)

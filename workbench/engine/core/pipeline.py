@@ -152,9 +152,11 @@ def run_pipeline(
     layers: dict[str, Table] = {}
     timeline: list[StepRecord] = []
     current = table
-    total = sum(len(spec.layers[layer]) for layer in spec.layer_names)  # type: ignore[index]
+    total = sum(1 for layer in spec.layer_names for s in spec.layers[layer] if not s.disabled)  # type: ignore[index]
     for layer in spec.layer_names:
         for index, step in enumerate(spec.layers[layer], start=1):  # type: ignore[index]
+            if step.disabled:  # kept in the spec, skipped: the timeline keeps the spec's positions
+                continue
             current, record = run_step(step, current, ctx, layer=layer, index=index, sample_rows=sample_rows)
             timeline.append(record)
             if on_step is not None:

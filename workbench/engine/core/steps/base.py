@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from workbench.engine.core.errors import ColumnNotFoundError, StepError
 from workbench.engine.core.notices import Notice
@@ -56,6 +56,16 @@ class Step(BaseModel):
 
     #: a one-line summary shown in docs and in the timeline.
     summary: ClassVar[str] = ""
+
+    disabled: bool = Field(False, description="Keep the step in the spec but skip it (the rule editor's switch).")
+
+    @model_serializer(mode="wrap")
+    def _without_default_switch(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        """``disabled: false`` is never written out: a spec dumps (and hashes) as it did before the switch."""
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("disabled"):
+            data.pop("disabled", None)
+        return data
 
     def apply(self, table: Table, ctx: StepContext) -> Table:  # pragma: no cover - abstract
         raise NotImplementedError
