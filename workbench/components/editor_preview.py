@@ -69,6 +69,10 @@ def _map_help(h: rx.Var[dict[str, Any]]) -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.text("Cobertura del mapeo: ", size="2"), rx.text(h["coverage"].to(str), weight="bold",
                                                                        size="2", id="map-coverage"), spacing="1"),
+        rx.hstack(rx.foreach(h["values"].to(list[dict[str, Any]]), lambda v: rx.cond(
+            v["mapped"].to(bool), rx.badge(v["value"], " → ", v["mapped_to"], " (", v["count"], ")", variant="soft",
+                                           color_scheme="green", class_name="mapped-value"))),
+            wrap="wrap", spacing="1"),
         rx.cond(unmapped.length() > 0, rx.vstack(
             rx.text("Valores sin mapear (con cuántas filas los tienen); escriba a qué corresponde cada uno:",
                     size="2"),
@@ -91,10 +95,11 @@ def _map_help(h: rx.Var[dict[str, Any]]) -> rx.Component:
 def _cast_help(h: rx.Var[dict[str, Any]]) -> rx.Component:
     return rx.vstack(rx.foreach(h["casts"].to(list[dict[str, Any]]), lambda c: rx.hstack(
         rx.code(c["column"]), rx.text("→ ", c["type"], size="2"),
-        rx.cond(c["failing"].to(bool),
+        rx.cond(c["missing"].to(bool), rx.text("la columna no existe en este punto", size="2",
+                                               color=rx.color("red", 11)), rx.cond(c["failing"].to(bool),
                 rx.text(c["failures"], " valores no se pueden convertir, p. ej. ", c["examples"], size="2",
                         color=rx.color("red", 11)),
-                rx.text("todos los valores se convierten", size="2", color=rx.color("green", 11))),
+                rx.text("todos los valores se convierten", size="2", color=rx.color("green", 11)))),
         spacing="2", align="center", class_name="cast-row")), spacing="1", width="100%")
 
 
@@ -105,6 +110,8 @@ def _melt_help(h: rx.Var[dict[str, Any]]) -> rx.Component:
             c, rx.cond(h["new"].to(list[str]).contains(c), " (nueva)", ""),
             color_scheme=rx.cond(h["new"].to(list[str]).contains(c), "amber", "indigo"))), wrap="wrap", spacing="1",
             class_name="melt-taken"),
+        rx.cond(h["missing"].to(list[str]).length() > 0, rx.text(
+            "No existen en este punto: ", h["missing"].to(list[str]).join(", "), size="2", color=rx.color("red", 11))),
         rx.text("Se mantienen: ", h["kept"].to(list[str]).join(", "), size="1", color=MUTED),
         spacing="1", width="100%",
     )
@@ -112,11 +119,12 @@ def _melt_help(h: rx.Var[dict[str, Any]]) -> rx.Component:
 
 def _help() -> rx.Component:
     h = P.view["help"].to(dict[str, Any])
-    return rx.match(
+    return rx.cond(h["error"].to(str) != "", rx.text("Ayuda no disponible: ", h["error"].to(str), size="2",
+                                                     color=rx.color("amber", 11)), rx.match(
         P.view["type"].to(str),
         ("map_categories", _map_help(h)), ("type_cast", _cast_help(h)), ("melt", _melt_help(h)),
         rx.fragment(),
-    )
+    ))
 
 
 def _fact(label: str, value: rx.Var) -> rx.Component:

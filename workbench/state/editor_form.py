@@ -81,10 +81,10 @@ class EditorFormState(rx.State):
     async def open_section(self, name: str):
         editor = await self.get_state(EditorState)
         with acting(self):
-            entry = _entry(api.spec_sections(), "name", name)
+            entry = _entry(api.spec_sections(), "section", name)
         value = editor._section(name)
         fields = entry.get("fields") or []
-        self.whole_yaml = not fields or not isinstance(value, (dict, type(None)))
+        self.whole_yaml = entry.get("shape") != "object" or not fields or not isinstance(value, (dict, type(None)))
         if self.whole_yaml:
             fields = [{"name": name, "title": str(entry.get("title") or name), "kind": "yaml",
                        "description": str(entry.get("description") or "")}]

@@ -26,16 +26,15 @@ def proposal_view(p: Any) -> dict[str, Any]:
     """A SpecProposal as the page shows it: the RAW head, the header row, the source options, the columns."""
     raw = views.get(p, "raw") or {}
     columns = [str(c) for c in raw.get("columns") or []]
-    sample = raw.get("sample") or raw.get("rows") or []
-    rows = [[views.cell(r.get(c)) if isinstance(r, dict) else views.cell(r[i] if i < len(r) else None)
-             for i, c in enumerate(columns)] for r in sample[:25]]
+    rows = [[str(r.get("_row", ""))] + ["" if r.get(c) is None else views.cell(r.get(c)) for c in columns]
+            for r in (raw.get("sample") or [])[:25]]
     cols = [{"name": str(c.get("name")), "snake": str(c.get("snake") or c.get("name")),
              "raw_column": str(c.get("raw_column") or ""), "kind": str(c.get("kind") or "text"),
              "examples": ", ".join(f"«{e}»" for e in (c.get("examples") or [])[:3]),
              "role": str(c.get("suggest") or "attribute"), "type": KIND_TYPES.get(str(c.get("kind")), "text")}
             for c in views.get(p, "columns") or []]
     source = views.get(p, "source") or {}
-    return {"raw": {"columns": [{"name": c, "mark": ""} for c in columns], "rows": rows},
+    return {"raw": {"columns": [{"name": c, "mark": ""} for c in ["#", *columns]], "rows": rows},
             "header_row": str(views.get(p, "header_row") or ""), "format": str(views.get(p, "format") or ""),
             "source": yaml.safe_dump(source, allow_unicode=True, sort_keys=False).strip(), "columns": cols}
 

@@ -181,6 +181,13 @@ def grid(table: Any, marked: list[str] | None = None) -> dict[str, Any]:
                      for r in rows]}
 
 
+def _example(e: Any) -> str:
+    """A failing value, with the RAW row it came from when known: «1.234,5» (fila 12)."""
+    if not isinstance(e, dict):
+        return f"«{e}»"
+    return f"«{e.get('value')}»" + (f" (fila {e['row']})" if e.get("row") is not None else "")
+
+
 def _help_view(step_type: str, help_: dict[str, Any]) -> dict[str, Any]:
     values = [{"value": str(v.get("value")), "count": fmt_int(v.get("count")),
                "mapped_to": "" if v.get("mapped_to") is None else str(v.get("mapped_to")),
@@ -191,10 +198,11 @@ def _help_view(step_type: str, help_: dict[str, Any]) -> dict[str, Any]:
                 for u in (help_.get("unmapped") or [])[:200]]
     coverage = help_.get("coverage")
     casts = [{"column": str(c.get("column")), "type": str(c.get("type")), "failures": fmt_int(c.get("failures")),
-              "failing": int(c.get("failures") or 0) > 0,
-              "examples": ", ".join(f"«{e}»" for e in (c.get("examples") or [])[:5])}
+              "failing": int(c.get("failures") or 0) > 0, "missing": bool(c.get("missing")),
+              "examples": ", ".join(_example(e) for e in (c.get("examples") or [])[:5])}
              for c in help_.get("columns") or [] if isinstance(c, dict)]
-    return {"kind": step_type, "values": values, "unmapped": unmapped,
+    return {"kind": step_type, "error": str(help_.get("error") or ""), "values": values, "unmapped": unmapped,
+            "missing": [str(c) for c in help_.get("missing") or []],
             "coverage": "" if coverage is None else fmt_percent(float(coverage) / 100),
             "casts": casts, "taken": [str(c) for c in help_.get("taken") or []],
             "new": [str(c) for c in help_.get("new") or []], "kept": [str(c) for c in help_.get("kept") or []]}
