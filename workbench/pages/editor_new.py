@@ -16,7 +16,6 @@ from workbench.state.editor_views import ROLES, TYPES
 
 MUTED = rx.color("gray", 11)
 UPLOAD_ID = "new-spec-upload"
-ROLE_OPTIONS = list(ROLES)
 
 
 def _dropzone() -> rx.Component:
@@ -34,6 +33,15 @@ def _dropzone() -> rx.Component:
     )
 
 
+def _picker(options: dict[str, str], value: rx.Var, on_change: Any, picker_id: rx.Var) -> rx.Component:
+    """A select whose options show Spanish labels and send the engine's value."""
+    return rx.select.root(
+        rx.select.trigger(id=picker_id, min_width="9rem"),
+        rx.select.content(*(rx.select.item(label, value=key) for key, label in options.items())),
+        value=value, on_change=on_change, size="1",
+    )
+
+
 def _column(c: rx.Var[dict[str, Any]]) -> rx.Component:
     name = c["name"].to(str)
     return rx.table.row(
@@ -41,16 +49,17 @@ def _column(c: rx.Var[dict[str, Any]]) -> rx.Component:
                                 spacing="0")),
         rx.table.cell(rx.badge(c["kind"], variant="soft", color_scheme="gray")),
         rx.table.cell(rx.text(c["examples"], size="1", color=MUTED, max_width="16rem", truncate=True)),
-        rx.table.cell(rx.select(ROLE_OPTIONS, value=c["role"].to(str), on_change=lambda v: N.set_role(name, v),
-                                size="1", class_name="role-select")),
-        rx.table.cell(rx.select(list(TYPES), value=c["type"].to(str), on_change=lambda v: N.set_type(name, v),
-                                size="1", class_name="type-select")),
+        rx.table.cell(_picker(ROLES, c["role"].to(str), lambda v: N.set_role(name, v),
+                              rx.Var.create("role-") + c["snake"].to(str))),
+        rx.table.cell(_picker(TYPES, c["type"].to(str), lambda v: N.set_type(name, v),
+                              rx.Var.create("type-") + c["snake"].to(str))),
         class_name="proposed-column", data_column=name,
     )
 
 
 def _roles_legend() -> rx.Component:
-    return rx.text("Papeles: ", ", ".join(f"{k} = {v}" for k, v in ROLES.items()), ".", size="1", color=MUTED)
+    return rx.text("Clave: identifica la fila (códigos). Medida: un monto que se despivota a filas (medida, monto). "
+                   "Atributo: se mantiene como columna. Descartar: no pasa al dataset.", size="1", color=MUTED)
 
 
 def _proposal() -> rx.Component:

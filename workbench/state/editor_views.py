@@ -19,8 +19,10 @@ CELL_CHARS = 60
 GRID_ROWS = 20
 LAYERS = ("bronze", "silver", "gold")
 #: The four roles a proposed column can take in a new spec, in Spanish.
-ROLES = {"key": "clave", "measure": "medida (a despivotar)", "attribute": "atributo", "drop": "descartar"}
-TYPES = ("text", "int", "float", "decimal", "date", "bool")
+ROLES = {"key": "Clave", "measure": "Medida (despivotar)", "attribute": "Atributo", "drop": "Descartar"}
+#: type_cast's types, with Spanish labels.
+TYPES = {"text": "Texto", "int": "Entero", "float": "Real", "decimal": "Decimal exacto", "date": "Fecha",
+         "bool": "Lógico"}
 
 
 class FormError(ValueError):
