@@ -42,7 +42,9 @@ from workbench.engine.core.numfmt import DASH, as_decimal, fmt_int, fmt_number, 
 from workbench.engine.core.params import parse_assignments, resolve_params
 from workbench.engine.core.preview import ENGINE_VERSION, Preview, preview_file
 from workbench.engine.core.settings import Settings, get_settings
+from workbench.engine.core.spec.catalog import spec_sections, step_catalog
 from workbench.engine.core.spec.loader import find_spec, load_all, load_spec, parse_spec
+from workbench.engine.core.spec.yaml_doc import EditError
 from workbench.engine.core.spec.models import Spec, json_schema as spec_json_schema
 from workbench.engine.core.statuses import QA_STATUSES, QUEUES, RELEASE_STATUSES, RUN_STAGES, RUN_STATUSES
 from workbench.engine.core.table import Table
@@ -72,6 +74,12 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     from workbench.engine.app.datasets import (
         DatasetDetail, DatasetNotFoundError, DatasetPage, DatasetSort, DatasetSummary, MAX_PAGE, dataset_detail,
         list_datasets, store_version, sync_specs,
+    )
+    from workbench.engine.app.editor import (
+        DraftConflictError, DraftInvalidError, DraftNotFoundError, DraftSummary, DraftView, PublishResult,
+        create_draft, create_draft_from_file, discard_draft, draft_diff, draft_sample_files, edit_draft,
+        editor_catalog, get_draft, list_drafts, preview_draft_step, propose_spec, publish_draft, redo_draft,
+        set_draft_sample, undo_draft,
     )
     from workbench.engine.app.drift import ProposedSpecError, drift_of_stored, drift_report, write_proposed_spec
     from workbench.engine.app.events import latest_event_id, run_events, tail_events
@@ -132,6 +140,12 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "workbench.engine.app.datasets": ("DatasetDetail", "DatasetNotFoundError", "DatasetPage", "DatasetSort",
                                       "DatasetSummary", "MAX_PAGE", "dataset_detail", "list_datasets",
                                       "store_version", "sync_specs"),
+    # the rule editor (issue 19): drafts, edits, undo/redo, the step preview, a new spec from a file, publication
+    "workbench.engine.app.editor": ("DraftConflictError", "DraftInvalidError", "DraftNotFoundError", "DraftSummary",
+                                    "DraftView", "PublishResult", "create_draft", "create_draft_from_file",
+                                    "discard_draft", "draft_diff", "draft_sample_files", "edit_draft",
+                                    "editor_catalog", "get_draft", "list_drafts", "preview_draft_step",
+                                    "propose_spec", "publish_draft", "redo_draft", "set_draft_sample", "undo_draft"),
     "workbench.engine.app.drift": ("ProposedSpecError", "drift_of_stored", "drift_report", "write_proposed_spec"),
     "workbench.engine.app.events": ("latest_event_id", "run_events", "tail_events"),
     "workbench.engine.app.exports": ("ExportFile", "ExportFormatError", "export_run"),
@@ -201,6 +215,8 @@ __all__ = [
     "ENGINE_VERSION", "EXPORT_FORMATS", "ExportFormatName", "Preview", "Spec", "Table", "export_table", "find_spec",
     "load_all", "load_spec", "parse_assignments", "parse_spec", "preview_file", "preview_path", "read_input",
     "resolve_params", "sanitize_filename", "spec_json_schema",
+    # the rule editor's forms (pure): every step type and spec section, generated from the models
+    "EditError", "spec_sections", "step_catalog",
     # layout drift (pure): a file compared with a spec and stored layouts (the scheduler's pre-run check)
     "DriftReport", "check_drift",
     # settings and status names

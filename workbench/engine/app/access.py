@@ -24,7 +24,7 @@ ROLES = ("viewer", "analyst", "publisher", "admin")
 #: The least role each permission needs.
 PERMISSIONS = {"read": "viewer", "upload": "analyst", "preview": "analyst", "run": "analyst",
                "backfill": "analyst", "admin": "admin", "sync_specs": "admin", "manage_users": "admin",
-               "propose": "analyst", "publish": "publisher"}
+               "propose": "analyst", "publish": "publisher", "edit_specs": "analyst", "publish_specs": "analyst"}
 
 
 @dataclass(frozen=True)

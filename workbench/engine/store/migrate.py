@@ -28,6 +28,7 @@ from workbench.engine.store.db import (
 )
 from workbench.engine.store import releases as _releases  # noqa: F401  (registers the release tables too)
 from workbench.engine.store import automation as _automation  # noqa: F401  (registers automation's tables)
+from workbench.engine.store import drafts as _drafts  # noqa: F401  (registers the editor's drafts)
 from workbench.engine.store.models import UTCDateTime  # also registers the tables on SQLModel.metadata
 
 if TYPE_CHECKING:
