@@ -170,8 +170,9 @@ class EditorActionsState(rx.State):
             if editor.busy:
                 return
             editor.busy, editor.error, draft_id, slug = True, {}, editor.draft_id, editor.slug
+            revision = editor.revision  # the revision whose diff was shown: a later edit is refused
         try:
-            result = await as_user(self, api.publish_draft, draft_id)
+            result = await as_user(self, api.publish_draft, draft_id, revision=revision)
         except WorkbenchError as exc:
             async with self:
                 editor = await self.get_state(EditorState)

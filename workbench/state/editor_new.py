@@ -145,6 +145,7 @@ class NewSpecState(rx.State):
         return {"filename": self.file_name, "slug": self.slug, "title": self.title.strip(), "keys": keys,
                 "measures": [c["name"] for c in self.columns if c["role"] == "measure"],
                 "types": {c["name"]: c["type"] for c in self.columns if c["role"] != "drop"},
+                "drop": [c["name"] for c in self.columns if c["role"] == "drop"],
                 "source": source if isinstance(source, dict) else None}
 
     @rx.event(background=True)

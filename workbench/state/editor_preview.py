@@ -19,26 +19,15 @@ from workbench.state.numbers import fmt_bytes, fmt_datetime
 
 #: Rows of the sample the preview runs on (the issue's target: any step in <= 1 s on 1,000 rows).
 SAMPLE_ROWS = 1000
-RUN_FILES = 20
 
 
-def _run_files(slug: str) -> list[dict[str, str]]:
-    """The distinct files the dataset's recent runs read (newest first), to preview on without uploading."""
-    seen, out = set(), []
-    try:
-        runs = api.list_runs(dataset=slug, limit=RUN_FILES).items
-    except WorkbenchError:
-        return []
-    for run in runs:
-        first = run.inputs[0] if run.inputs else {}
-        sha = str(first.get("sha256") or "")
-        if not sha or sha in seen:
-            continue
-        seen.add(sha)
-        out.append({"sha": sha, "name": str(first.get("name") or "archivo"),
-                    "params": ", ".join(f"{k}={v}" for k, v in (run.params or {}).items()),
-                    "label": f"{first.get('name') or 'archivo'} · ejecución #{run.id} · {fmt_datetime(run.created_at)}"})
-    return out
+def _sample_files(draft_id: int) -> list[dict[str, str]]:
+    """The files the dataset's runs read (newest first, one per content), to preview on without uploading."""
+    return [{"sha": str(f["sha256"]), "name": str(f.get("filename") or "archivo"),
+             "params": ", ".join(f"{k}={v}" for k, v in (f.get("params") or {}).items()),
+             "label": f"{f.get('filename') or 'archivo'} · {fmt_bytes(f.get('bytes'))} · usado el "
+                      f"{fmt_datetime(f.get('used_at'))}"}
+            for f in api.draft_sample_files(draft_id)]
 
 
 def parse_params(text: str) -> dict[str, str]:
@@ -82,11 +71,16 @@ class EditorPreviewState(rx.State):
         """A draft shown: the files its dataset's runs read; without a sample yet, the newest of them."""
         async with self:
             editor = await self.get_state(EditorState)
-            slug, sample = editor.slug, dict(editor._sample)
+            draft_id, sample = editor.draft_id, dict(editor._sample)
             self.selected, self.view, self.strip, self.error, self.index, self.layer = "", {}, [], "", -1, ""
             self.sample = sample.get("filename", "")
             self.params_text = ", ".join(f"{k}={v}" for k, v in (sample.get("params") or {}).items())
-        files = await as_user(self, _run_files, slug)
+        try:
+            files = await as_user(self, _sample_files, draft_id) if draft_id else []
+        except WorkbenchError as exc:
+            files = []
+            async with self:
+                self.error = exc.message_es
         async with self:
             self.files = files
         if not sample and files:
@@ -184,5 +178,5 @@ class EditorPreviewState(rx.State):
             return
         async with self:
             if (self.layer, self.index) == (layer, index):
-                self.view, self.strip = views.preview_view(out), views.status_strip(out.steps, self.selected)
+                self.view, self.strip = views.preview_view(out), views.status_strip(views.get(out, "steps") or [], self.selected)
             self.loading = False
