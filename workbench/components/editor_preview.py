@@ -149,7 +149,10 @@ def _detail() -> rx.Component:
         rx.grid(
             rx.vstack(rx.text("Antes", size="2", weight="medium"), small_grid(v["before"].to(dict[str, Any]), "grid-before"),
                       spacing="1", min_width="0"),
-            rx.vstack(rx.text("Después", size="2", weight="medium"), small_grid(v["after"].to(dict[str, Any]), "grid-after"),
+            rx.vstack(rx.text("Después", size="2", weight="medium"),
+                      rx.cond(error.length() > 0, rx.text("El paso no se pudo aplicar: no hay tabla después.", size="2",
+                                                          color=MUTED),
+                              small_grid(v["after"].to(dict[str, Any]), "grid-after")),
                       spacing="1", min_width="0"),
             columns="2", gap="0.75rem", width="100%",
         ),

@@ -132,7 +132,7 @@ def values_from_form(fields: list[dict[str, Any]]) -> dict[str, Any]:
 def layer_views(draft: Any) -> list[dict[str, Any]]:
     """Every layer (bronze, silver, gold; empty ones too, so a step can be added) with its step cards."""
     by_name = {get(layer, "name"): get(layer, "steps") or [] for layer in get(draft, "layers") or []}
-    names = [n for n in LAYERS if n in by_name or n != "gold"] + [n for n in by_name if n not in LAYERS]
+    names = list(LAYERS) + [n for n in by_name if n not in LAYERS]
     out = []
     for name in names:
         steps = by_name.get(name, [])
