@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, ENVS, ROOT, Tab, free_port, signed_in_tab, start_product, stop_group
+from tests.e2e.conftest import (CHROMIUM, ENVS, ROOT, Tab, add_user, free_port, signed_in_tab, start_product,
+                                stop_group)
 
 pytestmark = pytest.mark.e2e
 
@@ -104,7 +105,7 @@ def _publish(tab: Tab, shot: str) -> int:
     page.locator("#publish-button").click()
     page.locator(".publish-diff").wait_for(timeout=WAIT_MS)
     page.wait_for_timeout(400)  # the dialog's opening animation
-    tab.shot(shot)
+    tab.shot(shot, "[role=dialog]")
     diff = page.locator(".publish-diff").inner_text()
     page.locator("#publish-confirm").click()
     note = page.locator("#published-note")
@@ -190,6 +191,7 @@ def test_a_new_spec_from_a_file_through_the_ui_reconciles_with_the_shipped_spec(
         _pick(tab, "#type-ejecucion", "Real")
         page.locator("#new-slug").fill(NEW_SLUG)
         page.locator("#new-title").fill("Programa desde el editor")
+        page.evaluate("window.scrollTo(0, 0)")
         tab.shot("editor_new_spec")
         page.locator("#create-draft").click()
         page.wait_for_url(re.compile(rf".*/especificaciones/{NEW_SLUG}\?borrador=\d+"), timeout=WAIT_MS)
@@ -199,6 +201,19 @@ def test_a_new_spec_from_a_file_through_the_ui_reconciles_with_the_shipped_spec(
         page.locator(".step-card[data-key='silver:0'] .step-type").click()
         page.locator(".melt-taken").wait_for(timeout=WAIT_MS)
         assert "devengado" in page.locator(".melt-taken").inner_text()
+        # a step's form shows its fields with their values and the step's help
+        page.locator(".step-card[data-key='silver:0'] .step-edit").click()
+        assert "devengado" in page.locator("#field-value_columns").input_value()
+        assert page.locator("#field-variable").input_value() == "medida"
+        page.get_by_role("button", name="Cancelar").click()
+        # a section's form: the dataset's description
+        page.locator(".section-edit[data-section=dataset]").click()
+        page.locator("#field-description").fill("Ejecución del programa, hecho en el editor.")
+        revision = page.locator("#save-status").inner_text()
+        page.locator("#form-save").click()
+        _until(tab, lambda: page.locator("#save-status").inner_text() != revision
+               and "Guardado" in page.locator("#save-status").inner_text())
+        assert "hecho en el editor" in page.locator(".draft-yaml").inner_text()
         version, diff = _publish(tab, "editor_new_publish")
         assert version == 1 and f"slug: {NEW_SLUG}" in diff
         _clean(tab)
@@ -209,3 +224,17 @@ def test_a_new_spec_from_a_file_through_the_ui_reconciles_with_the_shipped_spec(
     ours, theirs = _silver(editor_product, mine["id"], tmp_path), _silver(editor_product, shipped["id"], tmp_path)
     assert len(ours) == len(theirs) > 0
     assert _totals(ours) == _totals(theirs)
+
+
+def test_a_viewer_sees_the_rules_read_only(chromium, editor_product):
+    viewer = add_user(editor_product, "vera-editor", "viewer")
+    with signed_in_tab(chromium, editor_product, *viewer) as tab:
+        page = tab.page
+        page.goto(f"{editor_product}/especificaciones/dipres_ejecucion", wait_until="networkidle")
+        page.locator(".step-card").first.wait_for(timeout=WAIT_MS)
+        page.locator(".role-notice").wait_for(timeout=WAIT_MS)
+        for control in (".add-step", ".step-edit", ".step-delete", "#publish-button", "#undo-button",
+                        ".section-edit"):
+            assert page.locator(control).count() == 0, control
+        assert "value_columns" in page.locator(".draft-yaml").inner_text()
+        _clean(tab)

@@ -57,15 +57,15 @@ def editor_page() -> rx.Component:
         rx.Var.create("Editor de reglas: ") + E.title,
         loading(E.loading),
         error_callout(E.load_error),
-        rx.cond((E.load_error == "") & (E.draft_id > 0), rx.vstack(
+        rx.cond((E.load_error == "") & E.shown, rx.vstack(
             _notes(),
             card(toolbar()),
             error_panel(),
-            rx.grid(
+            rx.cond(E.read_only, section("Capas y pasos", layers_panel()), rx.grid(
                 section("Capas y pasos", layers_panel()),
                 section("Vista previa", preview_panel()),
                 columns="minmax(300px, 2fr) 3fr", gap="1rem", width="100%", class_name="editor-main",
-            ),
+            )),
             section("Secciones de la especificación", _sections()),
             section("Borrador (YAML)", rx.code_block(E.yaml, language="yaml", show_line_numbers=True,
                                                      wrap_long_lines=True, width="100%", font_size="0.75rem",
@@ -74,7 +74,8 @@ def editor_page() -> rx.Component:
             publish_dialog(),
             spacing="4", width="100%",
         )),
-        subtitle=rx.Var.create("Borrador de ") + E.slug + " · revisión " + E.revision.to(str),
+        subtitle=rx.cond(E.read_only, rx.Var.create("Especificación vigente de ") + E.slug,
+                         rx.Var.create("Borrador de ") + E.slug + " · revisión " + E.revision.to(str)),
         actions=rx.cond(~E.is_new & (E.slug != ""), rx.link(
             rx.button(rx.icon("arrow-left", size=14), "Volver al dataset", variant="soft"),
             href=rx.Var.create("/workbench/") + E.slug, class_name="dataset-link")),

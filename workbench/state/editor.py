@@ -19,6 +19,9 @@ class EditorState(rx.State):
     revision: int = 0
     version: str = ""
     is_new: bool = False
+    #: The current version shown to a role that may not edit (no draft: nothing to save, preview or publish)
+    read_only: bool = False
+    shown: bool = False
     stale: bool = False
     can_undo: bool = False
     can_redo: bool = False
@@ -42,14 +45,18 @@ class EditorState(rx.State):
         return bool(self.error)
 
     def _show(self, draft: Any) -> None:
-        self.draft_id, self.title, self.revision = int(draft.id), str(draft.title or draft.slug), int(draft.revision)
-        base = draft.base_version
-        self.is_new, self.stale = bool(draft.is_new), bool(draft.stale)
-        self.version = "nuevo (sin publicar)" if base is None else f"basado en v{base}"
-        self.can_undo, self.can_redo, self.undo_depth = bool(draft.can_undo), bool(draft.can_redo), int(draft.undo_depth)
-        self.yaml, self.layers, self._steps = str(draft.yaml), views.layer_views(draft), views.step_dicts(draft)
-        self._sections, self._sample = dict(draft.sections or {}), dict(draft.sample or {})
-        self.saved = f"Guardado · revisión {self.revision} · {fmt_datetime(draft.updated_at)} UTC"
+        """A DraftView (or the read-only view of the current version, id 0) as the page shows it."""
+        g = lambda name: views.get(draft, name)  # noqa: E731
+        self.draft_id, self.title, self.revision = int(g("id")), str(g("title") or g("slug")), int(g("revision") or 0)
+        base = g("base_version")
+        self.is_new, self.stale, self.read_only, self.shown = bool(g("is_new")), bool(g("stale")), not g("id"), True
+        self.version = ("nuevo (sin publicar)" if base is None else
+                        f"versión vigente v{base}" if self.read_only else f"basado en v{base}")
+        self.can_undo, self.can_redo, self.undo_depth = bool(g("can_undo")), bool(g("can_redo")), int(g("undo_depth") or 0)
+        self.yaml, self.layers, self._steps = str(g("yaml")), views.layer_views(draft), views.step_dicts(draft)
+        self._sections, self._sample = dict(g("sections") or {}), dict(g("sample") or {})
+        self.saved = ("Solo lectura" if self.read_only else
+                      f"Guardado · revisión {self.revision} · {fmt_datetime(g('updated_at'))} UTC")
 
     def _step(self, layer: str, index: int) -> dict[str, Any]:
         steps = self._steps.get(layer) or []

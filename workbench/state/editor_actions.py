@@ -18,10 +18,22 @@ from workbench.state.auth import as_user
 from workbench.state.editor import EditorState
 from workbench.state.editor_form import EditorFormState
 from workbench.state.editor_preview import EditorPreviewState
+from workbench.state.views import step_rows
 
 
 def _open(slug: str, draft_id: int | None) -> Any:
-    return api.get_draft(draft_id) if draft_id else api.create_draft(slug)
+    """The draft asked for, else the user's draft of the dataset (reused or new); for a role that may only
+    read, the current version as a read-only view (id 0) in the same shape."""
+    if draft_id:
+        return api.get_draft(draft_id)
+    if api.require("read").can("edit_specs"):
+        return api.create_draft(slug)
+    detail = api.dataset_detail(slug)
+    layers = [{"name": layer.name, "steps": [
+        {"index": i, "type": row["type"], "label": row["columns"], "disabled": bool(step.get("disabled")), "step": step}
+        for i, (step, row) in enumerate(zip(layer.steps, step_rows(layer.steps)))]} for layer in detail.layers]
+    return {"id": 0, "slug": slug, "title": detail.title, "base_version": detail.spec_version, "revision": 0,
+            "yaml": detail.spec_yaml, "layers": layers}
 
 
 class EditorActionsState(rx.State):
@@ -46,8 +58,9 @@ class EditorActionsState(rx.State):
         async with self:
             editor = await self.get_state(EditorState)
             editor._show(draft)
-            editor.loading = False
-        yield EditorPreviewState.opened
+            editor.loading, read_only = False, editor.read_only
+        if not read_only:
+            yield EditorPreviewState.opened
 
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
         """One draft operation (the engine saves it): the new draft shown, or its error and nothing changed."""
