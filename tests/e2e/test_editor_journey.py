@@ -74,6 +74,15 @@ def _clean(tab: Tab) -> None:
     assert tab.console == [], tab.console
 
 
+def _links_resolve(tab: Tab, product: str) -> None:
+    """Every link on the page answers (with the session's cookie, redirects followed)."""
+    hrefs = {h for h in tab.page.locator("a[href]").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+             if h and h.startswith("/")}
+    assert hrefs
+    broken = {h: r.status for h in sorted(hrefs) if (r := tab.page.request.get(product + h)).status >= 400}
+    assert broken == {}
+
+
 def _types(tab: Tab, layer: str) -> list[str]:
     return tab.page.locator(f".editor-layer[data-layer={layer}] .step-type").all_inner_texts()
 
@@ -117,6 +126,7 @@ def _publish(tab: Tab, shot: str) -> int:
 def test_edit_dipres_ejecucion_fix_unmapped_values_reorder_undo_publish_and_run(chromium, editor_product, tmp_path):
     with signed_in_tab(chromium, editor_product) as tab:
         page = tab.page
+        page.set_viewport_size({"width": 1360, "height": 1500})  # screenshots of the panels without scrolling
         _open_editor(tab, editor_product, "dipres_ejecucion")
         assert _types(tab, "silver") == ["melt", "select"]
         # the sample: the file the dataset's example run read, picked by itself
@@ -124,6 +134,7 @@ def test_edit_dipres_ejecucion_fix_unmapped_values_reorder_undo_publish_and_run(
         page.locator(".status-chip").first.wait_for(timeout=WAIT_MS)
         page.evaluate("window.scrollTo(0, 0)")
         tab.shot("editor_overview")
+        _links_resolve(tab, editor_product)
 
         # add a map_categories step at the end of silver: the measure's label in Spanish, in a new column
         page.locator(".add-step[data-layer=silver]").click()
@@ -193,6 +204,7 @@ def test_a_new_spec_from_a_file_through_the_ui_reconciles_with_the_shipped_spec(
         page.locator("#new-title").fill("Programa desde el editor")
         page.evaluate("window.scrollTo(0, 0)")
         tab.shot("editor_new_spec")
+        _links_resolve(tab, editor_product)
         page.locator("#create-draft").click()
         page.wait_for_url(re.compile(rf".*/especificaciones/{NEW_SLUG}\?borrador=\d+"), timeout=WAIT_MS)
         page.locator(".step-card").first.wait_for(timeout=WAIT_MS)

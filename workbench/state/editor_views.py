@@ -232,7 +232,8 @@ def preview_view(sp: Any) -> dict[str, Any]:
         "title": f"{get(sp, 'layer')} · paso {int(get(sp, 'index')) + 1} · {get(sp, 'type')}",
         "label": str(get(sp, "label") or ""), "type": str(get(sp, "type")),
         "rows": f"{fmt_int(get(sp, 'rows_in'))} → {fmt_int(get(sp, 'rows_out'))}",
-        "columns": f"{fmt_int(len(get(sp, 'columns_in') or []))} → {fmt_int(len(get(sp, 'columns_out') or []))}",
+        "columns": f"{fmt_int(len(get(sp, 'columns_in') or []))} → "
+                   f"{DASH if get(sp, 'rows_out') is None else fmt_int(len(get(sp, 'columns_out') or []))}",
         "added": added, "removed": [str(c) for c in get(sp, "columns_removed") or []],
         "changed": [{"column": k, "cells": fmt_int(v)} for k, v in changed.items()],
         "changed_total": fmt_int(sum(changed.values())),
