@@ -170,6 +170,30 @@ def test_edit_dipres_ejecucion_fix_unmapped_values_reorder_undo_publish_and_run(
         page.locator("#undo-button").click()
         _until(tab, lambda: _types(tab, "silver") == ["melt", "select", "map_categories"])
 
+        # switch a step off and on again (undo, redo, undo)
+        card = page.locator(".step-card[data-key='silver:2']")
+        card.locator(".step-toggle").click()
+        card.locator(".step-disabled").wait_for(timeout=WAIT_MS)
+        page.locator("#undo-button").click()
+        card.locator(".step-disabled").wait_for(state="detached", timeout=WAIT_MS)
+        page.locator("#redo-button").click()
+        card.locator(".step-disabled").wait_for(timeout=WAIT_MS)
+        page.locator("#undo-button").click()
+        card.locator(".step-disabled").wait_for(state="detached", timeout=WAIT_MS)
+
+        # an edit the engine refuses: named in Spanish beside the form, nothing applied
+        saved = page.locator("#save-status").inner_text()
+        page.locator(".add-step[data-layer=gold]").click()
+        _pick(tab, "#step-type-picker", re.compile(r"^type_cast"))
+        page.locator("#field-columns").fill("monto: numero")
+        page.locator("#form-save").click()
+        page.locator("[role=dialog] .editor-error").wait_for(timeout=WAIT_MS)
+        assert "No se aplicó ningún cambio." in page.locator("[role=dialog] .editor-error").inner_text()
+        page.get_by_role("button", name="Cancelar").click()
+        page.locator(".editor-error").get_by_role("button", name="Cerrar").click()
+        assert page.locator(".editor-layer[data-layer=gold] .step-card").count() == 0
+        assert re.search(r"revisión \d+", saved).group(0) in page.locator("#save-status").inner_text()
+
         version, diff = _publish(tab, "editor_publish_diff")
         assert "+    - type: map_categories" in diff or "map_categories" in diff
         assert "Ejecución acumulada" in diff
