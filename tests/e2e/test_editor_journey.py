@@ -143,6 +143,8 @@ def test_edit_dipres_ejecucion_fix_unmapped_values_reorder_undo_publish_and_run(
         page.locator("#field-target").fill("medida_es")
         page.locator("#field-mapping").fill("presupuesto_inicial = Presupuesto inicial")
         assert page.locator(".step-help").inner_text().strip() != ""  # the step's docs beside the form
+        page.wait_for_timeout(300)
+        tab.shot("editor_step_form", "[role=dialog]")
         page.locator("#form-save").click()
         page.locator(".step-card[data-key='silver:2']").wait_for(timeout=WAIT_MS)
         assert _types(tab, "silver") == ["melt", "select", "map_categories"]

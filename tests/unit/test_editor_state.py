@@ -79,5 +79,5 @@ def test_new_spec_helpers():
     view = proposal_view({"raw": {"columns": ["A", "B"], "sample": [{"A": "x", "B": None, "_row": 3}]},
                           "columns": [{"name": "Monto", "snake": "monto", "kind": "number", "suggest": "measure",
                                        "examples": ["1,5"]}], "source": {"format": "xlsx"}, "header_row": 3})
-    assert view["raw"]["rows"] == [["3", "x", ""]]
+    assert view["raw"]["rows"] == [["3 · encabezado", "x", ""]]
     assert view["columns"][0]["role"] == "measure" and view["columns"][0]["type"] == "decimal"

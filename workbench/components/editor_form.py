@@ -15,6 +15,11 @@ from workbench.state.editor_form import EditorFormState as F
 
 MUTED = rx.color("gray", 11)
 AREA_KINDS = ("text_list", "text_map", "yaml")
+#: The step's docs section (markdown with an options table) in a narrow column: small, scrolling tables.
+HELP_CSS = {"& table": {"font_size": "0.75rem", "border_collapse": "collapse", "width": "100%"},
+            "& th, & td": {"padding": "3px 6px", "vertical_align": "top", "text_align": "left",
+                           "border_bottom": "1px solid var(--gray-5)", "min_width": "5rem"},
+            "& pre": {"font_size": "0.75rem", "overflow_x": "auto"}}
 HINTS = {"text_list": "Un valor por línea.", "text_map": "Una línea por par: clave = valor.",
          "yaml": "En YAML."}
 
@@ -82,9 +87,11 @@ def form_dialog() -> rx.Component:
                 spacing="3", width="100%",
             ),
             rx.cond(F.help != "", rx.box(rx.markdown(F.help), class_name="step-help", font_size="0.85rem",
-                                         max_height="60vh", overflow="auto", padding="0.75rem",
-                                         background=rx.color("gray", 2), border_radius="var(--radius-2)")),
-            columns=rx.cond(F.help != "", "3fr 2fr", "1fr"), gap="1.25rem", width="100%", margin_top="0.5rem",
+                                         max_height="65vh", overflow="auto", padding="0.75rem", min_width="0",
+                                         background=rx.color("gray", 2), border_radius="var(--radius-2)",
+                                         style=HELP_CSS)),
+            columns=rx.cond(F.help != "", "minmax(0, 1fr) minmax(0, 1fr)", "1fr"), gap="1.25rem", width="100%",
+            margin_top="0.5rem",
         ),
         rx.hstack(
             rx.button("Cancelar", variant="soft", color_scheme="gray", on_click=F.close),

@@ -135,9 +135,9 @@ def _detail() -> rx.Component:
     v = P.view
     error = v["error"].to(dict[str, Any])
     return rx.cond(P.has_view, rx.vstack(
-        rx.hstack(rx.heading(v["title"].to(str), size="3", as_="h3"), rx.text(v["label"].to(str), size="2",
-                                                                                color=MUTED), spacing="3",
-                  align="center"),
+        rx.vstack(rx.heading(v["title"].to(str), size="3", as_="h3"),
+                  rx.text(v["label"].to(str), size="1", color=MUTED, font_family="var(--code-font-family)"),
+                  spacing="1"),
         rx.cond(error.length() > 0, rx.callout(error["message"].to(str), icon="triangle_alert", color_scheme="red",
                                                width="100%", class_name="step-error", role="alert")),
         rx.hstack(_fact("Filas", v["rows"].to(str)), _fact("Columnas", v["columns"].to(str)),

@@ -64,7 +64,7 @@ def editor_page() -> rx.Component:
             rx.cond(E.read_only, section("Capas y pasos", layers_panel()), rx.grid(
                 section("Capas y pasos", layers_panel()),
                 section("Vista previa", preview_panel()),
-                columns="minmax(300px, 2fr) 3fr", gap="1rem", width="100%", class_name="editor-main",
+                columns="minmax(280px, 5fr) 8fr", gap="1rem", width="100%", class_name="editor-main",
             )),
             section("Secciones de la especificación", _sections()),
             section("Borrador (YAML)", rx.code_block(E.yaml, language="yaml", show_line_numbers=True,

@@ -26,7 +26,9 @@ def proposal_view(p: Any) -> dict[str, Any]:
     """A SpecProposal as the page shows it: the RAW head, the header row, the source options, the columns."""
     raw = views.get(p, "raw") or {}
     columns = [str(c) for c in raw.get("columns") or []]
-    rows = [[str(r.get("_row", ""))] + ["" if r.get(c) is None else views.cell(r.get(c)) for c in columns]
+    header = views.get(p, "header_row")
+    rows = [[f"{r.get('_row', '')}" + (" · encabezado" if header is not None and r.get("_row") == header else "")]
+            + ["" if r.get(c) is None else views.cell(r.get(c)) for c in columns]
             for r in (raw.get("sample") or [])[:25]]
     cols = [{"name": str(c.get("name")), "snake": str(c.get("snake") or c.get("name")),
              "raw_column": str(c.get("raw_column") or ""), "kind": str(c.get("kind") or "text"),
