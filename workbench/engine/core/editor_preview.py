@@ -132,6 +132,23 @@ def _steps(spec: Spec) -> list[tuple[str, int, Step]]:
     return [(layer, i, step) for layer in spec.layer_names for i, step in enumerate(spec.layers[layer])]  # type: ignore[index]
 
 
+def prefix_keys(spec: Spec, sample: Sample) -> list[str]:
+    """The cache key of each step's output, in order: the sample's key, then each step chained by hash (a step's
+    output depends on it and on everything before it)."""
+    keys, key = [], sample.key
+    for layer, index, step in _steps(spec):
+        key = _digest(key, layer, index, step.model_dump(mode="json"))
+        keys.append(key)
+    return keys
+
+
+def forget(keys: list[str]) -> None:
+    """Drop these steps' outputs from the cache (benchmarks measure a recomputation from step N)."""
+    with _prefixes.lock:
+        for key in keys:
+            _prefixes.data.pop(key, None)
+
+
 def _view(table: Table, n: int = SHOWN_ROWS) -> dict[str, Any]:
     columns = [c for c in table.df.columns]
     return {"columns": columns, "rows": records(table.df.head(n)), "row_count": len(table.df)}
@@ -152,7 +169,7 @@ def preview_step(spec: Spec, sample: Sample, *, layer: str, index: int) -> dict[
         raise EditError(f"{layer} has {from_layer} steps; there is no step {index + 1}",
                              message_es=f"la capa {layer} tiene {from_layer} pasos; no existe el paso {index + 1}")
     state = _State(sample.table)
-    key = sample.key
+    keys = prefix_keys(spec, sample)
     statuses: list[dict[str, Any]] = []
     focus_doc: dict[str, Any] = {}
     reused, failed = 0, False
@@ -168,7 +185,7 @@ def preview_step(spec: Spec, sample: Sample, *, layer: str, index: int) -> dict[
             state = _State(state.table.with_df(state.table.df.reset_index(drop=True)), dict(state.control_totals),
                            list(state.warnings))
             previous_layer = lay
-        key = _digest(key, lay, i, step.model_dump(mode="json"))
+        key = keys[n]
         before = state
         cached = _prefixes.get(key)
         record = None
@@ -326,15 +343,15 @@ def final_tables(spec: Spec, sample: Sample) -> dict[str, Table]:
         doc = preview_step(spec, sample, layer=layer, index=len(steps) - 1)
         if doc.get("error"):
             raise EditError(doc["error"]["message"], message_es=doc["error"]["message_es"])
-    key = sample.key
+    keys = iter(prefix_keys(spec, sample))
     state: Table = sample.table
     for layer in spec.layer_names:
-        for i, step in enumerate(spec.layers[layer]):  # type: ignore[index]
-            key = _digest(key, layer, i, step.model_dump(mode="json"))
-            state = _prefixes.get(key)[0].table
+        for _ in spec.layers[layer]:  # type: ignore[index]
+            state = _prefixes.get(next(keys))[0].table
         state = state.with_df(state.df.reset_index(drop=True))
         out[layer] = state
     return out
 
 
-__all__ = ["SAMPLE_ROWS", "Sample", "clear_caches", "final_tables", "load_sample", "preview_step", "step_help"]
+__all__ = ["SAMPLE_ROWS", "Sample", "clear_caches", "final_tables", "forget", "load_sample", "prefix_keys",
+           "preview_step", "step_help"]
