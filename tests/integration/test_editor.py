@@ -238,3 +238,25 @@ def test_the_full_run_equals_the_preview_on_a_sample_of_a_real_budget_law(shared
         whole = full[layer].df
         expected = whole[whole["_raw_row"].isin(raw_rows)].reset_index(drop=True)
         pd.testing.assert_frame_equal(sampled[layer].df.reset_index(drop=True), expected)
+
+
+def test_a_drifted_file_opens_as_a_draft_with_the_proposed_fix_which_publishes_and_runs(settings):
+    from tests.data.workbench import drift_variants as v
+
+    assert runs.run_file("dipres_ejecucion", v.base_execution(), filename="ejecucion_2017_04.csv",
+                         settings=settings).status == "succeeded"
+    renamed = v.to_csv(v.relabel(v.execution_rows(month=5), "Denominación", "Glosa"))
+    sha, _, _ = RawFileStore(settings).put(renamed)
+    draft = editor.draft_from_drift("dipres_ejecucion", sha, filename="ejecucion_2017_05.csv", settings=settings)
+    assert draft.can_undo and draft.sample["sha256"] == sha
+    assert "Glosa" in editor.draft_diff(draft.id, settings)
+    last = draft.layers[-1]
+    preview = editor.preview_draft_step(draft.id, layer=last.name, index=len(last.steps) - 1, settings=settings)
+    assert preview["error"] is None and all(s["error"] is None for s in preview["steps"])
+    published = editor.publish_draft(draft.id, settings=settings)
+    run = runs.run_file("dipres_ejecucion", renamed, filename="ejecucion_2017_05.csv", settings=settings)
+    assert run.status == "succeeded" and run.spec_version == published.version
+    same = v.to_csv(v.relabel(v.execution_rows(month=6), "Denominación", "Glosa"))  # the layout it now reads
+    sha_same, _, _ = RawFileStore(settings).put(same)
+    with pytest.raises(EditError):
+        editor.draft_from_drift("dipres_ejecucion", sha_same, filename="ejecucion_2017_06.csv", settings=settings)

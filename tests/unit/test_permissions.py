@@ -56,7 +56,7 @@ EXPECTED = {
     "api.preview_draft_step": "edit_specs", "api.propose_spec": "edit_specs",
     "api.create_draft_from_file": "edit_specs", "api.publish_draft": "publish_specs", "api.get_draft": "read",
     "api.list_drafts": "read", "api.draft_diff": "read", "api.draft_sample_files": "read",
-    "api.editor_catalog": "read",
+    "api.editor_catalog": "read", "api.draft_from_drift": "edit_specs",
 }
 
 
