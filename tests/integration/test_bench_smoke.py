@@ -21,7 +21,7 @@ TIMEOUT_S = {"upload": 420, "web": 420}
 
 
 def test_every_benchmark_is_listed():
-    assert {"api", "datadocs", "jobs", "load", "publication", "run", "run_cli", "store", "upload", "validation",
+    assert {"api", "datadocs", "editor", "jobs", "load", "publication", "run", "run_cli", "store", "upload", "validation",
             "web"} <= set(BENCHES)
 
 

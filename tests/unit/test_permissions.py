@@ -18,7 +18,7 @@ EXEMPT = {
     "api.load_all", "api.load_spec", "api.parse_spec", "api.spec_json_schema", "api.ensure_publishable_preview",
     "api.sanitize_filename", "api.as_decimal", "api.fmt_int", "api.fmt_number", "api.fmt_percent", "api.fmt_value",
     "api.mismatch_text", "api.parse_control", "api.row_of", "api.sentence", "api.html_document",
-    "api.check_drift",
+    "api.check_drift", "api.step_catalog", "api.spec_sections",
     # reads a file the caller names: only the CLI's `workbench preview FILE` (via the guarded preview_path) and
     # backfills (guarded, with their folders checked) call it
     "api.read_input",
@@ -50,6 +50,13 @@ EXPECTED = {
     "api.reject_release": "publish", "api.rollback_release": "publish", "api.grant_gold_reader": "admin",
     "api.list_releases": "read", "api.get_release": "read", "api.release_diff": "read", "api.changelog": "read",
     "api.release_snapshot": "read", "api.principal_of_user": "manage_users",
+    # the rule editor: analysts edit, preview and publish specs (the issue: "analyst role, or admin"); viewers read
+    "api.create_draft": "edit_specs", "api.edit_draft": "edit_specs", "api.undo_draft": "edit_specs",
+    "api.redo_draft": "edit_specs", "api.discard_draft": "edit_specs", "api.set_draft_sample": "edit_specs",
+    "api.preview_draft_step": "edit_specs", "api.propose_spec": "edit_specs",
+    "api.create_draft_from_file": "edit_specs", "api.publish_draft": "publish_specs", "api.get_draft": "read",
+    "api.list_drafts": "read", "api.draft_diff": "read", "api.draft_sample_files": "read",
+    "api.editor_catalog": "read", "api.draft_from_drift": "edit_specs",
 }
 
 

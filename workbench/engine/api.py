@@ -77,7 +77,7 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     )
     from workbench.engine.app.editor import (
         DraftConflictError, DraftInvalidError, DraftNotFoundError, DraftSummary, DraftView, PublishResult,
-        create_draft, create_draft_from_file, discard_draft, draft_diff, draft_sample_files, edit_draft,
+        create_draft, create_draft_from_file, discard_draft, draft_diff, draft_from_drift, draft_sample_files, edit_draft,
         editor_catalog, get_draft, list_drafts, preview_draft_step, propose_spec, publish_draft, redo_draft,
         set_draft_sample, undo_draft,
     )
@@ -143,7 +143,8 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     # the rule editor (issue 19): drafts, edits, undo/redo, the step preview, a new spec from a file, publication
     "workbench.engine.app.editor": ("DraftConflictError", "DraftInvalidError", "DraftNotFoundError", "DraftSummary",
                                     "DraftView", "PublishResult", "create_draft", "create_draft_from_file",
-                                    "discard_draft", "draft_diff", "draft_sample_files", "edit_draft",
+                                    "discard_draft", "draft_diff", "draft_from_drift", "draft_sample_files",
+                                    "edit_draft",
                                     "editor_catalog", "get_draft", "list_drafts", "preview_draft_step",
                                     "propose_spec", "publish_draft", "redo_draft", "set_draft_sample", "undo_draft"),
     "workbench.engine.app.drift": ("ProposedSpecError", "drift_of_stored", "drift_report", "write_proposed_spec"),

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from workbench.engine.app.access import acting_name, current, requires
 from workbench.engine.app.datasets import DatasetNotFoundError, sync_specs_now
+from workbench.engine.app.drift import drift_report
 from workbench.engine.core import editor_preview
 from workbench.engine.core.errors import SpecError, WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
@@ -371,6 +372,27 @@ def create_draft_from_file(sha256: str, *, filename: str, slug: str, title: str,
         return _view(row, None, None)
 
 
+# --- a drifted file's fix -------------------------------------------------------------------------------------
+
+@requires("edit_specs")
+def draft_from_drift(slug: str, sha256: str, *, filename: str, sheet: int | str | None = None,
+                     params: dict[str, Any] | None = None, settings: Settings | None = None) -> DraftView:
+    """A new draft of ``slug`` with the drift report's proposed patch applied as its first edit (undoable, shown in
+    the diff), previewed on the drifted file: the layout change explained by drift is fixed in the editor and
+    published like any edit."""
+    settings = settings or get_settings()
+    data = RawFileStore(settings).get(sha256)
+    report = drift_report(slug, data, Path(filename).name, sheet=sheet, settings=settings)
+    if report.patch is None:
+        raise EditError(f"the drift report of {Path(filename).name} proposes no change to {slug}",
+                        message_es=f"el informe de cambios de formato de {Path(filename).name} no propone cambios a "
+                                   f"{slug}")
+    draft = create_draft(slug, settings, fresh=True)
+    draft = edit_draft(draft.id, {"op": "replace_yaml", "text": report.patch.text}, revision=draft.revision,
+                       settings=settings)
+    return set_draft_sample(draft.id, sha256, filename=filename, params=params, settings=settings)
+
+
 # --- review and publication ------------------------------------------------------------------------------------
 
 def _diff(old: str, new: str, slug: str) -> str:
@@ -467,5 +489,5 @@ def publish_draft(draft_id: int, *, revision: int | None = None, force: bool = F
 
 __all__ = ["DraftConflictError", "DraftInvalidError", "DraftLayer", "DraftNotFoundError", "DraftStep",
            "DraftSummary", "DraftView", "PublishResult", "create_draft", "create_draft_from_file", "discard_draft",
-           "draft_diff", "draft_sample_files", "edit_draft", "editor_catalog", "get_draft", "list_drafts",
+           "draft_diff", "draft_from_drift", "draft_sample_files", "edit_draft", "editor_catalog", "get_draft", "list_drafts",
            "preview_draft_step", "propose_spec", "publish_draft", "redo_draft", "set_draft_sample", "undo_draft"]

@@ -46,9 +46,10 @@ SHOWN_ROWS = 20
 #: Distinct values a map_categories help lists (most frequent first).
 MAX_VALUES = 200
 MAX_EXAMPLES = 5
-#: Step outputs kept per process (each a 1,000-row table: about 0.1-1 MB).
-PREFIX_CACHE_SIZE = 256
-SAMPLE_CACHE_SIZE = 16
+#: Step outputs kept per process, counted in rows (a 1,000-row step output is about 0.1-1 MB): 256 steps of
+#: 1,000-row samples, fewer of larger ones.
+PREFIX_CACHE_ROWS = 256_000
+SAMPLE_CACHE_ROWS = 64_000
 _NUMBERISH = r"^\s*[-+]?\(?[\d.,]+\)?\s*$"
 
 
@@ -73,30 +74,41 @@ class _State:
 
 
 class _LRU:
+    """Least recently used entries go first once their weights (rows) add up to more than ``size``."""
+
     def __init__(self, size: int) -> None:
-        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.data, self.lock, self.weight = size, OrderedDict(), threading.Lock(), 0
 
     def get(self, key: str) -> Any:
         with self.lock:
-            value = self.data.get(key)
-            if value is not None:
-                self.data.move_to_end(key)
-            return value
-
-    def put(self, key: str, value: Any) -> None:
-        with self.lock:
-            self.data[key] = value
+            entry = self.data.get(key)
+            if entry is None:
+                return None
             self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
+            return entry[0]
+
+    def put(self, key: str, value: Any, weight: int = 1) -> None:
+        with self.lock:
+            if key in self.data:
+                self.weight -= self.data.pop(key)[1]
+            self.data[key] = (value, max(1, weight))
+            self.weight += max(1, weight)
+            while len(self.data) > 1 and self.weight > self.size:
+                self.weight -= self.data.popitem(last=False)[1][1]
+
+    def pop(self, key: str) -> None:
+        with self.lock:
+            if key in self.data:
+                self.weight -= self.data.pop(key)[1]
 
     def clear(self) -> None:
         with self.lock:
             self.data.clear()
+            self.weight = 0
 
 
-_samples = _LRU(SAMPLE_CACHE_SIZE)
-_prefixes = _LRU(PREFIX_CACHE_SIZE)
+_samples = _LRU(SAMPLE_CACHE_ROWS)
+_prefixes = _LRU(PREFIX_CACHE_ROWS)
 
 
 def clear_caches() -> None:
@@ -124,12 +136,28 @@ def load_sample(data: bytes, spec: Spec, *, sha256: str, filename: str | None, p
     total = len(table.df)
     head = table.with_df(table.df.head(rows).copy())
     sample = Sample(key, head, raw_header, preamble, resolved, filename, total)
-    _samples.put(key, sample)
+    _samples.put(key, sample, len(head.df))
     return sample
 
 
 def _steps(spec: Spec) -> list[tuple[str, int, Step]]:
     return [(layer, i, step) for layer in spec.layer_names for i, step in enumerate(spec.layers[layer])]  # type: ignore[index]
+
+
+def prefix_keys(spec: Spec, sample: Sample) -> list[str]:
+    """The cache key of each step's output, in order: the sample's key, then each step chained by hash (a step's
+    output depends on it and on everything before it)."""
+    keys, key = [], sample.key
+    for layer, index, step in _steps(spec):
+        key = _digest(key, layer, index, step.model_dump(mode="json"))
+        keys.append(key)
+    return keys
+
+
+def forget(keys: list[str]) -> None:
+    """Drop these steps' outputs from the cache (benchmarks measure a recomputation from step N)."""
+    for key in keys:
+        _prefixes.pop(key)
 
 
 def _view(table: Table, n: int = SHOWN_ROWS) -> dict[str, Any]:
@@ -152,7 +180,7 @@ def preview_step(spec: Spec, sample: Sample, *, layer: str, index: int) -> dict[
         raise EditError(f"{layer} has {from_layer} steps; there is no step {index + 1}",
                              message_es=f"la capa {layer} tiene {from_layer} pasos; no existe el paso {index + 1}")
     state = _State(sample.table)
-    key = sample.key
+    keys = prefix_keys(spec, sample)
     statuses: list[dict[str, Any]] = []
     focus_doc: dict[str, Any] = {}
     reused, failed = 0, False
@@ -168,7 +196,7 @@ def preview_step(spec: Spec, sample: Sample, *, layer: str, index: int) -> dict[
             state = _State(state.table.with_df(state.table.df.reset_index(drop=True)), dict(state.control_totals),
                            list(state.warnings))
             previous_layer = lay
-        key = _digest(key, lay, i, step.model_dump(mode="json"))
+        key = keys[n]
         before = state
         cached = _prefixes.get(key)
         record = None
@@ -178,7 +206,7 @@ def preview_step(spec: Spec, sample: Sample, *, layer: str, index: int) -> dict[
             reused += 1
         elif step.disabled:
             status.update({"rows_out": len(state.table.df), "ran": True})
-            _prefixes.put(key, (state, {"rows_out": len(state.table.df), "ran": True}))
+            _prefixes.put(key, (state, {"rows_out": len(state.table.df), "ran": True}), len(state.table.df))
         else:
             ctx = StepContext(params=sample.params, raw_header=sample.raw_header, preamble=sample.preamble,
                               control_totals=dict(state.control_totals), warnings=list(state.warnings),
@@ -194,10 +222,18 @@ def preview_step(spec: Spec, sample: Sample, *, layer: str, index: int) -> dict[
                 continue
             state = _State(out, ctx.control_totals, ctx.warnings)
             status.update({"rows_out": len(out.df), "ran": True})
-            _prefixes.put(key, (state, {"rows_out": len(out.df), "ran": True}))
+            _prefixes.put(key, (state, {"rows_out": len(out.df), "ran": True}), len(out.df))
         if n == focus:
             focus_doc = _focus(step, before.table, state.table, record, None)
         statuses.append(status)
+    if not focus_doc:  # an earlier step failed: the focused one never received a table
+        broken = next(s for s in statuses if s["error"])
+        focus_doc = {"rows_in": None, "rows_out": None, "columns_in": [], "columns_out": [], "columns_added": [],
+                     "columns_removed": [], "cells_changed": {}, "retyped": {}, "details": {}, "removed_sample": [],
+                     "before": None, "after": None, "error": None, "disabled": steps[focus][2].disabled,
+                     "help": {"kind": steps[focus][2].type}}  # type: ignore[attr-defined]
+        focus_doc["blocked_by"] = f"{broken['layer']}[{broken['index'] + 1}] {broken['type']}"
+    focus_doc.setdefault("blocked_by", None)
     doc = {"layer": layer, "index": index, "type": steps[focus][2].type, "label": steps[focus][2].describe(),  # type: ignore[attr-defined]
            **focus_doc, "steps": statuses, "sample_rows": len(sample.table.df), "file_rows": sample.total_rows,
            "cached_prefix": reused, "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)}
@@ -326,15 +362,15 @@ def final_tables(spec: Spec, sample: Sample) -> dict[str, Table]:
         doc = preview_step(spec, sample, layer=layer, index=len(steps) - 1)
         if doc.get("error"):
             raise EditError(doc["error"]["message"], message_es=doc["error"]["message_es"])
-    key = sample.key
+    keys = iter(prefix_keys(spec, sample))
     state: Table = sample.table
     for layer in spec.layer_names:
-        for i, step in enumerate(spec.layers[layer]):  # type: ignore[index]
-            key = _digest(key, layer, i, step.model_dump(mode="json"))
-            state = _prefixes.get(key)[0].table
+        for _ in spec.layers[layer]:  # type: ignore[index]
+            state = _prefixes.get(next(keys))[0].table
         state = state.with_df(state.df.reset_index(drop=True))
         out[layer] = state
     return out
 
 
-__all__ = ["SAMPLE_ROWS", "Sample", "clear_caches", "final_tables", "load_sample", "preview_step", "step_help"]
+__all__ = ["SAMPLE_ROWS", "Sample", "clear_caches", "final_tables", "forget", "load_sample", "prefix_keys",
+           "preview_step", "step_help"]

@@ -19,8 +19,11 @@ from sqlmodel import Field, Session, select
 from workbench.engine.store.models import _json, _Table, _ts, utcnow
 
 DRAFT_STATUSES = ("open", "published", "discarded")
-#: Edits a draft can undo (the issue asks for at least 50).
+#: Edits a draft can undo (the issue asks for at least 50) ...
 HISTORY = 100
+#: ... as long as their texts stay under this many characters together (a spec may be 1 MB: 100 of them would
+#: make one row 100 MB); the oldest go first.
+HISTORY_CHARS = 8_000_000
 
 
 class SpecDraft(_Table, table=True):
@@ -106,10 +109,18 @@ def list_open(*, session: Session, slug: str | None = None, limit: int = 200) ->
     return [_row(r) for r in rows]
 
 
+def _bounded(texts: list[str]) -> list[str]:
+    texts = texts[-HISTORY:]
+    total = sum(len(t) for t in texts)
+    while len(texts) > 1 and total > HISTORY_CHARS:
+        total -= len(texts.pop(0))
+    return texts
+
+
 def save_text(draft: SpecDraft, text: str, *, session: Session) -> DraftRow:
     """A new text for the draft: the old one goes on the undo stack, the redo stack is cleared."""
     if text != draft.yaml_text:
-        draft.undo = [*draft.undo, draft.yaml_text][-HISTORY:]
+        draft.undo = _bounded([*draft.undo, draft.yaml_text])
         draft.redo = []
         draft.yaml_text = text
     return _touch(draft, session)
@@ -120,7 +131,7 @@ def step_back(draft: SpecDraft, *, session: Session, forward: bool = False) -> D
     source, target = (draft.redo, draft.undo) if forward else (draft.undo, draft.redo)
     text = source[-1]
     remaining = source[:-1]
-    pushed = [*target, draft.yaml_text][-HISTORY:]
+    pushed = _bounded([*target, draft.yaml_text])
     if forward:
         draft.redo, draft.undo = remaining, pushed
     else:

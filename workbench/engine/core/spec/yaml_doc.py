@@ -138,11 +138,32 @@ def _wrap(line: str) -> list[str]:
     return out
 
 
+def _same(node: Any, value: Any) -> bool:
+    """The loaded node holds the same data as ``value`` (ruamel's scalar and collection types compared as plain)."""
+    return _as_plain(node) == _as_plain(value)
+
+
+def _as_plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _as_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return str(value)
+
+
 def _dump(data: Any, indent: int) -> list[str]:
     buf = io.StringIO()
     _yaml().dump(data, buf)
     lines = [wrapped for line in buf.getvalue().splitlines(keepends=True) for wrapped in _wrap(line)]
-    while lines and not lines[-1].strip():
+    while lines and _is_filler(lines[-1]):  # a comment after the last value belongs to what follows it
         lines.pop()
     base = min((_indent(x) for x in lines if x.strip()), default=0)
     return [(" " * indent + x[base:]) if x.strip() else "\n" for x in lines]
@@ -283,8 +304,45 @@ class SpecDocument:
 
     def update_step(self, layer: str, index: int, step: dict[str, Any]) -> str:
         _, start, end = self.step_span(layer, index)
-        node = _merge(self._layer_seq(layer)[index], step)
-        return self._splice(start, end, self._render_step(node, layer))
+        node = self._layer_seq(layer)[index]
+        dash = self.step_indent(layer)
+        kept = self._keep_keys(node, step, start, end, dash + 2)
+        if kept is not None:
+            first = kept[0]
+            if first[dash:dash + 2] != "- ":
+                kept[0] = first[:dash] + "- " + first[dash + 2:]
+            return self._splice(start, end, kept)
+        return self._splice(start, end, self._render_step(_merge(node, step), layer))
+
+    def _keep_keys(self, node: Any, value: dict[str, Any], start: int, end: int, indent: int) -> list[str] | None:
+        """A block mapping's new lines where every key whose value did not change keeps its own lines (comments
+        and hand-wrapped lists included) and only changed or new keys are rendered. None when the mapping is not
+        laid out one key per line (flow style), where the caller renders it whole."""
+        if not isinstance(node, CommentedMap) or node.fa.flow_style() or not len(node):
+            return None
+        keys = list(node)
+        lines_of = [node.lc.key(k)[0] for k in keys]
+        if lines_of[0] != start or any(b <= a for a, b in zip(lines_of, lines_of[1:])):
+            return None
+        spans = {k: (lines_of[i], lines_of[i + 1] if i + 1 < len(keys) else end) for i, k in enumerate(keys)}
+        order = [k for k in keys if k in value] + [k for k in value if k not in node]
+        if not order or order[0] != keys[0]:
+            return None  # the first key (the line with the dash) changes place: render the whole mapping
+        out: list[str] = []
+        for key in order:
+            if key in node and _same(node[key], value[key]):
+                a, b = spans[key]
+                out.extend(self.lines[a:b])
+                continue
+            holder = CommentedMap()
+            holder[key] = _merge(node[key], value[key]) if key in node else _plain(value[key])
+            rendered = _dump(holder, indent)
+            if key in node:  # blank or comment lines that end the old value belong to what follows it
+                a, b = spans[key]
+                tail = self.lines[self._trim(a, b):b]
+                rendered.extend(tail)
+            out.extend(rendered)
+        return out
 
     def delete_step(self, layer: str, index: int) -> str:
         seq = self._layer_seq(layer)
@@ -336,9 +394,13 @@ class SpecDocument:
                 while lead > 0 and self.lines[lead - 1].strip().startswith("#"):
                     lead -= 1
                 return self._splice(lead, end, [])
-            node = _merge(self.doc[section], value)
+            node = self.doc[section]
+            if isinstance(value, dict) and isinstance(node, CommentedMap) and not node.fa.flow_style() and len(node):
+                child = node.lc.key(next(iter(node)))[0]
+                if child == start + 1 and (kept := self._keep_keys(node, value, child, end, node.lc.key(next(iter(node)))[1])):
+                    return self._splice(child, end, kept)
             holder = CommentedMap()
-            holder[section] = node
+            holder[section] = _merge(node, value)
             return self._splice(start, end, _dump(holder, 0))
         if empty:
             return self.text
