@@ -45,8 +45,11 @@ def _picker(options: dict[str, str], value: rx.Var, on_change: Any, picker_id: r
 def _column(c: rx.Var[dict[str, Any]]) -> rx.Component:
     name = c["name"].to(str)
     return rx.table.row(
-        rx.table.cell(rx.vstack(rx.code(c["snake"], size="2"), rx.text(c["name"], size="1", color=MUTED),
-                                spacing="0")),
+        rx.table.cell(rx.vstack(
+            rx.input(value=c["new_name"].to(str), on_change=lambda v: N.set_name(name, v), size="1", width="15rem",
+                     id=rx.Var.create("name-") + c["snake"].to(str), aria_label=rx.Var.create("Nombre de ") + name,
+                     font_family="var(--code-font-family)"),
+            rx.text(c["name"], size="1", color=MUTED), spacing="1")),
         rx.table.cell(rx.badge(c["kind"], variant="soft", color_scheme="gray")),
         rx.table.cell(rx.text(c["examples"], size="1", color=MUTED, max_width="16rem", truncate=True)),
         rx.table.cell(_picker(ROLES, c["role"].to(str), lambda v: N.set_role(name, v),
@@ -74,7 +77,7 @@ def _proposal() -> rx.Component:
                              font_family="var(--code-font-family)")),
         section("Columnas", _roles_legend(), rx.table.root(
             rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in (
-                "Columna", "Tipo detectado", "Ejemplos", "Papel", "Tipo")))),
+                "Nombre (columna del archivo)", "Tipo detectado", "Ejemplos", "Papel", "Tipo")))),
             rx.table.body(rx.foreach(N.columns, _column)), size="1", width="100%", variant="surface")),
         card(rx.vstack(
             rx.hstack(

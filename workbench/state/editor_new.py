@@ -33,7 +33,8 @@ def proposal_view(p: Any) -> dict[str, Any]:
     cols = [{"name": str(c.get("name")), "snake": str(c.get("snake") or c.get("name")),
              "raw_column": str(c.get("raw_column") or ""), "kind": str(c.get("kind") or "text"),
              "examples": ", ".join(f"«{e}»" for e in (c.get("examples") or [])[:3]),
-             "role": str(c.get("suggest") or "attribute"), "type": KIND_TYPES.get(str(c.get("kind")), "text")}
+             "role": str(c.get("suggest") or "attribute"), "type": KIND_TYPES.get(str(c.get("kind")), "text"),
+             "new_name": str(c.get("snake") or c.get("name"))}
             for c in views.get(p, "columns") or []]
     source = views.get(p, "source") or {}
     return {"raw": {"columns": [{"name": c, "mark": ""} for c in ["#", *columns]], "rows": rows},
@@ -86,6 +87,10 @@ class NewSpecState(rx.State):
     @rx.event
     def set_role(self, name: str, role: str):
         self.columns = [{**c, "role": role} if c["name"] == name else c for c in self.columns]
+
+    @rx.event
+    def set_name(self, name: str, value: str):
+        self.columns = [{**c, "new_name": value.strip()} if c["name"] == name else c for c in self.columns]
 
     @rx.event
     def set_type(self, name: str, kind: str):
@@ -148,6 +153,7 @@ class NewSpecState(rx.State):
                 "measures": [c["name"] for c in self.columns if c["role"] == "measure"],
                 "types": {c["name"]: c["type"] for c in self.columns if c["role"] != "drop"},
                 "drop": [c["name"] for c in self.columns if c["role"] == "drop"],
+                "names": {c["name"]: c["new_name"] for c in self.columns if c["new_name"] != c["snake"]},
                 "source": source if isinstance(source, dict) else None}
 
     @rx.event(background=True)
