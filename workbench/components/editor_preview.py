@@ -147,7 +147,8 @@ def _detail() -> rx.Component:
                   spacing="5", wrap="wrap", class_name="step-facts"),
         rx.box(_help(), width="100%", class_name="step-help-panel"),
         rx.grid(
-            rx.vstack(rx.text("Antes", size="2", weight="medium"), small_grid(v["before"].to(dict[str, Any]), "grid-before"),
+            rx.vstack(rx.text("Antes", size="2", weight="medium"),
+                      small_grid(v["before"].to(dict[str, Any]), "grid-before"),
                       spacing="1", min_width="0"),
             rx.vstack(rx.text("Después", size="2", weight="medium"),
                       rx.cond(error.length() > 0, rx.text("El paso no se pudo aplicar: no hay tabla después.", size="2",

@@ -52,7 +52,8 @@ class EditorState(rx.State):
         self.is_new, self.stale, self.read_only, self.shown = bool(g("is_new")), bool(g("stale")), not g("id"), True
         self.version = ("nuevo (sin publicar)" if base is None else
                         f"versión vigente v{base}" if self.read_only else f"basado en v{base}")
-        self.can_undo, self.can_redo, self.undo_depth = bool(g("can_undo")), bool(g("can_redo")), int(g("undo_depth") or 0)
+        self.can_undo, self.can_redo = bool(g("can_undo")), bool(g("can_redo"))
+        self.undo_depth = int(g("undo_depth") or 0)
         self.yaml, self.layers, self._steps = str(g("yaml")), views.layer_views(draft), views.step_dicts(draft)
         self._sections, self._sample = dict(g("sections") or {}), dict(g("sample") or {})
         self.saved = ("Solo lectura" if self.read_only else

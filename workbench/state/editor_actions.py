@@ -13,27 +13,12 @@ import reflex as rx
 
 from workbench.engine import api
 from workbench.engine.api import WorkbenchError
+from workbench.state import editor_calls as calls
 from workbench.state import editor_views as views
 from workbench.state.auth import as_user
 from workbench.state.editor import EditorState
 from workbench.state.editor_form import EditorFormState
 from workbench.state.editor_preview import EditorPreviewState
-from workbench.state.views import step_rows
-
-
-def _open(slug: str, draft_id: int | None) -> Any:
-    """The draft asked for, else the user's draft of the dataset (reused or new); for a role that may only
-    read, the current version as a read-only view (id 0) in the same shape."""
-    if draft_id:
-        return api.get_draft(draft_id)
-    if api.require("read").can("edit_specs"):
-        return api.create_draft(slug)
-    detail = api.dataset_detail(slug)
-    layers = [{"name": layer.name, "steps": [
-        {"index": i, "type": row["type"], "label": row["columns"], "disabled": bool(step.get("disabled")), "step": step}
-        for i, (step, row) in enumerate(zip(layer.steps, step_rows(layer.steps)))]} for layer in detail.layers]
-    return {"id": 0, "slug": slug, "title": detail.title, "base_version": detail.spec_version, "revision": 0,
-            "yaml": detail.spec_yaml, "layers": layers}
 
 
 class EditorActionsState(rx.State):
@@ -49,7 +34,7 @@ class EditorActionsState(rx.State):
                 editor.slug = slug
             editor.loading, editor.load_error, editor.error, editor.published = True, "", {}, ""
         try:
-            draft = await as_user(self, _open, slug, int(wanted) if wanted.isdigit() else None)
+            draft = await as_user(self, calls.open_draft, slug, int(wanted) if wanted.isdigit() else None)
         except WorkbenchError as exc:
             async with self:
                 editor = await self.get_state(EditorState)

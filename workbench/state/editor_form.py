@@ -91,7 +91,8 @@ class EditorFormState(rx.State):
             value = {name: value}
         self.fields = views.form_fields(fields, value or {})
         self.mode, self.layer, self.index, self.step_type, self.form_error = "section", name, -1, "", ""
-        self.heading, self.summary = f"Editar la sección «{entry.get('title') or name}»", str(entry.get("summary") or "")
+        self.heading = f"Editar la sección «{entry.get('title') or name}»"
+        self.summary = str(entry.get("summary") or "")
         self.help, self.open = str(entry.get("help") or entry.get("description") or ""), True
 
     @rx.event

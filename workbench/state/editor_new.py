@@ -19,6 +19,7 @@ from workbench.state.numbers import fmt_bytes
 
 #: The type a column's proposed kind starts with.
 KIND_TYPES = {"code": "text", "number": "decimal", "text": "text", "empty": "text"}
+KIND_LABELS = {"code": "código", "number": "número", "text": "texto", "empty": "vacía"}
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 
 
@@ -31,7 +32,8 @@ def proposal_view(p: Any) -> dict[str, Any]:
             + ["" if r.get(c) is None else views.cell(r.get(c)) for c in columns]
             for r in (raw.get("sample") or [])[:25]]
     cols = [{"name": str(c.get("name")), "snake": str(c.get("snake") or c.get("name")),
-             "raw_column": str(c.get("raw_column") or ""), "kind": str(c.get("kind") or "text"),
+             "raw_column": str(c.get("raw_column") or ""),
+             "kind": KIND_LABELS.get(str(c.get("kind")), str(c.get("kind"))),
              "examples": ", ".join(f"«{e}»" for e in (c.get("examples") or [])[:3]),
              "role": str(c.get("suggest") or "attribute"), "type": KIND_TYPES.get(str(c.get("kind")), "text"),
              "new_name": str(c.get("snake") or c.get("name"))}

@@ -178,5 +178,6 @@ class EditorPreviewState(rx.State):
             return
         async with self:
             if (self.layer, self.index) == (layer, index):
-                self.view, self.strip = views.preview_view(out), views.status_strip(views.get(out, "steps") or [], self.selected)
+                self.view = views.preview_view(out)
+                self.strip = views.status_strip(views.get(out, "steps") or [], self.selected)
             self.loading = False
