@@ -30,6 +30,7 @@ pytestmark = pytest.mark.e2e
 WAIT_MS = 30_000
 CSV = ROOT / "examples" / "ejecucion_2017_abril_programa.csv"
 XLSX = ROOT / "examples" / "programa_ejecucion_2017_abril.xlsx"
+PESOS = ROOT / "tests" / "data" / "workbench" / "ejecucion_2017_abril_pesos.csv"
 NEW_SLUG = "programa_editor"
 
 
@@ -133,6 +134,11 @@ def test_edit_dipres_ejecucion_fix_unmapped_values_reorder_undo_publish_and_run(
         page.evaluate("window.scrollTo(0, 0)")
         tab.shot("editor_overview")
         _links_resolve(tab, editor_product)
+
+        # another sample, uploaded (the same program in pesos): the preview follows it
+        page.locator(".sample-dropzone input[type=file]").set_input_files(str(PESOS))
+        page.locator("#sample-name").get_by_text(PESOS.name).wait_for(timeout=WAIT_MS)
+        page.locator(".status-chip").first.wait_for(timeout=WAIT_MS)
 
         # add a map_categories step at the end of silver: the measure's label in Spanish, in a new column
         page.locator(".add-step[data-layer=silver]").click()
