@@ -14,6 +14,7 @@ import yaml
 from workbench.engine import api
 from workbench.engine.api import WorkbenchError
 from workbench.state import editor_views as views
+from workbench.state import upload_calls
 from workbench.state.auth import as_user
 from workbench.state.numbers import fmt_bytes
 
@@ -101,7 +102,7 @@ class NewSpecState(rx.State):
     @rx.event(background=True)
     async def receive(self, chunks: rx.UploadChunkIterator):
         try:
-            await as_user(self, api.require, "upload")  # before the first byte is read
+            await as_user(self, upload_calls.admit_upload)  # the role and the upload rate limit, before any byte
         except WorkbenchError as exc:
             async with self:
                 self.error = exc.message_es

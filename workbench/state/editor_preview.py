@@ -13,6 +13,7 @@ import reflex as rx
 from workbench.engine import api
 from workbench.engine.api import WorkbenchError
 from workbench.state import editor_views as views
+from workbench.state import upload_calls
 from workbench.state.auth import as_user
 from workbench.state.editor import EditorState
 from workbench.state.numbers import fmt_bytes, fmt_datetime
@@ -117,7 +118,7 @@ class EditorPreviewState(rx.State):
     async def receive(self, chunks: rx.UploadChunkIterator):
         """An uploaded sample: kept once in the RAW store (the upload page's rules: role first, size limit)."""
         try:
-            await as_user(self, api.require, "upload")  # before the first byte is read
+            await as_user(self, upload_calls.admit_upload)  # the role and the upload rate limit, before any byte
         except WorkbenchError as exc:
             async with self:
                 self.error = exc.message_es
