@@ -203,6 +203,15 @@ def test_edit_dipres_ejecucion_fix_unmapped_values_reorder_undo_publish_and_run(
         version, diff = _publish(tab, "editor_publish_diff")
         assert "+    - type: map_categories" in diff or "map_categories" in diff
         assert "Ejecución acumulada" in diff
+        # the editor goes on with a fresh draft of the new version; one edit there, then discarded
+        page.locator("#draft-version").get_by_text(f"basado en v{version}").wait_for(timeout=WAIT_MS)
+        card = page.locator(".step-card[data-key='bronze:1']")
+        card.locator(".step-toggle").click()
+        card.locator(".step-disabled").wait_for(timeout=WAIT_MS)
+        page.locator("#discard-button").click()
+        page.locator("#discard-confirm").click()
+        card.locator(".step-disabled").wait_for(state="detached", timeout=WAIT_MS)
+        _until(tab, lambda: "revisión 1 " in page.locator("#save-status").inner_text())
         _clean(tab)
 
     run = _run(editor_product, "dipres_ejecucion", CSV, "anio=2017")
@@ -245,6 +254,11 @@ def test_a_new_spec_from_a_file_through_the_ui_reconciles_with_the_shipped_spec(
         page.locator(".step-card[data-key='silver:0'] .step-type").click()
         page.locator(".melt-taken").wait_for(timeout=WAIT_MS)
         assert "devengado" in page.locator(".melt-taken").inner_text()
+        # type_cast's help: every value of every cast column reads
+        page.locator(".editor-layer[data-layer=bronze] .step-card .step-type").get_by_text("type_cast").click()
+        page.locator(".cast-row").first.wait_for(timeout=WAIT_MS)
+        casts = page.locator(".cast-row").all_inner_texts()
+        assert len(casts) == 12 and all("todos los valores se convierten" in c for c in casts), casts
         # a step's form shows its fields with their values and the step's help
         page.locator(".step-card[data-key='silver:0'] .step-edit").click()
         assert "devengado" in page.locator("#field-value_columns").input_value()

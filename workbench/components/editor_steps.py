@@ -88,7 +88,7 @@ def layers_panel() -> rx.Component:
 def toolbar() -> rx.Component:
     """Undo/redo, the save indicator with the revision, and Publicar."""
     return rx.hstack(
-        rx.cond(AuthState.can_run, rx.hstack(
+        rx.cond(AuthState.can_run & ~EditorState.read_only, rx.hstack(
             rx.button(rx.icon("undo-2", size=14), "Deshacer", size="2", variant="soft", on_click=A.undo,
                       disabled=~EditorState.can_undo | EditorState.busy, id="undo-button"),
             rx.button(rx.icon("redo-2", size=14), "Rehacer", size="2", variant="soft", on_click=A.redo,
@@ -98,10 +98,27 @@ def toolbar() -> rx.Component:
                   rx.text(EditorState.saved, size="2", color=MUTED, id="save-status"), align="center", spacing="1"),
         rx.spacer(),
         rx.badge(EditorState.version, variant="outline", color_scheme="gray", id="draft-version"),
-        rx.cond(AuthState.can_run, rx.button(rx.icon("upload", size=14), "Publicar", size="2", color_scheme="green",
-                                             on_click=A.ask_publish, disabled=EditorState.busy,
-                                             id="publish-button")),
+        rx.cond(AuthState.can_run & ~EditorState.read_only, _discard()),
+        rx.cond(AuthState.can_run & ~EditorState.read_only, rx.button(
+            rx.icon("upload", size=14), "Publicar", size="2", color_scheme="green", on_click=A.ask_publish,
+            disabled=EditorState.busy, id="publish-button")),
         align="center", width="100%", wrap="wrap", spacing="3",
+    )
+
+
+def _discard() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(rx.icon("trash-2", size=14), "Descartar borrador", size="2",
+                                          variant="soft", color_scheme="gray", id="discard-button")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("¿Descartar el borrador?"),
+            rx.alert_dialog.description("Se pierden sus cambios sin publicar; la especificación vigente no cambia.",
+                                        size="2"),
+            rx.hstack(rx.alert_dialog.cancel(rx.button("Cancelar", variant="soft", color_scheme="gray")),
+                      rx.alert_dialog.action(rx.button("Descartar", color_scheme="red", on_click=A.discard,
+                                                       id="discard-confirm")),
+                      justify="end", spacing="3", margin_top="1rem"),
+        ),
     )
 
 

@@ -9,6 +9,7 @@ import reflex as rx
 from workbench.components.layout import error_callout, loading, page, section
 from workbench.components.tables import check_cell, code, run_columns, simple_table, text
 from workbench.components import routes
+from workbench.state.auth import AuthState
 from workbench.state.dataset import DatasetState
 
 
@@ -83,7 +84,8 @@ def dataset_page() -> rx.Component:
         ),
         subtitle=rx.Var.create("Dataset ") + DatasetState.slug,
         actions=rx.hstack(
-            rx.link(rx.button(rx.icon("pencil", size=16), "Editar reglas", variant="soft"),
+            rx.link(rx.button(rx.icon("pencil", size=16), rx.cond(AuthState.can_run, "Editar reglas", "Ver reglas"),
+                              variant="soft"),
                     href=rx.Var.create("/especificaciones/") + DatasetState.slug, class_name="editor-link"),
             rx.link(rx.button(rx.icon("upload", size=16), "Publicaciones", variant="soft"),
                     href=rx.Var.create("/publicaciones/") + DatasetState.slug, class_name="publications-link"),

@@ -197,3 +197,26 @@ class EditorActionsState(rx.State):
             editor = await self.get_state(EditorState)
             editor._show(draft)
         yield EditorPreviewState.opened
+
+    @rx.event(background=True)
+    async def discard(self):
+        """Drop the draft (its edits are lost) and start again from the current version; a new dataset's draft
+        goes back to the new-spec page."""
+        async with self:
+            editor = await self.get_state(EditorState)
+            draft_id, slug, is_new = editor.draft_id, editor.slug, editor.is_new
+        try:
+            await as_user(self, api.discard_draft, draft_id)
+            draft = None if is_new else await as_user(self, api.create_draft, slug)
+        except WorkbenchError as exc:
+            yield rx.toast.error(exc.message_es)
+            return
+        yield rx.toast.success("Borrador descartado.")
+        if draft is None:
+            yield rx.redirect("/especificaciones/nueva")
+            return
+        async with self:
+            editor = await self.get_state(EditorState)
+            editor._show(draft)
+            editor.error, editor.published = {}, ""
+        yield EditorPreviewState.opened
