@@ -105,6 +105,16 @@ class EditorPreviewState(rx.State):
         yield EditorPreviewState.refresh
 
     @rx.event(background=True)
+    async def apply_params(self, _value: str = ""):
+        """Leaving the parameters field: the same sample with the parameters typed (when they changed)."""
+        async with self:
+            editor = await self.get_state(EditorState)
+            sample, params = dict(editor._sample), parse_params(self.params_text)
+        if sample.get("sha256") and params != {k: str(v) for k, v in (sample.get("params") or {}).items()}:
+            async for event in self._set_sample(sample["sha256"], sample.get("filename") or "archivo", params):
+                yield event
+
+    @rx.event(background=True)
     async def use_file(self, sha: str):
         async with self:
             chosen = next((f for f in self.files if f["sha"] == sha), None)
