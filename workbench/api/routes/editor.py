@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
 from workbench.api.deps import MAX_INT, require, settings_of
-from workbench.api.uploads import read_upload, sheet_of
+from workbench.api.uploads import UploadFormError, read_upload, sheet_of
 from workbench.engine import api
 from workbench.engine.api import DraftSummary, DraftView, PublishResult, Settings
 
@@ -43,6 +43,8 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 #: Columns named in a new spec's choices, entries of its mappings, run parameters.
 MAX_COLUMNS = 500
 MAX_PARAMS = 50
+#: A workbook sheet's name (Excel allows 31 characters; other formats more).
+MAX_SHEET_CHARS = 255
 
 
 def _depth(value: Any, level: int = 1) -> int:
@@ -160,6 +162,9 @@ class DraftEdit(_Body):
 # --- other bodies ---------------------------------------------------------------------------------------------
 
 class NewDraft(_Body):
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
+        "dataset": "dipres_ejecucion", "fresh": False}})
+
     dataset: str = Field(pattern=SLUG, description="Dataset slug.")
     fresh: bool = Field(False, description="Always a new draft (default: your open draft of the dataset, if any).")
 
@@ -181,7 +186,7 @@ class DraftFromFile(_Body):
         default_factory=dict, max_length=MAX_COLUMNS, description="Label -> column name (default: its snake_case).")
     drop: list[Label] = Field(default_factory=list, max_length=MAX_COLUMNS, description="Columns left out (labels).")
     source: JsonObject | None = Field(None, description="Source options (default: the proposal's `source`).")
-    sheet: int | Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = Field(
+    sheet: Annotated[int, Field(ge=0, le=10_000)] | Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHEET_CHARS)] | None = Field(
         None, description="Workbook sheet: name or 0-based index (default: the one the proposal read).")
     params: Params = Field(default_factory=dict)
 
@@ -259,12 +264,17 @@ def _propose(data: bytes, filename: str, sheet: int | str | None, settings: Sett
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["file"], "properties": {
                      "file": {"type": "string", "format": "binary", "description": "The RAW file (CSV or Excel)."},
-                     "sheet": {"type": "string", "maxLength": 255,
+                     # no "type": a form field is text whatever it looks like (`false` is a sheet's name)
+                     "sheet": {"maxLength": MAX_SHEET_CHARS,
                                "description": "Workbook sheet: name or 0-based index (default: the first)."}}}}}}})
 async def propose(request: Request) -> JSONResponse:
     settings = settings_of(request)
     upload = await read_upload(request, max_bytes=settings.max_upload_bytes)
-    doc = await run_in_threadpool(_propose, upload.data, upload.filename, sheet_of(upload.one("sheet")), settings)
+    sheet = upload.one("sheet")
+    if sheet is not None and len(sheet) > MAX_SHEET_CHARS:
+        raise UploadFormError(f"'sheet' is longer than {MAX_SHEET_CHARS} characters",
+                              message_es=f"'sheet' tiene más de {MAX_SHEET_CHARS} caracteres", field="sheet")
+    doc = await run_in_threadpool(_propose, upload.data, upload.filename, sheet_of(sheet), settings)
     return JSONResponse(doc)
 
 
@@ -302,7 +312,7 @@ def _stored_upload(sha256: str, use_case: Any, *args: Any, **kwargs: Any) -> Any
         raise
 
 
-@router.get("/drafts/{draft_id}", response_model=DraftView, summary="One draft",
+@router.get("/drafts/{draft_id:int}", response_model=DraftView, summary="One draft",
             description="The draft's YAML, its layers' steps (0-based `index`, `label`, `disabled`, the step as "
                         "data), the spec-level sections as data, the sample file, `revision` (give it back with "
                         "edits), undo/redo depths and `stale` (the dataset's current version moved since).",
@@ -311,7 +321,7 @@ def get_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftView
     return api.get_draft(draft_id, settings_of(request))
 
 
-@router.delete("/drafts/{draft_id}", status_code=204, response_class=Response, dependencies=EDIT,
+@router.delete("/drafts/{draft_id:int}", status_code=204, response_class=Response, dependencies=EDIT,
                summary="Discard a draft", responses=problems.responses(404, 422, 503))
 def discard_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> Response:
     api.discard_draft(draft_id, settings_of(request))
@@ -320,7 +330,7 @@ def discard_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> Respo
 
 # --- edits ----------------------------------------------------------------------------------------------------
 
-@router.post("/drafts/{draft_id}/edits", response_model=DraftView, dependencies=EDIT,
+@router.post("/drafts/{draft_id:int}/edits", response_model=DraftView, dependencies=EDIT,
              summary="Apply one edit to a draft",
              description="`op` is one of `add_step`, `update_step`, `move_step`, `delete_step`, `toggle_step` "
                          "(layer and 0-based index), `set_section` (a spec-level section as data) or `replace_yaml` "
@@ -333,14 +343,14 @@ def edit_draft(request: Request, draft_id: Annotated[int, DRAFT_ID], body: Draft
     return api.edit_draft(draft_id, body.op.model_dump(), revision=body.revision, settings=settings_of(request))
 
 
-@router.post("/drafts/{draft_id}/undo", response_model=DraftView, dependencies=EDIT, summary="Undo a draft's last edit",
+@router.post("/drafts/{draft_id:int}/undo", response_model=DraftView, dependencies=EDIT, summary="Undo a draft's last edit",
              description="422 `edit-invalid` when there is nothing to undo (the last 100 edits can be undone).",
              responses=problems.responses(404, 422, 503))
 def undo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftView:
     return api.undo_draft(draft_id, settings_of(request))
 
 
-@router.post("/drafts/{draft_id}/redo", response_model=DraftView, dependencies=EDIT,
+@router.post("/drafts/{draft_id:int}/redo", response_model=DraftView, dependencies=EDIT,
              summary="Redo the edit last undone", description="422 `edit-invalid` when there is nothing to redo.",
              responses=problems.responses(404, 422, 503))
 def redo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftView:
@@ -349,7 +359,7 @@ def redo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftVie
 
 # --- the sample and the step preview ---------------------------------------------------------------------------
 
-@router.put("/drafts/{draft_id}/sample", response_model=DraftView, dependencies=EDIT,
+@router.put("/drafts/{draft_id:int}/sample", response_model=DraftView, dependencies=EDIT,
             summary="Choose the file a draft is previewed on",
             description="A stored file by its sha256: an upload (`POST /workbench/drafts/proposal` keeps it) or "
                         "one of the dataset's runs' files (`GET /workbench/drafts/{draft_id}/sample-files`), with "
@@ -360,7 +370,7 @@ def set_sample(request: Request, draft_id: Annotated[int, DRAFT_ID], body: Draft
                                 settings=settings_of(request))
 
 
-@router.get("/drafts/{draft_id}/sample-files", response_model=list[SampleFile],
+@router.get("/drafts/{draft_id:int}/sample-files", response_model=list[SampleFile],
             summary="Files a draft can be previewed on",
             description="The files the dataset's runs read, newest first, one per content (at most 20): `sha256`, "
                         "`filename`, `bytes`, `used_at`, `params`.",
@@ -369,7 +379,7 @@ def sample_files(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> list[d
     return api.draft_sample_files(draft_id, settings_of(request))
 
 
-@router.get("/drafts/{draft_id}/preview", dependencies=EDIT, summary="Preview one step of a draft on its sample",
+@router.get("/drafts/{draft_id:int}/preview", dependencies=EDIT, summary="Preview one step of a draft on its sample",
             description="Step `index` (0-based) of `layer` over the first `rows` rows of the draft's sample file: "
                         "rows and columns in and out, columns added and removed, cells changed, the table `before` "
                         "and `after` (20 rows each), the step's `error` when it cannot run (e.g. a missing column, "
@@ -391,7 +401,7 @@ def preview_step(
 
 # --- review and publication ------------------------------------------------------------------------------------
 
-@router.get("/drafts/{draft_id}/diff", response_class=PlainTextResponse,
+@router.get("/drafts/{draft_id:int}/diff", response_class=PlainTextResponse,
             summary="The draft's YAML diff against the dataset's current version",
             description="A unified diff (`text/plain`), from `specs/<slug>.yaml (vigente)` to `(borrador)`; empty "
                         "when the draft changes nothing, every line added for a new dataset.",
@@ -401,7 +411,7 @@ def draft_diff(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> PlainTex
     return PlainTextResponse(api.draft_diff(draft_id, settings_of(request)))
 
 
-@router.post("/drafts/{draft_id}/publish", response_model=PublishResult,
+@router.post("/drafts/{draft_id:int}/publish", response_model=PublishResult,
              dependencies=[Depends(require("publish_specs"))], summary="Publish a draft as the dataset's current spec",
              description="Validates the draft (the spec, and every step over the sample file when it has one), writes "
                          "`specs/<slug>.yaml` atomically and records it as the dataset's new current version: the "
