@@ -158,9 +158,13 @@ def test_a_new_spec_from_the_example_workbook_is_proposed_drafted_published_and_
     assert run["status"] == "succeeded" and run["spec_version"] == 1, run
     assert run["row_counts"]["silver"] == 3 * run["row_counts"]["bronze"] > 0
 
-    # the slug is now taken
+    # the slug is now taken; source options must be options
     again = client.post("/workbench/drafts/from-file", json=choices)
     assert again.status_code == 422 and again.json()["code"] == "edit-invalid"
+    for header, code in (("Subt.", "request-invalid"), ({"line": 7}, "spec-invalid")):
+        bad = client.post("/workbench/drafts/from-file", json={**choices, "slug": "otro_programa",
+                                                               "source": {"format": "xlsx", "header": header}})
+        assert bad.status_code == 422 and bad.json()["code"] == code, bad.text
 
 
 def test_a_viewer_reads_drafts_but_may_not_edit_preview_or_publish(client, people):
@@ -254,7 +258,8 @@ def test_unknown_drafts_are_404_and_a_discarded_draft_takes_no_edits(client):
     assert client.post("/workbench/drafts", json={"dataset": "no_existe"}).status_code == 404
     draft = _ok(client.post("/workbench/drafts", json={"dataset": DIPRES}), 201)
     assert client.delete(f"/workbench/drafts/{draft['id']}").status_code == 204
-    assert _ok(client.get(f"/workbench/drafts/{draft['id']}"))["status"] == "discarded"
+    assert client.get(f"/workbench/drafts/{draft['id']}").status_code == 404  # gone, though the store keeps it
+    assert client.delete(f"/workbench/drafts/{draft['id']}").status_code == 404
     assert client.post(f"/workbench/drafts/{draft['id']}/undo").status_code == 404
     assert _ok(client.post("/workbench/drafts", json={"dataset": DIPRES}), 201)["id"] != draft["id"]
 
@@ -270,15 +275,29 @@ def test_drafts_are_reused_unless_fresh_and_history_bounds_are_problems(client):
     assert no_sample.status_code == 422 and "muestra" in no_sample.json()["message_es"]
 
 
-def test_uploads_named_by_hash_must_exist(client):
+def test_a_sample_named_by_hash_must_be_stored(client):
     draft = _ok(client.post("/workbench/drafts", json={"dataset": DIPRES}), 201)
     missing = client.put(f"/workbench/drafts/{draft['id']}/sample", json={"sha256": "0" * 64, "filename": "a.csv"})
     assert missing.status_code == 422 and missing.json()["code"] == "edit-invalid"
-    from_nothing = client.post("/workbench/drafts/from-file", json={
-        "sha256": "1" * 64, "filename": "a.csv", "slug": "nuevo", "title": "Nuevo", "keys": ["A"]})
-    assert from_nothing.status_code == 404 and from_nothing.json()["code"] == "upload-not-found", from_nothing.text
     not_hex = client.put(f"/workbench/drafts/{draft['id']}/sample", json={"sha256": "Z" * 64, "filename": "a.csv"})
     assert not_hex.status_code == 422 and not_hex.json()["code"] == "request-invalid"
+
+
+def test_proposals_are_multipart_uploads_bounded_in_size(client):
+    assert client.post("/workbench/drafts/proposal", content=b"{}",
+                       headers={"content-type": "application/json"}).status_code == 415
+    huge = client.post("/workbench/drafts/proposal", **upload(CSV, None, data=b"a;b\n" * 20_000))
+    assert huge.status_code == 413 and huge.json()["code"] == "upload-too-large"
+    long_sheet = client.post("/workbench/drafts/proposal", **upload(XLSX, None, sheet="x" * 256))
+    assert long_sheet.status_code == 422 and long_sheet.json()["details"]["field"] == "sheet"
+
+
+def test_proposals_count_against_the_upload_rate_limit(client, settings):
+    limited = settings.model_copy(update={"upload_rate_per_principal": 2})
+    with TestClient(create_api(limited), raise_server_exceptions=False, headers=client.headers) as two_a_minute:
+        answers = [two_a_minute.post("/workbench/drafts/proposal", **upload(CSV, None)) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429], answers[-1].text
+    assert answers[-1].json()["code"] == "rate-limited"
 
 
 def test_the_catalog_lists_every_step_and_the_sections_the_edits_name(client):

@@ -68,7 +68,6 @@ def _bounded(value: Any) -> Any:
     return value
 
 
-JsonObject = Annotated[dict[str, Any], AfterValidator(_bounded)]
 Params = Annotated[dict[Label, Union[Annotated[str, StringConstraints(max_length=1000)], int]],
                    Field(max_length=MAX_PARAMS, description="Run parameters (as a run takes them), e.g. "
                                                             '{"anio": 2017}.')]
@@ -169,6 +168,21 @@ class NewDraft(_Body):
     fresh: bool = Field(False, description="Always a new draft (default: your open draft of the dataset, if any).")
 
 
+class SourceChoice(BaseModel):
+    """Source options as a spec's `source:` writes them (docs/spec.md); the engine validates them."""
+
+    model_config = ConfigDict(strict=True, extra="allow", json_schema_extra={"example": {
+        "format": "xlsx", "sheet": "Reporte", "header": {"find": ["Subt.", "Ítem", "Asig."]}}})
+
+    header: dict[str, Any] | None = Field(None, description="How to find the header row, e.g. "
+                                          '{"find": ["Subt.", "Ítem"]} or {"row": 7}.')
+
+
+def _source_bounded(source: SourceChoice) -> SourceChoice:
+    _bounded(source.model_dump(exclude_unset=True))
+    return source
+
+
 class DraftFromFile(_Body):
     """A new dataset's first draft from the analyst's choices over ``POST /workbench/drafts/proposal``. Columns
     are named by their labels in the file (``Subt.``), as the proposal lists them in ``columns[].name``."""
@@ -185,7 +199,8 @@ class DraftFromFile(_Body):
     names: dict[Label, Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]] = Field(
         default_factory=dict, max_length=MAX_COLUMNS, description="Label -> column name (default: its snake_case).")
     drop: list[Label] = Field(default_factory=list, max_length=MAX_COLUMNS, description="Columns left out (labels).")
-    source: JsonObject | None = Field(None, description="Source options (default: the proposal's `source`).")
+    source: Annotated[SourceChoice, AfterValidator(_source_bounded)] | None = Field(
+        None, description="Source options (default: the proposal's `source`).")
     sheet: Annotated[int, Field(ge=0, le=10_000)] | Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHEET_CHARS)] | None = Field(
         None, description="Workbook sheet: name or 0-based index (default: the one the proposal read).")
     params: Params = Field(default_factory=dict)
@@ -260,7 +275,8 @@ def _propose(data: bytes, filename: str, sheet: int | str | None, settings: Sett
                          "`snake` name, `kind` (code, text, number, empty), suggested role (`suggest`: key, "
                          "measure, attribute, drop) and examples, the RAW grid's head (`raw`), the number "
                          "separators, and the `sha256` to give `POST /workbench/drafts/from-file`.",
-             responses={200: {"content": {"application/json": {}}}, **problems.responses(413, 415, 422, 503, 507)},
+             responses={200: {"content": {"application/json": {}}},
+                        **problems.responses(413, 415, 422, 429, 503, 507)},
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["file"], "properties": {
                      "file": {"type": "string", "format": "binary", "description": "The RAW file (CSV or Excel)."},
@@ -283,42 +299,28 @@ async def propose(request: Request) -> JSONResponse:
              description="The spec is made from your choices (keys, measures, types, names, dropped columns, source "
                          "options) and validated; the file becomes the draft's sample. 422 `proposal-invalid` for a "
                          "column not in the file or a column both key and measure, `edit-invalid` when the slug is "
-                         "taken; 404 `upload-not-found` when no file with that sha256 was uploaded.",
+                         "taken.",
              responses=problems.responses(404, 422, 503))
 def create_from_file(request: Request, response: Response, body: DraftFromFile) -> DraftView:
-    view = _stored_upload(body.sha256, api.create_draft_from_file, body.sha256, filename=body.filename,
-                          slug=body.slug, title=body.title, keys=body.keys, measures=body.measures,
-                          types=body.types or None, names=body.names or None, drop=body.drop or None,
-                          source=body.source, sheet=body.sheet, params=body.params, settings=settings_of(request))
+    view = api.create_draft_from_file(body.sha256, filename=body.filename, slug=body.slug, title=body.title,
+                                      keys=body.keys, measures=body.measures, types=body.types or None,
+                                      names=body.names or None, drop=body.drop or None,
+                                      source=body.source.model_dump(exclude_unset=True) if body.source else None,
+                                      sheet=body.sheet, params=body.params, settings=settings_of(request))
     return _created(response, view)
-
-
-class UploadNotFoundError(api.WorkbenchError):
-    code = "upload-not-found"
-    kind = "not-found"
-    title = "Upload not found"
-    template = "there is no uploaded file {sha256_short}; upload it with POST /workbench/drafts/proposal"
-    template_es = "no hay un archivo subido {sha256_short}; súbalo con POST /workbench/drafts/proposal"
-
-
-def _stored_upload(sha256: str, use_case: Any, *args: Any, **kwargs: Any) -> Any:
-    """``use_case`` over an upload the client names by hash. The engine reads it without checking it exists first,
-    so a hash nobody uploaded surfaced as its internal ``file-store`` error (a 500); here it is a 404."""
-    try:
-        return use_case(*args, **kwargs)
-    except api.WorkbenchError as exc:
-        if exc.code == "file-store" and "missing" in exc.message:
-            raise UploadNotFoundError(sha256_short=sha256[:12]) from None
-        raise
 
 
 @router.get("/drafts/{draft_id:int}", response_model=DraftView, summary="One draft",
             description="The draft's YAML, its layers' steps (0-based `index`, `label`, `disabled`, the step as "
                         "data), the spec-level sections as data, the sample file, `revision` (give it back with "
-                        "edits), undo/redo depths and `stale` (the dataset's current version moved since).",
+                        "edits), undo/redo depths and `stale` (the dataset's current version moved since). A "
+                        "published draft stays readable (`status: published`); a discarded one is gone (404).",
             responses=problems.responses(404, 422, 503))
 def get_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftView:
-    return api.get_draft(draft_id, settings_of(request))
+    view = api.get_draft(draft_id, settings_of(request))
+    if view.status == "discarded":  # DELETE made it gone: the store keeps the row, the resource is no more
+        raise api.DraftNotFoundError(draft_id=draft_id)
+    return view
 
 
 @router.delete("/drafts/{draft_id:int}", status_code=204, response_class=Response, dependencies=EDIT,
