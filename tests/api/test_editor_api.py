@@ -19,7 +19,8 @@ from workbench.engine.app import accounts, runs
 
 DIPRES = "dipres_ejecucion"
 #: The step the journey adds: names each row's level, with only one of its three values mapped at first.
-LEVEL_NAMES = {"type": "map_categories", "column": "nivel", "target": "nivel_nombre", "mapping": {"subtitulo": "Subtítulo"}}
+LEVEL_NAMES = {"type": "map_categories", "column": "nivel", "target": "nivel_nombre",
+               "mapping": {"subtitulo": "Subtítulo"}}
 
 
 @pytest.fixture
@@ -96,8 +97,8 @@ def test_edit_preview_publish_and_run_dipres_ejecucion_through_http(client, sett
     assert redone["yaml"] == moved["yaml"] and not redone["can_redo"]
 
     # an edit made on an older revision is refused and changes nothing
-    stale = client.post(f"/workbench/drafts/{draft['id']}/edits",
-                        json={"op": {"op": "delete_step", "layer": "bronze", "index": 0}, "revision": draft["revision"]})
+    stale = client.post(f"/workbench/drafts/{draft['id']}/edits", json={
+        "op": {"op": "delete_step", "layer": "bronze", "index": 0}, "revision": draft["revision"]})
     assert stale.status_code == 409 and stale.json()["code"] == "draft-conflict", stale.text
     assert "revisión" in stale.json()["message_es"]
     current = _ok(client.get(f"/workbench/drafts/{draft['id']}"))

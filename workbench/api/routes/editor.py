@@ -29,7 +29,7 @@ DRAFT_ID = Path(ge=1, le=MAX_INT, description="Draft id.")
 SLUG = r"^[a-z][a-z0-9_]{1,62}$"
 SHA256 = r"^[0-9a-f]{64}$"
 Layer = Literal["bronze", "silver", "gold"]
-#: The spec-level sections an edit replaces whole (the engine's ``yaml_doc.SECTIONS``; a test checks they agree).
+#: The spec-level sections an edit replaces whole (the catalogue's sections; a test checks they agree).
 Section = Literal["dataset", "source", "parameters", "exposures", "expectations", "publication", "automation"]
 #: A step's 0-based position: a spec has at most 500 steps (the loader's limit), so anything above is refused here.
 MAX_STEP_INDEX = 1000
@@ -43,8 +43,10 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 #: Columns named in a new spec's choices, entries of its mappings, run parameters.
 MAX_COLUMNS = 500
 MAX_PARAMS = 50
-#: A workbook sheet's name (Excel allows 31 characters; other formats more).
+#: A workbook sheet's name (Excel allows 31 characters; other formats more) or 0-based index.
 MAX_SHEET_CHARS = 255
+SheetName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHEET_CHARS)]
+SheetIndex = Annotated[int, Field(ge=0, le=10_000)]
 
 
 def _depth(value: Any, level: int = 1) -> int:
@@ -68,7 +70,8 @@ def _bounded(value: Any) -> Any:
     return value
 
 
-Params = Annotated[dict[Label, Union[Annotated[str, StringConstraints(max_length=1000)], int]],
+Params = Annotated[dict[Label, Union[Annotated[str, StringConstraints(max_length=1000)],
+                                     Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)]]],
                    Field(max_length=MAX_PARAMS, description="Run parameters (as a run takes them), e.g. "
                                                             '{"anio": 2017}.')]
 
@@ -195,13 +198,14 @@ class DraftFromFile(_Body):
     measures: list[Label] = Field(default_factory=list, max_length=MAX_COLUMNS,
                                   description="Amount columns, melted into medida/monto in silver (labels).")
     types: dict[Label, Literal["text", "int", "float", "decimal", "date", "bool"]] = Field(
-        default_factory=dict, max_length=MAX_COLUMNS, description="Label -> type (default: keys text, measures decimal).")
+        default_factory=dict, max_length=MAX_COLUMNS,
+        description="Label -> type (default: keys text, measures decimal).")
     names: dict[Label, Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]] = Field(
         default_factory=dict, max_length=MAX_COLUMNS, description="Label -> column name (default: its snake_case).")
     drop: list[Label] = Field(default_factory=list, max_length=MAX_COLUMNS, description="Columns left out (labels).")
     source: Annotated[SourceChoice, AfterValidator(_source_bounded)] | None = Field(
         None, description="Source options (default: the proposal's `source`).")
-    sheet: Annotated[int, Field(ge=0, le=10_000)] | Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHEET_CHARS)] | None = Field(
+    sheet: SheetIndex | SheetName | None = Field(
         None, description="Workbook sheet: name or 0-based index (default: the one the proposal read).")
     params: Params = Field(default_factory=dict)
 
@@ -345,7 +349,8 @@ def edit_draft(request: Request, draft_id: Annotated[int, DRAFT_ID], body: Draft
     return api.edit_draft(draft_id, body.op.model_dump(), revision=body.revision, settings=settings_of(request))
 
 
-@router.post("/drafts/{draft_id:int}/undo", response_model=DraftView, dependencies=EDIT, summary="Undo a draft's last edit",
+@router.post("/drafts/{draft_id:int}/undo", response_model=DraftView, dependencies=EDIT,
+             summary="Undo a draft's last edit",
              description="422 `edit-invalid` when there is nothing to undo (the last 100 edits can be undone).",
              responses=problems.responses(404, 422, 503))
 def undo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftView:
