@@ -4,7 +4,10 @@ example workbook (proposal, first draft, publication, run); roles; invalid edits
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+from decimal import Decimal
 from pathlib import Path
 from typing import get_args
 
@@ -18,6 +21,8 @@ from workbench.engine import api
 from workbench.engine.app import accounts, runs
 
 DIPRES = "dipres_ejecucion"
+#: The measures the new spec from the workbook keeps (the shipped spec keeps seven).
+MEASURES = {"presupuesto_inicial", "presupuesto_vigente", "ejecucion_acumulada"}
 #: The step the journey adds: names each row's level, with only one of its three values mapped at first.
 LEVEL_NAMES = {"type": "map_categories", "column": "nivel", "target": "nivel_nombre",
                "mapping": {"subtitulo": "Subtítulo"}}
@@ -126,7 +131,7 @@ def test_edit_preview_publish_and_run_dipres_ejecucion_through_http(client, sett
     assert [t.get("step") or t.get("type") for t in bronze][:2] == ["strip", "rename"]
 
 
-def test_a_new_spec_from_the_example_workbook_is_proposed_drafted_published_and_run(client, settings):
+def test_a_new_spec_from_the_example_workbook_is_proposed_drafted_published_run_and_reconciles(client, settings):
     proposal = _ok(client.post("/workbench/drafts/proposal", **upload(XLSX, None)))
     assert proposal["sha256"] == hashlib.sha256(XLSX.read_bytes()).hexdigest()
     assert proposal["source"]["header"] == {"find": ["Subt.", "Ítem", "Asig."]}
@@ -158,6 +163,10 @@ def test_a_new_spec_from_the_example_workbook_is_proposed_drafted_published_and_
     run = _ok(client.get(f"/workbench/runs/{queued.json()['id']}"))
     assert run["status"] == "succeeded" and run["spec_version"] == 1, run
     assert run["row_counts"]["silver"] == 3 * run["row_counts"]["bronze"] > 0
+    shipped = client.post("/workbench/runs", **upload(XLSX, "dipres_programa_xlsx"))
+    runs.execute_run(shipped.json()["id"], settings=settings)
+    made_here = _totals(client, run["id"])
+    assert set(made_here) == MEASURES and made_here == _totals(client, shipped.json()["id"], only=MEASURES)
 
     # the slug is now taken; source options must be options
     again = client.post("/workbench/drafts/from-file", json=choices)
@@ -166,6 +175,21 @@ def test_a_new_spec_from_the_example_workbook_is_proposed_drafted_published_and_
         bad = client.post("/workbench/drafts/from-file", json={**choices, "slug": "otro_programa",
                                                                "source": {"format": "xlsx", "header": header}})
         assert bad.status_code == 422 and bad.json()["code"] == code, bad.text
+
+
+def _totals(client: TestClient, run_id: int, only: set[str] | None = None) -> dict[str, tuple[int, Decimal]]:
+    """Rows and the exact sum of ``monto`` per ``medida`` (those in ``only``) in a run's silver layer, from its CSV
+    export: the new spec's run reconciles with the shipped spec's on the same workbook."""
+    answer = client.get(f"/workbench/runs/{run_id}/export", params={"layer": "silver", "format": "csv"})
+    assert answer.status_code == 200, answer.text
+    out: dict[str, tuple[int, Decimal]] = {}
+    for row in csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))):
+        medida = row["medida"]
+        if only is not None and medida not in only:
+            continue
+        rows, total = out.get(medida, (0, Decimal(0)))
+        out[medida] = (rows + 1, total + Decimal(row["monto"] or 0))
+    return out
 
 
 def test_a_viewer_reads_drafts_but_may_not_edit_preview_or_publish(client, people):
