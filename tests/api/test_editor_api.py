@@ -1,6 +1,7 @@
 """The rule editor's REST API (SQLite and PostgreSQL), through HTTP only: a draft of dipres_ejecucion edited step by
 step (add, preview, fix, move, undo, redo), reviewed as a diff and published, then run; a new dataset from the
-example workbook (proposal, first draft, publication, run); roles; invalid edits leave the draft as it was."""
+example workbook (proposal, first draft, publication, a run that reconciles with the shipped spec's); roles; invalid
+edits leave the draft as it was; uploads are bounded and rate-limited."""
 
 from __future__ import annotations
 
