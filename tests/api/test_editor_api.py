@@ -269,7 +269,7 @@ def test_a_step_that_needs_a_missing_column_is_named_in_its_preview(client, sett
     assert preview["after"] is None and preview["steps"][4]["ran"] is False
     refused = client.post(f"/workbench/drafts/{draft['id']}/publish", json={"revision": draft["revision"]})
     assert refused.status_code == 422 and refused.json()["code"] == "draft-invalid", refused.text
-    assert refused.json()["step"] == "bronze[4] map_categories"
+    assert refused.json()["step"] == "bronze[3] map_categories"  # 0-based, as run errors name steps
 
 
 def test_unknown_drafts_are_404_and_a_discarded_draft_takes_no_edits(client):
@@ -332,3 +332,19 @@ def test_the_catalog_lists_every_step_and_the_sections_the_edits_name(client):
     assert {s["section"] for s in doc["sections"]} == set(get_args(Section))
     mapping = next(s for s in doc["steps"] if s["type"] == "map_categories")
     assert {f["name"] for f in mapping["fields"]} >= {"column", "mapping", "unmapped"}
+
+
+def test_a_drifted_file_opens_as_a_draft_with_its_patch(client, settings):
+    from tests.data.workbench import drift_variants as v
+
+    assert run_now(client, settings)["status"] == "succeeded"
+    renamed = v.to_csv(v.relabel(v.execution_rows(month=5), "Denominación", "Glosa"))
+    sha = hashlib.sha256(renamed).hexdigest()
+    with api.acting_as(api.SYSTEM):
+        assert api.keep_upload(renamed, settings=settings) == sha
+    body = {"dataset": DIPRES, "sha256": sha, "filename": "ejecucion_2017_05.csv"}
+    draft = _ok(client.post("/workbench/drafts/from-drift", json=body), 201)
+    assert draft["can_undo"] and draft["sample"]["sha256"] == sha
+    assert "Glosa" in client.get(f"/workbench/drafts/{draft['id']}/diff").text
+    missing = client.post("/workbench/drafts/from-drift", json={**body, "sha256": "0" * 64})
+    assert missing.status_code == 422 and missing.json()["code"] == "edit-invalid"

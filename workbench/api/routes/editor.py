@@ -210,6 +210,16 @@ class DraftFromFile(_Body):
     params: Params = Field(default_factory=dict)
 
 
+class DraftFromDrift(_Body):
+    """A draft of a dataset whose first edit is the layout-drift patch proposed for a stored file."""
+
+    dataset: str = Field(pattern=SLUG, description="The dataset whose spec the file drifted from.")
+    sha256: str = Field(pattern=SHA256, description="The drifted file, already stored (an upload or a run's file).")
+    filename: Label = Field(description="The file's name (parameters may come from it).")
+    sheet: SheetIndex | SheetName | None = Field(None, description="Workbook sheet: name or 0-based index.")
+    params: Params = Field(default_factory=dict)
+
+
 class DraftSample(_Body):
     sha256: str = Field(pattern=SHA256, description="A stored file: an upload (`POST /workbench/drafts/proposal` "
                         "keeps it) or one of `GET /workbench/drafts/{draft_id}/sample-files`.")
@@ -311,6 +321,18 @@ def create_from_file(request: Request, response: Response, body: DraftFromFile) 
                                       names=body.names or None, drop=body.drop or None,
                                       source=body.source.model_dump(exclude_unset=True) if body.source else None,
                                       sheet=body.sheet, params=body.params, settings=settings_of(request))
+    return _created(response, view)
+
+
+@router.post("/drafts/from-drift", status_code=201, response_model=DraftView, dependencies=EDIT,
+             summary="Open a drifted file's proposed spec patch as a draft",
+             description="The drift report of the file against the dataset (docs/drift.md) proposes a spec patch; the "
+                         "draft's first edit applies it (undo shows the spec before it) and the file is its sample. "
+                         "422 `edit-invalid` when the report proposes no change or the file is not stored.",
+             responses=problems.responses(404, 422, 503))
+def create_from_drift(request: Request, response: Response, body: DraftFromDrift) -> DraftView:
+    view = api.draft_from_drift(body.dataset, body.sha256, filename=body.filename, sheet=body.sheet,
+                                params=body.params, settings=settings_of(request))
     return _created(response, view)
 
 
