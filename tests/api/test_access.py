@@ -73,6 +73,10 @@ def _request(client: TestClient, method: str, path: str, ids: dict[str, str], he
         kwargs.update(upload(CSV, anio="2017"))
     elif (method, path) == ("POST", "/workbench/backfills"):
         kwargs["json"] = {"dataset": "dipres_ejecucion", "files": "examples/*.csv", "params": {"anio": 2017}}
+    elif (method, path) == ("POST", "/workbench/drafts"):
+        kwargs["json"] = {"dataset": "dipres_ejecucion"}
+    elif (method, path) == ("POST", "/workbench/drafts/{draft_id}/edits"):
+        kwargs["json"] = {"op": {"op": "toggle_step", "layer": "bronze", "index": 1}}
     elif path == "/workbench/runs/{run_id}/export":
         kwargs["params"] = {"layer": "silver", "format": "csv"}
     return client.request(method, url, follow_redirects=False, **kwargs)
@@ -80,7 +84,8 @@ def _request(client: TestClient, method: str, path: str, ids: dict[str, str], he
 
 @pytest.fixture
 def world(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
-    """The app with one user per role (tokens), one succeeded run, one backfill and a Data Docs page."""
+    """The app with one user per role (tokens), one succeeded run, one backfill, a Data Docs page, a release and
+    a spec draft."""
     datasets.sync_specs(settings)
     tokens = {}
     for role in access.ROLES:
@@ -97,9 +102,11 @@ def world(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str], dict
         runs_read.build_run_docs(run["id"], settings)
         release = client.post("/workbench/releases", json={"run_id": run["id"]})
         assert release.status_code == 201, release.text
+        draft = client.post("/workbench/drafts", json={"dataset": "dipres_ejecucion"})
+        assert draft.status_code == 201, draft.text
         client.headers.pop("authorization")
         ids = {"run_id": str(run["id"]), "slug": "dipres_ejecucion", "backfill_id": str(backfill.json()["id"]),
-               "path": "index.html", "release_id": str(release.json()["id"])}
+               "path": "index.html", "release_id": str(release.json()["id"]), "draft_id": str(draft.json()["id"])}
         yield client, ids, tokens
 
 
@@ -160,10 +167,14 @@ def test_each_role_gets_exactly_its_rights_on_every_route(world, settings: Setti
     sync = ("POST", "/workbench/specs/sync")
     decisions = {("POST", f"/workbench/releases/{{release_id}}/{what}")
                  for what in ("approve", "publish", "reject", "rollback")}
+    editing = {("POST", "/workbench/drafts"), ("POST", "/workbench/drafts/{draft_id}/edits"),
+               ("GET", "/workbench/drafts/{draft_id}/preview"), ("POST", "/workbench/drafts/{draft_id}/publish")}
     if role == "viewer":
-        assert writes | {sync} <= set(refused) and ("GET", "/workbench/runs/{run_id}/export") in allowed
+        assert writes | {sync} | editing <= set(refused) and ("GET", "/workbench/runs/{run_id}/export") in allowed
+        assert ("GET", "/workbench/drafts/{draft_id}") in allowed and ("GET", "/workbench/drafts/{draft_id}/diff") \
+            in allowed
     elif role == "analyst":
-        assert writes <= set(allowed) and set(refused) == decisions | {sync}
+        assert writes | editing <= set(allowed) and set(refused) == decisions | {sync}
     elif role == "publisher":
         assert writes | decisions <= set(allowed) and refused == [sync]
     else:

@@ -135,7 +135,7 @@ def test_publication_is_refused_when_a_step_fails_on_the_sample_or_the_dataset_m
     assert preview["error"]["code"] == "column-not-found" and "no_existe" in preview["error"]["message_es"]
     with pytest.raises(editor.DraftInvalidError) as refused:
         editor.publish_draft(draft.id, settings=settings)
-    assert "silver[1] fill_down" in refused.value.message_es
+    assert "silver[0] fill_down" in refused.value.message_es
     assert not (settings.specs_dir / "dipres_ejecucion.yaml").read_text(encoding="utf-8").count("no_existe")
     draft = editor.undo_draft(draft.id, settings)
     other = editor.create_draft("dipres_ejecucion", settings, fresh=True)

@@ -7,6 +7,7 @@ how each was fixed: docs/security.md, "API fuzzing"."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,20 +16,25 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import ENVS, free_port, start_product, stop_group
+from tests.e2e.conftest import ENVS, ROOT, free_port, start_product, stop_group
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 ANALYST, PASSWORD = "fuzzer", "clave-del-fuzzer-2026"
 #: Hard bound of the schemathesis run, seconds.
-RUN_TIMEOUT_S = 420  # 33 operations since the release routes: ~180 s alone, longer beside the whole suite
+RUN_TIMEOUT_S = 600  # 55 operations since the rule editor's routes; ~180 s alone for 33, longer beside the suite
 
 
 @pytest.fixture(scope="module")
 def analyst_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, an analyst's API token) of a product whose upload limits are off (fuzzing uploads a lot)."""
-    proc, url = start_product(tmp_path_factory.mktemp("schema"), free_port(),
-                              extra_env={"WORKBENCH_UPLOAD_RATE_PER_PRINCIPAL": "0", "WORKBENCH_UPLOAD_RATE_GLOBAL": "0"})
+    home = tmp_path_factory.mktemp("schema")
+    (home / "data").mkdir()
+    specs = home / "specs"  # a copy: the rule editor's routes publish drafts into the specs folder
+    shutil.copytree(ROOT / "specs", specs)
+    proc, url = start_product(home / "data", free_port(),
+                              extra_env={"WORKBENCH_UPLOAD_RATE_PER_PRINCIPAL": "0", "WORKBENCH_UPLOAD_RATE_GLOBAL": "0",
+                                         "WORKBENCH_SPECS_DIR": str(specs)})
     try:
         env = ENVS[url]
         subprocess.run([str(BIN / "workbench"), "users", "add", ANALYST, "--role", "analyst", "--password-stdin"],

@@ -79,7 +79,7 @@ def test_a_missing_column_is_named_before_running_and_later_steps_do_not_run():
     spec, sample = _sample(text)
     doc = ep.preview_step(spec, sample, layer="bronze", index=3)
     assert doc["after"] is None and doc["error"] is None  # the focused step never ran: an earlier one failed
-    assert doc["blocked_by"] == "bronze[2] fill_down"
+    assert doc["blocked_by"] == "bronze[1] fill_down"
     broken = doc["steps"][1]
     assert broken["error"] and "comuna" in broken["error"] and broken["ran"]
     assert [s["ran"] for s in doc["steps"][2:]] == [False, False, False]

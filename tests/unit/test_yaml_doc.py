@@ -122,6 +122,9 @@ def test_a_section_is_added_in_its_place_changed_key_by_key_and_removed_with_its
     ({"op": "add_step", "layer": "platinum", "step": {"type": "strip"}}, EditError),
     ({"op": "delete_step", "layer": "bronze", "index": 99}, EditError),
     ({"op": "move_step", "layer": "bronze", "index": 0, "to": 99}, EditError),
+    ({"op": "move_step", "layer": "bronze", "index": 99, "to": 0}, EditError),
+    ({"op": "toggle_step", "layer": "silver", "index": 5}, EditError),
+    ({"op": "toggle_step", "layer": "gold", "index": 1}, EditError),
     ({"op": "update_step", "layer": "bronze", "index": 0}, EditError),
     ({"op": "set_section", "section": "layers", "value": {}}, EditError),
     ({"op": "set_section", "section": "source", "value": {"format": "pdf"}}, SpecError),
@@ -165,3 +168,18 @@ def test_a_disabled_step_is_skipped_by_the_pipeline_and_changes_the_hash_but_an_
     off_result = run_pipeline(off, table, params={}, raw_header=["a"])
     assert len(on_rows) == 1 and len(off_result.layers["bronze"].df) == 2
     assert [r.index for r in off_result.timeline] == [1]  # the timeline keeps the spec's positions
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_each_step_as_the_editor_shows_it_writes_back_unchanged(path: Path) -> None:
+    """The steps a draft view carries (``step_dicts``: aliases such as `all`/`in`, explicit defaults kept) are
+    what a form sends back: sending every one back untouched leaves the text byte for byte."""
+    from workbench.engine.core.spec.yaml_doc import step_dicts
+
+    text, name = path.read_text(encoding="utf-8"), _name(path)
+    saved = text
+    for layer, steps in step_dicts(text).items():
+        for index, step in enumerate(steps):
+            saved = apply_edit(saved, {"op": "update_step", "layer": layer, "index": index,
+                                       "step": json.loads(json.dumps(step))}, filename=name)
+    assert saved == text

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp
 
 from workbench.api import openapi, problems
 from workbench.api.routes import apidocs, automation, login_page, backfills, datasets, docs_site, health, lineage, previews, runs, session
-from workbench.api.routes import drift, releases
+from workbench.api.routes import drift, editor, releases
 from workbench.api.cache import ResponseCache, StoreCachedGet
 from workbench.api.drain import DrainBody
 from workbench.api.error_pages import BrowserErrors
@@ -24,7 +24,8 @@ from workbench.engine.api import ENGINE_VERSION, Settings, get_settings
 
 ROUTERS = (login_page.router, session.router, datasets.router, datasets.specs_router, previews.router, runs.router,
            backfills.router, lineage.router, health.router, docs_site.router,
-           releases.router, releases.changelog_router, drift.router, automation.router)
+           releases.router, releases.changelog_router, drift.router, automation.router,
+           editor.router)
 #: GET routes whose answers are cached under the store's change marker (they read the store only).
 CACHED_PATHS = frozenset({"/workbench/datasets"})
 

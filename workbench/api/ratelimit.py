@@ -1,7 +1,7 @@
-"""Rate limits on uploads (``POST /workbench/preview``, ``POST /workbench/runs``) as ASGI middleware: each upload
-counts against the engine's limits (``api.UploadLimiter``: per principal and global, shared through Redis)
-before its body is read. Over the limit: 429 problem JSON with ``Retry-After``. Limits are settings
-(``WORKBENCH_UPLOAD_RATE_*``, docs/security.md).
+"""Rate limits on uploads (``POST /workbench/preview``, ``POST /workbench/runs``, the rule editor's
+``POST /workbench/drafts/proposal``) as ASGI middleware: each upload counts against the engine's limits
+(``api.UploadLimiter``: per principal and global, shared through Redis) before its body is read. Over the limit:
+429 problem JSON with ``Retry-After``. Limits are settings (``WORKBENCH_UPLOAD_RATE_*``, docs/security.md).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from workbench.api.uploads import FORM_OVERHEAD_BYTES
 from workbench.engine.api import RateLimitedError, Settings, UploadLimiter
 
 #: The upload routes (method, path) the limits apply to.
-UPLOAD_ROUTES = frozenset({("POST", "/workbench/preview"), ("POST", "/workbench/runs")})
+UPLOAD_ROUTES = frozenset({("POST", "/workbench/preview"), ("POST", "/workbench/runs"),
+                           ("POST", "/workbench/drafts/proposal")})
 
 
 class UploadRateLimit:

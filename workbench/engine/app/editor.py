@@ -35,7 +35,7 @@ from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.core.spec.catalog import spec_sections, step_catalog
 from workbench.engine.core.spec.loader import parse_spec
 from workbench.engine.core.spec.models import SLUG_RE
-from workbench.engine.core.spec.yaml_doc import SECTIONS, EditError, apply_edit
+from workbench.engine.core.spec.yaml_doc import SECTIONS, EditError, apply_edit, step_dicts
 from workbench.engine.core.spec_proposal import draft_text, propose
 from workbench.engine.store import datasets as dataset_store
 from workbench.engine.store import drafts as draft_store
@@ -130,9 +130,10 @@ class PublishResult(BaseModel):
 
 def _view(row: draft_store.DraftRow, current_version: int | None, current_hash: str | None) -> DraftView:
     spec = parse_spec(row.yaml_text)
+    written = step_dicts(row.yaml_text)
     layers = [DraftLayer(name=layer, steps=[
         DraftStep(index=i, type=step.type, label=step.describe(), disabled=step.disabled,  # type: ignore[attr-defined]
-                  step=step.model_dump(mode="json", exclude_defaults=True) | {"type": step.type})  # type: ignore[attr-defined]
+                  step=_jsonable(written[layer][i]))
         for i, step in enumerate(spec.layers[layer])]) for layer in spec.layer_names]  # type: ignore[index]
     data = spec.model_dump(mode="json", by_alias=True, exclude_defaults=False)
     sections = {name: data.get(name) for name in SECTIONS}
@@ -143,6 +144,17 @@ def _view(row: draft_store.DraftRow, current_version: int | None, current_hash: 
                      undo_depth=len(row.undo), redo_depth=len(row.redo), yaml=row.yaml_text, layers=layers,
                      sections=sections, sample=row.sample, author=row.author,
                      published_version=row.published_version, updated_at=row.updated_at)
+
+
+def _jsonable(value: Any) -> Any:
+    """YAML data as JSON data (a date written in a spec becomes its ISO text)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _current(session: Any, slug: str) -> tuple[Dataset | None, str | None]:
@@ -270,6 +282,16 @@ def discard_draft(draft_id: int, settings: Settings | None = None) -> None:
         draft_store.close(_open(session, draft_id), "discarded", session=session)
 
 
+def _stored(sha256: str, settings: Settings, *, read: bool = True) -> bytes:
+    """A kept upload's bytes; a hash the RAW store does not hold is the caller's mistake (422), never a 500."""
+    files = RawFileStore(settings)
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or "") or not files.exists(sha256):
+        shown = re.sub(r"[^0-9a-zA-Z]", "", sha256 or "")[:12]
+        raise EditError(f"there is no stored file {shown!r}; upload it first",
+                        message_es=f"no hay un archivo guardado {shown!r}; súbalo primero")
+    return files.get(sha256) if read else b""
+
+
 # --- samples and the step preview ----------------------------------------------------------------------------
 
 @requires("edit_specs")
@@ -277,8 +299,7 @@ def set_draft_sample(draft_id: int, sha256: str, *, filename: str, params: dict[
                      settings: Settings | None = None) -> DraftView:
     """The RAW file (kept upload or a stored file, by hash) the draft is previewed on, with run parameters."""
     settings = settings or get_settings()
-    if not RawFileStore(settings).exists(sha256):
-        raise EditError(f"there is no stored file {sha256[:12]}", message_es=f"no hay un archivo guardado {sha256[:12]}")
+    _stored(sha256, settings, read=False)
     url = prepare_store(settings)
     sample = {"sha256": sha256, "filename": Path(filename).name[:255], "params": dict(params or {})}
     with session_scope(url) as session:
@@ -340,7 +361,7 @@ def propose_spec(sha256: str, *, filename: str, sheet: int | str | None = None,
                  settings: Settings | None = None) -> dict[str, Any]:
     """What the editor proposes for a file never seen (source options, header, columns, roles)."""
     settings = settings or get_settings()
-    data = RawFileStore(settings).get(sha256)
+    data = _stored(sha256, settings)
     doc = propose(data, filename=Path(filename).name, sheet=sheet)
     doc["sha256"] = sha256
     return doc
@@ -381,7 +402,7 @@ def draft_from_drift(slug: str, sha256: str, *, filename: str, sheet: int | str 
     the diff), previewed on the drifted file: the layout change explained by drift is fixed in the editor and
     published like any edit."""
     settings = settings or get_settings()
-    data = RawFileStore(settings).get(sha256)
+    data = _stored(sha256, settings)
     report = drift_report(slug, data, Path(filename).name, sheet=sheet, settings=settings)
     if report.patch is None:
         raise EditError(f"the drift report of {Path(filename).name} proposes no change to {slug}",
@@ -424,7 +445,7 @@ def _check_on_sample(row: draft_store.DraftRow, settings: Settings) -> None:
         doc = editor_preview.preview_step(spec, sample, layer=layer, index=len(steps) - 1)
         broken = next((s for s in doc["steps"] if s["error"]), None)
         if broken:
-            where = f"{broken['layer']}[{broken['index'] + 1}] {broken['type']}"
+            where = f"{broken['layer']}[{broken['index']}] {broken['type']}"  # 0-based, as run errors say
             raise DraftInvalidError(f"step {where} fails on the sample file: {broken['error']}",
                                     message_es=f"el paso {where} falla con el archivo de muestra: {broken['error']}",
                                     step=where)

@@ -232,7 +232,7 @@ def preview_step(spec: Spec, sample: Sample, *, layer: str, index: int) -> dict[
                      "columns_removed": [], "cells_changed": {}, "retyped": {}, "details": {}, "removed_sample": [],
                      "before": None, "after": None, "error": None, "disabled": steps[focus][2].disabled,
                      "help": {"kind": steps[focus][2].type}}  # type: ignore[attr-defined]
-        focus_doc["blocked_by"] = f"{broken['layer']}[{broken['index'] + 1}] {broken['type']}"
+        focus_doc["blocked_by"] = f"{broken['layer']}[{broken['index']}] {broken['type']}"  # 0-based, as run errors
     focus_doc.setdefault("blocked_by", None)
     doc = {"layer": layer, "index": index, "type": steps[focus][2].type, "label": steps[focus][2].describe(),  # type: ignore[attr-defined]
            **focus_doc, "steps": statuses, "sample_rows": len(sample.table.df), "file_rows": sample.total_rows,

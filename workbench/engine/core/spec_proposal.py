@@ -185,11 +185,15 @@ def draft_text(proposal: dict[str, Any], *, slug: str, title: str, keys: list[st
     if measures:
         layers["silver"] = [{"type": "melt", "value_columns": [snake[m] for m in measures], "variable": "medida",
                              "value": "monto"}]
-    header = dict((source or proposal["source"]).get("header") or {})
+    chosen = source if source is not None else proposal["source"]
+    if not isinstance(chosen, dict) or not isinstance(chosen.get("header") or {}, dict):
+        raise ProposalError("the source options must be a mapping whose `header` is a mapping",
+                            message_es="las opciones de lectura deben ser un mapa cuyo `header` sea un mapa")
+    header = dict(chosen.get("header") or {})
     doc = {
         "dataset": {"slug": slug, "title": title, "description": f"Creado en el editor de reglas desde {proposal['filename']}.",
                     "owner": ""},
-        "source": dict(source or proposal["source"]) | {"header": header},
+        "source": dict(chosen) | {"header": header},
         "layers": layers,
         "expectations": {"bronze": [{"type": "expect_table_row_count_to_be_between", "id": "filas", "min_value": 1,
                                      "description": "El archivo trae al menos una fila de datos."}]},

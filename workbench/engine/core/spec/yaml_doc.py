@@ -17,6 +17,7 @@ import io
 import re
 from typing import Any
 
+import yaml
 from pydantic import TypeAdapter
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -357,6 +358,7 @@ class SpecDocument:
 
     def move_step(self, layer: str, index: int, to: int) -> str:
         seq = self._layer_seq(layer)
+        self.step_span(layer, index)  # the step exists (or a located error)
         if not 0 <= to < len(seq):
             raise EditError(f"{layer} has {len(seq)} steps; there is no position {to + 1}",
                             message_es=f"la capa {layer} tiene {len(seq)} pasos; no existe la posición {to + 1}")
@@ -375,6 +377,7 @@ class SpecDocument:
         return self._splice(spans[0][0], spans[-1][2], out)
 
     def set_disabled(self, layer: str, index: int, disabled: bool) -> str:
+        self.step_span(layer, index)  # the step exists (or a located error)
         data = dict(self._layer_seq(layer)[index])
         if disabled:
             data["disabled"] = True
@@ -469,10 +472,12 @@ def _check_written(result: Spec, op: dict[str, Any]) -> None:
 
 
 def step_dicts(text: str) -> dict[str, list[dict[str, Any]]]:
-    """Each layer's steps as written (plain data, ``disabled`` included)."""
-    spec = parse_spec(text)
-    return {layer: [s.model_dump(mode="json", exclude_defaults=True) | {"type": s.type}  # type: ignore[attr-defined]
-                    for s in spec.layers[layer]] for layer in spec.layer_names}  # type: ignore[index]
+    """Each layer's steps as the YAML writes them (plain data, keys in their order, options left at their default
+    included when written): what a form shows and sends back, so an unchanged step writes back unchanged."""
+    parse_spec(text)  # safe and valid before it is read again
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    layers = data.get("layers") or {}
+    return {layer: [dict(step) for step in (layers.get(layer) or [])] for layer in LAYERS if layer in layers}
 
 
 def slug_filename(slug: str) -> str:
