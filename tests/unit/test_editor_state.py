@@ -81,3 +81,25 @@ def test_new_spec_helpers():
                                        "examples": ["1,5"]}], "source": {"format": "xlsx"}, "header_row": 3})
     assert view["raw"]["rows"] == [["3 · encabezado", "x", ""]]
     assert view["columns"][0]["role"] == "measure" and view["columns"][0]["type"] == "decimal"
+
+
+def _shipped_steps() -> list[tuple[str, dict]]:
+    import yaml
+    from pathlib import Path
+
+    out = []
+    for path in sorted((Path(__file__).resolve().parents[2] / "specs").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for layer, steps in (doc.get("layers") or {}).items():
+            out += [(f"{path.stem}.{layer}[{i}]", step) for i, step in enumerate(steps or [])]
+    return out
+
+
+@pytest.mark.parametrize("where,step", _shipped_steps(), ids=[w for w, _ in _shipped_steps()])
+def test_every_shipped_step_comes_back_unchanged_from_its_form(where, step):
+    """Opening a step's form and saving it untouched sends the same step (what the form doesn't show is kept)."""
+    entry = next(e for e in step_catalog() if e["type"] == step["type"])
+    fields = views.form_fields(entry["fields"], step)
+    shown = {f["name"] for f in fields} | {"type"}
+    extra = {k: v for k, v in step.items() if k not in shown}
+    assert {"type": step["type"], **extra, **views.values_from_form(fields)} == step

@@ -65,7 +65,7 @@ def form_fields(fields: list[dict[str, Any]], values: dict[str, Any]) -> list[di
                     "choices": [str(c) for c in f.get("choices") or []], "required": bool(f.get("required")),
                     "value": field_text(kind, value), "checked": bool(value if has else f.get("default")),
                     "default": "" if f.get("default") is None else field_text(kind, f.get("default")),
-                    "set": has})
+                    "set": has, "empty": has and value == ""})
     return out
 
 
@@ -99,6 +99,8 @@ def form_value(field: dict[str, Any]) -> tuple[bool, Any]:
         checked = bool(field.get("checked"))
         return (field.get("set") or field["required"] or checked != (field.get("default") == "true")), checked
     if not text.strip():
+        if kind == "text" and text == "" and field.get("empty"):  # an explicit "" (thousands: "") is kept
+            return True, ""
         if field["required"]:
             raise FormError(f"«{title}» es obligatorio.")
         return False, None
