@@ -24,11 +24,13 @@ SAMPLE_ROWS = 1000
 
 def _sample_files(draft_id: int) -> list[dict[str, str]]:
     """The files the dataset's runs read (newest first, one per content), to preview on without uploading."""
-    return [{"sha": str(f["sha256"]), "name": str(f.get("filename") or "archivo"),
-             "params": ", ".join(f"{k}={v}" for k, v in (f.get("params") or {}).items()),
-             "label": f"{f.get('filename') or 'archivo'} · {fmt_bytes(f.get('bytes'))} · usado el "
-                      f"{fmt_datetime(f.get('used_at'))}"}
-            for f in api.draft_sample_files(draft_id)]
+    out = []
+    for f in api.draft_sample_files(draft_id):
+        params = ", ".join(f"{k}={v}" for k, v in (f.get("params") or {}).items())
+        out.append({"sha": str(f["sha256"]), "name": str(f.get("filename") or "archivo"), "params": params,
+                    "label": f"{f.get('filename') or 'archivo'}" + (f" ({params})" if params else "")
+                             + f" · {fmt_bytes(f.get('bytes'))} · usado el {fmt_datetime(f.get('used_at'))}"})
+    return out
 
 
 def parse_params(text: str) -> dict[str, str]:
