@@ -296,3 +296,22 @@ def test_a_viewer_sees_the_rules_read_only(chromium, editor_product):
             assert page.locator(control).count() == 0, control
         assert "value_columns" in page.locator(".draft-yaml").inner_text()
         _clean(tab)
+
+
+def test_two_tabs_on_one_draft_the_older_one_is_told_to_reload(chromium, editor_product):
+    with signed_in_tab(chromium, editor_product) as first, signed_in_tab(chromium, editor_product) as second:
+        for tab in (first, second):
+            tab.page.goto(f"{editor_product}/especificaciones/dipres_ejecucion", wait_until="networkidle")
+            tab.page.locator("#save-status").get_by_text("Guardado").wait_for(timeout=WAIT_MS)
+        first.page.locator(".step-card[data-key='bronze:1'] .step-toggle").click()
+        first.page.locator(".step-card[data-key='bronze:1'] .step-disabled").wait_for(timeout=WAIT_MS)
+        # the second tab still shows the revision before: its edit is refused, nothing applied, reload offered
+        second.page.locator(".step-card[data-key='bronze:2'] .step-toggle").click()
+        second.page.locator(".editor-error .reload-draft").click()
+        second.page.locator(".step-card[data-key='bronze:1'] .step-disabled").wait_for(timeout=WAIT_MS)
+        assert second.page.locator(".step-card[data-key='bronze:2'] .step-disabled").count() == 0
+        second.page.locator("#undo-button").click()
+        second.page.locator(".step-card[data-key='bronze:1'] .step-disabled").wait_for(state="detached",
+                                                                                     timeout=WAIT_MS)
+        _clean(first)
+        _clean(second)

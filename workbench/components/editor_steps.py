@@ -130,6 +130,11 @@ def publish_dialog() -> rx.Component:
         rx.box(rx.code_block(EditorState.diff, language="diff", wrap_long_lines=True, font_size="0.75rem",
                              width="100%"), max_height="55vh", overflow="auto", width="100%", margin_y="0.75rem",
                class_name="publish-diff"),
+        rx.cond(EditorState.stale, rx.text(
+            rx.switch(checked=EditorState.force, on_change=EditorState.set_force, id="publish-force",
+                      margin_right="0.5rem"),
+            "La versión vigente cambió desde que se abrió este borrador: publicar igualmente (reemplaza esa versión "
+            "por este borrador).", as_="label", size="2", color=rx.color("amber", 11))),
         rx.hstack(
             rx.dialog.close(rx.button("Cancelar", variant="soft", color_scheme="gray")),
             rx.button(rx.icon("upload", size=14), "Publicar esta versión", color_scheme="green", on_click=A.publish,
@@ -150,7 +155,12 @@ def error_panel() -> rx.Component:
                 rx.cond(p["line"] != "", p["line"] + " · ", ""), rx.cond(p["path"] != "", rx.code(p["path"]), ""),
                 " ", p["message"], size="1")),
             rx.text("No se aplicó ningún cambio.", size="1"),
-            rx.button("Cerrar", size="1", variant="ghost", on_click=EditorState.clear_error),
+            rx.hstack(
+                rx.cond(EditorState.error["code"].to(str) == "draft-conflict",
+                        rx.button("Recargar el borrador", size="1", variant="soft", on_click=A.load,
+                                  class_name="reload-draft")),
+                rx.button("Cerrar", size="1", variant="ghost", on_click=EditorState.clear_error),
+                spacing="2"),
             spacing="1", align="start",
         ),
         color_scheme="red", role="alert", width="100%", class_name="editor-error",

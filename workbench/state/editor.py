@@ -35,6 +35,8 @@ class EditorState(rx.State):
     load_error: str = ""
     diff: str = ""
     diff_open: bool = False
+    #: Publish although the dataset's current version moved since the draft was made (after reading the diff)
+    force: bool = False
     published: str = ""
     _steps: dict[str, list[dict[str, Any]]] = {}
     _sections: dict[str, Any] = {}
@@ -69,6 +71,10 @@ class EditorState(rx.State):
     @rx.event
     def set_diff_open(self, value: bool):
         self.diff_open = value
+
+    @rx.event
+    def set_force(self, value: bool):
+        self.force = value
 
     @rx.event
     def clear_error(self):

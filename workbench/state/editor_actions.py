@@ -160,6 +160,7 @@ class EditorActionsState(rx.State):
         async with self:
             editor = await self.get_state(EditorState)
             editor.diff, editor.diff_open = diff or "(sin cambios respecto de la versión actual)", True
+            editor.force = False
 
     @rx.event(background=True)
     async def publish(self):
@@ -169,8 +170,9 @@ class EditorActionsState(rx.State):
                 return
             editor.busy, editor.error, draft_id, slug = True, {}, editor.draft_id, editor.slug
             revision = editor.revision  # the revision whose diff was shown: a later edit is refused
+            force = editor.force and editor.stale
         try:
-            result = await as_user(self, api.publish_draft, draft_id, revision=revision)
+            result = await as_user(self, api.publish_draft, draft_id, revision=revision, force=force)
         except WorkbenchError as exc:
             async with self:
                 editor = await self.get_state(EditorState)
