@@ -187,7 +187,7 @@ def _source_bounded(source: SourceChoice) -> SourceChoice:
 
 
 class DraftFromFile(_Body):
-    """A new dataset's first draft from the analyst's choices over ``POST /workbench/drafts/proposal``. Columns
+    """A new dataset's first draft from the analyst's choices over ``POST /workbench/editor/proposal``. Columns
     are named by their labels in the file (``Subt.``), as the proposal lists them in ``columns[].name``."""
 
     sha256: str = Field(pattern=SHA256, description="The proposed file (the proposal's `sha256`).")
@@ -221,7 +221,7 @@ class DraftFromDrift(_Body):
 
 
 class DraftSample(_Body):
-    sha256: str = Field(pattern=SHA256, description="A stored file: an upload (`POST /workbench/drafts/proposal` "
+    sha256: str = Field(pattern=SHA256, description="A stored file: an upload (`POST /workbench/editor/proposal` "
                         "keeps it) or one of `GET /workbench/drafts/{draft_id}/sample-files`.")
     filename: Label = Field(description="The file's name (parameters may come from it).")
     params: Params = Field(default_factory=dict)
@@ -283,12 +283,12 @@ def _propose(data: bytes, filename: str, sheet: int | str | None, settings: Sett
     return api.propose_spec(sha, filename=filename, sheet=sheet, settings=settings)
 
 
-@router.post("/drafts/proposal", dependencies=EDIT, summary="Propose a new spec for an uploaded file",
+@router.post("/editor/proposal", dependencies=EDIT, summary="Propose a new spec for an uploaded file",
              description="The file is kept in the RAW store (content-addressed) and read as the readers sniff it: "
                          "the proposal's `source` options and `header_row`, each column's `name` (its label), "
                          "`snake` name, `kind` (code, text, number, empty), suggested role (`suggest`: key, "
                          "measure, attribute, drop) and examples, the RAW grid's head (`raw`), the number "
-                         "separators, and the `sha256` to give `POST /workbench/drafts/from-file`.",
+                         "separators, and the `sha256` to give `POST /workbench/editor/from-file`.",
              responses={200: {"content": {"application/json": {}}},
                         **problems.responses(413, 415, 422, 429, 503, 507)},
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -308,7 +308,7 @@ async def propose(request: Request) -> JSONResponse:
     return JSONResponse(doc)
 
 
-@router.post("/drafts/from-file", status_code=201, response_model=DraftView, dependencies=EDIT,
+@router.post("/editor/from-file", status_code=201, response_model=DraftView, dependencies=EDIT,
              summary="Start a new dataset's first draft from a proposed file",
              description="The spec is made from your choices (keys, measures, types, names, dropped columns, source "
                          "options) and validated; the file becomes the draft's sample. 422 `proposal-invalid` for a "
@@ -324,7 +324,7 @@ def create_from_file(request: Request, response: Response, body: DraftFromFile) 
     return _created(response, view)
 
 
-@router.post("/drafts/from-drift", status_code=201, response_model=DraftView, dependencies=EDIT,
+@router.post("/editor/from-drift", status_code=201, response_model=DraftView, dependencies=EDIT,
              summary="Open a drifted file's proposed spec patch as a draft",
              description="The drift report of the file against the dataset (docs/drift.md) proposes a spec patch; the "
                          "draft's first edit applies it (undo shows the spec before it) and the file is its sample. "
@@ -336,7 +336,7 @@ def create_from_drift(request: Request, response: Response, body: DraftFromDrift
     return _created(response, view)
 
 
-@router.get("/drafts/{draft_id:int}", response_model=DraftView, summary="One draft",
+@router.get("/drafts/{draft_id}", response_model=DraftView, summary="One draft",
             description="The draft's YAML, its layers' steps (0-based `index`, `label`, `disabled`, the step as "
                         "data), the spec-level sections as data, the sample file, `revision` (give it back with "
                         "edits), undo/redo depths and `stale` (the dataset's current version moved since). A "
@@ -349,7 +349,7 @@ def get_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftView
     return view
 
 
-@router.delete("/drafts/{draft_id:int}", status_code=204, response_class=Response, dependencies=EDIT,
+@router.delete("/drafts/{draft_id}", status_code=204, response_class=Response, dependencies=EDIT,
                summary="Discard a draft", responses=problems.responses(404, 422, 503))
 def discard_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> Response:
     api.discard_draft(draft_id, settings_of(request))
@@ -358,7 +358,7 @@ def discard_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> Respo
 
 # --- edits ----------------------------------------------------------------------------------------------------
 
-@router.post("/drafts/{draft_id:int}/edits", response_model=DraftView, dependencies=EDIT,
+@router.post("/drafts/{draft_id}/edits", response_model=DraftView, dependencies=EDIT,
              summary="Apply one edit to a draft",
              description="`op` is one of `add_step`, `update_step`, `move_step`, `delete_step`, `toggle_step` "
                          "(layer and 0-based index), `set_section` (a spec-level section as data) or `replace_yaml` "
@@ -371,7 +371,7 @@ def edit_draft(request: Request, draft_id: Annotated[int, DRAFT_ID], body: Draft
     return api.edit_draft(draft_id, body.op.model_dump(), revision=body.revision, settings=settings_of(request))
 
 
-@router.post("/drafts/{draft_id:int}/undo", response_model=DraftView, dependencies=EDIT,
+@router.post("/drafts/{draft_id}/undo", response_model=DraftView, dependencies=EDIT,
              summary="Undo a draft's last edit",
              description="422 `edit-invalid` when there is nothing to undo (the last 100 edits can be undone).",
              responses=problems.responses(404, 422, 503))
@@ -379,7 +379,7 @@ def undo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftVie
     return api.undo_draft(draft_id, settings_of(request))
 
 
-@router.post("/drafts/{draft_id:int}/redo", response_model=DraftView, dependencies=EDIT,
+@router.post("/drafts/{draft_id}/redo", response_model=DraftView, dependencies=EDIT,
              summary="Redo the edit last undone", description="422 `edit-invalid` when there is nothing to redo.",
              responses=problems.responses(404, 422, 503))
 def redo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftView:
@@ -388,9 +388,9 @@ def redo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftVie
 
 # --- the sample and the step preview ---------------------------------------------------------------------------
 
-@router.put("/drafts/{draft_id:int}/sample", response_model=DraftView, dependencies=EDIT,
+@router.put("/drafts/{draft_id}/sample", response_model=DraftView, dependencies=EDIT,
             summary="Choose the file a draft is previewed on",
-            description="A stored file by its sha256: an upload (`POST /workbench/drafts/proposal` keeps it) or "
+            description="A stored file by its sha256: an upload (`POST /workbench/editor/proposal` keeps it) or "
                         "one of the dataset's runs' files (`GET /workbench/drafts/{draft_id}/sample-files`), with "
                         "run parameters. 422 `edit-invalid` when no such file is stored.",
             responses=problems.responses(404, 422, 503))
@@ -399,7 +399,7 @@ def set_sample(request: Request, draft_id: Annotated[int, DRAFT_ID], body: Draft
                                 settings=settings_of(request))
 
 
-@router.get("/drafts/{draft_id:int}/sample-files", response_model=list[SampleFile],
+@router.get("/drafts/{draft_id}/sample-files", response_model=list[SampleFile],
             summary="Files a draft can be previewed on",
             description="The files the dataset's runs read, newest first, one per content (at most 20): `sha256`, "
                         "`filename`, `bytes`, `used_at`, `params`.",
@@ -408,7 +408,7 @@ def sample_files(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> list[d
     return api.draft_sample_files(draft_id, settings_of(request))
 
 
-@router.get("/drafts/{draft_id:int}/preview", dependencies=EDIT, summary="Preview one step of a draft on its sample",
+@router.get("/drafts/{draft_id}/preview", dependencies=EDIT, summary="Preview one step of a draft on its sample",
             description="Step `index` (0-based) of `layer` over the first `rows` rows of the draft's sample file: "
                         "rows and columns in and out, columns added and removed, cells changed, the table `before` "
                         "and `after` (20 rows each), the step's `error` when it cannot run (e.g. a missing column, "
@@ -430,7 +430,7 @@ def preview_step(
 
 # --- review and publication ------------------------------------------------------------------------------------
 
-@router.get("/drafts/{draft_id:int}/diff", response_class=PlainTextResponse,
+@router.get("/drafts/{draft_id}/diff", response_class=PlainTextResponse,
             summary="The draft's YAML diff against the dataset's current version",
             description="A unified diff (`text/plain`), from `specs/<slug>.yaml (vigente)` to `(borrador)`; empty "
                         "when the draft changes nothing, every line added for a new dataset.",
@@ -440,7 +440,7 @@ def draft_diff(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> PlainTex
     return PlainTextResponse(api.draft_diff(draft_id, settings_of(request)))
 
 
-@router.post("/drafts/{draft_id:int}/publish", response_model=PublishResult,
+@router.post("/drafts/{draft_id}/publish", response_model=PublishResult,
              dependencies=[Depends(require("publish_specs"))], summary="Publish a draft as the dataset's current spec",
              description="Validates the draft (the spec, and every step over the sample file when it has one), writes "
                          "`specs/<slug>.yaml` atomically and records it as the dataset's new current version: the "
