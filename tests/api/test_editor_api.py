@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import CSV, XLSX, run_now, upload
 from workbench.api.app import create_api
-from workbench.api.routes.editor import Section
+from workbench.api.editor_bodies import Section
 from workbench.engine import api
 from workbench.engine.app import accounts, runs
 
