@@ -14,7 +14,7 @@ import pytest
 
 from tests.data.workbench.generate import execution_csv
 from tests.data.workbench.drift_variants import OTHER_PROGRAMS
-from workbench.engine.app import access, editor, editor_publish, editor_sources, runs, runs_read
+from workbench.engine.app import access, datasets, editor, editor_publish, editor_sources, runs, runs_read
 from workbench.engine.core import editor_preview
 from workbench.engine.core.errors import SpecError
 from workbench.engine.core.preview import preview_file
@@ -95,6 +95,8 @@ def test_a_dataset_is_edited_previewed_undone_published_and_the_next_run_uses_th
     assert published.version == first.spec_version + 1 and published.outcome == "updated"
     on_disk = (settings.specs_dir / "dipres_ejecucion.yaml").read_text(encoding="utf-8")
     assert on_disk == draft.yaml
+    stored = datasets.dataset_detail("dipres_ejecucion", settings)
+    assert stored.spec_yaml == on_disk and stored.spec_version == published.version  # the store agrees
     detail = editor.get_draft(draft.id, settings)
     assert detail.status == "published" and detail.published_version == published.version
     with pytest.raises(editor.DraftNotFoundError):
