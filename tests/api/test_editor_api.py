@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import CSV, XLSX, run_now, upload
 from workbench.api.app import create_api
-from workbench.api.routes.editor import Section
+from workbench.api.editor_bodies import Section
 from workbench.engine import api
 from workbench.engine.app import accounts, runs
 
@@ -133,7 +133,7 @@ def test_edit_preview_publish_and_run_dipres_ejecucion_through_http(client, sett
 
 
 def test_a_new_spec_from_the_example_workbook_is_proposed_drafted_published_run_and_reconciles(client, settings):
-    proposal = _ok(client.post("/workbench/drafts/proposal", **upload(XLSX, None)))
+    proposal = _ok(client.post("/workbench/editor/proposal", **upload(XLSX, None)))
     assert proposal["sha256"] == hashlib.sha256(XLSX.read_bytes()).hexdigest()
     assert proposal["source"]["header"] == {"find": ["Subt.", "Ítem", "Asig."]}
     labels = {c["name"]: c["suggest"] for c in proposal["columns"]}
@@ -145,7 +145,7 @@ def test_a_new_spec_from_the_example_workbook_is_proposed_drafted_published_run_
                "names": {"Subt.": "subtitulo", "Asig.": "asignacion",
                          "Ejecución Acumulada a Abril": "ejecucion_acumulada"},
                "drop": ["Modificaciones", "Compromiso", "Devengado", "Saldo por Ejecutar", "% Ejecución"]}
-    answer = client.post("/workbench/drafts/from-file", json=choices)
+    answer = client.post("/workbench/editor/from-file", json=choices)
     draft = _ok(answer, 201)
     assert answer.headers["location"] == f"/workbench/drafts/{draft['id']}"
     assert (draft["is_new"], draft["slug"], draft["sample"]["sha256"]) == (True, "programa_abril", proposal["sha256"])
@@ -170,10 +170,10 @@ def test_a_new_spec_from_the_example_workbook_is_proposed_drafted_published_run_
     assert set(made_here) == MEASURES and made_here == _totals(client, shipped.json()["id"], only=MEASURES)
 
     # the slug is now taken; source options must be options
-    again = client.post("/workbench/drafts/from-file", json=choices)
+    again = client.post("/workbench/editor/from-file", json=choices)
     assert again.status_code == 422 and again.json()["code"] == "edit-invalid"
     for header, code in (("Subt.", "request-invalid"), ({"line": 7}, "spec-invalid")):
-        bad = client.post("/workbench/drafts/from-file", json={**choices, "slug": "otro_programa",
+        bad = client.post("/workbench/editor/from-file", json={**choices, "slug": "otro_programa",
                                                                "source": {"format": "xlsx", "header": header}})
         assert bad.status_code == 422 and bad.json()["code"] == code, bad.text
 
@@ -207,7 +207,7 @@ def test_a_viewer_reads_drafts_but_may_not_edit_preview_or_publish(client, peopl
         viewer.get(f"/workbench/drafts/{draft['id']}/preview"),
         viewer.post(f"/workbench/drafts/{draft['id']}/publish", json={}),
         viewer.delete(f"/workbench/drafts/{draft['id']}"),
-        viewer.post("/workbench/drafts/proposal", **upload(CSV, None)),
+        viewer.post("/workbench/editor/proposal", **upload(CSV, None)),
     ]
     for answer in refused:
         assert answer.status_code == 403, answer.text
@@ -310,18 +310,18 @@ def test_a_sample_named_by_hash_must_be_stored(client):
 
 
 def test_proposals_are_multipart_uploads_bounded_in_size(client):
-    assert client.post("/workbench/drafts/proposal", content=b"{}",
+    assert client.post("/workbench/editor/proposal", content=b"{}",
                        headers={"content-type": "application/json"}).status_code == 415
-    huge = client.post("/workbench/drafts/proposal", **upload(CSV, None, data=b"a;b\n" * 20_000))
+    huge = client.post("/workbench/editor/proposal", **upload(CSV, None, data=b"a;b\n" * 20_000))
     assert huge.status_code == 413 and huge.json()["code"] == "upload-too-large"
-    long_sheet = client.post("/workbench/drafts/proposal", **upload(XLSX, None, sheet="x" * 256))
+    long_sheet = client.post("/workbench/editor/proposal", **upload(XLSX, None, sheet="x" * 256))
     assert long_sheet.status_code == 422 and long_sheet.json()["details"]["field"] == "sheet"
 
 
 def test_proposals_count_against_the_upload_rate_limit(client, settings):
     limited = settings.model_copy(update={"upload_rate_per_principal": 2})
     with TestClient(create_api(limited), raise_server_exceptions=False, headers=client.headers) as two_a_minute:
-        answers = [two_a_minute.post("/workbench/drafts/proposal", **upload(CSV, None)) for _ in range(3)]
+        answers = [two_a_minute.post("/workbench/editor/proposal", **upload(CSV, None)) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429], answers[-1].text
     assert answers[-1].json()["code"] == "rate-limited"
 
@@ -343,8 +343,8 @@ def test_a_drifted_file_opens_as_a_draft_with_its_patch(client, settings):
     with api.acting_as(api.SYSTEM):
         assert api.keep_upload(renamed, settings=settings) == sha
     body = {"dataset": DIPRES, "sha256": sha, "filename": "ejecucion_2017_05.csv"}
-    draft = _ok(client.post("/workbench/drafts/from-drift", json=body), 201)
+    draft = _ok(client.post("/workbench/editor/from-drift", json=body), 201)
     assert draft["can_undo"] and draft["sample"]["sha256"] == sha
     assert "Glosa" in client.get(f"/workbench/drafts/{draft['id']}/diff").text
-    missing = client.post("/workbench/drafts/from-drift", json={**body, "sha256": "0" * 64})
+    missing = client.post("/workbench/editor/from-drift", json={**body, "sha256": "0" * 64})
     assert missing.status_code == 422 and missing.json()["code"] == "edit-invalid"

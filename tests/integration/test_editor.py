@@ -14,7 +14,7 @@ import pytest
 
 from tests.data.workbench.generate import execution_csv
 from tests.data.workbench.drift_variants import OTHER_PROGRAMS
-from workbench.engine.app import access, editor, runs, runs_read
+from workbench.engine.app import access, datasets, editor, editor_publish, editor_sources, runs, runs_read
 from workbench.engine.core import editor_preview
 from workbench.engine.core.errors import SpecError
 from workbench.engine.core.preview import preview_file
@@ -89,12 +89,14 @@ def test_a_dataset_is_edited_previewed_undone_published_and_the_next_run_uses_th
     sel = dict(draft.layers[0].steps[select].step)
     draft = editor.edit_draft(draft.id, {"op": "update_step", "layer": "bronze", "index": select,
                                          "step": {**sel, "columns": [*sel["columns"], "entidad"]}}, settings=settings)
-    diff = editor.draft_diff(draft.id, settings)
+    diff = editor_publish.draft_diff(draft.id, settings)
     assert "+    - type: map_categories" in diff and "+      target: entidad" in diff
-    published = editor.publish_draft(draft.id, revision=draft.revision, settings=settings)
+    published = editor_publish.publish_draft(draft.id, revision=draft.revision, settings=settings)
     assert published.version == first.spec_version + 1 and published.outcome == "updated"
     on_disk = (settings.specs_dir / "dipres_ejecucion.yaml").read_text(encoding="utf-8")
     assert on_disk == draft.yaml
+    stored = datasets.dataset_detail("dipres_ejecucion", settings)
+    assert stored.spec_yaml == on_disk and stored.spec_version == published.version  # the store agrees
     detail = editor.get_draft(draft.id, settings)
     assert detail.status == "published" and detail.published_version == published.version
     with pytest.raises(editor.DraftNotFoundError):
@@ -134,20 +136,20 @@ def test_publication_is_refused_when_a_step_fails_on_the_sample_or_the_dataset_m
     preview = editor.preview_draft_step(draft.id, layer="silver", index=0, settings=settings)
     assert preview["error"]["code"] == "column-not-found" and "no_existe" in preview["error"]["message_es"]
     with pytest.raises(editor.DraftInvalidError) as refused:
-        editor.publish_draft(draft.id, settings=settings)
+        editor_publish.publish_draft(draft.id, settings=settings)
     assert "silver[0] fill_down" in refused.value.message_es
     assert not (settings.specs_dir / "dipres_ejecucion.yaml").read_text(encoding="utf-8").count("no_existe")
     draft = editor.undo_draft(draft.id, settings)
     other = editor.create_draft("dipres_ejecucion", settings, fresh=True)
     other = editor.edit_draft(other.id, {"op": "toggle_step", "layer": "silver", "index": 1, "disabled": True},
                               settings=settings)
-    editor.publish_draft(other.id, settings=settings)
+    editor_publish.publish_draft(other.id, settings=settings)
     draft = editor.edit_draft(draft.id, {"op": "add_step", "layer": "silver",
                                          "step": {"type": "sort", "by": ["partida"]}}, settings=settings)
     assert editor.get_draft(draft.id, settings).stale
     with pytest.raises(editor.DraftConflictError):
-        editor.publish_draft(draft.id, settings=settings)
-    assert editor.publish_draft(draft.id, force=True, settings=settings).version == 3
+        editor_publish.publish_draft(draft.id, settings=settings)
+    assert editor_publish.publish_draft(draft.id, force=True, settings=settings).version == 3
 
 
 def test_a_viewer_reads_drafts_but_may_not_edit_or_publish(settings):
@@ -157,7 +159,7 @@ def test_a_viewer_reads_drafts_but_may_not_edit_or_publish(settings):
         with pytest.raises(access.ForbiddenError):
             editor.edit_draft(draft.id, {"op": "delete_step", "layer": "bronze", "index": 0}, settings=settings)
         with pytest.raises(access.ForbiddenError):
-            editor.publish_draft(draft.id, settings=settings)
+            editor_publish.publish_draft(draft.id, settings=settings)
     with access.acting_as(access.Principal("analista", "analyst")):
         assert editor.create_draft("dipres_ejecucion", settings).author == "analista"
 
@@ -165,7 +167,7 @@ def test_a_viewer_reads_drafts_but_may_not_edit_or_publish(settings):
 def test_a_new_spec_from_a_file_never_seen_reconciles_with_the_shipped_spec(settings):
     data = PROGRAM_XLSX.read_bytes()
     sha, _, _ = RawFileStore(settings).put(data)
-    proposal = editor.propose_spec(sha, filename=PROGRAM_XLSX.name, settings=settings)
+    proposal = editor_sources.propose_spec(sha, filename=PROGRAM_XLSX.name, settings=settings)
     assert proposal["source"]["header"] == {"find": ["Subt.", "Ítem", "Asig."]} and proposal["header_row"] == 7
     kinds = {c["name"]: (c["kind"], c["suggest"]) for c in proposal["columns"]}
     assert kinds["Subt."] == ("code", "key") and kinds["Devengado"] == ("number", "measure")
@@ -173,9 +175,9 @@ def test_a_new_spec_from_a_file_never_seen_reconciles_with_the_shipped_spec(sett
     measures = ["Presupuesto Inicial", "Modificaciones", "Presupuesto Vigente", "Compromiso", "Devengado",
                 "Ejecución Acumulada a Abril", "Saldo por Ejecutar"]
     with pytest.raises(EditError):
-        editor.create_draft_from_file(sha, filename=PROGRAM_XLSX.name, slug="dipres_programa_xlsx", title="x",
+        editor_sources.create_draft_from_file(sha, filename=PROGRAM_XLSX.name, slug="dipres_programa_xlsx", title="x",
                                       keys=["Subt."], measures=[], settings=settings)
-    draft = editor.create_draft_from_file(
+    draft = editor_sources.create_draft_from_file(
         sha, filename=PROGRAM_XLSX.name, slug="programa_editor", title="Programa (editor)",
         keys=["Subt.", "Ítem", "Asig."], measures=measures, types={"% Ejecución": "float"},
         names={"Subt.": "subtitulo", "Asig.": "asignacion", "Ejecución Acumulada a Abril": "ejecucion_acumulada"},
@@ -185,7 +187,7 @@ def test_a_new_spec_from_a_file_never_seen_reconciles_with_the_shipped_spec(sett
     assert melt["help"]["taken"] == ["presupuesto_inicial", "modificaciones", "presupuesto_vigente", "compromiso",
                                      "devengado", "ejecucion_acumulada", "saldo_por_ejecutar"]
     assert melt["help"]["new"] == ["ejecucion"]  # the percentage looks like an amount and is not melted: shown
-    published = editor.publish_draft(draft.id, settings=settings)
+    published = editor_publish.publish_draft(draft.id, settings=settings)
     assert published.version == 1 and published.outcome == "added"
     assert (settings.specs_dir / "programa_editor.yaml").read_text(encoding="utf-8") == draft.yaml
     new = runs.run_file("programa_editor", data, filename=PROGRAM_XLSX.name, settings=settings)
@@ -247,16 +249,16 @@ def test_a_drifted_file_opens_as_a_draft_with_the_proposed_fix_which_publishes_a
                          settings=settings).status == "succeeded"
     renamed = v.to_csv(v.relabel(v.execution_rows(month=5), "Denominación", "Glosa"))
     sha, _, _ = RawFileStore(settings).put(renamed)
-    draft = editor.draft_from_drift("dipres_ejecucion", sha, filename="ejecucion_2017_05.csv", settings=settings)
+    draft = editor_sources.draft_from_drift("dipres_ejecucion", sha, filename="ejecucion_2017_05.csv", settings=settings)
     assert draft.can_undo and draft.sample["sha256"] == sha
-    assert "Glosa" in editor.draft_diff(draft.id, settings)
+    assert "Glosa" in editor_publish.draft_diff(draft.id, settings)
     last = draft.layers[-1]
     preview = editor.preview_draft_step(draft.id, layer=last.name, index=len(last.steps) - 1, settings=settings)
     assert preview["error"] is None and all(s["error"] is None for s in preview["steps"])
-    published = editor.publish_draft(draft.id, settings=settings)
+    published = editor_publish.publish_draft(draft.id, settings=settings)
     run = runs.run_file("dipres_ejecucion", renamed, filename="ejecucion_2017_05.csv", settings=settings)
     assert run.status == "succeeded" and run.spec_version == published.version
     same = v.to_csv(v.relabel(v.execution_rows(month=6), "Denominación", "Glosa"))  # the layout it now reads
     sha_same, _, _ = RawFileStore(settings).put(same)
     with pytest.raises(EditError):
-        editor.draft_from_drift("dipres_ejecucion", sha_same, filename="ejecucion_2017_06.csv", settings=settings)
+        editor_sources.draft_from_drift("dipres_ejecucion", sha_same, filename="ejecucion_2017_06.csv", settings=settings)

@@ -13,7 +13,8 @@ from workbench.engine.core.errors import SpecError
 from workbench.engine.core.pipeline import run_pipeline
 from workbench.engine.core.spec.catalog import step_catalog
 from workbench.engine.core.spec.loader import parse_spec
-from workbench.engine.core.spec.yaml_doc import SECTIONS, EditError, SpecDocument, _wrap, apply_edit
+from workbench.engine.core.spec.yaml_doc import SECTIONS, EditError, SpecDocument, apply_edit, step_dicts
+from workbench.engine.core.spec.yaml_render import wrap_flow
 from workbench.engine.core.table import Table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,7 +147,7 @@ def test_an_invalid_edit_raises_a_located_error_and_changes_nothing(op: dict, er
 
 def test_long_flow_lists_wrap_after_commas_outside_quotes() -> None:
     line = "      columns: [" + ", ".join(["'a, b'", *(f"columna_{i}" for i in range(14))]) + "]\n"
-    wrapped = _wrap(line)
+    wrapped = wrap_flow(line)
     assert len(wrapped) > 1 and all(len(x.rstrip("\n")) <= 112 for x in wrapped)
     assert all(x.startswith(" " * 16) for x in wrapped[1:])  # under the first item
     import yaml
@@ -174,8 +175,6 @@ def test_a_disabled_step_is_skipped_by_the_pipeline_and_changes_the_hash_but_an_
 def test_each_step_as_the_editor_shows_it_writes_back_unchanged(path: Path) -> None:
     """The steps a draft view carries (``step_dicts``: aliases such as `all`/`in`, explicit defaults kept) are
     what a form sends back: sending every one back untouched leaves the text byte for byte."""
-    from workbench.engine.core.spec.yaml_doc import step_dicts
-
     text, name = path.read_text(encoding="utf-8"), _name(path)
     saved = text
     for layer, steps in step_dicts(text).items():

@@ -1,5 +1,5 @@
 """Rate limits on uploads (``POST /workbench/preview``, ``POST /workbench/runs``, the rule editor's
-``POST /workbench/drafts/proposal``) as ASGI middleware: each upload counts against the engine's limits
+``POST /workbench/editor/proposal``) as ASGI middleware: each upload counts against the engine's limits
 (``api.UploadLimiter``: per principal and global, shared through Redis) before its body is read. Over the limit:
 429 problem JSON with ``Retry-After``. Limits are settings (``WORKBENCH_UPLOAD_RATE_*``, docs/security.md).
 """
@@ -18,7 +18,7 @@ from workbench.engine.api import RateLimitedError, Settings, UploadLimiter
 
 #: The upload routes (method, path) the limits apply to.
 UPLOAD_ROUTES = frozenset({("POST", "/workbench/preview"), ("POST", "/workbench/runs"),
-                           ("POST", "/workbench/drafts/proposal")})
+                           ("POST", "/workbench/editor/proposal")})
 
 
 class UploadRateLimit:

@@ -77,10 +77,11 @@ if TYPE_CHECKING:  # the lazy names (below), for editors and type checkers
     )
     from workbench.engine.app.editor import (
         DraftConflictError, DraftInvalidError, DraftNotFoundError, DraftSummary, DraftView, PublishResult,
-        create_draft, create_draft_from_file, discard_draft, draft_diff, draft_from_drift, draft_sample_files, edit_draft,
-        editor_catalog, get_draft, list_drafts, preview_draft_step, propose_spec, publish_draft, redo_draft,
-        set_draft_sample, undo_draft,
+        create_draft, discard_draft, draft_sample_files, edit_draft, editor_catalog, get_draft, list_drafts,
+        preview_draft_step, redo_draft, set_draft_sample, undo_draft,
     )
+    from workbench.engine.app.editor_publish import draft_diff, publish_draft
+    from workbench.engine.app.editor_sources import create_draft_from_file, draft_from_drift, propose_spec
     from workbench.engine.app.drift import ProposedSpecError, drift_of_stored, drift_report, write_proposed_spec
     from workbench.engine.app.events import latest_event_id, run_events, tail_events
     from workbench.engine.app.exports import ExportFile, ExportFormatError, export_run
@@ -142,11 +143,11 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
                                       "store_version", "sync_specs"),
     # the rule editor (issue 19): drafts, edits, undo/redo, the step preview, a new spec from a file, publication
     "workbench.engine.app.editor": ("DraftConflictError", "DraftInvalidError", "DraftNotFoundError", "DraftSummary",
-                                    "DraftView", "PublishResult", "create_draft", "create_draft_from_file",
-                                    "discard_draft", "draft_diff", "draft_from_drift", "draft_sample_files",
-                                    "edit_draft",
-                                    "editor_catalog", "get_draft", "list_drafts", "preview_draft_step",
-                                    "propose_spec", "publish_draft", "redo_draft", "set_draft_sample", "undo_draft"),
+                                    "DraftView", "PublishResult", "create_draft", "discard_draft",
+                                    "draft_sample_files", "edit_draft", "editor_catalog", "get_draft", "list_drafts",
+                                    "preview_draft_step", "redo_draft", "set_draft_sample", "undo_draft"),
+    "workbench.engine.app.editor_publish": ("draft_diff", "publish_draft"),
+    "workbench.engine.app.editor_sources": ("create_draft_from_file", "draft_from_drift", "propose_spec"),
     "workbench.engine.app.drift": ("ProposedSpecError", "drift_of_stored", "drift_report", "write_proposed_spec"),
     "workbench.engine.app.events": ("latest_event_id", "run_events", "tail_events"),
     "workbench.engine.app.exports": ("ExportFile", "ExportFormatError", "export_run"),

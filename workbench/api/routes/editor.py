@@ -2,21 +2,20 @@
 ``/workbench/drafts``: a draft of a dataset's spec (or of a new dataset from a file), edited one operation at a
 time with undo and redo, previewed step by step on a sample file, reviewed as a diff and published as the
 dataset's new current version. Every call is a use case of ``workbench.engine.api`` (which checks the role
-again); the bodies are strict and bounded so that a malformed edit is a 422 here, never a 500 in the engine."""
+again); the bodies (``api/editor_bodies.py``) are strict and bounded: a malformed edit is a 422, never a 500 in the engine."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from workbench.api import problems
 from workbench.api.deps import MAX_INT, require, settings_of
+from workbench.api.editor_bodies import (MAX_SHEET_CHARS, MAX_STEP_INDEX, SLUG, DraftEdit, DraftFromDrift,
+                                         DraftFromFile, DraftPublication, DraftSample, Layer, NewDraft, SampleFile)
 from workbench.api.uploads import UploadFormError, read_upload, sheet_of
 from workbench.engine import api
 from workbench.engine.api import DraftSummary, DraftView, PublishResult, Settings
@@ -25,222 +24,6 @@ router = APIRouter(prefix="/workbench", tags=["editor"], dependencies=[Depends(r
 
 EDIT = [Depends(require("edit_specs"))]
 DRAFT_ID = Path(ge=1, le=MAX_INT, description="Draft id.")
-#: A dataset slug, as specs name them (``dataset.slug``).
-SLUG = r"^[a-z][a-z0-9_]{1,62}$"
-SHA256 = r"^[0-9a-f]{64}$"
-Layer = Literal["bronze", "silver", "gold"]
-#: The spec-level sections an edit replaces whole (the catalogue's sections; a test checks they agree).
-Section = Literal["dataset", "source", "parameters", "exposures", "expectations", "publication", "automation"]
-#: A step's 0-based position: a spec has at most 500 steps (the loader's limit), so anything above is refused here.
-MAX_STEP_INDEX = 1000
-StepIndex = Annotated[int, Field(ge=0, le=MAX_STEP_INDEX)]
-#: Free-form JSON in a body (a step, a section, source options) as compact JSON, and its nesting.
-MAX_JSON_BYTES = 256 * 1024
-MAX_JSON_DEPTH = 32
-#: The spec loader's own limit on a whole spec (``MAX_SPEC_BYTES``); characters here, bytes there.
-MAX_YAML_CHARS = 1_000_000
-Label = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-#: Columns named in a new spec's choices, entries of its mappings, run parameters.
-MAX_COLUMNS = 500
-MAX_PARAMS = 50
-#: A workbook sheet's name (Excel allows 31 characters; other formats more) or 0-based index.
-MAX_SHEET_CHARS = 255
-SheetName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHEET_CHARS)]
-SheetIndex = Annotated[int, Field(ge=0, le=10_000)]
-
-
-def _depth(value: Any, level: int = 1) -> int:
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level
-
-
-def _bounded(value: Any) -> Any:
-    """Free-form JSON refused when it is huge, deeply nested or holds a non-finite number (NaN, Infinity)."""
-    if _depth(value) > MAX_JSON_DEPTH:
-        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
-    try:
-        size = len(json.dumps(value, allow_nan=False, ensure_ascii=False))
-    except ValueError:
-        raise ValueError("numbers must be finite (no NaN or Infinity)") from None
-    if size > MAX_JSON_BYTES:
-        raise ValueError(f"larger than {MAX_JSON_BYTES} characters of JSON")
-    return value
-
-
-Params = Annotated[dict[Label, Union[Annotated[str, StringConstraints(max_length=1000)],
-                                     Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)]]],
-                   Field(max_length=MAX_PARAMS, description="Run parameters (as a run takes them), e.g. "
-                                                            '{"anio": 2017}.')]
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-
-# --- edit operations (engine: core/spec/yaml_doc.apply_edit) -------------------------------------------------
-
-class EditStep(BaseModel):
-    """A step as a spec writes it: its ``type`` (one of ``GET /workbench/editor/catalog``'s step types) and its
-    options. The engine validates the options against the step's model."""
-
-    model_config = ConfigDict(strict=True, extra="allow", json_schema_extra={"example": {
-        "type": "map_categories", "column": "moneda", "mapping": {"P": "CLP", "D": "USD"}}})
-
-    type: str = Field(pattern=r"^[a-z][a-z_]{0,39}$", description="Step type, e.g. map_categories.")
-
-
-def _step_bounded(step: EditStep) -> EditStep:
-    _bounded(step.model_dump())
-    return step
-
-
-BoundedStep = Annotated[EditStep, AfterValidator(_step_bounded)]
-
-
-class AddStep(_Body):
-    op: Literal["add_step"]
-    layer: Layer
-    index: StepIndex | None = Field(None, description="Position (0-based) of the new step; default: the end.")
-    step: BoundedStep
-
-
-class UpdateStep(_Body):
-    op: Literal["update_step"]
-    layer: Layer
-    index: StepIndex
-    step: BoundedStep = Field(description="The whole step (options left out take their defaults).")
-
-
-class MoveStep(_Body):
-    op: Literal["move_step"]
-    layer: Layer
-    index: StepIndex
-    to: StepIndex = Field(description="The step's new 0-based position in its layer.")
-
-
-class DeleteStep(_Body):
-    op: Literal["delete_step"]
-    layer: Layer
-    index: StepIndex
-
-
-class ToggleStep(_Body):
-    op: Literal["toggle_step"]
-    layer: Layer
-    index: StepIndex
-    disabled: bool = Field(True, description="Switch the step off (true) or on again (false).")
-
-
-class SetSection(_Body):
-    op: Literal["set_section"]
-    section: Section
-    value: Annotated[dict[str, Any] | list[Any] | None, AfterValidator(_bounded)] = Field(
-        description="The section as plain data (`exposures` is a list); null or empty removes an optional one.")
-
-
-class ReplaceYaml(_Body):
-    op: Literal["replace_yaml"]
-    text: str = Field(min_length=1, max_length=MAX_YAML_CHARS, description="The whole spec as YAML.")
-
-
-EditOp = Annotated[Union[AddStep, UpdateStep, MoveStep, DeleteStep, ToggleStep, SetSection, ReplaceYaml],
-                   Field(discriminator="op")]
-
-
-class DraftEdit(_Body):
-    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
-        "op": {"op": "add_step", "layer": "bronze", "step": {"type": "map_categories", "column": "moneda",
-                                                              "mapping": {"P": "CLP"}, "unmapped": "keep"}},
-        "revision": 3}})
-
-    op: EditOp
-    revision: int | None = Field(None, ge=0, le=MAX_INT, description="The draft's revision this edit was made on: "
-                                 "a newer save (another tab) refuses it with 409 `draft-conflict`. Null: no check.")
-
-
-# --- other bodies ---------------------------------------------------------------------------------------------
-
-class NewDraft(_Body):
-    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
-        "dataset": "dipres_ejecucion", "fresh": False}})
-
-    dataset: str = Field(pattern=SLUG, description="Dataset slug.")
-    fresh: bool = Field(False, description="Always a new draft (default: your open draft of the dataset, if any).")
-
-
-class SourceChoice(BaseModel):
-    """Source options as a spec's `source:` writes them (docs/spec.md); the engine validates them."""
-
-    model_config = ConfigDict(strict=True, extra="allow", json_schema_extra={"example": {
-        "format": "xlsx", "sheet": "Reporte", "header": {"find": ["Subt.", "Ítem", "Asig."]}}})
-
-    header: dict[str, Any] | None = Field(None, description="How to find the header row, e.g. "
-                                          '{"find": ["Subt.", "Ítem"]} or {"row": 7}.')
-
-
-def _source_bounded(source: SourceChoice) -> SourceChoice:
-    _bounded(source.model_dump(exclude_unset=True))
-    return source
-
-
-class DraftFromFile(_Body):
-    """A new dataset's first draft from the analyst's choices over ``POST /workbench/drafts/proposal``. Columns
-    are named by their labels in the file (``Subt.``), as the proposal lists them in ``columns[].name``."""
-
-    sha256: str = Field(pattern=SHA256, description="The proposed file (the proposal's `sha256`).")
-    filename: Label = Field(description="The file's name (parameters may come from it).")
-    slug: str = Field(pattern=SLUG, description="The new dataset's slug (its spec becomes specs/<slug>.yaml).")
-    title: str = Field(min_length=1, max_length=200, description="The dataset's title.")
-    keys: list[Label] = Field(min_length=1, max_length=MAX_COLUMNS, description="Key columns (labels).")
-    measures: list[Label] = Field(default_factory=list, max_length=MAX_COLUMNS,
-                                  description="Amount columns, melted into medida/monto in silver (labels).")
-    types: dict[Label, Literal["text", "int", "float", "decimal", "date", "bool"]] = Field(
-        default_factory=dict, max_length=MAX_COLUMNS,
-        description="Label -> type (default: keys text, measures decimal).")
-    names: dict[Label, Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]] = Field(
-        default_factory=dict, max_length=MAX_COLUMNS, description="Label -> column name (default: its snake_case).")
-    drop: list[Label] = Field(default_factory=list, max_length=MAX_COLUMNS, description="Columns left out (labels).")
-    source: Annotated[SourceChoice, AfterValidator(_source_bounded)] | None = Field(
-        None, description="Source options (default: the proposal's `source`).")
-    sheet: SheetIndex | SheetName | None = Field(
-        None, description="Workbook sheet: name or 0-based index (default: the one the proposal read).")
-    params: Params = Field(default_factory=dict)
-
-
-class DraftFromDrift(_Body):
-    """A draft of a dataset whose first edit is the layout-drift patch proposed for a stored file."""
-
-    dataset: str = Field(pattern=SLUG, description="The dataset whose spec the file drifted from.")
-    sha256: str = Field(pattern=SHA256, description="The drifted file, already stored (an upload or a run's file).")
-    filename: Label = Field(description="The file's name (parameters may come from it).")
-    sheet: SheetIndex | SheetName | None = Field(None, description="Workbook sheet: name or 0-based index.")
-    params: Params = Field(default_factory=dict)
-
-
-class DraftSample(_Body):
-    sha256: str = Field(pattern=SHA256, description="A stored file: an upload (`POST /workbench/drafts/proposal` "
-                        "keeps it) or one of `GET /workbench/drafts/{draft_id}/sample-files`.")
-    filename: Label = Field(description="The file's name (parameters may come from it).")
-    params: Params = Field(default_factory=dict)
-
-
-class DraftPublication(_Body):
-    revision: int | None = Field(None, ge=0, le=MAX_INT, description="The revision you reviewed: a newer edit "
-                                 "refuses publication (409 `draft-conflict`). Null: no check.")
-    force: bool = Field(False, description="Publish although the dataset's current version changed since the draft "
-                        "was made (review the diff first).")
-
-
-class SampleFile(BaseModel):
-    sha256: str
-    filename: str | None
-    bytes: int | None
-    used_at: datetime | None
-    params: dict[str, Any]
-
 
 def _created(response: Response, view: DraftView) -> DraftView:
     response.headers["Location"] = f"/workbench/drafts/{view.id}"
@@ -283,12 +66,12 @@ def _propose(data: bytes, filename: str, sheet: int | str | None, settings: Sett
     return api.propose_spec(sha, filename=filename, sheet=sheet, settings=settings)
 
 
-@router.post("/drafts/proposal", dependencies=EDIT, summary="Propose a new spec for an uploaded file",
+@router.post("/editor/proposal", dependencies=EDIT, summary="Propose a new spec for an uploaded file",
              description="The file is kept in the RAW store (content-addressed) and read as the readers sniff it: "
                          "the proposal's `source` options and `header_row`, each column's `name` (its label), "
                          "`snake` name, `kind` (code, text, number, empty), suggested role (`suggest`: key, "
                          "measure, attribute, drop) and examples, the RAW grid's head (`raw`), the number "
-                         "separators, and the `sha256` to give `POST /workbench/drafts/from-file`.",
+                         "separators, and the `sha256` to give `POST /workbench/editor/from-file`.",
              responses={200: {"content": {"application/json": {}}},
                         **problems.responses(413, 415, 422, 429, 503, 507)},
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -308,7 +91,7 @@ async def propose(request: Request) -> JSONResponse:
     return JSONResponse(doc)
 
 
-@router.post("/drafts/from-file", status_code=201, response_model=DraftView, dependencies=EDIT,
+@router.post("/editor/from-file", status_code=201, response_model=DraftView, dependencies=EDIT,
              summary="Start a new dataset's first draft from a proposed file",
              description="The spec is made from your choices (keys, measures, types, names, dropped columns, source "
                          "options) and validated; the file becomes the draft's sample. 422 `proposal-invalid` for a "
@@ -324,7 +107,7 @@ def create_from_file(request: Request, response: Response, body: DraftFromFile) 
     return _created(response, view)
 
 
-@router.post("/drafts/from-drift", status_code=201, response_model=DraftView, dependencies=EDIT,
+@router.post("/editor/from-drift", status_code=201, response_model=DraftView, dependencies=EDIT,
              summary="Open a drifted file's proposed spec patch as a draft",
              description="The drift report of the file against the dataset (docs/drift.md) proposes a spec patch; the "
                          "draft's first edit applies it (undo shows the spec before it) and the file is its sample. "
@@ -336,7 +119,7 @@ def create_from_drift(request: Request, response: Response, body: DraftFromDrift
     return _created(response, view)
 
 
-@router.get("/drafts/{draft_id:int}", response_model=DraftView, summary="One draft",
+@router.get("/drafts/{draft_id}", response_model=DraftView, summary="One draft",
             description="The draft's YAML, its layers' steps (0-based `index`, `label`, `disabled`, the step as "
                         "data), the spec-level sections as data, the sample file, `revision` (give it back with "
                         "edits), undo/redo depths and `stale` (the dataset's current version moved since). A "
@@ -349,7 +132,7 @@ def get_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftView
     return view
 
 
-@router.delete("/drafts/{draft_id:int}", status_code=204, response_class=Response, dependencies=EDIT,
+@router.delete("/drafts/{draft_id}", status_code=204, response_class=Response, dependencies=EDIT,
                summary="Discard a draft", responses=problems.responses(404, 422, 503))
 def discard_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> Response:
     api.discard_draft(draft_id, settings_of(request))
@@ -358,7 +141,7 @@ def discard_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> Respo
 
 # --- edits ----------------------------------------------------------------------------------------------------
 
-@router.post("/drafts/{draft_id:int}/edits", response_model=DraftView, dependencies=EDIT,
+@router.post("/drafts/{draft_id}/edits", response_model=DraftView, dependencies=EDIT,
              summary="Apply one edit to a draft",
              description="`op` is one of `add_step`, `update_step`, `move_step`, `delete_step`, `toggle_step` "
                          "(layer and 0-based index), `set_section` (a spec-level section as data) or `replace_yaml` "
@@ -371,7 +154,7 @@ def edit_draft(request: Request, draft_id: Annotated[int, DRAFT_ID], body: Draft
     return api.edit_draft(draft_id, body.op.model_dump(), revision=body.revision, settings=settings_of(request))
 
 
-@router.post("/drafts/{draft_id:int}/undo", response_model=DraftView, dependencies=EDIT,
+@router.post("/drafts/{draft_id}/undo", response_model=DraftView, dependencies=EDIT,
              summary="Undo a draft's last edit",
              description="422 `edit-invalid` when there is nothing to undo (the last 100 edits can be undone).",
              responses=problems.responses(404, 422, 503))
@@ -379,7 +162,7 @@ def undo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftVie
     return api.undo_draft(draft_id, settings_of(request))
 
 
-@router.post("/drafts/{draft_id:int}/redo", response_model=DraftView, dependencies=EDIT,
+@router.post("/drafts/{draft_id}/redo", response_model=DraftView, dependencies=EDIT,
              summary="Redo the edit last undone", description="422 `edit-invalid` when there is nothing to redo.",
              responses=problems.responses(404, 422, 503))
 def redo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftView:
@@ -388,9 +171,9 @@ def redo_draft(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> DraftVie
 
 # --- the sample and the step preview ---------------------------------------------------------------------------
 
-@router.put("/drafts/{draft_id:int}/sample", response_model=DraftView, dependencies=EDIT,
+@router.put("/drafts/{draft_id}/sample", response_model=DraftView, dependencies=EDIT,
             summary="Choose the file a draft is previewed on",
-            description="A stored file by its sha256: an upload (`POST /workbench/drafts/proposal` keeps it) or "
+            description="A stored file by its sha256: an upload (`POST /workbench/editor/proposal` keeps it) or "
                         "one of the dataset's runs' files (`GET /workbench/drafts/{draft_id}/sample-files`), with "
                         "run parameters. 422 `edit-invalid` when no such file is stored.",
             responses=problems.responses(404, 422, 503))
@@ -399,7 +182,7 @@ def set_sample(request: Request, draft_id: Annotated[int, DRAFT_ID], body: Draft
                                 settings=settings_of(request))
 
 
-@router.get("/drafts/{draft_id:int}/sample-files", response_model=list[SampleFile],
+@router.get("/drafts/{draft_id}/sample-files", response_model=list[SampleFile],
             summary="Files a draft can be previewed on",
             description="The files the dataset's runs read, newest first, one per content (at most 20): `sha256`, "
                         "`filename`, `bytes`, `used_at`, `params`.",
@@ -408,7 +191,7 @@ def sample_files(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> list[d
     return api.draft_sample_files(draft_id, settings_of(request))
 
 
-@router.get("/drafts/{draft_id:int}/preview", dependencies=EDIT, summary="Preview one step of a draft on its sample",
+@router.get("/drafts/{draft_id}/preview", dependencies=EDIT, summary="Preview one step of a draft on its sample",
             description="Step `index` (0-based) of `layer` over the first `rows` rows of the draft's sample file: "
                         "rows and columns in and out, columns added and removed, cells changed, the table `before` "
                         "and `after` (20 rows each), the step's `error` when it cannot run (e.g. a missing column, "
@@ -430,7 +213,7 @@ def preview_step(
 
 # --- review and publication ------------------------------------------------------------------------------------
 
-@router.get("/drafts/{draft_id:int}/diff", response_class=PlainTextResponse,
+@router.get("/drafts/{draft_id}/diff", response_class=PlainTextResponse,
             summary="The draft's YAML diff against the dataset's current version",
             description="A unified diff (`text/plain`), from `specs/<slug>.yaml (vigente)` to `(borrador)`; empty "
                         "when the draft changes nothing, every line added for a new dataset.",
@@ -440,7 +223,7 @@ def draft_diff(request: Request, draft_id: Annotated[int, DRAFT_ID]) -> PlainTex
     return PlainTextResponse(api.draft_diff(draft_id, settings_of(request)))
 
 
-@router.post("/drafts/{draft_id:int}/publish", response_model=PublishResult,
+@router.post("/drafts/{draft_id}/publish", response_model=PublishResult,
              dependencies=[Depends(require("publish_specs"))], summary="Publish a draft as the dataset's current spec",
              description="Validates the draft (the spec, and every step over the sample file when it has one), writes "
                          "`specs/<slug>.yaml` atomically and records it as the dataset's new current version: the "

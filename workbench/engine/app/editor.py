@@ -1,24 +1,20 @@
 """The rule editor's use cases: drafts of a spec, edited step by step, previewed on a sample, then published.
 
-- A **draft** starts from a dataset's current version (``create_draft``) or from a file never seen
-  (``propose_spec`` then ``create_draft_from_file``). Every edit is saved at once (autosave) with the text before
+- A **draft** starts from a dataset's current version (``create_draft``), or from a file (``editor_sources``: a
+  file never seen, a drifted file's patch). Every edit is saved at once (autosave) with the text before
   it, so the last ``HISTORY`` edits can be undone and redone. Edits name the revision they were made on; a stale
   one is refused rather than overwriting another tab's work.
 - Each edit is applied whole or not at all: the text it makes must be a valid spec (``core.spec.yaml_doc``), and
   the lines it does not touch stay as they were (comments, key order, wrapped lists).
 - ``preview_draft_step`` runs the draft over a sample of the chosen RAW file (an upload or a file the dataset's
   runs used) and describes one step (``core.editor_preview``): only steps from the edited one on are recomputed.
-- ``publish_draft`` validates the draft (the spec, and every step over the sample when one is chosen), writes
-  ``specs/<slug>.yaml`` atomically and records the text as the dataset's new current version in the store, so
-  the file on disk and the store agree and the next run uses it. Analysts and admins publish (engine-checked).
+- Review and publication (the diff, ``publish_draft``) are ``editor_publish``. This module also holds what the
+  three share: the draft view, the current version of a dataset, the open draft locked for a change.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,16 +24,12 @@ from pydantic import BaseModel
 
 from workbench.engine.app.access import acting_name, current, requires
 from workbench.engine.app.datasets import DatasetNotFoundError, sync_specs_now
-from workbench.engine.app.drift import drift_report
 from workbench.engine.core import editor_preview
-from workbench.engine.core.errors import SpecError, WorkbenchError
+from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.settings import Settings, get_settings
 from workbench.engine.core.spec.catalog import spec_sections, step_catalog
 from workbench.engine.core.spec.loader import parse_spec
-from workbench.engine.core.spec.models import SLUG_RE
 from workbench.engine.core.spec.yaml_doc import SECTIONS, EditError, apply_edit, step_dicts
-from workbench.engine.core.spec_proposal import draft_text, propose
-from workbench.engine.store import datasets as dataset_store
 from workbench.engine.store import drafts as draft_store
 from workbench.engine.store.db import read_scope, session_scope
 from workbench.engine.store.files import RawFileStore
@@ -128,12 +120,12 @@ class PublishResult(BaseModel):
 
 # --- views -------------------------------------------------------------------------------------------------
 
-def _view(row: draft_store.DraftRow, current_version: int | None, current_hash: str | None) -> DraftView:
+def draft_view(row: draft_store.DraftRow, current_version: int | None, current_hash: str | None) -> DraftView:
     spec = parse_spec(row.yaml_text)
     written = step_dicts(row.yaml_text)
     layers = [DraftLayer(name=layer, steps=[
         DraftStep(index=i, type=step.type, label=step.describe(), disabled=step.disabled,  # type: ignore[attr-defined]
-                  step=_jsonable(written[layer][i]))
+                  step=jsonable(written[layer][i]))
         for i, step in enumerate(spec.layers[layer])]) for layer in spec.layer_names]  # type: ignore[index]
     data = spec.model_dump(mode="json", by_alias=True, exclude_defaults=False)
     sections = {name: data.get(name) for name in SECTIONS}
@@ -146,18 +138,18 @@ def _view(row: draft_store.DraftRow, current_version: int | None, current_hash: 
                      published_version=row.published_version, updated_at=row.updated_at)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """YAML data as JSON data (a date written in a spec becomes its ISO text)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _current(session: Any, slug: str) -> tuple[Dataset | None, str | None]:
+def current_version_of(session: Any, slug: str) -> tuple[Dataset | None, str | None]:
     row = session.execute(
         sa.select(Dataset, SpecVersion.yaml_text)
         .join(SpecVersion, sa.and_(SpecVersion.dataset_id == Dataset.id, SpecVersion.version == Dataset.version))
@@ -165,16 +157,16 @@ def _current(session: Any, slug: str) -> tuple[Dataset | None, str | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def _viewed(session: Any, row: draft_store.DraftRow) -> DraftView:
-    dataset, _ = _current(session, row.dataset_slug)
-    return _view(row, dataset.version if dataset else None, dataset.spec_hash if dataset else None)
+def viewed(session: Any, row: draft_store.DraftRow) -> DraftView:
+    dataset, _ = current_version_of(session, row.dataset_slug)
+    return draft_view(row, dataset.version if dataset else None, dataset.spec_hash if dataset else None)
 
 
-def _author() -> str:
+def author_name() -> str:
     return acting_name() or (current().username if current() else "system")  # type: ignore[union-attr]
 
 
-def _open(session: Any, draft_id: int, *, lock: bool = True) -> Any:
+def open_draft(session: Any, draft_id: int, *, lock: bool = True) -> Any:
     draft = draft_store.get(draft_id, session=session, for_update=lock)
     if draft is None or draft.status != "open":
         raise DraftNotFoundError(draft_id=draft_id)
@@ -207,16 +199,16 @@ def create_draft(slug: str, settings: Settings | None = None, *, fresh: bool = F
     settings = settings or get_settings()
     sync_specs_now(settings)  # the store's current version is the specs folder's
     url = prepare_store(settings)
-    author = _author()
+    author = author_name()
     with session_scope(url) as session:
         if not fresh and (mine := draft_store.open_draft_of(slug, author, session=session)):
-            return _viewed(session, mine)
-        dataset, text = _current(session, slug)
+            return viewed(session, mine)
+        dataset, text = current_version_of(session, slug)
         if dataset is None or text is None or not dataset.active:
             raise DatasetNotFoundError(slug=slug)
         row = draft_store.create(session=session, slug=slug, text=text, author=author, is_new=False,
                                  base_version=dataset.version, base_hash=dataset.spec_hash)
-        return _view(row, dataset.version, dataset.spec_hash)
+        return draft_view(row, dataset.version, dataset.spec_hash)
 
 
 @requires("read")
@@ -226,10 +218,10 @@ def get_draft(draft_id: int, settings: Settings | None = None) -> DraftView:
         row = draft_store.read(draft_id, session=session)
         if row is None:
             raise DraftNotFoundError(draft_id=draft_id)
-        return _viewed(session, row)
+        return viewed(session, row)
 
 
-def _filename(slug: str) -> str:
+def spec_filename(slug: str) -> str:
     return f"specs/{slug}.yaml"
 
 
@@ -240,7 +232,7 @@ def edit_draft(draft_id: int, op: dict[str, Any], *, revision: int | None = None
     edit was made on; another tab's newer save refuses it (DraftConflictError) instead of being overwritten."""
     url = prepare_store(settings)
     with session_scope(url) as session:
-        draft = _open(session, draft_id)
+        draft = open_draft(session, draft_id)
         if revision is not None and revision != draft.revision:
             raise DraftConflictError(
                 f"the draft is at revision {draft.revision}, not {revision}: reload it (another tab saved an edit)",
@@ -250,9 +242,9 @@ def edit_draft(draft_id: int, op: dict[str, Any], *, revision: int | None = None
                 and op["value"].get("slug") not in (None, draft.dataset_slug):
             raise EditError("a draft cannot change its dataset's slug", message_es="un borrador no puede cambiar el "
                             "identificador (slug) de su conjunto de datos")
-        text = apply_edit(draft.yaml_text, op, filename=_filename(draft.dataset_slug))
+        text = apply_edit(draft.yaml_text, op, filename=spec_filename(draft.dataset_slug))
         row = draft_store.save_text(draft, text, session=session)
-        return _viewed(session, row)
+        return viewed(session, row)
 
 
 @requires("edit_specs")
@@ -268,21 +260,21 @@ def redo_draft(draft_id: int, settings: Settings | None = None) -> DraftView:
 def _step_back(draft_id: int, settings: Settings | None, *, forward: bool) -> DraftView:
     url = prepare_store(settings)
     with session_scope(url) as session:
-        draft = _open(session, draft_id)
+        draft = open_draft(session, draft_id)
         if not (draft.redo if forward else draft.undo):
             what, what_es = ("redo", "rehacer") if forward else ("undo", "deshacer")
             raise EditError(f"nothing to {what}", message_es=f"no hay nada que {what_es}")
-        return _viewed(session, draft_store.step_back(draft, session=session, forward=forward))
+        return viewed(session, draft_store.step_back(draft, session=session, forward=forward))
 
 
 @requires("edit_specs")
 def discard_draft(draft_id: int, settings: Settings | None = None) -> None:
     url = prepare_store(settings)
     with session_scope(url) as session:
-        draft_store.close(_open(session, draft_id), "discarded", session=session)
+        draft_store.close(open_draft(session, draft_id), "discarded", session=session)
 
 
-def _stored(sha256: str, settings: Settings, *, read: bool = True) -> bytes:
+def stored_bytes(sha256: str, settings: Settings, *, read: bool = True) -> bytes:
     """A kept upload's bytes; a hash the RAW store does not hold is the caller's mistake (422), never a 500."""
     files = RawFileStore(settings)
     if not re.fullmatch(r"[0-9a-f]{64}", sha256 or "") or not files.exists(sha256):
@@ -299,11 +291,11 @@ def set_draft_sample(draft_id: int, sha256: str, *, filename: str, params: dict[
                      settings: Settings | None = None) -> DraftView:
     """The RAW file (kept upload or a stored file, by hash) the draft is previewed on, with run parameters."""
     settings = settings or get_settings()
-    _stored(sha256, settings, read=False)
+    stored_bytes(sha256, settings, read=False)
     url = prepare_store(settings)
     sample = {"sha256": sha256, "filename": Path(filename).name[:255], "params": dict(params or {})}
     with session_scope(url) as session:
-        return _viewed(session, draft_store.set_sample(_open(session, draft_id), sample, session=session))
+        return viewed(session, draft_store.set_sample(open_draft(session, draft_id), sample, session=session))
 
 
 @requires("read")
@@ -325,7 +317,7 @@ def draft_sample_files(draft_id: int, settings: Settings | None = None) -> list[
     return list(out.values())
 
 
-def _sample_of(row: draft_store.DraftRow, settings: Settings, rows: int) -> tuple[Any, Any]:
+def sample_of(row: draft_store.DraftRow, settings: Settings, rows: int) -> tuple[Any, Any]:
     if not row.sample:
         raise EditError("choose a sample file first (an upload or a file a run used)",
                         message_es="elija primero un archivo de muestra (uno subido o uno que usó una ejecución)")
@@ -348,167 +340,15 @@ def preview_draft_step(draft_id: int, *, layer: str, index: int, rows: int = edi
         row = draft_store.read(draft_id, session=session)
     if row is None:
         raise DraftNotFoundError(draft_id=draft_id)
-    spec, sample = _sample_of(row, settings, rows)
+    spec, sample = sample_of(row, settings, rows)
     doc = editor_preview.preview_step(spec, sample, layer=layer, index=index)
     doc["revision"] = row.revision
     return doc
 
 
-# --- a new spec from a file ------------------------------------------------------------------------------------
-
-@requires("edit_specs")
-def propose_spec(sha256: str, *, filename: str, sheet: int | str | None = None,
-                 settings: Settings | None = None) -> dict[str, Any]:
-    """What the editor proposes for a file never seen (source options, header, columns, roles)."""
-    settings = settings or get_settings()
-    data = _stored(sha256, settings)
-    doc = propose(data, filename=Path(filename).name, sheet=sheet)
-    doc["sha256"] = sha256
-    return doc
-
-
-@requires("edit_specs")
-def create_draft_from_file(sha256: str, *, filename: str, slug: str, title: str, keys: list[str],
-                           measures: list[str], types: dict[str, str] | None = None,
-                           names: dict[str, str] | None = None, drop: list[str] | None = None,
-                           source: dict[str, Any] | None = None, sheet: int | str | None = None,
-                           params: dict[str, Any] | None = None, settings: Settings | None = None) -> DraftView:
-    """A new dataset's first draft, from the analyst's choices over ``propose_spec``; the file is its sample."""
-    settings = settings or get_settings()
-    if not re.fullmatch(SLUG_RE, slug or ""):
-        raise EditError(f"the identifier {slug!r} must be lowercase letters, digits and _ (2-63, starting with a "
-                        "letter)", message_es=f"el identificador {slug!r} debe tener minúsculas, dígitos y _ (2 a 63, "
-                        "empezando por letra)")
-    if (Path(settings.specs_dir) / f"{slug}.yaml").exists() or (Path(settings.specs_dir) / f"{slug}.yml").exists():
-        raise EditError(f"a dataset {slug!r} already exists; choose another identifier",
-                        message_es=f"ya existe el conjunto de datos {slug!r}; elija otro identificador")
-    proposal = propose_spec(sha256, filename=filename, sheet=sheet, settings=settings)
-    text = draft_text(proposal, slug=slug, title=title, keys=keys, measures=measures, types=types, names=names,
-                      drop=drop, source=source)
-    url = prepare_store(settings)
-    sample = {"sha256": sha256, "filename": Path(filename).name[:255], "params": dict(params or {})}
-    with session_scope(url) as session:
-        row = draft_store.create(session=session, slug=slug, text=text, author=_author(), is_new=True,
-                                 base_version=None, base_hash=None, sample=sample)
-        return _view(row, None, None)
-
-
-# --- a drifted file's fix -------------------------------------------------------------------------------------
-
-@requires("edit_specs")
-def draft_from_drift(slug: str, sha256: str, *, filename: str, sheet: int | str | None = None,
-                     params: dict[str, Any] | None = None, settings: Settings | None = None) -> DraftView:
-    """A new draft of ``slug`` with the drift report's proposed patch applied as its first edit (undoable, shown in
-    the diff), previewed on the drifted file: the layout change explained by drift is fixed in the editor and
-    published like any edit."""
-    settings = settings or get_settings()
-    data = _stored(sha256, settings)
-    report = drift_report(slug, data, Path(filename).name, sheet=sheet, settings=settings)
-    if report.patch is None:
-        raise EditError(f"the drift report of {Path(filename).name} proposes no change to {slug}",
-                        message_es=f"el informe de cambios de formato de {Path(filename).name} no propone cambios a "
-                                   f"{slug}")
-    draft = create_draft(slug, settings, fresh=True)
-    draft = edit_draft(draft.id, {"op": "replace_yaml", "text": report.patch.text}, revision=draft.revision,
-                       settings=settings)
-    return set_draft_sample(draft.id, sha256, filename=filename, params=params, settings=settings)
-
-
-# --- review and publication ------------------------------------------------------------------------------------
-
-def _diff(old: str, new: str, slug: str) -> str:
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                        fromfile=f"specs/{slug}.yaml (vigente)", tofile=f"specs/{slug}.yaml (borrador)"))
-
-
-@requires("read")
-def draft_diff(draft_id: int, settings: Settings | None = None) -> str:
-    """The unified diff from the dataset's current version to the draft (everything is new for a new dataset)."""
-    url = prepare_store(settings)
-    with read_scope(url) as session:
-        row = draft_store.read(draft_id, session=session)
-        if row is None:
-            raise DraftNotFoundError(draft_id=draft_id)
-        _, text = _current(session, row.dataset_slug)
-    return _diff(text or "", row.yaml_text, row.dataset_slug)
-
-
-def _check_on_sample(row: draft_store.DraftRow, settings: Settings) -> None:
-    """Every step runs over the sample (when the draft has one): a step that cannot run blocks publication."""
-    if not row.sample:
-        return
-    spec, sample = _sample_of(row, settings, editor_preview.SAMPLE_ROWS)
-    for layer in spec.layer_names:
-        steps = spec.layers[layer]  # type: ignore[index]
-        if not steps:
-            continue
-        doc = editor_preview.preview_step(spec, sample, layer=layer, index=len(steps) - 1)
-        broken = next((s for s in doc["steps"] if s["error"]), None)
-        if broken:
-            where = f"{broken['layer']}[{broken['index']}] {broken['type']}"  # 0-based, as run errors say
-            raise DraftInvalidError(f"step {where} fails on the sample file: {broken['error']}",
-                                    message_es=f"el paso {where} falla con el archivo de muestra: {broken['error']}",
-                                    step=where)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@requires("publish_specs")
-def publish_draft(draft_id: int, *, revision: int | None = None, force: bool = False,
-                  settings: Settings | None = None) -> PublishResult:
-    """Validate the draft, write ``specs/<slug>.yaml`` and make it the dataset's current version in the store.
-    Refused when the dataset's current version moved since the draft was made (unless ``force``), or when a step
-    fails over the draft's sample file."""
-    settings = settings or get_settings()
-    sync_specs_now(settings)
-    url = prepare_store(settings)
-    with read_scope(url) as session:
-        row = draft_store.read(draft_id, session=session)
-    if row is None or row.status != "open":
-        raise DraftNotFoundError(draft_id=draft_id)
-    path = Path(settings.specs_dir) / f"{row.dataset_slug}.yaml"
-    try:
-        spec = parse_spec(row.yaml_text, _filename(row.dataset_slug))
-    except SpecError as exc:
-        raise DraftInvalidError(exc.message, message_es=exc.message_es, problems=exc.details.get("problems")) from exc
-    _check_on_sample(row, settings)
-    with session_scope(url) as session:
-        draft = _open(session, draft_id)
-        if revision is not None and revision != draft.revision:
-            raise DraftConflictError(f"the draft is at revision {draft.revision}, not {revision}: review it again",
-                                     message_es=f"el borrador va en la revisión {draft.revision}, no en la {revision}: "
-                                                "revíselo otra vez")
-        dataset, current_text = _current(session, row.dataset_slug)
-        if row.is_new and (dataset is not None or path.exists()):
-            raise DraftConflictError(f"a dataset {row.dataset_slug!r} was created meanwhile",
-                                     message_es=f"mientras tanto se creó el conjunto de datos {row.dataset_slug!r}")
-        if not row.is_new and dataset is not None and dataset.spec_hash != row.base_hash and not force:
-            raise DraftConflictError(
-                f"{row.dataset_slug} changed since this draft was made (version {row.base_version} -> "
-                f"{dataset.version}); review the diff and publish with force, or start a new draft",
-                message_es=f"{row.dataset_slug} cambió desde que se creó este borrador (versión {row.base_version} -> "
-                           f"{dataset.version}); revise las diferencias y publique forzando, o empiece otro borrador")
-        diff = _diff(current_text or "", row.yaml_text, row.dataset_slug)
-        _write_atomically(path, row.yaml_text)
-        _, version, outcome = dataset_store.sync_spec(spec, row.yaml_text, session=session, path=str(path))
-        draft_store.close(draft, "published", session=session, version=version.version)
-    return PublishResult(slug=row.dataset_slug, version=version.version, spec_hash=version.spec_hash,
-                         path=str(path), diff=diff, outcome=outcome)
-
 
 __all__ = ["DraftConflictError", "DraftInvalidError", "DraftLayer", "DraftNotFoundError", "DraftStep",
-           "DraftSummary", "DraftView", "PublishResult", "create_draft", "create_draft_from_file", "discard_draft",
-           "draft_diff", "draft_from_drift", "draft_sample_files", "edit_draft", "editor_catalog", "get_draft", "list_drafts",
-           "preview_draft_step", "propose_spec", "publish_draft", "redo_draft", "set_draft_sample", "undo_draft"]
+           "DraftSummary", "DraftView", "PublishResult", "author_name", "create_draft", "current_version_of",
+           "discard_draft", "draft_sample_files", "draft_view", "edit_draft", "editor_catalog", "get_draft",
+           "list_drafts", "open_draft", "preview_draft_step", "redo_draft", "sample_of", "set_draft_sample",
+           "spec_filename", "stored_bytes", "undo_draft", "viewed"]

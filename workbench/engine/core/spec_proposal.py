@@ -26,7 +26,7 @@ from workbench.engine.core.readers import build_table
 from workbench.engine.core.readers.sheets import read_report_sheet
 from workbench.engine.core.spec.loader import SCHEMA_COMMENT, parse_spec
 from workbench.engine.core.spec.source import HeaderOptions, SourceOptions
-from workbench.engine.core.spec.yaml_doc import _dump, _plain
+from workbench.engine.core.spec.yaml_render import as_nodes, dump_lines
 from workbench.engine.core.steps.rename import snake_case
 
 LOOKED_AT = 2000
@@ -201,7 +201,7 @@ def draft_text(proposal: dict[str, Any], *, slug: str, title: str, keys: list[st
     lines = [SCHEMA_COMMENT + "\n",
              f"# Made in the rule editor from {proposal['filename']} on {date.today().isoformat()}.\n"]
     for key, value in doc.items():
-        lines.extend(_dump({key: _plain(value)}, 0))
+        lines.extend(dump_lines({key: as_nodes(value)}, 0))
     text = "".join(lines)
     parse_spec(text, f"specs/{slug}.yaml")
     return text

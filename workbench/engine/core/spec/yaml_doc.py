@@ -13,28 +13,23 @@ raises and changes nothing.
 
 from __future__ import annotations
 
-import io
-import re
 from typing import Any
 
 import yaml
 from pydantic import TypeAdapter
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from workbench.engine.core.errors import WorkbenchError
 from workbench.engine.core.spec.loader import parse_spec
 from workbench.engine.core.spec.models import LAYERS, Spec
+from workbench.engine.core.spec.yaml_render import (as_nodes, dump_lines, indent_of, is_filler, merge_into, same_data,
+                                                    yaml_writer)
 from workbench.engine.core.steps.registry import AnyStep
 
 #: Top-level sections in the order a new one is placed.
 SECTION_ORDER = ("dataset", "source", "parameters", "layers", "exposures", "expectations", "publication", "automation")
 #: Sections an edit may replace as a whole (``layers`` changes step by step).
 SECTIONS = tuple(s for s in SECTION_ORDER if s != "layers")
-#: Lists of at most this many plain values are written in flow style (``[a, b, c]``), as the shipped specs do.
-FLOW_LIST_MAX = 40
-#: Mappings of at most this many plain values (and short) are written in flow style too.
-FLOW_MAP_MAX = 3
 
 
 class EditError(WorkbenchError):
@@ -43,131 +38,6 @@ class EditError(WorkbenchError):
     title = "The edit cannot be applied"
     template = "{message}"
     template_es = "{message_es}"
-
-
-def _yaml() -> YAML:
-    y = YAML(typ="rt")
-    y.preserve_quotes = True
-    y.width = 4096  # long flow lists are wrapped by `_wrap`, aligned under their bracket as people write them
-    y.indent(mapping=2, sequence=4, offset=2)
-    return y
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _is_filler(line: str) -> bool:
-    """Blank or comment-only: belongs to whatever follows it."""
-    stripped = line.strip()
-    return not stripped or stripped.startswith("#")
-
-
-def _plain(value: Any) -> Any:
-    """New data as ruamel nodes: short lists of plain values in flow style, everything else block style."""
-    if isinstance(value, dict):
-        out = CommentedMap()
-        for key, item in value.items():
-            out[key] = _plain(item)
-        if 0 < len(value) <= FLOW_MAP_MAX and all(not isinstance(v, (dict, list)) for v in value.values()) and \
-                sum(len(str(k)) + len(str(v)) + 4 for k, v in value.items()) <= 60:
-            out.fa.set_flow_style()  # {type: text, pad: 2}, {column: subtitulo, empty: true}
-        return out
-    if isinstance(value, list):
-        seq = CommentedSeq(_plain(item) for item in value)
-        if len(value) <= FLOW_LIST_MAX and all(not isinstance(v, (dict, list)) for v in value):
-            seq.fa.set_flow_style()
-        return seq
-    return value
-
-
-def _merge(node: Any, value: Any) -> Any:
-    """``value`` written over ``node`` keeping what ruamel attached to it (comments, key order, flow style)."""
-    if isinstance(node, CommentedMap) and isinstance(value, dict):
-        for key in [k for k in node if k not in value]:
-            del node[key]
-        for key, item in value.items():
-            node[key] = _merge(node[key], item) if key in node else _plain(item)
-        return node
-    if isinstance(node, CommentedSeq) and isinstance(value, list):
-        if len(node) == len(value):
-            for i, item in enumerate(value):
-                node[i] = _merge(node[i], item)
-            return node
-        fresh = _plain(value)
-        if node.fa.flow_style() and isinstance(fresh, CommentedSeq):
-            fresh.fa.set_flow_style()
-        return fresh
-    if node == value and type(node) is not bool and type(value) is not bool:
-        return node  # keeps a quoted scalar's quotes
-    return _plain(value)
-
-
-#: Rendered lines longer than this are wrapped after a comma of their flow list.
-WIDTH = 112
-_FLOW_LINE = re.compile(r"^(\s*(?:- )?[^\s#][^#]*?:\s)([\[{])(.*)([\]}])\n?$")
-
-
-def _wrap(line: str) -> list[str]:
-    """A long ``key: [a, b, ...]`` line as several, continuation lines aligned under the item after the bracket.
-    Breaks only after a comma outside quotes, so every value reads back the same."""
-    match = _FLOW_LINE.match(line)
-    if len(line.rstrip("\n")) <= WIDTH or not match:
-        return [line]
-    head, opening, body, closing = match.groups()
-    items, quote, start = [], "", 0
-    for i, char in enumerate(body):
-        if quote:
-            if char == quote and not (quote == '"' and body[i - 1] == "\\"):
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "[]{}":
-            return [line]  # nested flow collections stay on one line
-        elif char == "," and body[i + 1:i + 2] == " ":
-            items.append(body[start:i + 1])
-            start = i + 2
-    items.append(body[start:])
-    pad = " " * (len(head) + 1)
-    out, current = [], head + opening
-    for item in items:
-        if len(current) + len(item) + 1 > WIDTH and current.strip() not in (head.strip() + opening, ""):
-            out.append(current.rstrip() + "\n")
-            current = pad
-        current += item + " "
-    out.append(current.rstrip() + closing + "\n")
-    return out
-
-
-def _same(node: Any, value: Any) -> bool:
-    """The loaded node holds the same data as ``value`` (ruamel's scalar and collection types compared as plain)."""
-    return _as_plain(node) == _as_plain(value)
-
-
-def _as_plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _as_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_as_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    return str(value)
-
-
-def _dump(data: Any, indent: int) -> list[str]:
-    buf = io.StringIO()
-    _yaml().dump(data, buf)
-    lines = [wrapped for line in buf.getvalue().splitlines(keepends=True) for wrapped in _wrap(line)]
-    while lines and _is_filler(lines[-1]):  # a comment after the last value belongs to what follows it
-        lines.pop()
-    base = min((_indent(x) for x in lines if x.strip()), default=0)
-    return [(" " * indent + x[base:]) if x.strip() else "\n" for x in lines]
 
 
 class SpecDocument:
@@ -179,12 +49,12 @@ class SpecDocument:
         self.lines = text.splitlines(keepends=True)
         if self.lines and not self.lines[-1].endswith("\n"):
             self.lines[-1] += "\n"
-        self.doc: CommentedMap = _yaml().load(text)
+        self.doc: CommentedMap = yaml_writer().load(text)
 
     # --- spans -----------------------------------------------------------------------------------------------
 
     def _trim(self, start: int, end: int) -> int:
-        while end > start + 1 and _is_filler(self.lines[end - 1]):
+        while end > start + 1 and is_filler(self.lines[end - 1]):
             end -= 1
         return end
 
@@ -194,7 +64,7 @@ class SpecDocument:
         keys = list(self.doc)
         after = keys.index(key) + 1
         end = self.doc.lc.key(keys[after])[0] if after < len(keys) else len(self.lines)
-        while end > start + 1 and _is_filler(self.lines[end - 1]):
+        while end > start + 1 and is_filler(self.lines[end - 1]):
             end -= 1
         # the next key's own leading comments are filler before it; anything else here is this section's
         return start, end
@@ -217,7 +87,7 @@ class SpecDocument:
         line = seq.lc.item(len(seq) - 1)[0] + 1
         while line < len(self.lines):
             text = self.lines[line]
-            if not _is_filler(text) and (_indent(text) < dash or (_indent(text) == dash and not text.lstrip().startswith("-"))):
+            if not is_filler(text) and (indent_of(text) < dash or (indent_of(text) == dash and not text.lstrip().startswith("-"))):
                 break
             line += 1
         return self._trim(seq.lc.item(len(seq) - 1)[0], line)
@@ -239,7 +109,7 @@ class SpecDocument:
             lead -= 1
         return lead, start, end
 
-    def step_indent(self, layer: str) -> int:
+    def stepindent_of(self, layer: str) -> int:
         seq = self._layer_seq(layer)
         if len(seq) and not seq.fa.flow_style():
             return self.lines[seq.lc.item(0)[0]].index("-")
@@ -251,7 +121,7 @@ class SpecDocument:
         return "".join(self.lines[:start] + new + self.lines[end:])
 
     def _render_step(self, node: Any, layer: str) -> list[str]:
-        return _dump([node], self.step_indent(layer))
+        return dump_lines([node], self.stepindent_of(layer))
 
     def add_step(self, layer: str, step: dict[str, Any], index: int | None = None) -> str:
         layers = self.doc.get("layers")
@@ -262,7 +132,7 @@ class SpecDocument:
         if not 0 <= index <= len(seq):
             raise EditError(f"{layer} has {len(seq)} steps; a step cannot go at position {index + 1}",
                             message_es=f"la capa {layer} tiene {len(seq)} pasos; no se puede insertar en la posición {index + 1}")
-        rendered = self._render_step(_plain(step), layer)
+        rendered = self._render_step(as_nodes(step), layer)
         if not len(seq) or seq.fa.flow_style():
             key_line = self.doc["layers"].lc.key(layer)[0]
             head = f"{' ' * self.doc['layers'].lc.key(layer)[1]}{layer}:\n"
@@ -278,7 +148,7 @@ class SpecDocument:
         steps.insert(index, None)  # type: ignore[arg-type]
         out: list[str] = []
         for item in steps:
-            out.extend(rendered if item is None else self._render_step(_plain(item), layer))
+            out.extend(rendered if item is None else self._render_step(as_nodes(item), layer))
         return out
 
     def _layer_block_end(self, layer: str) -> int:
@@ -300,20 +170,20 @@ class SpecDocument:
             raise EditError(f"add bronze before {layer}", message_es=f"agregue la capa bronze antes de {layer}")
         at = self._layer_block_end(before[-1])
         key_indent = layers.lc.key(before[-1])[1]
-        rendered = _dump([_plain(step)], key_indent + 2)
+        rendered = dump_lines([as_nodes(step)], key_indent + 2)
         return self._splice(at, at, [f"{' ' * key_indent}{layer}:\n", *rendered])
 
     def update_step(self, layer: str, index: int, step: dict[str, Any]) -> str:
         _, start, end = self.step_span(layer, index)
         node = self._layer_seq(layer)[index]
-        dash = self.step_indent(layer)
+        dash = self.stepindent_of(layer)
         kept = self._keep_keys(node, step, start, end, dash + 2)
         if kept is not None:
             first = kept[0]
             if first[dash:dash + 2] != "- ":
                 kept[0] = first[:dash] + "- " + first[dash + 2:]
             return self._splice(start, end, kept)
-        return self._splice(start, end, self._render_step(_merge(node, step), layer))
+        return self._splice(start, end, self._render_step(merge_into(node, step), layer))
 
     def _keep_keys(self, node: Any, value: dict[str, Any], start: int, end: int, indent: int) -> list[str] | None:
         """A block mapping's new lines where every key whose value did not change keeps its own lines (comments
@@ -331,13 +201,13 @@ class SpecDocument:
             return None  # the first key (the line with the dash) changes place: render the whole mapping
         out: list[str] = []
         for key in order:
-            if key in node and _same(node[key], value[key]):
+            if key in node and same_data(node[key], value[key]):
                 a, b = spans[key]
                 out.extend(self.lines[a:b])
                 continue
             holder = CommentedMap()
-            holder[key] = _merge(node[key], value[key]) if key in node else _plain(value[key])
-            rendered = _dump(holder, indent)
+            holder[key] = merge_into(node[key], value[key]) if key in node else as_nodes(value[key])
+            rendered = dump_lines(holder, indent)
             if key in node:  # blank or comment lines that end the old value belong to what follows it
                 a, b = spans[key]
                 tail = self.lines[self._trim(a, b):b]
@@ -403,14 +273,14 @@ class SpecDocument:
                 if child == start + 1 and (kept := self._keep_keys(node, value, child, end, node.lc.key(next(iter(node)))[1])):
                     return self._splice(child, end, kept)
             holder = CommentedMap()
-            holder[section] = _merge(node, value)
-            return self._splice(start, end, _dump(holder, 0))
+            holder[section] = merge_into(node, value)
+            return self._splice(start, end, dump_lines(holder, 0))
         if empty:
             return self.text
         later = [s for s in SECTION_ORDER[SECTION_ORDER.index(section) + 1:] if s in self.doc]
         holder = CommentedMap()
-        holder[section] = _plain(value)
-        rendered = _dump(holder, 0)
+        holder[section] = as_nodes(value)
+        rendered = dump_lines(holder, 0)
         if later:
             at = self.section_span(later[0])[0]
             while at > 0 and self.lines[at - 1].strip().startswith("#"):
@@ -480,8 +350,4 @@ def step_dicts(text: str) -> dict[str, list[dict[str, Any]]]:
     return {layer: [dict(step) for step in (layers.get(layer) or [])] for layer in LAYERS if layer in layers}
 
 
-def slug_filename(slug: str) -> str:
-    return f"specs/{slug}.yaml" if re.fullmatch(r"[a-z][a-z0-9_]{1,62}", slug) else "<spec>"
-
-
-__all__ = ["EditError", "SECTIONS", "SECTION_ORDER", "SpecDocument", "apply_edit", "slug_filename", "step_dicts"]
+__all__ = ["EditError", "SECTIONS", "SECTION_ORDER", "SpecDocument", "apply_edit", "step_dicts"]
