@@ -48,6 +48,13 @@ def test_breaking_drift_shows_the_report_and_the_patch_before_anything_else(tab:
     assert report.bounding_box()["y"] < page.locator(".upload-error").bounding_box()["y"]
     tab.shot("cargar_drift", "#drift-report")
     tab.shot("cargar_drift_pagina")
+    # the proposed patch opens as a draft of the rule editor, previewed on this file, its first edit undoable
+    page.locator("#drift-fix").click()
+    page.wait_for_url(re.compile(r".*/especificaciones/dipres_ejecucion\?borrador=\d+"), timeout=WAIT_MS)
+    page.get_by_text("Presupuesto Vigente (M$): Presupuesto Vigente").first.wait_for(timeout=WAIT_MS)
+    page.get_by_text(path.name).first.wait_for(timeout=WAIT_MS)  # the drifted file is the draft's sample
+    assert page.get_by_role("button", name="Deshacer").is_enabled()
+    tab.shot("editor_drift_fix")
     assert tab.outside == [] and tab.errors == []
 
 

@@ -19,7 +19,17 @@ def _change(change: rx.Var[dict[str, Any]]) -> rx.Component:
     )
 
 
-def drift_panel(drift: rx.Var[dict[str, Any]]) -> rx.Component:
+def _fix(on_fix: Any, fix_error: rx.Var[str]) -> rx.Component:
+    """"Corregir en el editor": the patch opened as a draft of the rule editor (the upload page, for analysts)."""
+    return rx.vstack(
+        rx.button(rx.icon("pencil-ruler", size=16), "Corregir en el editor", on_click=on_fix, size="2",
+                  variant="soft", id="drift-fix"),
+        rx.cond(fix_error != "", rx.text(fix_error, size="2", color=rx.color("red", 11), class_name="drift-fix-error")),
+        spacing="1",
+    )
+
+
+def drift_panel(drift: rx.Var[dict[str, Any]], on_fix: Any = None, fix_error: rx.Var[str] | str = "") -> rx.Component:
     return rx.cond(drift.length() > 0, rx.callout.root(
         rx.callout.icon(rx.icon("shuffle")),
         rx.vstack(
@@ -28,6 +38,7 @@ def drift_panel(drift: rx.Var[dict[str, Any]]) -> rx.Component:
             rx.vstack(rx.foreach(drift["changes"].to(list[dict[str, str]]), _change), spacing="2", width="100%"),
             rx.cond(drift["patch_note"].to(str) != "",
                     rx.text(drift["patch_note"].to(str), size="2", weight="medium", class_name="drift-patch-note")),
+            *([rx.cond(drift["fixable"].to(bool), _fix(on_fix, fix_error))] if on_fix is not None else []),
             rx.cond(drift["diff"].to(str) != "", rx.el.pre(
                 rx.foreach(drift["diff_lines"].to(list[dict[str, str]]),
                            lambda line: rx.el.div(line["text"].to(str), style={"color": line["colour"].to(str)})),

@@ -200,7 +200,8 @@ def upload_page() -> rx.Component:
             card(rx.vstack(_dropzone(), upload_progress(S.uploading, S.upload_pct), _file_line(), spacing="3",
                            width="100%")),
             _choices(),
-            drift_panel(S.drift),  # before the error and the preview's QA: a changed layout explains both
+            # before the error and the preview's QA: a changed layout explains both
+            drift_panel(S.drift, S.fix_in_editor, S.drift_error),
             _error(),
             _preview(),
             spacing="5", width="100%",

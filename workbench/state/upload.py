@@ -57,6 +57,8 @@ class UploadState(rx.State):
     qa: dict[str, Any] = {}
     #: The file's layout drift (state/upload_drift.py): {} when its layout did not change.
     drift: dict[str, Any] = {}
+    #: Why the drift's fix could not be opened in the editor (Spanish), or "".
+    drift_error: str = ""
     run_id: int = 0
     run_status: str = ""
     run_done: int = 0
@@ -304,6 +306,13 @@ class UploadState(rx.State):
     def raw_first_rows(self):
         self.raw_rows, self.raw_label = view.raw_rows(self._raw, self._highlights), view.raw_label(self._raw)
         self.raw_windowed = False
+
+    @rx.event(background=True)
+    async def fix_in_editor(self):
+        """Open the drift report's proposed patch as a draft in the rule editor, this file as its sample."""
+        redirect = await upload_drift.open_fix(self)
+        if redirect is not None:
+            yield redirect
 
     # --- run ------------------------------------------------------------------------------------------------
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import reflex as rx
+
+from workbench.components import routes
 from workbench.engine import api
 from workbench.engine.api import WorkbenchError
 from workbench.state.auth import as_user
@@ -38,10 +41,10 @@ def drift_view(doc: dict[str, Any] | None) -> dict[str, Any]:
     patch = doc.get("patch") or {}
     if patch:
         patch_note = ("Cambio propuesto a la especificación (no se aplica solo; revisado con este archivo: ya no "
-                      "rompe la lectura). Para aceptarlo: workbench drift " f"{doc['slug']} ARCHIVO --write y "
-                      "reemplace la especificación con el archivo .proposed.") if patch.get("verified") else \
+                      "rompe la lectura). «Corregir en el editor» lo abre como borrador, con este archivo de "
+                      "muestra, para revisarlo y publicarlo.") if patch.get("verified") else \
             ("Cambio propuesto a la especificación (no se aplica solo). Revisado con este archivo, aún no basta: "
-             "complételo a mano.")
+             "«Corregir en el editor» lo abre como borrador para completarlo.")
     else:
         patch_note = "Ningún cambio automático lo corrige: la especificación necesita una revisión." if breaking else ""
     return {
@@ -54,6 +57,7 @@ def drift_view(doc: dict[str, Any] | None) -> dict[str, Any]:
         "diff": (patch.get("diff") or "")[:MAX_DIFF_CHARS],
         "diff_lines": diff_lines((patch.get("diff") or "")[:MAX_DIFF_CHARS]),
         "patch_note": patch_note,
+        "fixable": bool(patch),
     }
 
 
@@ -65,6 +69,21 @@ def diff_lines(diff: str) -> list[dict[str, str]]:
         return "var(--green-11)" if line.startswith("+") else "var(--red-11)" if line.startswith("-") else \
             "var(--gray-12)"
     return [{"text": line or " ", "colour": colour(line)} for line in diff.splitlines()]
+
+
+async def open_fix(state: UploadState):
+    """The drift report's patch as a new draft of the dataset, previewed on this file, opened in the rule editor
+    (analysts; the engine checks the role)."""
+    async with state:
+        asked, state.drift_error = state._request(), ""
+    try:
+        draft = await as_user(state, api.draft_from_drift, asked["slug"], asked["sha"], filename=asked["name"],
+                              sheet=asked["sheet"] or None, params=asked["params"])
+    except WorkbenchError as exc:
+        async with state:
+            state.drift_error = exc.message_es
+        return None
+    return rx.redirect(f"{routes.editor(draft.slug)}?borrador={draft.id}")
 
 
 async def check(state: UploadState, asked: dict[str, Any]) -> None:
