@@ -22,6 +22,9 @@ from workbench.engine import api
 from workbench.engine.app import accounts, runs
 
 DIPRES = "dipres_ejecucion"
+#: Checks of the HTTP layer that no store changes (bodies, bounds, problems, rate limits): SQLite only. The journeys
+#: and roles run on both stores here, and every use case on both in tests/integration/test_editor.py.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 #: The measures the new spec from the workbook keeps (the shipped spec keeps seven).
 MEASURES = {"presupuesto_inicial", "presupuesto_vigente", "ejecucion_acumulada"}
 #: The step the journey adds: names each row's level, with only one of its three values mapped at first.
@@ -217,6 +220,7 @@ def test_a_viewer_reads_drafts_but_may_not_edit_preview_or_publish(client, peopl
     assert _ok(people["ana"].post(f"/workbench/drafts/{draft['id']}/publish", json={}))["slug"] == DIPRES
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(("op", "code"), [
     ({"op": "add_step", "layer": "bronze", "step": {"type": "map_categories", "column": "moneda", "mapping": {}}},
      "spec-invalid"),
@@ -244,6 +248,7 @@ def test_an_invalid_edit_is_a_422_problem_and_leaves_the_draft_unchanged(client,
     assert (after["revision"], after["yaml"], after["can_undo"]) == (draft["revision"], draft["yaml"], False)
 
 
+@SQLITE_ONLY
 def test_an_empty_mapping_names_its_line_and_path(client):
     draft = _ok(client.post("/workbench/drafts", json={"dataset": DIPRES}), 201)
     bad = {"type": "map_categories", "column": "moneda", "mapping": {}}
@@ -272,6 +277,7 @@ def test_a_step_that_needs_a_missing_column_is_named_in_its_preview(client, sett
     assert refused.json()["step"] == "bronze[3] map_categories"  # 0-based, as run errors name steps
 
 
+@SQLITE_ONLY
 def test_unknown_drafts_are_404_and_a_discarded_draft_takes_no_edits(client):
     for method, path in (("GET", ""), ("DELETE", ""), ("POST", "/undo"), ("POST", "/redo"), ("GET", "/diff"),
                          ("GET", "/preview"), ("GET", "/sample-files"), ("POST", "/publish")):
@@ -290,6 +296,7 @@ def test_unknown_drafts_are_404_and_a_discarded_draft_takes_no_edits(client):
     assert _ok(client.post("/workbench/drafts", json={"dataset": DIPRES}), 201)["id"] != draft["id"]
 
 
+@SQLITE_ONLY
 def test_drafts_are_reused_unless_fresh_and_history_bounds_are_problems(client):
     first = _ok(client.post("/workbench/drafts", json={"dataset": DIPRES}), 201)
     assert _ok(client.post("/workbench/drafts", json={"dataset": DIPRES}), 201)["id"] == first["id"]
@@ -301,6 +308,7 @@ def test_drafts_are_reused_unless_fresh_and_history_bounds_are_problems(client):
     assert no_sample.status_code == 422 and "muestra" in no_sample.json()["message_es"]
 
 
+@SQLITE_ONLY
 def test_a_sample_named_by_hash_must_be_stored(client):
     draft = _ok(client.post("/workbench/drafts", json={"dataset": DIPRES}), 201)
     missing = client.put(f"/workbench/drafts/{draft['id']}/sample", json={"sha256": "0" * 64, "filename": "a.csv"})
@@ -309,6 +317,7 @@ def test_a_sample_named_by_hash_must_be_stored(client):
     assert not_hex.status_code == 422 and not_hex.json()["code"] == "request-invalid"
 
 
+@SQLITE_ONLY
 def test_proposals_are_multipart_uploads_bounded_in_size(client):
     assert client.post("/workbench/editor/proposal", content=b"{}",
                        headers={"content-type": "application/json"}).status_code == 415
@@ -318,6 +327,7 @@ def test_proposals_are_multipart_uploads_bounded_in_size(client):
     assert long_sheet.status_code == 422 and long_sheet.json()["details"]["field"] == "sheet"
 
 
+@SQLITE_ONLY
 def test_proposals_count_against_the_upload_rate_limit(client, settings):
     limited = settings.model_copy(update={"upload_rate_per_principal": 2})
     with TestClient(create_api(limited), raise_server_exceptions=False, headers=client.headers) as two_a_minute:
@@ -326,6 +336,7 @@ def test_proposals_count_against_the_upload_rate_limit(client, settings):
     assert answers[-1].json()["code"] == "rate-limited"
 
 
+@SQLITE_ONLY
 def test_the_catalog_lists_every_step_and_the_sections_the_edits_name(client):
     doc = _ok(client.get("/workbench/editor/catalog"))
     assert [s["type"] for s in doc["steps"]] == [s["type"] for s in api.step_catalog()]
@@ -334,6 +345,7 @@ def test_the_catalog_lists_every_step_and_the_sections_the_edits_name(client):
     assert {f["name"] for f in mapping["fields"]} >= {"column", "mapping", "unmapped"}
 
 
+@SQLITE_ONLY
 def test_a_drifted_file_opens_as_a_draft_with_its_patch(client, settings):
     from tests.data.workbench import drift_variants as v
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.e2e.conftest import (CHROMIUM, ENVS, ROOT, Tab, add_user, free_port, signed_in_tab, start_product,
-                                stop_group)
+from tests.e2e.conftest import (CHROMIUM, ENVS, ROOT, WEB_DIR, Tab, add_user, free_port, signed_in_tab,
+                                start_product, stop_group)
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +41,9 @@ def editor_product(tmp_path_factory: pytest.TempPathFactory):
     specs = tmp_path_factory.mktemp("editor-specs")
     shutil.copytree(ROOT / "specs", specs, dirs_exist_ok=True)
     proc, url = start_product(tmp_path_factory.mktemp("editor-product"), free_port(),
-                              extra_env={"WORKBENCH_SPECS_DIR": str(specs)})
+                              # its own build directory: a build for another port under the session's running
+                              # product would replace the assets that product serves
+                              extra_env={"WORKBENCH_SPECS_DIR": str(specs), "REFLEX_WEB_WORKDIR": WEB_DIR + "-editor"})
     try:
         yield url
     finally:

@@ -18,7 +18,7 @@ from workbench.engine.store.models import SpecVersion
 
 PRODUCT_TABLES = set(SQLModel.metadata.tables)
 
-HEAD = "0008"  # the latest revision in alembic/versions
+HEAD = "0009"  # the latest revision in alembic/versions
 
 
 def tables(url: str) -> set[str]:
