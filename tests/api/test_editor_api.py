@@ -22,8 +22,8 @@ from workbench.engine import api
 from workbench.engine.app import accounts, runs
 
 DIPRES = "dipres_ejecucion"
-#: Checks of the HTTP layer that no store changes (bodies, bounds, problems, rate limits): SQLite only. The journeys
-#: and roles run on both stores here, and every use case on both in tests/integration/test_editor.py.
+#: SQLite only: checks of the HTTP layer that no store changes (bodies, bounds, problems, rate limits), and journeys
+#: whose use cases run on both stores in tests/integration/test_editor.py. The main journey and the roles run on both.
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 #: The measures the new spec from the workbook keeps (the shipped spec keeps seven).
 MEASURES = {"presupuesto_inicial", "presupuesto_vigente", "ejecucion_acumulada"}
@@ -135,6 +135,7 @@ def test_edit_preview_publish_and_run_dipres_ejecucion_through_http(client, sett
     assert [t.get("step") or t.get("type") for t in bronze][:2] == ["strip", "rename"]
 
 
+@SQLITE_ONLY
 def test_a_new_spec_from_the_example_workbook_is_proposed_drafted_published_run_and_reconciles(client, settings):
     proposal = _ok(client.post("/workbench/editor/proposal", **upload(XLSX, None)))
     assert proposal["sha256"] == hashlib.sha256(XLSX.read_bytes()).hexdigest()
@@ -260,6 +261,7 @@ def test_an_empty_mapping_names_its_line_and_path(client):
     assert where["line"] == draft["yaml"].splitlines().index("    - type: drop_rows") + 3
 
 
+@SQLITE_ONLY
 def test_a_step_that_needs_a_missing_column_is_named_in_its_preview(client, settings):
     run_now(client, settings)
     draft = _ok(client.post("/workbench/drafts", json={"dataset": DIPRES}), 201)
