@@ -208,6 +208,17 @@ def _generated(programs: int) -> bytes:
     return execution_csv(chosen, month=4)
 
 
+def _assert_run_equals_preview(data: bytes, spec, sample, filename: str) -> None:
+    """Every layer of the full preview, restricted to the sample's RAW rows, is the draft preview's layer."""
+    full = preview_file(data, spec, filename=filename).tables
+    sampled = editor_preview.final_tables(spec, sample)
+    raw_rows = set(sample.table.df["_raw_row"])
+    for layer in spec.layer_names:
+        whole = full[layer].df
+        expected = whole[whole["_raw_row"].isin(raw_rows)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(sampled[layer].df.reset_index(drop=True), expected)
+
+
 @pytest.mark.parametrize("rows", [50, 1000])
 def test_the_full_run_equals_the_preview_on_the_sampled_rows(rows):
     """Every layer of the full preview, restricted to the sample's RAW rows, is the draft preview's layer."""
@@ -216,13 +227,7 @@ def test_the_full_run_equals_the_preview_on_the_sampled_rows(rows):
     sample = editor_preview.load_sample(data, spec, sha256="generated-60", filename="ejecucion_2017_abril.csv",
                                         rows=rows)
     assert len(sample.table.df) == rows < sample.total_rows
-    full = preview_file(data, spec, filename="ejecucion_2017_abril.csv").tables
-    sampled = editor_preview.final_tables(spec, sample)
-    raw_rows = set(sample.table.df["_raw_row"])
-    for layer in spec.layer_names:
-        whole = full[layer].df
-        expected = whole[whole["_raw_row"].isin(raw_rows)].reset_index(drop=True)
-        pd.testing.assert_frame_equal(sampled[layer].df.reset_index(drop=True), expected)
+    _assert_run_equals_preview(data, spec, sample, "ejecucion_2017_abril.csv")
 
 
 @pytest.mark.realdata
@@ -233,13 +238,7 @@ def test_the_full_run_equals_the_preview_on_a_sample_of_a_real_budget_law(shared
     data = path.read_bytes()
     spec = load_spec(ROOT / "specs" / "dipres_ley.yaml")
     sample = editor_preview.load_sample(data, spec, sha256="ley2017", filename=path.name, rows=1000)
-    full = preview_file(data, spec, filename=path.name).tables
-    sampled = editor_preview.final_tables(spec, sample)
-    raw_rows = set(sample.table.df["_raw_row"])
-    for layer in spec.layer_names:
-        whole = full[layer].df
-        expected = whole[whole["_raw_row"].isin(raw_rows)].reset_index(drop=True)
-        pd.testing.assert_frame_equal(sampled[layer].df.reset_index(drop=True), expected)
+    _assert_run_equals_preview(data, spec, sample, path.name)
 
 
 def test_a_drifted_file_opens_as_a_draft_with_the_proposed_fix_which_publishes_and_runs(settings):
